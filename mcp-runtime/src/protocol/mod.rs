@@ -1,0 +1,13 @@
+//! The wire: JSON-RPC 2.0 framing, MCP message types, protocol revisions and error codes.
+//!
+//! Everything here is plain data with serde impls; the rules for *using* it live in
+//! [`server`](crate::server).
+
+pub mod error;
+pub mod jsonrpc;
+pub mod types;
+pub mod version;
+
+pub use error::{ErrorCode, RpcError};
+pub use jsonrpc::{Incoming, IncomingRequest, RequestId};
+pub use version::ProtocolVersion;

@@ -1,0 +1,77 @@
+//! Protocol revisions and version negotiation.
+
+use std::fmt;
+
+/// A revision of the MCP specification this crate speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ProtocolVersion {
+    /// `2024-11-05`: the first revision (HTTP+SSE era; served here over Streamable HTTP).
+    V2024_11_05,
+    /// `2025-03-26`: Streamable HTTP, JSON-RPC batches.
+    V2025_03_26,
+    /// `2025-06-18`: structured tool output, `MCP-Protocol-Version` header, no batches.
+    V2025_06_18,
+    /// `2025-11-25`: SSE priming events and polling (SEP-1699).
+    V2025_11_25,
+}
+
+impl ProtocolVersion {
+    /// Every revision we speak, oldest first.
+    pub const ALL: &'static [ProtocolVersion] = &[
+        Self::V2024_11_05,
+        Self::V2025_03_26,
+        Self::V2025_06_18,
+        Self::V2025_11_25,
+    ];
+
+    /// The newest revision we speak: what `initialize` answers when the client asks for one
+    /// we do not know.
+    pub const LATEST: ProtocolVersion = Self::V2025_11_25;
+
+    /// The revision assumed when an HTTP request carries no `MCP-Protocol-Version` header.
+    pub const HTTP_DEFAULT: ProtocolVersion = Self::V2025_03_26;
+
+    /// The revision's date string, as it travels on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::V2024_11_05 => "2024-11-05",
+            Self::V2025_03_26 => "2025-03-26",
+            Self::V2025_06_18 => "2025-06-18",
+            Self::V2025_11_25 => "2025-11-25",
+        }
+    }
+
+    /// Parses a wire version string; `None` for revisions we do not speak.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|v| v.as_str() == s)
+    }
+
+    /// What `initialize` answers to a client that asked for `requested`: the same revision
+    /// when we speak it, else our newest (the client then decides whether to go on).
+    pub fn negotiate(requested: &str) -> Self {
+        Self::parse(requested).unwrap_or(Self::LATEST)
+    }
+
+    /// The supported versions as a comma-separated list, for error messages.
+    pub fn supported_list() -> String {
+        Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+    }
+}
+
+impl fmt::Display for ProtocolVersion {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn negotiation_echoes_known_versions_and_falls_back_to_latest() {
+        assert_eq!(ProtocolVersion::negotiate("2025-03-26"), ProtocolVersion::V2025_03_26);
+        assert_eq!(ProtocolVersion::negotiate("2024-11-05"), ProtocolVersion::V2024_11_05);
+        assert_eq!(ProtocolVersion::negotiate("1999-01-01"), ProtocolVersion::LATEST);
+    }
+}

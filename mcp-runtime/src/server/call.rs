@@ -1,0 +1,100 @@
+//! A tool call in flight: the tool's future and the frames it emits, as one stream.
+
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use bytes::Bytes;
+use futures_util::{FutureExt as _, Stream};
+use tokio::sync::mpsc;
+
+use crate::context::CallContext;
+use crate::protocol::RequestId;
+use crate::protocol::jsonrpc::result_message;
+use crate::tool::{Arguments, CallToolResult, ToolDef};
+
+/// How many frames a tool may queue before `progress!` waits for the client to read.
+const OUTBOX_CAPACITY: usize = 32;
+
+/// One message of a call's stream.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Outgoing {
+    /// A notification related to the call (progress, log).
+    Notification(Bytes),
+    /// The call's JSON-RPC response: always the last item.
+    Response(Bytes),
+}
+
+/// A `tools/call` in flight, as a stream of its notifications followed by its response.
+///
+/// Polling the stream drives the tool: no task is spawned, and dropping the stream drops
+/// the tool's future (which is how a call is cancelled).
+pub(crate) struct CallStream {
+    frames: mpsc::Receiver<Bytes>,
+    call: Option<Pin<Box<dyn Future<Output = Bytes> + Send>>>,
+    response: Option<Bytes>,
+}
+
+impl CallStream {
+    pub(crate) fn start(
+        tool: &ToolDef,
+        id: RequestId,
+        arguments: Arguments,
+        progress_token: Option<crate::protocol::types::ProgressToken>,
+    ) -> Self {
+        let (outbox, frames) = mpsc::channel(OUTBOX_CAPACITY);
+        let name = tool.name.clone();
+        let context = Arc::new(CallContext::new(id.clone(), name.clone(), progress_token, outbox));
+        let future = tool.call(arguments);
+        let call = async move {
+            let result = match context.scope(AssertUnwindSafe(future).catch_unwind()).await {
+                Ok(result) => result,
+                Err(panic) => {
+                    let reason = panic_message(&*panic);
+                    tracing::error!(tool = %name, "tool panicked: {reason}");
+                    CallToolResult::error(format!("internal error in tool `{name}`"))
+                }
+            };
+            result_message(&id, &result)
+        };
+        Self { frames, call: Some(Box::pin(call)), response: None }
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        s
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s
+    } else {
+        "(non-string panic payload)"
+    }
+}
+
+impl Stream for CallStream {
+    type Item = Outgoing;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Outgoing>> {
+        let this = &mut *self;
+        if let Some(call) = &mut this.call {
+            // Frames first: a tool blocked on a full outbox makes progress once we read.
+            if let Poll::Ready(Some(frame)) = this.frames.poll_recv(cx) {
+                return Poll::Ready(Some(Outgoing::Notification(frame)));
+            }
+            match call.as_mut().poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(response) => {
+                    this.call = None;
+                    this.response = Some(response);
+                }
+            }
+        }
+        // The call is over. Frames it queued still go before the response; `try_recv`, not
+        // `poll_recv`, because a tool may have kept a sender alive elsewhere.
+        if let Ok(frame) = this.frames.try_recv() {
+            return Poll::Ready(Some(Outgoing::Notification(frame)));
+        }
+        Poll::Ready(this.response.take().map(Outgoing::Response))
+    }
+}

@@ -1,0 +1,140 @@
+//! A call's arguments, taken one parameter at a time so an error can name the argument.
+
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+/// The `arguments` object of a `tools/call`.
+///
+/// `#[tool]` takes each parameter out of it by name; hand-written tools read it directly.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Arguments(Map<String, Value>);
+
+/// Why a call's arguments were rejected. Becomes a tool result with `isError: true`, so the
+/// model reads what was wrong and can correct its call (SEP-1303).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ArgumentError {
+    /// A required argument is absent.
+    #[error("missing required argument `{0}`")]
+    Missing(String),
+    /// An argument has the wrong type or value.
+    #[error("invalid value for argument `{name}`: {reason}")]
+    Invalid {
+        /// The argument.
+        name: String,
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// The call passed arguments the tool does not take.
+    #[error("unknown argument{} {}; this tool takes {}", if .unknown.len() > 1 { "s" } else { "" }, list(.unknown), if .expected.is_empty() { "no arguments".to_owned() } else { list(.expected) })]
+    Unknown {
+        /// The names that are not parameters.
+        unknown: Vec<String>,
+        /// The parameters the tool has.
+        expected: Vec<String>,
+    },
+}
+
+fn list(names: &[String]) -> String {
+    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+}
+
+impl Arguments {
+    /// Wraps an arguments object.
+    pub fn new(map: Map<String, Value>) -> Self {
+        Self(map)
+    }
+
+    /// The raw value of one argument.
+    pub fn get(&self, name: &str) -> Option<&Value> {
+        self.0.get(name)
+    }
+
+    /// The whole arguments object.
+    pub fn into_map(self) -> Map<String, Value> {
+        self.0
+    }
+
+    /// Takes a required argument (`null` counts as a value and must deserialize).
+    pub fn take_required<T: DeserializeOwned>(&mut self, name: &str) -> Result<T, ArgumentError> {
+        match self.0.remove(name) {
+            Some(value) => decode(name, value),
+            None => Err(ArgumentError::Missing(name.to_owned())),
+        }
+    }
+
+    /// Takes an optional argument: absent or `null` is `None`.
+    pub fn take_optional<T: DeserializeOwned>(
+        &mut self,
+        name: &str,
+    ) -> Result<Option<T>, ArgumentError> {
+        match self.0.remove(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => decode(name, value).map(Some),
+        }
+    }
+
+    /// Takes an argument that has a default: absent or `null` gives `default()`.
+    pub fn take_or_else<T: DeserializeOwned>(
+        &mut self,
+        name: &str,
+        default: impl FnOnce() -> T,
+    ) -> Result<T, ArgumentError> {
+        Ok(self.take_optional(name)?.unwrap_or_else(default))
+    }
+
+    /// Checks that every argument was taken: anything left is not a parameter of the tool.
+    pub fn finish(self, expected: &[&str]) -> Result<(), ArgumentError> {
+        if self.0.is_empty() {
+            return Ok(());
+        }
+        Err(ArgumentError::Unknown {
+            unknown: self.0.into_iter().map(|(k, _)| k).collect(),
+            expected: expected.iter().map(|s| (*s).to_owned()).collect(),
+        })
+    }
+}
+
+fn decode<T: DeserializeOwned>(name: &str, value: Value) -> Result<T, ArgumentError> {
+    serde_json::from_value(value).map_err(|e| ArgumentError::Invalid {
+        name: name.to_owned(),
+        reason: e.to_string(),
+    })
+}
+
+impl From<Map<String, Value>> for Arguments {
+    fn from(map: Map<String, Value>) -> Self {
+        Self(map)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn args(v: Value) -> Arguments {
+        match v {
+            Value::Object(m) => Arguments::new(m),
+            _ => unreachable!("test input is an object"),
+        }
+    }
+
+    #[test]
+    fn errors_name_the_argument_and_the_problem() {
+        let mut a = args(json!({"n": "ten", "extra": 1, "more": 2}));
+        let e = a.take_required::<u32>("n").expect_err("a string is not a u32");
+        assert_eq!(e.to_string(), "invalid value for argument `n`: invalid type: string \"ten\", expected u32");
+        let e = a.take_required::<String>("name").expect_err("absent");
+        assert_eq!(e.to_string(), "missing required argument `name`");
+        let e = a.finish(&["n", "name"]).expect_err("extra arguments");
+        assert_eq!(e.to_string(), "unknown arguments `extra`, `more`; this tool takes `n`, `name`");
+    }
+
+    #[test]
+    fn optional_and_default_arguments() {
+        let mut a = args(json!({"o": null}));
+        assert_eq!(a.take_optional::<u8>("o"), Ok(None));
+        assert_eq!(a.take_or_else::<u8>("d", || 7), Ok(7));
+        assert_eq!(a.finish(&[]), Ok(()));
+    }
+}

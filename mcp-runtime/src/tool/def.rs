@@ -1,0 +1,159 @@
+//! The definition of one tool: what `tools/list` shows and the function `tools/call` runs.
+
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use super::{Arguments, CallToolResult};
+
+/// The future a tool call runs: it always ends in a [`CallToolResult`] (errors included).
+pub type ToolFuture = Pin<Box<dyn Future<Output = CallToolResult> + Send + 'static>>;
+
+type Handler = Arc<dyn Fn(Arguments) -> ToolFuture + Send + Sync>;
+
+/// One tool: its `tools/list` entry and the function that runs it.
+///
+/// `#[tool]` builds these for you (`my_tool_tool()` returns the definition of `my_tool`).
+/// Build one by hand when a schema must be served exactly as written:
+///
+/// ```
+/// use mcp_runtime::{CallToolResult, ToolDef};
+/// use serde_json::json;
+///
+/// let echo = ToolDef::new(
+///     "echo",
+///     json!({"type": "object", "properties": {"text": {"type": "string"}}}),
+///     |args| async move {
+///         let text = args.get("text").and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+///         CallToolResult::text(text)
+///     },
+/// )
+/// .description("Echo the text back.");
+/// assert_eq!(echo.name, "echo");
+/// ```
+#[derive(Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolDef {
+    /// Unique name; 1–128 characters of `A-Za-z0-9_.-`.
+    pub name: String,
+    /// Display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// What the tool does, for the model.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// JSON Schema of the arguments object.
+    pub input_schema: Map<String, Value>,
+    /// JSON Schema of `structuredContent`, for tools that return structured output.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub output_schema: Option<Map<String, Value>>,
+    /// Behaviour hints for clients.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<ToolAnnotations>,
+    #[serde(skip)]
+    handler: Handler,
+}
+
+/// Hints about a tool's behaviour (all optional; clients must not rely on them for safety).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ToolAnnotations {
+    /// The tool does not change its environment.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_only_hint: Option<bool>,
+    /// The tool may destroy or overwrite data.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub destructive_hint: Option<bool>,
+    /// Calling it again with the same arguments has no further effect.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotent_hint: Option<bool>,
+    /// The tool talks to the outside world (the web, other systems).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub open_world_hint: Option<bool>,
+}
+
+impl ToolAnnotations {
+    fn is_empty(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+impl ToolDef {
+    /// A tool from a name, an input schema (served verbatim) and an async handler that
+    /// receives the raw arguments.
+    ///
+    /// # Panics
+    /// If `input_schema` is not a JSON object: that is a programming error, caught at start-up.
+    pub fn new<F, Fut>(name: impl Into<String>, input_schema: Value, handler: F) -> Self
+    where
+        F: Fn(Arguments) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = CallToolResult> + Send + 'static,
+    {
+        let name = name.into();
+        let Value::Object(input_schema) = input_schema else {
+            panic!("the input schema of tool `{name}` must be a JSON object");
+        };
+        Self {
+            name,
+            title: None,
+            description: None,
+            input_schema,
+            output_schema: None,
+            annotations: None,
+            handler: Arc::new(move |args| Box::pin(handler(args))),
+        }
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, description: impl Into<String>) -> Self {
+        self.description = Some(description.into());
+        self
+    }
+
+    /// Sets the display title.
+    pub fn title(mut self, title: impl Into<String>) -> Self {
+        self.title = Some(title.into());
+        self
+    }
+
+    /// Sets the output schema (the schema of `structuredContent`).
+    pub fn output_schema(mut self, schema: Map<String, Value>) -> Self {
+        self.output_schema = Some(schema);
+        self
+    }
+
+    /// Sets the behaviour hints; empty hints are left out of the definition.
+    pub fn annotations(mut self, annotations: ToolAnnotations) -> Self {
+        self.annotations = (!annotations.is_empty()).then_some(annotations);
+        self
+    }
+
+    /// Starts a call with the given arguments.
+    pub fn call(&self, arguments: Arguments) -> ToolFuture {
+        (self.handler)(arguments)
+    }
+}
+
+impl fmt::Debug for ToolDef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ToolDef")
+            .field("name", &self.name)
+            .field("title", &self.title)
+            .field("description", &self.description)
+            .field("input_schema", &self.input_schema)
+            .field("output_schema", &self.output_schema)
+            .field("annotations", &self.annotations)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Whether `name` follows the spec's rule for tool names: 1–128 characters of
+/// `A-Z a-z 0-9 _ - .`.
+pub fn is_valid_tool_name(name: &str) -> bool {
+    (1..=128).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+}

@@ -1,0 +1,77 @@
+//! Reading the request headers the transport cares about.
+
+use http::HeaderMap;
+use http::header::{ACCEPT, CONTENT_TYPE};
+
+/// The session header, as the spec spells it (header names are case-insensitive).
+pub(crate) const SESSION_ID: &str = "mcp-session-id";
+
+/// What the client's `Accept` header allows us to answer with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Accepts {
+    pub(crate) json: bool,
+    pub(crate) event_stream: bool,
+}
+
+impl Accepts {
+    /// Clients must list both `application/json` and `text/event-stream`; wildcards count,
+    /// and a request with no `Accept` header accepts anything.
+    pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
+        let mut accepts = Self { json: false, event_stream: false };
+        let mut any_header = false;
+        for value in headers.get_all(ACCEPT) {
+            any_header = true;
+            let Ok(value) = value.to_str() else { continue };
+            for item in value.split(',') {
+                let media = item.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                match media.as_str() {
+                    "*/*" => {
+                        accepts.json = true;
+                        accepts.event_stream = true;
+                    }
+                    "application/json" | "application/*" => accepts.json = true,
+                    "text/event-stream" | "text/*" => accepts.event_stream = true,
+                    _ => {}
+                }
+            }
+        }
+        if !any_header {
+            accepts = Self { json: true, event_stream: true };
+        }
+        accepts
+    }
+}
+
+/// Whether the body is declared as JSON (`application/json`, any parameters).
+pub(crate) fn is_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// The `Mcp-Session-Id` header, if present and readable.
+pub(crate) fn session_id(headers: &HeaderMap) -> Option<&str> {
+    headers.get(SESSION_ID).and_then(|v| v.to_str().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accepts(value: &str) -> Accepts {
+        let mut h = HeaderMap::new();
+        h.insert(ACCEPT, value.parse().expect("valid header"));
+        Accepts::from_headers(&h)
+    }
+
+    #[test]
+    fn accept_header() {
+        assert_eq!(accepts("application/json, text/event-stream"), Accepts { json: true, event_stream: true });
+        assert_eq!(accepts("application/json;q=0.9"), Accepts { json: true, event_stream: false });
+        assert_eq!(accepts("*/*"), Accepts { json: true, event_stream: true });
+        assert_eq!(accepts("text/html"), Accepts { json: false, event_stream: false });
+        assert_eq!(Accepts::from_headers(&HeaderMap::new()), Accepts { json: true, event_stream: true });
+    }
+}

@@ -1,0 +1,4 @@
+//! Transports: how messages reach the core. Each one only moves bytes and frames; the
+//! protocol rules live in [`server`](crate::server).
+
+pub(crate) mod http;
