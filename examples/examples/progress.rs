@@ -20,7 +20,9 @@ pub async fn stream_data_analysis(
 ) -> Result<String, String> {
     const TOTAL: usize = 1000;
     if chunk_size == 0 || chunk_size > TOTAL {
-        return Err(format!("chunk_size must be between 1 and {TOTAL}, got {chunk_size}"));
+        return Err(format!(
+            "chunk_size must be between 1 and {TOTAL}, got {chunk_size}"
+        ));
     }
     let mut done = 0;
     while done < TOTAL {
@@ -29,7 +31,9 @@ pub async fn stream_data_analysis(
         let percent = done * 100 / TOTAL;
         progress!(done, TOTAL, "Processed {done}/{TOTAL} items ({percent}%)");
     }
-    Ok(format!("Analysis of {dataset} complete: {TOTAL} items in chunks of {chunk_size}"))
+    Ok(format!(
+        "Analysis of {dataset} complete: {TOTAL} items in chunks of {chunk_size}"
+    ))
 }
 
 /// Monitor a system in real time, reporting a status line every second.
@@ -40,16 +44,24 @@ pub async fn real_time_monitoring(
     duration: u64,
 ) -> Result<String, String> {
     if duration == 0 || duration > 3600 {
-        return Err(format!("duration must be between 1 and 3600 seconds, got {duration}"));
+        return Err(format!(
+            "duration must be between 1 and 3600 seconds, got {duration}"
+        ));
     }
     let mut interval = tokio::time::interval(Duration::from_secs(1));
     interval.tick().await; // the first tick is immediate
     for second in 1..=duration {
         interval.tick().await;
         let load = 40 + (second * 7) % 30;
-        progress!(second, duration, "t+{second}s: CPU {load}%, all services healthy");
+        progress!(
+            second,
+            duration,
+            "t+{second}s: CPU {load}%, all services healthy"
+        );
     }
-    Ok(format!("Monitoring finished after {duration} seconds: no incidents"))
+    Ok(format!(
+        "Monitoring finished after {duration} seconds: no incidents"
+    ))
 }
 
 #[allow(dead_code)] // Integration tests include this file as a module.

@@ -20,9 +20,19 @@ pub fn expand(tool: &Tool) -> TokenStream {
     let name = &tool.name;
     let description = option_str(tool.description.as_deref());
     let title = option_str(tool.title.as_deref());
-    let hint = |on: bool| if on { quote!(::core::option::Option::Some(true)) } else { quote!(::core::option::Option::None) };
-    let (read_only, destructive, idempotent, open_world) =
-        (hint(tool.read_only), hint(tool.destructive), hint(tool.idempotent), hint(tool.open_world));
+    let hint = |on: bool| {
+        if on {
+            quote!(::core::option::Option::Some(true))
+        } else {
+            quote!(::core::option::Option::None)
+        }
+    };
+    let (read_only, destructive, idempotent, open_world) = (
+        hint(tool.read_only),
+        hint(tool.destructive),
+        hint(tool.idempotent),
+        hint(tool.open_world),
+    );
 
     let schema_params = tool.params.iter().map(schema_param);
     let take_params = tool.params.iter().map(|p| take_param(&tool.name, p));
@@ -33,10 +43,21 @@ pub fn expand(tool: &Tool) -> TokenStream {
     } else {
         quote!(__mcp_function(#(#param_idents),*))
     };
+    // Spanned at the return type, so a type that is not a tool result is reported there.
+    let into_result = match &function.sig.output {
+        ReturnType::Type(_, ty) => {
+            quote_spanned!(ty.span()=> ::mcp_runtime::IntoToolResult::into_tool_result(__mcp_output))
+        }
+        ReturnType::Default => quote!(::mcp_runtime::IntoToolResult::into_tool_result(
+            __mcp_output
+        )),
+    };
     let output_schema = match &function.sig.output {
         ReturnType::Default => quote!(::core::option::Option::None),
         // An `impl Trait` return type cannot be named, so it cannot declare an output schema.
-        ReturnType::Type(_, ty) if matches!(**ty, Type::ImplTrait(_)) => quote!(::core::option::Option::None),
+        ReturnType::Type(_, ty) if matches!(**ty, Type::ImplTrait(_)) => {
+            quote!(::core::option::Option::None)
+        }
         ReturnType::Type(_, ty) => quote_spanned! {ty.span()=>
             <#ty as ::mcp_runtime::IntoToolResult>::output_schema(&mut __mcp::generator())
         },
@@ -60,7 +81,8 @@ pub fn expand(tool: &Tool) -> TokenStream {
                     if let ::core::result::Result::Err(__mcp_error) = __mcp_args.finish(&[#(#param_names),*]) {
                         return __mcp::invalid_arguments(#name, __mcp_error);
                     }
-                    ::mcp_runtime::IntoToolResult::into_tool_result(#call)
+                    let __mcp_output = #call;
+                    #into_result
                 },
             )
             .annotations(::mcp_runtime::ToolAnnotations {
@@ -131,7 +153,9 @@ fn take_param(tool_name: &str, param: &Param) -> TokenStream {
     let name = &param.name;
     let take = match &param.kind {
         ParamKind::Required => quote_spanned!(ty.span()=> __mcp_args.take_required::<#ty>(#name)),
-        ParamKind::Optional { inner } => quote_spanned!(ty.span()=> __mcp_args.take_optional::<#inner>(#name)),
+        ParamKind::Optional { inner } => {
+            quote_spanned!(ty.span()=> __mcp_args.take_optional::<#inner>(#name))
+        }
         ParamKind::Defaulted(_) => {
             let default = default_expr(param);
             quote_spanned!(ty.span()=> __mcp_args.take_or_else::<#ty>(#name, || -> #ty { #default }))

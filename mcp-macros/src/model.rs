@@ -37,7 +37,12 @@ pub enum ParamKind {
 
 impl Tool {
     pub fn from_parsed(parsed: Parsed) -> syn::Result<Self> {
-        let Parsed { args, function, docs, params } = parsed;
+        let Parsed {
+            args,
+            function,
+            docs,
+            params,
+        } = parsed;
         let name = match &args.name {
             Some(lit) => {
                 let name = lit.value();
@@ -62,7 +67,10 @@ impl Tool {
                 Some(lit) => {
                     let renamed = lit.value();
                     if renamed.is_empty() {
-                        return Err(syn::Error::new(lit.span(), "an argument name cannot be empty"));
+                        return Err(syn::Error::new(
+                            lit.span(),
+                            "an argument name cannot be empty",
+                        ));
                     }
                     renamed
                 }
@@ -70,7 +78,11 @@ impl Tool {
             };
             if let Some(earlier) = checked.iter().find(|p| p.name == wire_name) {
                 return Err(syn::Error::new(
-                    param.options.rename.as_ref().map_or(param.ident.span(), |l| l.span()),
+                    param
+                        .options
+                        .rename
+                        .as_ref()
+                        .map_or(param.ident.span(), |l| l.span()),
                     format!(
                         "two parameters are both named `{wire_name}` in the schema (the other is `{}`); rename one with `#[arg(rename = \"...\")]`",
                         earlier.ident
@@ -79,7 +91,9 @@ impl Tool {
             }
             let kind = match (param.options.default, option_inner(&param.ty)) {
                 (Some(default), _) => ParamKind::Defaulted(default),
-                (None, Some(inner)) => ParamKind::Optional { inner: inner.clone() },
+                (None, Some(inner)) => ParamKind::Optional {
+                    inner: inner.clone(),
+                },
                 (None, None) => ParamKind::Required,
             };
             checked.push(Param {
@@ -108,9 +122,14 @@ impl Tool {
 /// The spec's rule for tool names: 1–128 characters of `A-Za-z0-9_-.`.
 fn check_tool_name(name: &str) -> Result<(), String> {
     if name.is_empty() || name.len() > 128 {
-        return Err(format!("invalid tool name `{name}`: names must be 1 to 128 characters long"));
+        return Err(format!(
+            "invalid tool name `{name}`: names must be 1 to 128 characters long"
+        ));
     }
-    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))) {
+    if let Some(bad) = name
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.')))
+    {
         return Err(format!(
             "invalid tool name `{name}`: {bad:?} is not allowed; use only A-Z, a-z, 0-9, `_`, `-` and `.`"
         ));
@@ -133,7 +152,9 @@ fn option_inner(ty: &Type) -> Option<&Type> {
     if last.ident != "Option" {
         return None;
     }
-    let PathArguments::AngleBracketed(args) = &last.arguments else { return None };
+    let PathArguments::AngleBracketed(args) = &last.arguments else {
+        return None;
+    };
     match args.args.first() {
         Some(GenericArgument::Type(inner)) if args.args.len() == 1 => Some(inner),
         _ => None,

@@ -45,7 +45,10 @@ pub struct Parsed {
 pub fn parse(attr: TokenStream, item: TokenStream) -> syn::Result<Parsed> {
     let args = parse_tool_args(attr)?;
     let mut function: ItemFn = syn::parse2(item).map_err(|e| {
-        syn::Error::new(e.span(), "`#[tool]` goes on a function: `#[tool] async fn name(...) -> T { ... }`")
+        syn::Error::new(
+            e.span(),
+            "`#[tool]` goes on a function: `#[tool] async fn name(...) -> T { ... }`",
+        )
     })?;
     check_signature(&function)?;
     let docs = doc_text(&function.attrs);
@@ -71,7 +74,12 @@ pub fn parse(attr: TokenStream, item: TokenStream) -> syn::Result<Parsed> {
         });
     }
     strip_param_attrs(&mut function);
-    Ok(Parsed { args, function, docs, params })
+    Ok(Parsed {
+        args,
+        function,
+        docs,
+        params,
+    })
 }
 
 fn parse_tool_args(attr: TokenStream) -> syn::Result<ToolArgs> {
@@ -116,7 +124,11 @@ fn parse_arg_options(attrs: &[Attribute]) -> syn::Result<ArgOptions> {
         attr.parse_nested_meta(|meta| {
             let path = &meta.path;
             if path.is_ident("default") {
-                let expr = if meta.input.peek(Token![=]) { Some(meta.value()?.parse()?) } else { None };
+                let expr = if meta.input.peek(Token![=]) {
+                    Some(meta.value()?.parse()?)
+                } else {
+                    None
+                };
                 options.default = Some(expr);
             } else if path.is_ident("rename") {
                 options.rename = Some(meta.value()?.parse()?);
@@ -159,10 +171,16 @@ fn check_signature(function: &ItemFn) -> syn::Result<()> {
         }
     }
     if let Some(unsafety) = &sig.unsafety {
-        return Err(syn::Error::new(unsafety.span(), "`#[tool]` functions cannot be `unsafe`"));
+        return Err(syn::Error::new(
+            unsafety.span(),
+            "`#[tool]` functions cannot be `unsafe`",
+        ));
     }
     if let Some(variadic) = &sig.variadic {
-        return Err(syn::Error::new(variadic.span(), "`#[tool]` functions cannot be variadic"));
+        return Err(syn::Error::new(
+            variadic.span(),
+            "`#[tool]` functions cannot be variadic",
+        ));
     }
     Ok(())
 }
@@ -171,7 +189,9 @@ fn check_signature(function: &ItemFn) -> syn::Result<()> {
 pub fn strip_param_attrs(function: &mut ItemFn) {
     for input in &mut function.sig.inputs {
         if let FnArg::Typed(pat_type) = input {
-            pat_type.attrs.retain(|a| !a.path().is_ident("arg") && !a.path().is_ident("doc"));
+            pat_type
+                .attrs
+                .retain(|a| !a.path().is_ident("arg") && !a.path().is_ident("doc"));
         }
     }
 }
@@ -183,17 +203,29 @@ fn doc_text(attrs: &[Attribute]) -> Option<String> {
         .filter(|a| a.path().is_ident("doc"))
         .filter_map(|a| match &a.meta {
             Meta::NameValue(nv) => match &nv.value {
-                Expr::Lit(syn::ExprLit { lit: syn::Lit::Str(s), .. }) => Some(s.value()),
+                Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(s),
+                    ..
+                }) => Some(s.value()),
                 _ => None,
             },
             _ => None,
         })
-        .map(|line| line.strip_prefix(' ').unwrap_or(&line).trim_end().to_owned())
+        .map(|line| {
+            line.strip_prefix(' ')
+                .unwrap_or(&line)
+                .trim_end()
+                .to_owned()
+        })
         .collect();
     let text = lines.join("\n").trim().to_owned();
     (!text.is_empty()).then_some(text)
 }
 
 fn path_text(path: &syn::Path) -> String {
-    path.segments.iter().map(|s| s.ident.to_string()).collect::<Vec<_>>().join("::")
+    path.segments
+        .iter()
+        .map(|s| s.ident.to_string())
+        .collect::<Vec<_>>()
+        .join("::")
 }

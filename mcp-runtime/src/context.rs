@@ -10,9 +10,11 @@ use std::sync::Mutex;
 use bytes::Bytes;
 use tokio::sync::mpsc;
 
-use crate::protocol::jsonrpc::notification_message;
-use crate::protocol::types::{Number, ProgressParams, ProgressToken};
 use crate::protocol::RequestId;
+use crate::protocol::jsonrpc::notification_message;
+use crate::protocol::types::Implementation;
+use crate::protocol::types::{Number, ProgressParams, ProgressToken};
+use crate::server::Session;
 
 tokio::task_local! {
     static CURRENT: Arc<CallContext>;
@@ -24,6 +26,7 @@ pub struct CallContext {
     request_id: RequestId,
     tool: String,
     progress_token: Option<ProgressToken>,
+    session: Option<Arc<Session>>,
     last_progress: Mutex<Option<f64>>,
     outbox: mpsc::Sender<Bytes>,
 }
@@ -33,9 +36,17 @@ impl CallContext {
         request_id: RequestId,
         tool: String,
         progress_token: Option<ProgressToken>,
+        session: Option<Arc<Session>>,
         outbox: mpsc::Sender<Bytes>,
     ) -> Self {
-        Self { request_id, tool, progress_token, last_progress: Mutex::new(None), outbox }
+        Self {
+            request_id,
+            tool,
+            progress_token,
+            session,
+            last_progress: Mutex::new(None),
+            outbox,
+        }
     }
 
     /// Runs `future` with `self` as the current call.
@@ -58,14 +69,26 @@ impl CallContext {
         &self.tool
     }
 
+    /// The client's `clientInfo` from `initialize`, when the call belongs to a session.
+    pub fn client_info(&self) -> Option<&Implementation> {
+        self.session.as_deref().map(Session::client_info)
+    }
+
     /// Whether the client asked for progress (sent a `progressToken`).
     pub fn wants_progress(&self) -> bool {
         self.progress_token.is_some()
     }
 
     /// Sends one `notifications/progress` frame; see [`report_progress`].
-    pub async fn report_progress(&self, done: Option<f64>, total: Option<f64>, message: Option<&str>) {
-        let Some(token) = &self.progress_token else { return };
+    pub async fn report_progress(
+        &self,
+        done: Option<f64>,
+        total: Option<f64>,
+        message: Option<&str>,
+    ) {
+        let Some(token) = &self.progress_token else {
+            return;
+        };
         let progress = self.next_progress(done);
         let params = ProgressParams {
             progress_token: token,
@@ -110,7 +133,13 @@ mod tests {
 
     fn ctx() -> CallContext {
         let (tx, _rx) = mpsc::channel(1);
-        CallContext::new(RequestId::Number(1), "t".into(), Some(ProgressToken::Number(1)), tx)
+        CallContext::new(
+            RequestId::Number(1),
+            "t".into(),
+            Some(ProgressToken::Number(1)),
+            None,
+            tx,
+        )
     }
 
     #[test]

@@ -37,7 +37,11 @@ pub struct RpcError {
 impl RpcError {
     /// An error with the given code and message.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), data: None }
+        Self {
+            code,
+            message: message.into(),
+            data: None,
+        }
     }
 
     /// `-32700`: the body is not valid JSON.
@@ -47,17 +51,26 @@ impl RpcError {
 
     /// `-32600`: not a valid JSON-RPC request.
     pub fn invalid_request(detail: impl std::fmt::Display) -> Self {
-        Self::new(ErrorCode::INVALID_REQUEST, format!("Invalid request: {detail}"))
+        Self::new(
+            ErrorCode::INVALID_REQUEST,
+            format!("Invalid request: {detail}"),
+        )
     }
 
     /// `-32601`: no such method.
     pub fn method_not_found(method: &str) -> Self {
-        Self::new(ErrorCode::METHOD_NOT_FOUND, format!("Method not found: {method}"))
+        Self::new(
+            ErrorCode::METHOD_NOT_FOUND,
+            format!("Method not found: {method}"),
+        )
     }
 
     /// `-32602`: invalid parameters.
     pub fn invalid_params(detail: impl std::fmt::Display) -> Self {
-        Self::new(ErrorCode::INVALID_PARAMS, format!("Invalid params: {detail}"))
+        Self::new(
+            ErrorCode::INVALID_PARAMS,
+            format!("Invalid params: {detail}"),
+        )
     }
 
     /// Attaches `data` to the error.

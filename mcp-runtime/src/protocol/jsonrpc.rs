@@ -62,7 +62,8 @@ pub struct IncomingRequest<'a> {
 struct RawMessage<'a> {
     #[serde(borrow, default)]
     jsonrpc: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    // Not `Option`'s own impl, which would read `"id": null` as no id at all.
+    #[serde(borrow, default, deserialize_with = "present")]
     id: Option<&'a RawValue>,
     #[serde(borrow, default)]
     method: Option<Cow<'a, str>>,
@@ -72,6 +73,10 @@ struct RawMessage<'a> {
     result: Option<&'a RawValue>,
     #[serde(borrow, default)]
     error: Option<&'a RawValue>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
 }
 
 /// Whether a body is a JSON array (a JSON-RPC batch) rather than a single message.
@@ -105,17 +110,21 @@ fn classify(raw: RawMessage<'_>) -> Result<Incoming<'_>, RpcError> {
     }
     let id = match raw.id {
         None => None,
-        Some(raw_id) => Some(serde_json::from_str::<RequestId>(raw_id.get()).map_err(|_| {
-            RpcError::invalid_request(format!(
-                "\"id\" must be a string or an integer, got {}",
-                raw_id.get()
-            ))
-        })?),
+        Some(raw_id) => Some(
+            serde_json::from_str::<RequestId>(raw_id.get()).map_err(|_| {
+                RpcError::invalid_request(format!(
+                    "\"id\" must be a string or an integer, got {}",
+                    raw_id.get()
+                ))
+            })?,
+        ),
     };
     if let Some(params) = raw.params {
         let first = params.get().as_bytes().first();
         if !matches!(first, Some(b'{') | Some(b'[')) {
-            return Err(RpcError::invalid_request("\"params\" must be an object or an array"));
+            return Err(RpcError::invalid_request(
+                "\"params\" must be an object or an array",
+            ));
         }
     }
     match (raw.method, id) {
@@ -124,7 +133,10 @@ fn classify(raw: RawMessage<'_>) -> Result<Incoming<'_>, RpcError> {
             method,
             params: raw.params,
         })),
-        (Some(method), None) => Ok(Incoming::Notification { method, params: raw.params }),
+        (Some(method), None) => Ok(Incoming::Notification {
+            method,
+            params: raw.params,
+        }),
         (None, Some(_)) if raw.result.is_some() || raw.error.is_some() => Ok(Incoming::Response),
         (None, _) => Err(RpcError::invalid_request(
             "a message needs a \"method\" (request or notification) or a \"result\"/\"error\" with an \"id\" (response)",
@@ -155,18 +167,30 @@ struct NotificationEnvelope<'a, T: ?Sized> {
 
 /// Serializes a success response.
 pub fn result_message<T: Serialize + ?Sized>(id: &RequestId, result: &T) -> Bytes {
-    to_bytes(&ResultEnvelope { jsonrpc: "2.0", id, result })
+    to_bytes(&ResultEnvelope {
+        jsonrpc: "2.0",
+        id,
+        result,
+    })
 }
 
 /// Serializes an error response; `id` is `None` (sent as `null`) when the request's id could
 /// not be read.
 pub fn error_message(id: Option<&RequestId>, error: &RpcError) -> Bytes {
-    to_bytes(&ErrorEnvelope { jsonrpc: "2.0", id, error })
+    to_bytes(&ErrorEnvelope {
+        jsonrpc: "2.0",
+        id,
+        error,
+    })
 }
 
 /// Serializes a notification.
 pub fn notification_message<T: Serialize + ?Sized>(method: &str, params: &T) -> Bytes {
-    to_bytes(&NotificationEnvelope { jsonrpc: "2.0", method, params })
+    to_bytes(&NotificationEnvelope {
+        jsonrpc: "2.0",
+        method,
+        params,
+    })
 }
 
 fn to_bytes<T: Serialize>(value: &T) -> Bytes {
@@ -189,13 +213,21 @@ mod tests {
     use crate::protocol::ErrorCode;
 
     fn code(body: &str) -> ErrorCode {
-        parse_message(body.as_bytes()).expect_err("should be rejected").code
+        parse_message(body.as_bytes())
+            .expect_err("should be rejected")
+            .code
     }
 
     #[test]
     fn classifies_requests_notifications_and_responses() {
         let msg = parse_message(br#"{"jsonrpc":"2.0","id":7,"method":"ping"}"#);
-        assert!(matches!(msg, Ok(Incoming::Request(IncomingRequest { id: RequestId::Number(7), .. }))));
+        assert!(matches!(
+            msg,
+            Ok(Incoming::Request(IncomingRequest {
+                id: RequestId::Number(7),
+                ..
+            }))
+        ));
         let msg = parse_message(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
         assert!(matches!(msg, Ok(Incoming::Notification { .. })));
         let msg = parse_message(br#"{"jsonrpc":"2.0","id":"a","result":{}}"#);
@@ -207,18 +239,39 @@ mod tests {
         assert_eq!(code("{not json"), ErrorCode::PARSE_ERROR);
         assert_eq!(code(""), ErrorCode::PARSE_ERROR);
         assert_eq!(code("42"), ErrorCode::INVALID_REQUEST);
-        assert_eq!(code(r#"{"id":1,"method":"ping"}"#), ErrorCode::INVALID_REQUEST);
-        assert_eq!(code(r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#), ErrorCode::INVALID_REQUEST);
-        assert_eq!(code(r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#), ErrorCode::INVALID_REQUEST);
-        assert_eq!(code(r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#), ErrorCode::INVALID_REQUEST);
-        assert_eq!(code(r#"{"jsonrpc":"2.0","id":1,"method":"x","params":3}"#), ErrorCode::INVALID_REQUEST);
-        assert_eq!(code(r#"{"jsonrpc":"2.0","id":1}"#), ErrorCode::INVALID_REQUEST);
+        assert_eq!(
+            code(r#"{"id":1,"method":"ping"}"#),
+            ErrorCode::INVALID_REQUEST
+        );
+        assert_eq!(
+            code(r#"{"jsonrpc":"1.0","id":1,"method":"ping"}"#),
+            ErrorCode::INVALID_REQUEST
+        );
+        assert_eq!(
+            code(r#"{"jsonrpc":"2.0","id":null,"method":"ping"}"#),
+            ErrorCode::INVALID_REQUEST
+        );
+        assert_eq!(
+            code(r#"{"jsonrpc":"2.0","id":1.5,"method":"ping"}"#),
+            ErrorCode::INVALID_REQUEST
+        );
+        assert_eq!(
+            code(r#"{"jsonrpc":"2.0","id":1,"method":"x","params":3}"#),
+            ErrorCode::INVALID_REQUEST
+        );
+        assert_eq!(
+            code(r#"{"jsonrpc":"2.0","id":1}"#),
+            ErrorCode::INVALID_REQUEST
+        );
     }
 
     #[test]
     fn writes_envelopes() {
         let id = RequestId::String("x".into());
-        assert_eq!(&result_message(&id, &serde_json::json!({}))[..], br#"{"jsonrpc":"2.0","id":"x","result":{}}"#);
+        assert_eq!(
+            &result_message(&id, &serde_json::json!({}))[..],
+            br#"{"jsonrpc":"2.0","id":"x","result":{}}"#
+        );
         let err = RpcError::method_not_found("nope");
         assert_eq!(
             &error_message(None, &err)[..],

@@ -54,7 +54,11 @@ impl ProtocolVersion {
 
     /// The supported versions as a comma-separated list, for error messages.
     pub fn supported_list() -> String {
-        Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")
+        Self::ALL
+            .iter()
+            .map(|v| v.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -70,8 +74,17 @@ mod tests {
 
     #[test]
     fn negotiation_echoes_known_versions_and_falls_back_to_latest() {
-        assert_eq!(ProtocolVersion::negotiate("2025-03-26"), ProtocolVersion::V2025_03_26);
-        assert_eq!(ProtocolVersion::negotiate("2024-11-05"), ProtocolVersion::V2024_11_05);
-        assert_eq!(ProtocolVersion::negotiate("1999-01-01"), ProtocolVersion::LATEST);
+        assert_eq!(
+            ProtocolVersion::negotiate("2025-03-26"),
+            ProtocolVersion::V2025_03_26
+        );
+        assert_eq!(
+            ProtocolVersion::negotiate("2024-11-05"),
+            ProtocolVersion::V2024_11_05
+        );
+        assert_eq!(
+            ProtocolVersion::negotiate("1999-01-01"),
+            ProtocolVersion::LATEST
+        );
     }
 }

@@ -9,9 +9,11 @@ use bytes::Bytes;
 use futures_util::{FutureExt as _, Stream};
 use tokio::sync::mpsc;
 
+use super::Session;
 use crate::context::CallContext;
 use crate::protocol::RequestId;
 use crate::protocol::jsonrpc::result_message;
+use crate::protocol::types::ProgressToken;
 use crate::tool::{Arguments, CallToolResult, ToolDef};
 
 /// How many frames a tool may queue before `progress!` waits for the client to read.
@@ -41,11 +43,18 @@ impl CallStream {
         tool: &ToolDef,
         id: RequestId,
         arguments: Arguments,
-        progress_token: Option<crate::protocol::types::ProgressToken>,
+        progress_token: Option<ProgressToken>,
+        session: Option<Arc<Session>>,
     ) -> Self {
         let (outbox, frames) = mpsc::channel(OUTBOX_CAPACITY);
         let name = tool.name.clone();
-        let context = Arc::new(CallContext::new(id.clone(), name.clone(), progress_token, outbox));
+        let context = Arc::new(CallContext::new(
+            id.clone(),
+            name.clone(),
+            progress_token,
+            session,
+            outbox,
+        ));
         let future = tool.call(arguments);
         let call = async move {
             let result = match context.scope(AssertUnwindSafe(future).catch_unwind()).await {
@@ -58,7 +67,11 @@ impl CallStream {
             };
             result_message(&id, &result)
         };
-        Self { frames, call: Some(Box::pin(call)), response: None }
+        Self {
+            frames,
+            call: Some(Box::pin(call)),
+            response: None,
+        }
     }
 }
 

@@ -41,13 +41,19 @@ pub(crate) struct Dispatcher {
 }
 
 impl Dispatcher {
-    pub(crate) fn new(info: Implementation, instructions: Option<String>, tools: Vec<ToolDef>) -> Self {
+    pub(crate) fn new(
+        info: Implementation,
+        instructions: Option<String>,
+        tools: Vec<ToolDef>,
+    ) -> Self {
         let tools_list = tools_list_result(&tools);
         Self {
             info,
             instructions,
             capabilities: ServerCapabilities {
-                tools: Some(ToolsCapability { list_changed: false }),
+                tools: Some(ToolsCapability {
+                    list_changed: false,
+                }),
             },
             tools: tools.into_iter().map(|t| (t.name.clone(), t)).collect(),
             tools_list,
@@ -55,14 +61,18 @@ impl Dispatcher {
         }
     }
 
-    /// Handles one request.
-    pub(crate) fn handle_request(&self, request: IncomingRequest<'_>) -> Dispatched {
+    /// Handles one request from `session` (`None` for `initialize`).
+    pub(crate) fn handle_request(
+        &self,
+        session: Option<Arc<Session>>,
+        request: IncomingRequest<'_>,
+    ) -> Dispatched {
         let id = request.id;
         let outcome = match &*request.method {
             "initialize" => return self.initialize(&id, request.params),
             "ping" => Ok(result_message(&id, &serde_json::json!({}))),
             "tools/list" => Ok(result_message(&id, &*self.tools_list)),
-            "tools/call" => return self.call_tool(id, request.params),
+            "tools/call" => return self.call_tool(session, id, request.params),
             other => Err(RpcError::method_not_found(other)),
         };
         Dispatched::Reply(outcome.unwrap_or_else(|e| error_message(Some(&id), &e)))
@@ -90,7 +100,10 @@ impl Dispatcher {
         let session = match self.sessions.create(version, params.client_info) {
             Ok(s) => s,
             Err(e) => {
-                let err = RpcError::new(crate::protocol::ErrorCode::INTERNAL_ERROR, format!("could not create a session: {e}"));
+                let err = RpcError::new(
+                    crate::protocol::ErrorCode::INTERNAL_ERROR,
+                    format!("could not create a session: {e}"),
+                );
                 return Dispatched::Reply(error_message(Some(id), &err));
             }
         };
@@ -103,7 +116,12 @@ impl Dispatcher {
         Dispatched::Initialized(result_message(id, &result), session)
     }
 
-    fn call_tool(&self, id: RequestId, params: Option<&RawValue>) -> Dispatched {
+    fn call_tool(
+        &self,
+        session: Option<Arc<Session>>,
+        id: RequestId,
+        params: Option<&RawValue>,
+    ) -> Dispatched {
         let params: CallToolParams = match parse_params(params) {
             Ok(p) => p,
             Err(e) => return Dispatched::Reply(error_message(Some(&id), &e)),
@@ -114,7 +132,7 @@ impl Dispatcher {
         };
         let arguments = Arguments::new(params.arguments.unwrap_or_default());
         let token = params.meta.and_then(|m| m.progress_token);
-        Dispatched::Call(CallStream::start(tool, id, arguments, token))
+        Dispatched::Call(CallStream::start(tool, id, arguments, token, session))
     }
 
     /// Number of tools served.

@@ -79,7 +79,11 @@ impl Server {
     /// A server with this name (sent as `serverInfo.name`) and no tools yet.
     pub fn new(name: impl Into<String>) -> Self {
         Self {
-            info: Implementation { name: name.into(), version: "0.1.0".into(), title: None },
+            info: Implementation {
+                name: name.into(),
+                version: "0.1.0".into(),
+                title: None,
+            },
             instructions: None,
             tools: Vec::new(),
             path: DEFAULT_PATH.to_owned(),
@@ -144,7 +148,9 @@ impl Server {
     pub fn tools_list_json(&self) -> String {
         let raw = dispatch::tools_list_result(&self.tools);
         match serde_json::from_str::<Value>(raw.get()) {
-            Ok(value) => serde_json::to_string_pretty(&value).unwrap_or_else(|_| raw.get().to_owned()),
+            Ok(value) => {
+                serde_json::to_string_pretty(&value).unwrap_or_else(|_| raw.get().to_owned())
+            }
             Err(_) => raw.get().to_owned(),
         }
     }
@@ -177,9 +183,14 @@ impl Server {
         println!(
             "MCP server listening on http://{local}{path} ({} tool{})",
             dispatcher.tool_count(),
-            if dispatcher.tool_count() == 1 { "" } else { "s" }
+            if dispatcher.tool_count() == 1 {
+                ""
+            } else {
+                "s"
+            }
         );
-        crate::transport::http::serve(listener, crate::transport::http::router(&path, dispatcher)).await
+        crate::transport::http::serve(listener, crate::transport::http::router(&path, dispatcher))
+            .await
     }
 
     fn into_dispatcher(self) -> Dispatcher {

@@ -22,6 +22,7 @@ impl Session {
         &self.id
     }
 
+    #[allow(dead_code)] // read by the SSE layer once priming events depend on it
     pub(crate) fn protocol_version(&self) -> ProtocolVersion {
         self.protocol_version
     }
@@ -55,17 +56,28 @@ impl Sessions {
             client_info,
             initialized: AtomicBool::new(false),
         });
-        self.map.write().unwrap_or_else(|e| e.into_inner()).insert(id, session.clone());
+        self.map
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, session.clone());
         Ok(session)
     }
 
     pub(crate) fn get(&self, id: &str) -> Option<Arc<Session>> {
-        self.map.read().unwrap_or_else(|e| e.into_inner()).get(id).cloned()
+        self.map
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned()
     }
 
     /// Ends a session; `false` if there was none with that id.
     pub(crate) fn remove(&self, id: &str) -> bool {
-        self.map.write().unwrap_or_else(|e| e.into_inner()).remove(id).is_some()
+        self.map
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id)
+            .is_some()
     }
 
     #[cfg(test)]
@@ -93,8 +105,14 @@ mod tests {
     #[test]
     fn sessions_are_created_found_and_removed() {
         let sessions = Sessions::default();
-        let info = Implementation { name: "c".into(), version: "1".into(), title: None };
-        let a = sessions.create(ProtocolVersion::LATEST, info.clone()).expect("rng");
+        let info = Implementation {
+            name: "c".into(),
+            version: "1".into(),
+            title: None,
+        };
+        let a = sessions
+            .create(ProtocolVersion::LATEST, info.clone())
+            .expect("rng");
         let b = sessions.create(ProtocolVersion::LATEST, info).expect("rng");
         assert_ne!(a.id(), b.id());
         assert_eq!(a.id().len(), 32);

@@ -35,7 +35,11 @@ pub enum ArgumentError {
 }
 
 fn list(names: &[String]) -> String {
-    names.iter().map(|n| format!("`{n}`")).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(|n| format!("`{n}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl Arguments {
@@ -87,8 +91,10 @@ impl Arguments {
         if self.0.is_empty() {
             return Ok(());
         }
+        let mut unknown: Vec<String> = self.0.into_iter().map(|(k, _)| k).collect();
+        unknown.sort();
         Err(ArgumentError::Unknown {
-            unknown: self.0.into_iter().map(|(k, _)| k).collect(),
+            unknown,
             expected: expected.iter().map(|s| (*s).to_owned()).collect(),
         })
     }
@@ -122,12 +128,20 @@ mod tests {
     #[test]
     fn errors_name_the_argument_and_the_problem() {
         let mut a = args(json!({"n": "ten", "extra": 1, "more": 2}));
-        let e = a.take_required::<u32>("n").expect_err("a string is not a u32");
-        assert_eq!(e.to_string(), "invalid value for argument `n`: invalid type: string \"ten\", expected u32");
+        let e = a
+            .take_required::<u32>("n")
+            .expect_err("a string is not a u32");
+        assert_eq!(
+            e.to_string(),
+            "invalid value for argument `n`: invalid type: string \"ten\", expected u32"
+        );
         let e = a.take_required::<String>("name").expect_err("absent");
         assert_eq!(e.to_string(), "missing required argument `name`");
         let e = a.finish(&["n", "name"]).expect_err("extra arguments");
-        assert_eq!(e.to_string(), "unknown arguments `extra`, `more`; this tool takes `n`, `name`");
+        assert_eq!(
+            e.to_string(),
+            "unknown arguments `extra`, `more`; this tool takes `n`, `name`"
+        );
     }
 
     #[test]

@@ -93,17 +93,28 @@ impl Content {
 
     /// An image block from raw bytes (encoded to base64 here).
     pub fn image(bytes: impl AsRef<[u8]>, mime_type: impl Into<String>) -> Self {
-        Self::Image { data: BASE64.encode(bytes), mime_type: mime_type.into() }
+        Self::Image {
+            data: BASE64.encode(bytes),
+            mime_type: mime_type.into(),
+        }
     }
 
     /// An audio block from raw bytes (encoded to base64 here).
     pub fn audio(bytes: impl AsRef<[u8]>, mime_type: impl Into<String>) -> Self {
-        Self::Audio { data: BASE64.encode(bytes), mime_type: mime_type.into() }
+        Self::Audio {
+            data: BASE64.encode(bytes),
+            mime_type: mime_type.into(),
+        }
     }
 
     /// A link to a resource.
     pub fn resource_link(uri: impl Into<String>, name: impl Into<String>) -> Self {
-        Self::ResourceLink { uri: uri.into(), name: name.into(), description: None, mime_type: None }
+        Self::ResourceLink {
+            uri: uri.into(),
+            name: name.into(),
+            description: None,
+            mime_type: None,
+        }
     }
 
     /// An embedded text resource.

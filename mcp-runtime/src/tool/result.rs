@@ -26,12 +26,19 @@ pub struct CallToolResult {
 impl CallToolResult {
     /// A successful result with one text block.
     pub fn text(text: impl Into<String>) -> Self {
-        Self { content: vec![Content::text(text)], ..Self::default() }
+        Self {
+            content: vec![Content::text(text)],
+            ..Self::default()
+        }
     }
 
     /// A failed result (`isError: true`) whose text says what went wrong.
     pub fn error(message: impl Into<String>) -> Self {
-        Self { content: vec![Content::text(message)], is_error: true, ..Self::default() }
+        Self {
+            content: vec![Content::text(message)],
+            is_error: true,
+            ..Self::default()
+        }
     }
 }
 
@@ -40,6 +47,11 @@ impl CallToolResult {
 /// Implemented for `String`, `&'static str`, `()`, [`Content`], `Vec<Content>`,
 /// [`Json<T>`], [`CallToolResult`] and `Result<T, E>` where `E: Display` (an `Err`
 /// becomes a result with `isError: true`, which the model reads, not a protocol error).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be returned from a tool",
+    label = "not a tool result",
+    note = "return `String`, `&'static str`, `()`, `Json<T>` (structured output), `Content`, `Vec<Content>`, `CallToolResult`, or a `Result<T, E: Display>` of one of these"
+)]
 pub trait IntoToolResult {
     /// Converts the value.
     fn into_tool_result(self) -> CallToolResult;
@@ -77,13 +89,19 @@ impl IntoToolResult for () {
 
 impl IntoToolResult for Content {
     fn into_tool_result(self) -> CallToolResult {
-        CallToolResult { content: vec![self], ..CallToolResult::default() }
+        CallToolResult {
+            content: vec![self],
+            ..CallToolResult::default()
+        }
     }
 }
 
 impl IntoToolResult for Vec<Content> {
     fn into_tool_result(self) -> CallToolResult {
-        CallToolResult { content: self, ..CallToolResult::default() }
+        CallToolResult {
+            content: self,
+            ..CallToolResult::default()
+        }
     }
 }
 
@@ -128,7 +146,9 @@ impl<T: Serialize + JsonSchema> IntoToolResult for Json<T> {
                 structured_content: Some(value),
                 is_error: false,
             },
-            Err(e) => CallToolResult::error(format!("the tool's output could not be serialized: {e}")),
+            Err(e) => {
+                CallToolResult::error(format!("the tool's output could not be serialized: {e}"))
+            }
         }
     }
 

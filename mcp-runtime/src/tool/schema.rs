@@ -45,7 +45,11 @@ impl Default for InputSchema {
 impl InputSchema {
     /// An object schema with no properties yet.
     pub fn new() -> Self {
-        Self { generator: generator(), properties: Map::new(), required: Vec::new() }
+        Self {
+            generator: generator(),
+            properties: Map::new(),
+            required: Vec::new(),
+        }
     }
 
     /// Adds a parameter of type `T` (for `Option<U>`, pass `U` and `required = false`).
@@ -89,7 +93,9 @@ impl InputSchema {
 }
 
 /// The `outputSchema` for structured output of type `T`.
-pub fn output_schema<T: JsonSchema + ?Sized>(generator: &mut SchemaGenerator) -> Map<String, Value> {
+pub fn output_schema<T: JsonSchema + ?Sized>(
+    generator: &mut SchemaGenerator,
+) -> Map<String, Value> {
     let mut schema = generator.root_schema_for::<T>();
     drop_titles(&mut schema);
     schema.remove("$schema");

@@ -3,6 +3,8 @@
 use http::HeaderMap;
 use http::header::{ACCEPT, CONTENT_TYPE};
 
+use crate::protocol::ProtocolVersion;
+
 /// The session header, as the spec spells it (header names are case-insensitive).
 pub(crate) const SESSION_ID: &str = "mcp-session-id";
 
@@ -17,13 +19,21 @@ impl Accepts {
     /// Clients must list both `application/json` and `text/event-stream`; wildcards count,
     /// and a request with no `Accept` header accepts anything.
     pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
-        let mut accepts = Self { json: false, event_stream: false };
+        let mut accepts = Self {
+            json: false,
+            event_stream: false,
+        };
         let mut any_header = false;
         for value in headers.get_all(ACCEPT) {
             any_header = true;
             let Ok(value) = value.to_str() else { continue };
             for item in value.split(',') {
-                let media = item.split(';').next().unwrap_or("").trim().to_ascii_lowercase();
+                let media = item
+                    .split(';')
+                    .next()
+                    .unwrap_or("")
+                    .trim()
+                    .to_ascii_lowercase();
                 match media.as_str() {
                     "*/*" => {
                         accepts.json = true;
@@ -36,7 +46,10 @@ impl Accepts {
             }
         }
         if !any_header {
-            accepts = Self { json: true, event_stream: true };
+            accepts = Self {
+                json: true,
+                event_stream: true,
+            };
         }
         accepts
     }
@@ -49,6 +62,24 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
+}
+
+/// The protocol version header, as the spec spells it.
+pub(crate) const PROTOCOL_VERSION: &str = "mcp-protocol-version";
+
+/// The `MCP-Protocol-Version` header: absent means 2025-03-26 (the last revision without
+/// it); a value we do not speak is an error naming the value.
+pub(crate) fn protocol_version(headers: &HeaderMap) -> Result<ProtocolVersion, String> {
+    let Some(value) = headers.get(PROTOCOL_VERSION) else {
+        return Ok(ProtocolVersion::HTTP_DEFAULT);
+    };
+    let text = value.to_str().unwrap_or("(not visible ASCII)");
+    ProtocolVersion::parse(text).ok_or_else(|| {
+        format!(
+            "unsupported MCP-Protocol-Version {text:?}; this server supports {}",
+            ProtocolVersion::supported_list()
+        )
+    })
 }
 
 /// The `Mcp-Session-Id` header, if present and readable.
@@ -68,10 +99,40 @@ mod tests {
 
     #[test]
     fn accept_header() {
-        assert_eq!(accepts("application/json, text/event-stream"), Accepts { json: true, event_stream: true });
-        assert_eq!(accepts("application/json;q=0.9"), Accepts { json: true, event_stream: false });
-        assert_eq!(accepts("*/*"), Accepts { json: true, event_stream: true });
-        assert_eq!(accepts("text/html"), Accepts { json: false, event_stream: false });
-        assert_eq!(Accepts::from_headers(&HeaderMap::new()), Accepts { json: true, event_stream: true });
+        assert_eq!(
+            accepts("application/json, text/event-stream"),
+            Accepts {
+                json: true,
+                event_stream: true
+            }
+        );
+        assert_eq!(
+            accepts("application/json;q=0.9"),
+            Accepts {
+                json: true,
+                event_stream: false
+            }
+        );
+        assert_eq!(
+            accepts("*/*"),
+            Accepts {
+                json: true,
+                event_stream: true
+            }
+        );
+        assert_eq!(
+            accepts("text/html"),
+            Accepts {
+                json: false,
+                event_stream: false
+            }
+        );
+        assert_eq!(
+            Accepts::from_headers(&HeaderMap::new()),
+            Accepts {
+                json: true,
+                event_stream: true
+            }
+        );
     }
 }

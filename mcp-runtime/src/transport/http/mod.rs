@@ -26,7 +26,10 @@ pub(crate) fn router(path: &str, dispatcher: Arc<Dispatcher>) -> Router {
 
 /// Serves `router` on `listener` until Ctrl-C, with `TCP_NODELAY` on every connection:
 /// without it, small SSE frames wait behind Nagle's algorithm and delayed ACKs (~40 ms each).
-pub(crate) async fn serve(listener: tokio::net::TcpListener, router: Router) -> std::io::Result<()> {
+pub(crate) async fn serve(
+    listener: tokio::net::TcpListener,
+    router: Router,
+) -> std::io::Result<()> {
     let listener = listener.tap_io(|tcp| {
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::warn!("could not set TCP_NODELAY: {e}");

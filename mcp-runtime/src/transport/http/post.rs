@@ -8,9 +8,9 @@ use bytes::Bytes;
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::headers::{self, Accepts};
-use super::{reply, session};
+use super::reply::{self, Rejection};
+use super::session;
 use crate::protocol::jsonrpc::{Incoming, is_batch, parse_message};
-use crate::protocol::RpcError;
 use crate::server::{Dispatched, Dispatcher};
 
 pub(crate) async fn handle(
@@ -18,20 +18,25 @@ pub(crate) async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    let reject = |status, message| Rejection::new(status, message).into_response(None);
     if !headers::is_json(&headers) {
-        let err = RpcError::invalid_request("Content-Type must be application/json");
-        return reply::error(StatusCode::UNSUPPORTED_MEDIA_TYPE, None, &err);
+        return reject(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/json",
+        );
     }
     let accepts = Accepts::from_headers(&headers);
     if !accepts.json && !accepts.event_stream {
-        let err = RpcError::invalid_request(
+        return reject(
+            StatusCode::NOT_ACCEPTABLE,
             "Accept must include application/json and text/event-stream",
         );
-        return reply::error(StatusCode::NOT_ACCEPTABLE, None, &err);
     }
     if is_batch(&body) {
-        let err = RpcError::invalid_request("JSON-RPC batches are not supported: send one message per request");
-        return reply::error(StatusCode::BAD_REQUEST, None, &err);
+        return reject(
+            StatusCode::BAD_REQUEST,
+            "JSON-RPC batches are not supported: send one message per request",
+        );
     }
     let message = match parse_message(&body) {
         Ok(message) => message,
@@ -41,23 +46,26 @@ pub(crate) async fn handle(
     match message {
         Incoming::Request(request) => {
             // Every request but `initialize` belongs to a session.
-            if request.method != "initialize" {
-                if let Err(response) = session::require(&dispatcher, &headers, Some(&request.id)) {
-                    return response;
+            let session = if request.method == "initialize" {
+                None
+            } else {
+                match session::require(&dispatcher, &headers) {
+                    Ok(session) => Some(session),
+                    Err(rejection) => return rejection.into_response(Some(&request.id)),
                 }
-            }
-            respond(dispatcher.handle_request(request), accepts).await
+            };
+            respond(dispatcher.handle_request(session, request), accepts).await
         }
         Incoming::Notification { method, .. } => {
-            match session::require(&dispatcher, &headers, None) {
+            match session::require(&dispatcher, &headers) {
                 Ok(session) => dispatcher.handle_notification(Some(&session), &method),
-                Err(response) => return response,
+                Err(rejection) => return rejection.into_response(None),
             }
             reply::accepted()
         }
-        Incoming::Response => match session::require(&dispatcher, &headers, None) {
+        Incoming::Response => match session::require(&dispatcher, &headers) {
             Ok(_) => reply::accepted(),
-            Err(response) => response,
+            Err(rejection) => rejection.into_response(None),
         },
     }
 }

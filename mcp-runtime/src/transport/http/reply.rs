@@ -20,7 +20,11 @@ pub(crate) const KEEP_ALIVE: Duration = Duration::from_secs(15);
 
 /// `200 OK` with a JSON body.
 pub(crate) fn json(body: Bytes) -> Response {
-    ([(CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        body,
+    )
+        .into_response()
 }
 
 /// A JSON-RPC error body with the given HTTP status.
@@ -28,6 +32,28 @@ pub(crate) fn error(status: StatusCode, id: Option<&RequestId>, error: &RpcError
     let mut response = json(error_message(id, error));
     *response.status_mut() = status;
     response
+}
+
+/// A request refused at the HTTP level, before it reaches the core: a status and a
+/// JSON-RPC error (`-32600`) that says what was wrong.
+#[derive(Debug)]
+pub(crate) struct Rejection {
+    status: StatusCode,
+    error: RpcError,
+}
+
+impl Rejection {
+    pub(crate) fn new(status: StatusCode, message: impl std::fmt::Display) -> Self {
+        Self {
+            status,
+            error: RpcError::invalid_request(message),
+        }
+    }
+
+    /// The response, echoing the request's id when it is known.
+    pub(crate) fn into_response(self, id: Option<&RequestId>) -> Response {
+        error(self.status, id, &self.error)
+    }
 }
 
 /// `202 Accepted`, no body: the answer to notifications and responses.
@@ -61,10 +87,15 @@ fn sse(messages: impl Stream<Item = Outgoing> + Send + 'static) -> Response {
         let (Outgoing::Notification(body) | Outgoing::Response(body)) = item;
         Ok::<_, Infallible>(Event::default().data(String::from_utf8_lossy(&body)))
     });
-    Sse::new(events).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)).into_response()
+    Sse::new(events)
+        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+        .into_response()
 }
 
 fn internal_error() -> Response {
-    let err = RpcError::new(crate::protocol::ErrorCode::INTERNAL_ERROR, "the call ended without a response");
+    let err = RpcError::new(
+        crate::protocol::ErrorCode::INTERNAL_ERROR,
+        "the call ended without a response",
+    );
     error(StatusCode::INTERNAL_SERVER_ERROR, None, &err)
 }
