@@ -1,19 +1,22 @@
 //! The context of one tool call, reachable anywhere in the call's future tree.
 //!
-//! The server runs every tool call inside [`CallContext::scope`]; [`progress!`](crate::progress)
-//! and [`report_progress`] find the call through a task-local, so helpers deep in the call
-//! tree can report progress without a context parameter. Outside a call they do nothing.
+//! The server runs every tool call inside [`CallContext::scope`]; [`progress!`](crate::progress),
+//! [`log!`](crate::log), [`is_cancelled`] and [`cancelled`] find the call through a
+//! task-local, so helpers deep in the call tree need no context parameter. Outside a call
+//! they do nothing.
 
 use std::sync::Arc;
 use std::sync::Mutex;
 
 use bytes::Bytes;
+use serde_json::Value;
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
 
-use crate::protocol::RequestId;
 use crate::protocol::jsonrpc::notification_message;
-use crate::protocol::types::Implementation;
-use crate::protocol::types::{Number, ProgressParams, ProgressToken};
+use crate::protocol::logging::LogMessageParams;
+use crate::protocol::types::{Implementation, Number, ProgressParams, ProgressToken};
+use crate::protocol::{LogLevel, RequestId};
 use crate::server::Session;
 
 tokio::task_local! {
@@ -27,23 +30,32 @@ pub struct CallContext {
     tool: String,
     progress_token: Option<ProgressToken>,
     session: Option<Arc<Session>>,
+    /// The least severe level the client wants; `None`: it wants no log messages.
+    log_level: Option<LogLevel>,
+    cancel: CancellationToken,
     last_progress: Mutex<Option<f64>>,
     outbox: mpsc::Sender<Bytes>,
 }
 
+/// What a call is started with; see [`CallContext`].
+pub(crate) struct CallSetup {
+    pub(crate) request_id: RequestId,
+    pub(crate) tool: String,
+    pub(crate) progress_token: Option<ProgressToken>,
+    pub(crate) session: Option<Arc<Session>>,
+    pub(crate) log_level: Option<LogLevel>,
+    pub(crate) cancel: CancellationToken,
+}
+
 impl CallContext {
-    pub(crate) fn new(
-        request_id: RequestId,
-        tool: String,
-        progress_token: Option<ProgressToken>,
-        session: Option<Arc<Session>>,
-        outbox: mpsc::Sender<Bytes>,
-    ) -> Self {
+    pub(crate) fn new(setup: CallSetup, outbox: mpsc::Sender<Bytes>) -> Self {
         Self {
-            request_id,
-            tool,
-            progress_token,
-            session,
+            request_id: setup.request_id,
+            tool: setup.tool,
+            progress_token: setup.progress_token,
+            session: setup.session,
+            log_level: setup.log_level,
+            cancel: setup.cancel,
             last_progress: Mutex::new(None),
             outbox,
         }
@@ -79,6 +91,22 @@ impl CallContext {
         self.progress_token.is_some()
     }
 
+    /// Whether the client cancelled this call. The call is dropped at its next `.await`
+    /// anyway; check this in CPU-bound loops, or use [`cancelled`](Self::cancelled) to
+    /// clean up.
+    pub fn is_cancelled(&self) -> bool {
+        self.cancel.is_cancelled()
+    }
+
+    /// Resolves when the client cancels this call.
+    pub async fn cancelled(&self) {
+        self.cancel.cancelled().await;
+    }
+
+    pub(crate) fn cancellation(&self) -> &CancellationToken {
+        &self.cancel
+    }
+
     /// Sends one `notifications/progress` frame; see [`report_progress`].
     pub async fn report_progress(
         &self,
@@ -96,7 +124,25 @@ impl CallContext {
             total: total.map(Number),
             message,
         };
-        let frame = notification_message("notifications/progress", &params);
+        self.send(notification_message("notifications/progress", &params))
+            .await;
+    }
+
+    /// Sends one `notifications/message` frame if the client wants messages of this level.
+    pub async fn log(&self, level: LogLevel, logger: Option<&str>, data: Value) {
+        if self.log_level.is_none_or(|min| level < min) {
+            return;
+        }
+        let params = LogMessageParams {
+            level,
+            logger,
+            data: &data,
+        };
+        self.send(notification_message("notifications/message", &params))
+            .await;
+    }
+
+    async fn send(&self, frame: Bytes) {
         // The receiver is gone only when the call itself is being dropped: nothing to do.
         let _ = self.outbox.send(frame).await;
     }
@@ -127,19 +173,55 @@ pub async fn report_progress(done: Option<f64>, total: Option<f64>, message: Opt
     }
 }
 
+/// Sends a log message of the current tool call to the client (`notifications/message`),
+/// if the client's level lets it through. Prefer the [`log!`](crate::log) macro.
+pub async fn log_message(level: LogLevel, message: String) {
+    if let Some(ctx) = CallContext::current() {
+        ctx.log(level, None, Value::String(message)).await;
+    }
+}
+
+/// Whether the current tool call was cancelled by the client (`false` outside a call).
+pub fn is_cancelled() -> bool {
+    CallContext::current().is_some_and(|ctx| ctx.is_cancelled())
+}
+
+/// Resolves when the current tool call is cancelled; never outside a call.
+///
+/// ```
+/// use mcp_runtime::{cancelled, tool};
+///
+/// /// Wait for a long time, but clean up when cancelled.
+/// #[tool]
+/// async fn wait(seconds: u64) -> String {
+///     tokio::select! {
+///         _ = tokio::time::sleep(std::time::Duration::from_secs(seconds)) => "waited".into(),
+///         _ = cancelled() => "cancelled".into(), // the client never sees this result
+///     }
+/// }
+/// ```
+pub async fn cancelled() {
+    match CallContext::current() {
+        Some(ctx) => ctx.cancelled().await,
+        None => std::future::pending().await,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn ctx() -> CallContext {
         let (tx, _rx) = mpsc::channel(1);
-        CallContext::new(
-            RequestId::Number(1),
-            "t".into(),
-            Some(ProgressToken::Number(1)),
-            None,
-            tx,
-        )
+        let setup = CallSetup {
+            request_id: RequestId::Number(1),
+            tool: "t".into(),
+            progress_token: Some(ProgressToken::Number(1)),
+            session: None,
+            log_level: None,
+            cancel: CancellationToken::new(),
+        };
+        CallContext::new(setup, tx)
     }
 
     #[test]
@@ -151,5 +233,12 @@ mod tests {
         assert_eq!(c.next_progress(None), 12.0);
         assert_eq!(c.next_progress(Some(50.0)), 50.0);
         assert_eq!(c.next_progress(Some(f64::NAN)), 51.0);
+    }
+
+    #[tokio::test]
+    async fn outside_a_call_everything_is_a_no_op() {
+        report_progress(Some(1.0), None, None).await;
+        log_message(LogLevel::Info, "nobody listens".into()).await;
+        assert!(!is_cancelled());
     }
 }

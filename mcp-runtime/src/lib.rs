@@ -42,8 +42,9 @@ pub mod server;
 pub mod tool;
 mod transport;
 
-pub use context::{CallContext, report_progress};
-pub use server::{Server, serve};
+pub use context::{CallContext, cancelled, is_cancelled, report_progress};
+pub use protocol::LogLevel;
+pub use server::{Server, ServerHandle, serve};
 pub use tool::{
     ArgumentError, Arguments, CallToolResult, Content, IntoToolResult, Json, ToolAnnotations,
     ToolDef, tools,

@@ -35,3 +35,43 @@ macro_rules! progress {
         $crate::report_progress(::core::option::Option::Some(($done) as f64), ::core::option::Option::Some(($total) as f64), ::core::option::Option::Some(::std::format!($($message)+))).await
     };
 }
+
+/// Sends a log message from the current tool call (`notifications/message` on the call's
+/// stream), if the client's `logging/setLevel` lets that level through.
+///
+/// The first argument is the level: `debug`, `info`, `notice`, `warning`, `error`,
+/// `critical`, `alert` or `emergency`; the rest is a format string and its arguments.
+/// `.await`ed for you; a no-op outside a tool call.
+///
+/// ```
+/// use mcp_runtime::{log, tool};
+///
+/// /// Import rows.
+/// #[tool]
+/// async fn import(rows: u32) -> String {
+///     log!(info, "importing {rows} rows");
+///     if rows > 1000 {
+///         log!(warning, "{rows} rows is a lot; this will take a while");
+///     }
+///     "imported".to_owned()
+/// }
+/// ```
+#[macro_export]
+macro_rules! log {
+    (debug, $($message:tt)+) => { $crate::__log!(Debug, $($message)+) };
+    (info, $($message:tt)+) => { $crate::__log!(Info, $($message)+) };
+    (notice, $($message:tt)+) => { $crate::__log!(Notice, $($message)+) };
+    (warning, $($message:tt)+) => { $crate::__log!(Warning, $($message)+) };
+    (error, $($message:tt)+) => { $crate::__log!(Error, $($message)+) };
+    (critical, $($message:tt)+) => { $crate::__log!(Critical, $($message)+) };
+    (alert, $($message:tt)+) => { $crate::__log!(Alert, $($message)+) };
+    (emergency, $($message:tt)+) => { $crate::__log!(Emergency, $($message)+) };
+}
+
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __log {
+    ($level:ident, $($message:tt)+) => {
+        $crate::context::log_message($crate::protocol::LogLevel::$level, ::std::format!($($message)+)).await
+    };
+}

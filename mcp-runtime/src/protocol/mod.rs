@@ -5,9 +5,11 @@
 
 pub mod error;
 pub mod jsonrpc;
+pub mod logging;
 pub mod types;
 pub mod version;
 
 pub use error::{ErrorCode, RpcError};
 pub use jsonrpc::{Incoming, IncomingRequest, RequestId};
+pub use logging::LogLevel;
 pub use version::ProtocolVersion;

@@ -52,6 +52,9 @@ pub struct ServerCapabilities {
     /// Present when the server has tools.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub tools: Option<ToolsCapability>,
+    /// Present when the server sends log messages (`logging/setLevel` works).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub logging: Option<Map<String, Value>>,
 }
 
 /// The `tools` capability.

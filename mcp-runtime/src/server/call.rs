@@ -8,12 +8,12 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use futures_util::{FutureExt as _, Stream};
 use tokio::sync::mpsc;
+use tokio_util::sync::WaitForCancellationFutureOwned;
 
 use super::Session;
-use crate::context::CallContext;
+use crate::context::{CallContext, CallSetup};
 use crate::protocol::RequestId;
 use crate::protocol::jsonrpc::result_message;
-use crate::protocol::types::ProgressToken;
 use crate::tool::{Arguments, CallToolResult, ToolDef};
 
 /// How many frames a tool may queue before `progress!` waits for the client to read.
@@ -28,33 +28,49 @@ pub(crate) enum Outgoing {
     Response(Bytes),
 }
 
+impl Outgoing {
+    pub(crate) fn into_bytes(self) -> Bytes {
+        match self {
+            Self::Notification(b) | Self::Response(b) => b,
+        }
+    }
+}
+
 /// A `tools/call` in flight, as a stream of its notifications followed by its response.
 ///
-/// Polling the stream drives the tool: no task is spawned, and dropping the stream drops
-/// the tool's future (which is how a call is cancelled).
+/// Polling the stream drives the tool: no task is spawned here. Dropping the stream drops
+/// the tool's future; so does cancellation, after which the stream ends with no response.
 pub(crate) struct CallStream {
     frames: mpsc::Receiver<Bytes>,
     call: Option<Pin<Box<dyn Future<Output = Bytes> + Send>>>,
     response: Option<Bytes>,
+    cancelled: Pin<Box<WaitForCancellationFutureOwned>>,
+    _registration: Option<Registration>,
+}
+
+/// Keeps the call listed in its session (so it can be cancelled) until the stream is dropped.
+struct Registration {
+    session: Arc<Session>,
+    id: RequestId,
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.session.finish_call(&self.id);
+    }
 }
 
 impl CallStream {
-    pub(crate) fn start(
-        tool: &ToolDef,
-        id: RequestId,
-        arguments: Arguments,
-        progress_token: Option<ProgressToken>,
-        session: Option<Arc<Session>>,
-    ) -> Self {
+    pub(crate) fn start(tool: &ToolDef, arguments: Arguments, setup: CallSetup) -> Self {
         let (outbox, frames) = mpsc::channel(OUTBOX_CAPACITY);
         let name = tool.name.clone();
-        let context = Arc::new(CallContext::new(
-            id.clone(),
-            name.clone(),
-            progress_token,
+        let id = setup.request_id.clone();
+        let registration = setup.session.clone().map(|session| Registration {
             session,
-            outbox,
-        ));
+            id: id.clone(),
+        });
+        let context = Arc::new(CallContext::new(setup, outbox));
+        let cancelled = Box::pin(context.cancellation().clone().cancelled_owned());
         let future = tool.call(arguments);
         let call = async move {
             let result = match context.scope(AssertUnwindSafe(future).catch_unwind()).await {
@@ -71,6 +87,8 @@ impl CallStream {
             frames,
             call: Some(Box::pin(call)),
             response: None,
+            cancelled,
+            _registration: registration,
         }
     }
 }
@@ -91,6 +109,13 @@ impl Stream for CallStream {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Outgoing>> {
         let this = &mut *self;
         if let Some(call) = &mut this.call {
+            if this.cancelled.as_mut().poll(cx).is_ready() {
+                // Cancelled: drop the tool where it stands; no response is sent.
+                this.call = None;
+                this.frames.close();
+                while this.frames.try_recv().is_ok() {}
+                return Poll::Ready(None);
+            }
             // Frames first: a tool blocked on a full outbox makes progress once we read.
             if let Poll::Ready(Some(frame)) = this.frames.poll_recv(cx) {
                 return Poll::Ready(Some(Outgoing::Notification(frame)));

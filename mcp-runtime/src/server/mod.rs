@@ -2,18 +2,24 @@
 //! answers each message (dispatch, sessions, tool calls).
 
 mod call;
+mod config;
 mod dispatch;
 mod session;
+mod streams;
+mod tools;
 
 use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde_json::Value;
 
 pub(crate) use call::{CallStream, Outgoing};
+pub(crate) use config::Config;
 pub(crate) use dispatch::{Dispatched, Dispatcher};
 pub(crate) use session::Session;
+pub(crate) use streams::{EventId, Evicted, StreamLog};
 
 use crate::protocol::types::Implementation;
 use crate::tool::ToolDef;
@@ -73,6 +79,7 @@ pub struct Server {
     instructions: Option<String>,
     tools: Vec<ToolDef>,
     path: String,
+    config: Config,
 }
 
 impl Server {
@@ -87,6 +94,7 @@ impl Server {
             instructions: None,
             tools: Vec::new(),
             path: DEFAULT_PATH.to_owned(),
+            config: Config::default(),
         }
     }
 
@@ -111,6 +119,55 @@ impl Server {
     /// Sets the HTTP path of the endpoint (default `/mcp`).
     pub fn path(mut self, path: impl Into<String>) -> Self {
         self.path = path.into();
+        self
+    }
+
+    /// Ends sessions unused for this long (default 30 minutes).
+    pub fn session_idle_timeout(mut self, timeout: Duration) -> Self {
+        self.config.session_idle_timeout = timeout;
+        self
+    }
+
+    /// Ends sessions whose client has not completed the handshake
+    /// (`notifications/initialized`) within this time (default 60 seconds).
+    pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
+        self.config.handshake_timeout = timeout;
+        self
+    }
+
+    /// How often idle SSE streams carry a keep-alive comment, and how long a silent call
+    /// may run before its reply switches to SSE to keep proxies from timing out
+    /// (default 15 seconds).
+    pub fn keep_alive(mut self, interval: Duration) -> Self {
+        self.config.keep_alive = interval;
+        self
+    }
+
+    /// How many events of each SSE stream are kept for resumption with `Last-Event-ID`
+    /// (default 256), and how many finished streams per session (default 16).
+    pub fn replay_buffer(mut self, events_per_stream: usize, streams_per_session: usize) -> Self {
+        self.config.replay_events = events_per_stream.max(1);
+        self.config.replay_streams = streams_per_session.max(1);
+        self
+    }
+
+    /// The `retry` delay announced to 2025-11-25 clients on each SSE stream: how long they
+    /// wait before reconnecting to a closed stream (default 1 second).
+    pub fn sse_retry(mut self, delay: Duration) -> Self {
+        self.config.sse_retry = delay;
+        self
+    }
+
+    /// Whether `GET` opens a stream for server-initiated messages (default `true`; with
+    /// `false`, `GET` is answered 405).
+    pub fn standalone_stream(mut self, enabled: bool) -> Self {
+        self.config.standalone_stream = enabled;
+        self
+    }
+
+    /// Tools per `tools/list` page (default 100).
+    pub fn page_size(mut self, tools_per_page: usize) -> Self {
+        self.config.page_size = tools_per_page.max(1);
         self
     }
 
@@ -144,9 +201,9 @@ impl Server {
         &self.tools
     }
 
-    /// The `tools/list` result this server answers, pretty-printed.
+    /// The `tools/list` result for all tools (unpaginated), pretty-printed.
     pub fn tools_list_json(&self) -> String {
-        let raw = dispatch::tools_list_result(&self.tools);
+        let raw = tools::list_result(&self.tools, None);
         match serde_json::from_str::<Value>(raw.get()) {
             Ok(value) => {
                 serde_json::to_string_pretty(&value).unwrap_or_else(|_| raw.get().to_owned())
@@ -157,8 +214,17 @@ impl Server {
 
     /// The MCP endpoint as an [`axum::Router`], to serve or to merge with your own routes.
     pub fn router(self) -> axum::Router {
+        self.router_with_handle().0
+    }
+
+    /// The router, and a handle to change the running server (add or remove tools).
+    pub fn router_with_handle(self) -> (axum::Router, ServerHandle) {
         let path = self.path.clone();
-        crate::transport::http::router(&path, Arc::new(self.into_dispatcher()))
+        let dispatcher = Arc::new(self.into_dispatcher());
+        let handle = ServerHandle {
+            dispatcher: dispatcher.clone(),
+        };
+        (crate::transport::http::router(&path, dispatcher), handle)
     }
 
     /// Serves on `MCP_ADDR` (default `127.0.0.1:8000`) until Ctrl-C. With `--list-tools` on
@@ -194,6 +260,45 @@ impl Server {
     }
 
     fn into_dispatcher(self) -> Dispatcher {
-        Dispatcher::new(self.info, self.instructions, self.tools)
+        Dispatcher::new(self.info, self.instructions, self.tools, self.config)
+    }
+}
+
+/// A handle to a running server: change its tools while it serves.
+///
+/// Every change sends `notifications/tools/list_changed` to every session (on its `GET`
+/// stream, or kept for it until the client opens or resumes one).
+#[derive(Clone)]
+pub struct ServerHandle {
+    dispatcher: Arc<Dispatcher>,
+}
+
+impl ServerHandle {
+    /// Adds a tool (replacing one with the same name).
+    pub fn add_tool(&self, tool: ToolDef) {
+        self.dispatcher.add_tool(tool);
+    }
+
+    /// Removes a tool; `false` if there was none by that name.
+    pub fn remove_tool(&self, name: &str) -> bool {
+        self.dispatcher.remove_tool(name)
+    }
+
+    /// How many sessions are open.
+    pub fn session_count(&self) -> usize {
+        self.dispatcher.sessions.len()
+    }
+
+    /// Ends sessions that have been idle too long now, instead of at the next `initialize`.
+    pub fn expire_idle_sessions(&self) {
+        self.dispatcher.sessions.sweep();
+    }
+}
+
+impl std::fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerHandle")
+            .field("tools", &self.dispatcher.tool_count())
+            .finish()
     }
 }

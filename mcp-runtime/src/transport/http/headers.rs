@@ -64,6 +64,9 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }
 
+/// The SSE resumption header.
+pub(crate) const LAST_EVENT_ID: &str = "last-event-id";
+
 /// The protocol version header, as the spec spells it.
 pub(crate) const PROTOCOL_VERSION: &str = "mcp-protocol-version";
 

@@ -1,5 +1,6 @@
 //! Streamable HTTP: one endpoint, `POST` for messages, `DELETE` to end a session.
 
+mod get;
 mod headers;
 mod post;
 mod reply;
@@ -19,7 +20,10 @@ const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 pub(crate) fn router(path: &str, dispatcher: Arc<Dispatcher>) -> Router {
     Router::new()
-        .route(path, post(post::handle).delete(session::delete))
+        .route(
+            path,
+            post(post::handle).get(get::handle).delete(session::delete),
+        )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(dispatcher)
 }

@@ -1,17 +1,21 @@
-//! `POST`: one JSON-RPC message from the client.
+//! `POST`: one JSON-RPC message (or, in protocol 2025-03-26, a batch) from the client.
 
 use std::sync::Arc;
 
 use axum::extract::State;
 use axum::response::Response;
-use bytes::Bytes;
+use bytes::{BufMut as _, Bytes, BytesMut};
+use futures_util::StreamExt as _;
+use futures_util::future::{BoxFuture, FutureExt as _, join_all};
 use http::{HeaderMap, HeaderValue, StatusCode};
+use serde_json::value::RawValue;
 
 use super::headers::{self, Accepts};
 use super::reply::{self, Rejection};
 use super::session;
-use crate::protocol::jsonrpc::{Incoming, is_batch, parse_message};
-use crate::server::{Dispatched, Dispatcher};
+use crate::protocol::jsonrpc::{Incoming, error_message, is_batch, parse_message};
+use crate::protocol::{ProtocolVersion, RpcError};
+use crate::server::{Dispatched, Dispatcher, Outgoing};
 
 pub(crate) async fn handle(
     State(dispatcher): State<Arc<Dispatcher>>,
@@ -33,10 +37,7 @@ pub(crate) async fn handle(
         );
     }
     if is_batch(&body) {
-        return reject(
-            StatusCode::BAD_REQUEST,
-            "JSON-RPC batches are not supported: send one message per request",
-        );
+        return batch(&dispatcher, &headers, &body).await;
     }
     let message = match parse_message(&body) {
         Ok(message) => message,
@@ -54,11 +55,23 @@ pub(crate) async fn handle(
                     Err(rejection) => return rejection.into_response(Some(&request.id)),
                 }
             };
-            respond(dispatcher.handle_request(session, request), accepts).await
+            match dispatcher.handle_request(session.clone(), request) {
+                Dispatched::Reply(body) => reply::json(body),
+                Dispatched::Initialized(body, session) => {
+                    let mut response = reply::json(body);
+                    if let Ok(value) = HeaderValue::from_str(session.id()) {
+                        response.headers_mut().insert(headers::SESSION_ID, value);
+                    }
+                    response
+                }
+                Dispatched::Call(call) => {
+                    reply::call(&dispatcher.config, session, call, accepts.event_stream).await
+                }
+            }
         }
-        Incoming::Notification { method, .. } => {
+        Incoming::Notification { method, params } => {
             match session::require(&dispatcher, &headers) {
-                Ok(session) => dispatcher.handle_notification(Some(&session), &method),
+                Ok(session) => dispatcher.handle_notification(Some(&session), &method, params),
                 Err(rejection) => return rejection.into_response(None),
             }
             reply::accepted()
@@ -70,16 +83,76 @@ pub(crate) async fn handle(
     }
 }
 
-async fn respond(dispatched: Dispatched, accepts: Accepts) -> Response {
-    match dispatched {
-        Dispatched::Reply(body) => reply::json(body),
-        Dispatched::Initialized(body, session) => {
-            let mut response = reply::json(body);
-            if let Ok(value) = HeaderValue::from_str(session.id()) {
-                response.headers_mut().insert(headers::SESSION_ID, value);
+/// A JSON-RPC batch: allowed only in sessions that negotiated 2025-03-26. Its requests run
+/// concurrently; the reply is the array of their responses (202 if it held none).
+async fn batch(dispatcher: &Dispatcher, headers: &HeaderMap, body: &[u8]) -> Response {
+    let session = match session::require(dispatcher, headers) {
+        Ok(session) => session,
+        Err(rejection) => return rejection.into_response(None),
+    };
+    if session.protocol_version() != ProtocolVersion::V2025_03_26 {
+        let message = format!(
+            "JSON-RPC batches exist only in protocol version 2025-03-26; this session speaks {}: send one message per request",
+            session.protocol_version()
+        );
+        return Rejection::new(StatusCode::BAD_REQUEST, message).into_response(None);
+    }
+    let items: Vec<&RawValue> = match serde_json::from_slice(body) {
+        Ok(items) => items,
+        Err(e) => return reply::error(StatusCode::BAD_REQUEST, None, &RpcError::parse_error(e)),
+    };
+    if items.is_empty() {
+        return Rejection::new(StatusCode::BAD_REQUEST, "an empty batch").into_response(None);
+    }
+    let mut replies: Vec<BoxFuture<'static, Option<Bytes>>> = Vec::new();
+    for item in items {
+        match parse_message(item.get().as_bytes()) {
+            Err(err) => replies.push(ready(error_message(None, &err))),
+            Ok(Incoming::Request(request)) if request.method == "initialize" => {
+                let err = RpcError::invalid_request("initialize cannot be part of a batch");
+                replies.push(ready(error_message(Some(&request.id), &err)));
             }
-            response
+            Ok(Incoming::Request(request)) => {
+                replies.push(batch_reply(
+                    dispatcher.handle_request(Some(session.clone()), request),
+                ));
+            }
+            Ok(Incoming::Notification { method, params }) => {
+                dispatcher.handle_notification(Some(&session), &method, params);
+            }
+            Ok(Incoming::Response) => {}
         }
-        Dispatched::Call(call) => reply::call(call, accepts.event_stream).await,
+    }
+    if replies.is_empty() {
+        return reply::accepted();
+    }
+    let mut array = BytesMut::from(&b"["[..]);
+    for body in join_all(replies).await.into_iter().flatten() {
+        if array.len() > 1 {
+            array.put_u8(b',');
+        }
+        array.extend_from_slice(&body);
+    }
+    array.put_u8(b']');
+    reply::json(array.freeze())
+}
+
+fn ready(body: Bytes) -> BoxFuture<'static, Option<Bytes>> {
+    std::future::ready(Some(body)).boxed()
+}
+
+/// The response a batched request contributes (a cancelled call contributes none).
+fn batch_reply(dispatched: Dispatched) -> BoxFuture<'static, Option<Bytes>> {
+    match dispatched {
+        Dispatched::Reply(body) | Dispatched::Initialized(body, _) => ready(body),
+        Dispatched::Call(mut call) => async move {
+            while let Some(item) = call.next().await {
+                if let Outgoing::Response(body) = item {
+                    return Some(body);
+                }
+            }
+            None
+        }
+        .boxed(),
     }
 }

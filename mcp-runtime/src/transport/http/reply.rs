@@ -1,7 +1,7 @@
 //! Building HTTP responses: JSON bodies, JSON-RPC errors with their status, SSE streams.
 
 use std::convert::Infallible;
-use std::time::Duration;
+use std::sync::Arc;
 
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -11,12 +11,8 @@ use http::header::CONTENT_TYPE;
 use http::{HeaderValue, StatusCode};
 
 use crate::protocol::jsonrpc::error_message;
-use crate::protocol::{RequestId, RpcError};
-use crate::server::{CallStream, Outgoing};
-
-/// How long a call may run silently before we switch to SSE, so that a keep-alive can hold
-/// the connection open through proxies with idle timeouts.
-pub(crate) const KEEP_ALIVE: Duration = Duration::from_secs(15);
+use crate::protocol::{ProtocolVersion, RequestId, RpcError};
+use crate::server::{CallStream, Config, EventId, Outgoing, Session, StreamLog};
 
 /// `200 OK` with a JSON body.
 pub(crate) fn json(body: Bytes) -> Response {
@@ -62,8 +58,17 @@ pub(crate) fn accepted() -> Response {
 }
 
 /// Answers a tool call: plain JSON when it finishes before emitting anything, else an SSE
-/// stream that starts with its first frame and ends with its response.
-pub(crate) async fn call(mut call: CallStream, event_stream: bool) -> Response {
+/// stream that carries its frames and ends with its response.
+///
+/// In a session the rest of the call runs in its own task and every event goes through the
+/// session's replay log, so a client that loses the connection resumes with `GET` and
+/// `Last-Event-ID` and misses nothing; disconnecting does not cancel the call.
+pub(crate) async fn call(
+    config: &Config,
+    session: Option<Arc<Session>>,
+    mut call: CallStream,
+    event_stream: bool,
+) -> Response {
     if !event_stream {
         // The client cannot read SSE: it gets the response and nothing else.
         while let Some(item) = call.next().await {
@@ -71,31 +76,78 @@ pub(crate) async fn call(mut call: CallStream, event_stream: bool) -> Response {
                 return json(body);
             }
         }
-        return internal_error();
+        return cancelled();
     }
-    let first = match tokio::time::timeout(KEEP_ALIVE, call.next()).await {
+    let first = match tokio::time::timeout(config.keep_alive, call.next()).await {
         Ok(Some(Outgoing::Response(body))) => return json(body),
-        Ok(None) => return internal_error(),
+        Ok(None) => return cancelled(),
         Ok(Some(frame)) => Some(frame),
         Err(_still_running) => None,
     };
-    sse(futures_util::stream::iter(first).chain(call))
+    let Some(session) = session else {
+        let messages = futures_util::stream::iter(first)
+            .chain(call)
+            .map(Outgoing::into_bytes);
+        return sse(config, messages);
+    };
+    let log = session.open_stream();
+    let pump = log.clone();
+    tokio::spawn(async move {
+        if let Some(frame) = first {
+            pump.push(frame.into_bytes());
+        }
+        while let Some(item) = call.next().await {
+            pump.push(item.into_bytes());
+        }
+        pump.close();
+    });
+    match from_log(config, &session, &log, 0, None::<()>) {
+        Ok(response) => response,
+        Err(_) => cancelled(),
+    }
 }
 
-fn sse(messages: impl Stream<Item = Outgoing> + Send + 'static) -> Response {
-    let events = messages.map(|item| {
-        let (Outgoing::Notification(body) | Outgoing::Response(body)) = item;
-        Ok::<_, Infallible>(Event::default().data(String::from_utf8_lossy(&body)))
+/// Replays `log` after sequence number `after`, then follows it live. `keep` (the
+/// standalone stream's guard) lives as long as the response.
+pub(crate) fn from_log<K: Send + 'static>(
+    config: &Config,
+    session: &Session,
+    log: &Arc<StreamLog>,
+    after: u64,
+    keep: Option<K>,
+) -> Result<Response, crate::server::Evicted> {
+    let events = log.subscribe(after)?;
+    // Priming (2025-11-25+): an id to resume from before any message has been sent.
+    let priming = (session.protocol_version() >= ProtocolVersion::V2025_11_25).then(|| EventId {
+        stream: log.id(),
+        seq: after,
+    });
+    let retry = config.sse_retry;
+    let head = futures_util::stream::iter(priming).map(move |id| {
+        Ok::<_, Infallible>(Event::default().id(id.to_string()).retry(retry).data(""))
+    });
+    let body = events.map(move |(id, message)| {
+        let _keep = &keep;
+        Ok(Event::default()
+            .id(id.to_string())
+            .data(String::from_utf8_lossy(&message)))
+    });
+    Ok(Sse::new(head.chain(body))
+        .keep_alive(KeepAlive::new().interval(config.keep_alive))
+        .into_response())
+}
+
+/// An SSE stream of messages without ids (no session: nothing to resume).
+fn sse(config: &Config, messages: impl Stream<Item = Bytes> + Send + 'static) -> Response {
+    let events = messages.map(|message| {
+        Ok::<_, Infallible>(Event::default().data(String::from_utf8_lossy(&message)))
     });
     Sse::new(events)
-        .keep_alive(KeepAlive::new().interval(KEEP_ALIVE))
+        .keep_alive(KeepAlive::new().interval(config.keep_alive))
         .into_response()
 }
 
-fn internal_error() -> Response {
-    let err = RpcError::new(
-        crate::protocol::ErrorCode::INTERNAL_ERROR,
-        "the call ended without a response",
-    );
-    error(StatusCode::INTERNAL_SERVER_ERROR, None, &err)
+/// The call was cancelled before it answered: by the spec, no response is sent for it.
+fn cancelled() -> Response {
+    StatusCode::ACCEPTED.into_response()
 }

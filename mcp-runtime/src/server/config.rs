@@ -1,0 +1,40 @@
+//! Tunables of the server, with the defaults the builder starts from.
+
+use std::time::Duration;
+
+/// Limits and timings; set through [`Server`](super::Server)'s builder methods.
+#[derive(Debug, Clone)]
+pub(crate) struct Config {
+    /// A session unused this long is ended.
+    pub(crate) session_idle_timeout: Duration,
+    /// A session whose client never sent `notifications/initialized` is ended this soon.
+    pub(crate) handshake_timeout: Duration,
+    /// Comment lines on idle SSE streams, and how long a call may run before its reply
+    /// switches to SSE.
+    pub(crate) keep_alive: Duration,
+    /// Events kept per stream for `Last-Event-ID` replay.
+    pub(crate) replay_events: usize,
+    /// Finished streams kept per session for replay.
+    pub(crate) replay_streams: usize,
+    /// `retry` sent with priming events (2025-11-25+): how soon clients reconnect.
+    pub(crate) sse_retry: Duration,
+    /// Whether `GET` opens a server-to-client stream (else 405).
+    pub(crate) standalone_stream: bool,
+    /// Tools per `tools/list` page.
+    pub(crate) page_size: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            session_idle_timeout: Duration::from_secs(30 * 60),
+            handshake_timeout: Duration::from_secs(60),
+            keep_alive: Duration::from_secs(15),
+            replay_events: 256,
+            replay_streams: 16,
+            sse_retry: Duration::from_secs(1),
+            standalone_stream: true,
+            page_size: 100,
+        }
+    }
+}

@@ -1,0 +1,199 @@
+//! SSE event logs: every message a session sends on a stream gets an event id, and the
+//! last events of each stream are kept so a client can resume with `Last-Event-ID`.
+//!
+//! Event ids read `<stream>-<seq>`: unique within the session, and they name their stream,
+//! so a resumption replays that stream only. Sequence 0 is the stream's priming event.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::{Arc, Mutex};
+
+use bytes::Bytes;
+use futures_util::Stream;
+use tokio::sync::watch;
+
+/// The id of one SSE event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EventId {
+    pub(crate) stream: u64,
+    pub(crate) seq: u64,
+}
+
+impl EventId {
+    /// Reads a `Last-Event-ID` value; `None` if it is not one of ours.
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        let (stream, seq) = text.trim().split_once('-')?;
+        Some(Self {
+            stream: stream.parse().ok()?,
+            seq: seq.parse().ok()?,
+        })
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.stream, self.seq)
+    }
+}
+
+/// One event to send: its id and its JSON-RPC message (empty for a priming event).
+pub(crate) type LoggedEvent = (EventId, Bytes);
+
+/// The events of one stream, the newest `capacity` kept for replay.
+#[derive(Debug)]
+pub(crate) struct StreamLog {
+    id: u64,
+    capacity: usize,
+    state: Mutex<LogState>,
+    /// Bumped on every push and on close, to wake subscribers.
+    changed: watch::Sender<()>,
+}
+
+#[derive(Debug)]
+struct LogState {
+    events: VecDeque<(u64, Bytes)>,
+    next_seq: u64,
+    closed: bool,
+}
+
+/// Why a resumption cannot be served.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) struct Evicted;
+
+impl StreamLog {
+    pub(crate) fn new(id: u64, capacity: usize) -> Self {
+        Self {
+            id,
+            capacity: capacity.max(1),
+            state: Mutex::new(LogState {
+                events: VecDeque::new(),
+                next_seq: 1,
+                closed: false,
+            }),
+            changed: watch::Sender::new(()),
+        }
+    }
+
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, LogState> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Appends a message; the oldest is dropped once the log is full.
+    pub(crate) fn push(&self, message: Bytes) -> EventId {
+        let seq = {
+            let mut state = self.lock();
+            let seq = state.next_seq;
+            state.next_seq += 1;
+            state.events.push_back((seq, message));
+            if state.events.len() > self.capacity {
+                state.events.pop_front();
+            }
+            seq
+        };
+        self.changed.send_replace(());
+        EventId {
+            stream: self.id,
+            seq,
+        }
+    }
+
+    /// No more events will come: subscribers end after the last one.
+    pub(crate) fn close(&self) {
+        self.lock().closed = true;
+        self.changed.send_replace(());
+    }
+
+    /// The sequence number of the newest event (0 before the first).
+    pub(crate) fn last_seq(&self) -> u64 {
+        self.lock().next_seq - 1
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        self.lock().closed
+    }
+
+    /// The events after `after` (a sequence number of this stream), then the live ones
+    /// until the stream closes. Fails when events after `after` were already dropped.
+    pub(crate) fn subscribe(
+        self: &Arc<Self>,
+        after: u64,
+    ) -> Result<impl Stream<Item = LoggedEvent> + Send + 'static, Evicted> {
+        {
+            let state = self.lock();
+            let oldest_kept = state.events.front().map_or(state.next_seq, |(seq, _)| *seq);
+            if after + 1 < oldest_kept || after >= state.next_seq {
+                return Err(Evicted);
+            }
+        }
+        let log = Arc::clone(self);
+        let mut changed = self.changed.subscribe();
+        Ok(async_stream::stream! {
+            let mut cursor = after;
+            loop {
+                changed.mark_unchanged();
+                let (batch, closed) = {
+                    let state = log.lock();
+                    let batch: Vec<(u64, Bytes)> =
+                        state.events.iter().filter(|(seq, _)| *seq > cursor).cloned().collect();
+                    (batch, state.closed)
+                };
+                for (seq, message) in batch {
+                    cursor = seq;
+                    yield (EventId { stream: log.id, seq }, message);
+                }
+                if closed && log.lock().next_seq == cursor + 1 {
+                    break;
+                }
+                if changed.changed().await.is_err() {
+                    break;
+                }
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::StreamExt as _;
+
+    #[test]
+    fn event_ids_round_trip() {
+        let id = EventId { stream: 3, seq: 14 };
+        assert_eq!(id.to_string(), "3-14");
+        assert_eq!(EventId::parse("3-14"), Some(id));
+        assert_eq!(EventId::parse("nope"), None);
+        assert_eq!(EventId::parse("1-x"), None);
+    }
+
+    #[tokio::test]
+    async fn replays_after_a_cursor_then_follows_live_until_closed() {
+        let log = Arc::new(StreamLog::new(1, 10));
+        log.push(Bytes::from_static(b"a"));
+        log.push(Bytes::from_static(b"b"));
+        let mut events = Box::pin(log.subscribe(1).expect("kept"));
+        assert_eq!(
+            events.next().await.map(|e| e.1),
+            Some(Bytes::from_static(b"b"))
+        );
+        log.push(Bytes::from_static(b"c"));
+        log.close();
+        let rest: Vec<_> = events.map(|(id, m)| (id.to_string(), m)).collect().await;
+        assert_eq!(rest, [("1-3".to_owned(), Bytes::from_static(b"c"))]);
+    }
+
+    #[test]
+    fn a_cursor_older_than_the_buffer_is_refused() {
+        let log = Arc::new(StreamLog::new(1, 2));
+        for m in ["a", "b", "c"] {
+            log.push(Bytes::from(m));
+        }
+        assert!(log.subscribe(0).is_err(), "event 1 was dropped");
+        assert!(log.subscribe(1).is_ok());
+        assert!(log.subscribe(9).is_err(), "an id from the future");
+    }
+}

@@ -1,0 +1,77 @@
+//! `GET`: the session's stream of server-initiated messages, or the resumption of any of
+//! its streams with `Last-Event-ID`.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::response::Response;
+use http::{HeaderMap, StatusCode};
+
+use super::headers::{self, Accepts};
+use super::reply::{self, Rejection};
+use super::session;
+use crate::server::{Dispatcher, EventId};
+
+pub(crate) async fn handle(
+    State(dispatcher): State<Arc<Dispatcher>>,
+    headers: HeaderMap,
+) -> Response {
+    let reject = |status, message: &str| Rejection::new(status, message).into_response(None);
+    let session = match session::require(&dispatcher, &headers) {
+        Ok(session) => session,
+        Err(rejection) => return rejection.into_response(None),
+    };
+    if !Accepts::from_headers(&headers).event_stream {
+        return reject(
+            StatusCode::NOT_ACCEPTABLE,
+            "Accept must include text/event-stream",
+        );
+    }
+    let config = &dispatcher.config;
+    let gone = || {
+        reject(
+            StatusCode::NOT_FOUND,
+            "Last-Event-ID names an event this server no longer holds (or never sent); the stream cannot be resumed",
+        )
+    };
+
+    if let Some(last) = headers.get(headers::LAST_EVENT_ID) {
+        let Some(event) = last.to_str().ok().and_then(EventId::parse) else {
+            return gone();
+        };
+        let Some(log) = session.stream(event.stream) else {
+            return gone();
+        };
+        let guard = if session.is_standalone(event.stream) {
+            match session.attach_standalone() {
+                Some(guard) => Some(guard),
+                None => return already_open(),
+            }
+        } else {
+            None
+        };
+        return reply::from_log(config, &session, &log, event.seq, guard)
+            .unwrap_or_else(|_| gone());
+    }
+
+    if !config.standalone_stream {
+        return reject(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "this server does not offer a standalone SSE stream; use POST",
+        );
+    }
+    let Some(guard) = session.attach_standalone() else {
+        return already_open();
+    };
+    let log = guard.log.clone();
+    let after = log.last_seq();
+    reply::from_log(config, &session, &log, after, Some(guard)).unwrap_or_else(|_| gone())
+}
+
+fn already_open() -> Response {
+    Rejection::new(
+        StatusCode::CONFLICT,
+        "this session already has an open GET stream; only one is allowed at a time",
+    )
+    .into_response(None)
+}
