@@ -18,11 +18,15 @@ pub struct TestServer {
 impl TestServer {
     /// Serves `server` on a fresh port.
     pub async fn start(server: Server) -> Self {
+        Self::start_router(server.router()).await
+    }
+
+    /// Serves a router (e.g. from [`Server::router_with_handle`]) on a fresh port.
+    pub async fn start_router(router: axum::Router) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local address");
-        let router = server.router();
         let task = tokio::spawn(async move {
             axum::serve(listener, router).await.expect("server runs");
         });
@@ -50,6 +54,7 @@ impl Drop for TestServer {
 }
 
 /// A minimal MCP client over raw HTTP, so tests can also send what real clients never would.
+#[derive(Clone)]
 pub struct Client {
     /// The HTTP client.
     pub http: reqwest::Client,
@@ -180,5 +185,139 @@ pub async fn read(response: reqwest::Response) -> Reply {
         content_type,
         session,
         body,
+    }
+}
+
+/// One SSE event as received.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SseEvent {
+    /// The `id` field.
+    pub id: Option<String>,
+    /// The `data` field (lines joined with `\n`).
+    pub data: String,
+    /// The `retry` field.
+    pub retry: Option<u64>,
+}
+
+impl SseEvent {
+    /// The data as JSON.
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.data)
+            .unwrap_or_else(|e| panic!("bad SSE data ({e}): {}", self.data))
+    }
+}
+
+/// Reads an SSE response event by event, as it arrives.
+pub struct SseReader {
+    stream:
+        std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
+    buffer: String,
+}
+
+impl SseReader {
+    /// Wraps a response whose body is an SSE stream.
+    pub fn new(response: reqwest::Response) -> Self {
+        Self {
+            stream: Box::pin(response.bytes_stream()),
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event (comments skipped), or `None` when the stream ends. Panics after 10 s
+    /// without one, so a hung server fails the test instead of hanging it.
+    pub async fn next(&mut self) -> Option<SseEvent> {
+        use futures_util::StreamExt as _;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut event = SseEvent::default();
+                let mut fields = false;
+                for line in block.lines() {
+                    let (name, value) = line.split_once(':').unwrap_or((line, ""));
+                    let value = value.strip_prefix(' ').unwrap_or(value);
+                    match name {
+                        "id" => event.id = Some(value.to_owned()),
+                        "retry" => event.retry = value.parse().ok(),
+                        "data" => {
+                            if fields && !event.data.is_empty() {
+                                event.data.push('\n');
+                            }
+                            event.data.push_str(value);
+                        }
+                        _ => continue,
+                    }
+                    fields = true;
+                }
+                if fields {
+                    return Some(event);
+                }
+                continue;
+            }
+            let chunk =
+                tokio::time::timeout(std::time::Duration::from_secs(10), self.stream.next())
+                    .await
+                    .expect("no SSE event within 10 s");
+            match chunk {
+                Some(Ok(bytes)) => self
+                    .buffer
+                    .push_str(&String::from_utf8_lossy(&bytes).replace("\r\n", "\n")),
+                Some(Err(e)) => panic!("SSE stream failed: {e}"),
+                None => return None,
+            }
+        }
+    }
+
+    /// The next event that carries a message (priming events skipped).
+    pub async fn next_message(&mut self) -> Option<SseEvent> {
+        loop {
+            let event = self.next().await?;
+            if !event.data.is_empty() {
+                return Some(event);
+            }
+        }
+    }
+}
+
+impl Client {
+    /// Sends a request with these extra headers and returns the raw response (for streams).
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        body: Option<Value>,
+        headers: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut request = self
+            .http
+            .request(method, &self.url)
+            .header("accept", "application/json, text/event-stream");
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body.to_string());
+        }
+        if let Some(session) = &self.session {
+            request = request.header("mcp-session-id", session);
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send().await.expect("HTTP request")
+    }
+
+    /// Opens the session's GET stream (optionally resuming after `last_event_id`).
+    pub async fn get_stream(&self, last_event_id: Option<&str>) -> reqwest::Response {
+        let headers: Vec<(&str, &str)> = last_event_id
+            .map(|id| ("last-event-id", id))
+            .into_iter()
+            .collect();
+        self.send(reqwest::Method::GET, None, &headers).await
+    }
+
+    /// Ends the session with DELETE.
+    pub async fn delete(&self) -> u16 {
+        self.send(reqwest::Method::DELETE, None, &[])
+            .await
+            .status()
+            .as_u16()
     }
 }

@@ -5,6 +5,7 @@ mod headers;
 mod post;
 mod reply;
 mod session;
+mod sse;
 
 use std::sync::Arc;
 

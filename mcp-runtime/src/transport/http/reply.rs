@@ -1,18 +1,17 @@
 //! Building HTTP responses: JSON bodies, JSON-RPC errors with their status, SSE streams.
 
-use std::convert::Infallible;
 use std::sync::Arc;
 
-use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use futures_util::{Stream, StreamExt as _};
+use futures_util::StreamExt as _;
 use http::header::CONTENT_TYPE;
 use http::{HeaderValue, StatusCode};
 
+use super::sse;
 use crate::protocol::jsonrpc::error_message;
 use crate::protocol::{ProtocolVersion, RequestId, RpcError};
-use crate::server::{CallStream, Config, EventId, Outgoing, Session, StreamLog};
+use crate::server::{CallStream, Config, EventId, Evicted, Outgoing, Session, StreamLog};
 
 /// `200 OK` with a JSON body.
 pub(crate) fn json(body: Bytes) -> Response {
@@ -85,10 +84,11 @@ pub(crate) async fn call(
         Err(_still_running) => None,
     };
     let Some(session) = session else {
-        let messages = futures_util::stream::iter(first)
-            .chain(call)
-            .map(Outgoing::into_bytes);
-        return sse(config, messages);
+        // No session, nothing to resume: the stream drives the call, and dropping it (the
+        // client going away) drops the call.
+        let messages = futures_util::stream::iter(first).chain(call);
+        let events = messages.map(|message| sse::event(None, None, &message.into_bytes()));
+        return sse::response(events, config.keep_alive);
     };
     let log = session.open_stream();
     let pump = log.clone();
@@ -115,36 +115,24 @@ pub(crate) fn from_log<K: Send + 'static>(
     log: &Arc<StreamLog>,
     after: u64,
     keep: Option<K>,
-) -> Result<Response, crate::server::Evicted> {
+) -> Result<Response, Evicted> {
     let events = log.subscribe(after)?;
     // Priming (2025-11-25+): an id to resume from before any message has been sent.
-    let priming = (session.protocol_version() >= ProtocolVersion::V2025_11_25).then(|| EventId {
-        stream: log.id(),
-        seq: after,
-    });
-    let retry = config.sse_retry;
-    let head = futures_util::stream::iter(priming).map(move |id| {
-        Ok::<_, Infallible>(Event::default().id(id.to_string()).retry(retry).data(""))
+    let priming = (session.protocol_version() >= ProtocolVersion::V2025_11_25).then(|| {
+        let id = EventId {
+            stream: log.id(),
+            seq: after,
+        };
+        sse::event(Some(id), Some(config.sse_retry), b"")
     });
     let body = events.map(move |(id, message)| {
         let _keep = &keep;
-        Ok(Event::default()
-            .id(id.to_string())
-            .data(String::from_utf8_lossy(&message)))
+        sse::event(Some(id), None, &message)
     });
-    Ok(Sse::new(head.chain(body))
-        .keep_alive(KeepAlive::new().interval(config.keep_alive))
-        .into_response())
-}
-
-/// An SSE stream of messages without ids (no session: nothing to resume).
-fn sse(config: &Config, messages: impl Stream<Item = Bytes> + Send + 'static) -> Response {
-    let events = messages.map(|message| {
-        Ok::<_, Infallible>(Event::default().data(String::from_utf8_lossy(&message)))
-    });
-    Sse::new(events)
-        .keep_alive(KeepAlive::new().interval(config.keep_alive))
-        .into_response()
+    Ok(sse::response(
+        futures_util::stream::iter(priming).chain(body),
+        config.keep_alive,
+    ))
 }
 
 /// The call was cancelled before it answered: by the spec, no response is sent for it.
