@@ -494,3 +494,76 @@ async fn an_unsupported_protocol_version_header_is_rejected() {
         "{message}"
     );
 }
+
+#[tokio::test]
+async fn dns_rebinding_protection_checks_host_and_origin() {
+    let (_server, client) = session().await;
+    let ping = json!({"jsonrpc": "2.0", "id": 1, "method": "ping"});
+    let with = |name: &'static str, value: &'static str| {
+        let client = client.clone();
+        let ping = ping.clone();
+        async move {
+            tests::read(
+                client
+                    .send(reqwest::Method::POST, Some(ping), &[(name, value)])
+                    .await,
+            )
+            .await
+        }
+    };
+
+    let reply = with("host", "evil.example:8000").await;
+    assert_eq!((reply.status, error_code(&reply)), (403, -32600));
+    assert!(
+        reply.json()["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("evil.example"))
+    );
+    let reply = with("origin", "http://evil.example").await;
+    assert_eq!(reply.status, 403);
+    let reply = with("origin", "http://localhost:6274").await;
+    assert_eq!(
+        reply.status, 200,
+        "a local inspector is fine: {}",
+        reply.body
+    );
+    let reply = with("host", "localhost:1234").await;
+    assert_eq!(reply.status, 200);
+
+    let public = TestServer::start(
+        server()
+            .allowed_hosts(["mcp.example.com"])
+            .allowed_origins(["https://app.example.com"]),
+    )
+    .await;
+    let mut client = public.client();
+    let host = |name: &str| {
+        reqwest::Client::new()
+            .post(&public.url)
+            .header("host", name.to_owned())
+    };
+    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize",
+                      "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}});
+    let reply = tests::read(
+        host("mcp.example.com")
+            .header("content-type", "application/json")
+            .header("origin", "https://app.example.com")
+            .body(init.to_string())
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    client.session = reply.session;
+    let reply = tests::read(
+        host("127.0.0.1")
+            .header("content-type", "application/json")
+            .body(init.to_string())
+            .send()
+            .await
+            .expect("send"),
+    )
+    .await;
+    assert_eq!(reply.status, 403, "loopback is no longer on the list");
+}

@@ -23,6 +23,7 @@ pub(crate) use streams::{EventId, Evicted, StreamLog};
 
 use crate::protocol::types::Implementation;
 use crate::tool::ToolDef;
+use crate::transport::http::HostPolicy;
 
 /// The address [`serve`] binds when `MCP_ADDR` is not set.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
@@ -80,6 +81,8 @@ pub struct Server {
     tools: Vec<ToolDef>,
     path: String,
     config: Config,
+    /// `None` until configured: loopback only, relaxed by `serve_on` for public addresses.
+    hosts: Option<HostPolicy>,
 }
 
 impl Server {
@@ -95,6 +98,7 @@ impl Server {
             tools: Vec::new(),
             path: DEFAULT_PATH.to_owned(),
             config: Config::default(),
+            hosts: None,
         }
     }
 
@@ -171,6 +175,37 @@ impl Server {
         self
     }
 
+    /// Accepts requests whose `Host` header names one of these hosts (`name` for any port,
+    /// `name:port` for one), instead of the default: loopback names only when the server is
+    /// bound to a loopback address, any host otherwise. Requests with another `Host` are
+    /// refused with 403 (DNS rebinding protection).
+    pub fn allowed_hosts<I: IntoIterator<Item = S>, S: Into<String>>(mut self, hosts: I) -> Self {
+        let policy = self.hosts.get_or_insert_with(HostPolicy::default);
+        policy.hosts = Some(hosts.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Accepts requests from these browser origins (`https://app.example.com`) besides pages
+    /// on an allowed host. Requests with another `Origin` header are refused with 403.
+    pub fn allowed_origins<I: IntoIterator<Item = S>, S: Into<String>>(
+        mut self,
+        origins: I,
+    ) -> Self {
+        let policy = self.hosts.get_or_insert_with(HostPolicy::default);
+        policy.origins = Some(origins.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Turns DNS rebinding protection off: any `Host`, any `Origin`. Only for servers behind
+    /// a proxy that checks these itself.
+    pub fn disable_dns_rebinding_protection(mut self) -> Self {
+        self.hosts = Some(HostPolicy {
+            hosts: None,
+            origins: None,
+        });
+        self
+    }
+
     /// Adds a tool.
     ///
     /// # Panics
@@ -218,13 +253,26 @@ impl Server {
     }
 
     /// The router, and a handle to change the running server (add or remove tools).
-    pub fn router_with_handle(self) -> (axum::Router, ServerHandle) {
+    pub fn router_with_handle(mut self) -> (axum::Router, ServerHandle) {
+        let hosts = self.hosts.take().unwrap_or_default();
+        self.build(hosts)
+    }
+
+    fn build(self, hosts: HostPolicy) -> (axum::Router, ServerHandle) {
         let path = self.path.clone();
-        let dispatcher = Arc::new(self.into_dispatcher());
+        let dispatcher = Arc::new(Dispatcher::new(
+            self.info,
+            self.instructions,
+            self.tools,
+            self.config,
+        ));
         let handle = ServerHandle {
             dispatcher: dispatcher.clone(),
         };
-        (crate::transport::http::router(&path, dispatcher), handle)
+        (
+            crate::transport::http::router(&path, dispatcher, hosts),
+            handle,
+        )
     }
 
     /// Serves on `MCP_ADDR` (default `127.0.0.1:8000`) until Ctrl-C. With `--list-tools` on
@@ -242,25 +290,26 @@ impl Server {
     }
 
     /// Serves on an already bound listener until Ctrl-C (tests bind `127.0.0.1:0`).
-    pub async fn serve_on(self, listener: tokio::net::TcpListener) -> io::Result<()> {
+    ///
+    /// Bound to a public address with no [`allowed_hosts`](Self::allowed_hosts) set, any
+    /// `Host` is accepted (the server cannot know its public names) but browser origins
+    /// still need [`allowed_origins`](Self::allowed_origins).
+    pub async fn serve_on(mut self, listener: tokio::net::TcpListener) -> io::Result<()> {
         let local: SocketAddr = listener.local_addr()?;
+        let hosts = match self.hosts.take() {
+            Some(configured) => configured,
+            None if local.ip().is_loopback() => HostPolicy::default(),
+            None => HostPolicy {
+                hosts: None,
+                origins: Some(Vec::new()),
+            },
+        };
         let path = self.path.clone();
-        let dispatcher = Arc::new(self.into_dispatcher());
-        println!(
-            "MCP server listening on http://{local}{path} ({} tool{})",
-            dispatcher.tool_count(),
-            if dispatcher.tool_count() == 1 {
-                ""
-            } else {
-                "s"
-            }
-        );
-        crate::transport::http::serve(listener, crate::transport::http::router(&path, dispatcher))
-            .await
-    }
-
-    fn into_dispatcher(self) -> Dispatcher {
-        Dispatcher::new(self.info, self.instructions, self.tools, self.config)
+        let tools = self.tools.len();
+        let (router, _handle) = self.build(hosts);
+        let plural = if tools == 1 { "" } else { "s" };
+        println!("MCP server listening on http://{local}{path} ({tools} tool{plural})");
+        crate::transport::http::serve(listener, router).await
     }
 }
 

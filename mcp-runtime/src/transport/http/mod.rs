@@ -1,6 +1,7 @@
 //! Streamable HTTP: one endpoint, `POST` for messages, `DELETE` to end a session.
 
 mod get;
+mod guard;
 mod headers;
 mod post;
 mod reply;
@@ -14,18 +15,24 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::post;
 use axum::serve::ListenerExt as _;
 
+pub(crate) use guard::HostPolicy;
+
 use crate::server::Dispatcher;
 
 /// Largest request body accepted (larger → 413).
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
-pub(crate) fn router(path: &str, dispatcher: Arc<Dispatcher>) -> Router {
+pub(crate) fn router(path: &str, dispatcher: Arc<Dispatcher>, hosts: HostPolicy) -> Router {
     Router::new()
         .route(
             path,
             post(post::handle).get(get::handle).delete(session::delete),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::new(hosts),
+            guard::check,
+        ))
         .with_state(dispatcher)
 }
 

@@ -1,0 +1,176 @@
+//! DNS rebinding protection: `Host` and `Origin` checked against allow-lists before any
+//! request reaches the endpoint.
+//!
+//! A web page on an attacker's domain can make a browser send requests to a server on
+//! `127.0.0.1` by rebinding its DNS name there; the browser then sends the attacker's name as
+//! `Host` and its page as `Origin`. Refusing names we do not serve stops that.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use http::StatusCode;
+use http::header::{HOST, ORIGIN};
+
+use super::reply::Rejection;
+
+/// Which `Host` and `Origin` values are accepted.
+#[derive(Debug, Clone)]
+pub(crate) struct HostPolicy {
+    /// Allowed host names (`name` matches any port, `name:port` only that port); `None`:
+    /// any host.
+    pub(crate) hosts: Option<Vec<String>>,
+    /// Allowed origins (`scheme://host[:port]`); an origin whose host is an allowed host is
+    /// accepted too. `None`: any origin.
+    pub(crate) origins: Option<Vec<String>>,
+}
+
+const LOOPBACK: [&str; 3] = ["localhost", "127.0.0.1", "[::1]"];
+
+impl Default for HostPolicy {
+    /// Loopback only: right for a server bound to `127.0.0.1`, the default.
+    fn default() -> Self {
+        Self {
+            hosts: Some(LOOPBACK.iter().map(|h| (*h).to_owned()).collect()),
+            origins: Some(Vec::new()),
+        }
+    }
+}
+
+impl HostPolicy {
+    fn host_allowed(&self, host: &str) -> bool {
+        let Some(allowed) = &self.hosts else {
+            return true;
+        };
+        let host = host.to_ascii_lowercase();
+        let name = strip_port(&host);
+        allowed.iter().any(|a| {
+            let a = a.to_ascii_lowercase();
+            a == host || (strip_port(&a) == a && a == name)
+        })
+    }
+
+    fn origin_allowed(&self, origin: &str) -> bool {
+        let Some(allowed) = &self.origins else {
+            return true;
+        };
+        let origin = origin.trim_end_matches('/').to_ascii_lowercase();
+        if allowed
+            .iter()
+            .any(|a| a.trim_end_matches('/').eq_ignore_ascii_case(&origin))
+        {
+            return true;
+        }
+        // An origin on an allowed host is the server's own pages (or a local tool).
+        match origin.split_once("://") {
+            Some(("http" | "https", authority)) => {
+                self.hosts.is_some() && self.host_allowed(authority)
+            }
+            _ => false,
+        }
+    }
+}
+
+fn strip_port(host: &str) -> &str {
+    if let Some(rest) = host.strip_prefix('[') {
+        // [v6]:port
+        return rest
+            .split_once(']')
+            .map_or(host, |(addr, _)| &host[..addr.len() + 2]);
+    }
+    host.rsplit_once(':').map_or(host, |(name, port)| {
+        if port.bytes().all(|b| b.is_ascii_digit()) {
+            name
+        } else {
+            host
+        }
+    })
+}
+
+/// The middleware: 403 with a JSON-RPC error body for a `Host` or `Origin` not allowed.
+pub(crate) async fn check(
+    State(policy): State<Arc<HostPolicy>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let headers = request.headers();
+    let host = headers
+        .get(HOST)
+        .map(|v| v.to_str().unwrap_or("(not visible ASCII)"));
+    match host {
+        Some(host) if !policy.host_allowed(host) => {
+            return forbidden(format!(
+                "Host {host:?} is not allowed (DNS rebinding protection); configure the server's allowed hosts to serve it"
+            ));
+        }
+        None if policy.hosts.is_some() => return forbidden("missing Host header".to_owned()),
+        _ => {}
+    }
+    if let Some(origin) = headers.get(ORIGIN) {
+        let origin = origin.to_str().unwrap_or("(not visible ASCII)");
+        if !policy.origin_allowed(origin) {
+            return forbidden(format!(
+                "Origin {origin:?} is not allowed (DNS rebinding protection); configure the server's allowed origins to accept it"
+            ));
+        }
+    }
+    next.run(request).await
+}
+
+fn forbidden(message: String) -> Response {
+    Rejection::new(StatusCode::FORBIDDEN, message).into_response(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_by_default() {
+        let p = HostPolicy::default();
+        for host in [
+            "localhost",
+            "localhost:8000",
+            "127.0.0.1:3000",
+            "[::1]:80",
+            "LOCALHOST",
+        ] {
+            assert!(p.host_allowed(host), "{host}");
+        }
+        for host in [
+            "evil.example",
+            "evil.example:8000",
+            "127.0.0.2",
+            "localhost.evil.example",
+        ] {
+            assert!(!p.host_allowed(host), "{host}");
+        }
+        assert!(p.origin_allowed("http://localhost:5173"));
+        assert!(p.origin_allowed("https://127.0.0.1"));
+        assert!(!p.origin_allowed("http://evil.example"));
+        assert!(!p.origin_allowed("null"));
+    }
+
+    #[test]
+    fn configured_hosts_and_origins() {
+        let p = HostPolicy {
+            hosts: Some(vec![
+                "mcp.example.com".into(),
+                "api.example.com:8443".into(),
+            ]),
+            origins: Some(vec!["https://app.example.com".into()]),
+        };
+        assert!(p.host_allowed("mcp.example.com:443"));
+        assert!(p.host_allowed("api.example.com:8443"));
+        assert!(!p.host_allowed("api.example.com:9000"));
+        assert!(p.origin_allowed("https://app.example.com/"));
+        assert!(p.origin_allowed("https://mcp.example.com"));
+        assert!(!p.origin_allowed("https://other.example.com"));
+        let open = HostPolicy {
+            hosts: None,
+            origins: None,
+        };
+        assert!(open.host_allowed("anything") && open.origin_allowed("http://anything"));
+    }
+}
