@@ -128,20 +128,30 @@ fn default_expr(param: &Param) -> TokenStream {
 fn schema_param(param: &Param) -> TokenStream {
     let name = &param.name;
     let description = option_str(param.description.as_deref());
+    let header = option_str(param.header.as_deref());
     let ty = &param.ty;
-    match &param.kind {
-        ParamKind::Required => quote_spanned! {ty.span()=>
-            __mcp_schema.param::<#ty>(#name, #description, true, ::core::option::Option::None);
-        },
-        ParamKind::Optional { inner } => quote_spanned! {ty.span()=>
-            __mcp_schema.param::<#inner>(#name, #description, false, ::core::option::Option::None);
-        },
+    let (schema_ty, required, default) = match &param.kind {
+        ParamKind::Required => (ty, quote!(true), quote!(::core::option::Option::None)),
+        ParamKind::Optional { inner } => {
+            (inner, quote!(false), quote!(::core::option::Option::None))
+        }
         ParamKind::Defaulted(_) => {
             let default = default_expr(param);
-            quote_spanned! {ty.span()=>
-                __mcp_schema.param::<#ty>(#name, #description, false, __mcp::default_value::<#ty>(&(#default)));
-            }
+            (
+                ty,
+                quote!(false),
+                quote_spanned!(ty.span()=> __mcp::default_value::<#ty>(&(#default))),
+            )
         }
+    };
+    quote_spanned! {ty.span()=>
+        __mcp_schema.param::<#schema_ty>(__mcp::ParamSpec {
+            name: #name,
+            description: #description,
+            required: #required,
+            default: #default,
+            header: #header,
+        });
     }
 }
 

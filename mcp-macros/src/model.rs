@@ -23,6 +23,8 @@ pub struct Param {
     /// The argument's name on the wire (after `rename`).
     pub name: String,
     pub description: Option<String>,
+    /// `#[arg(header = "...")]`: mirrored into `Mcp-Param-{header}` (2026-07-28).
+    pub header: Option<String>,
     pub kind: ParamKind,
 }
 
@@ -89,6 +91,26 @@ impl Tool {
                     ),
                 ));
             }
+            let header = match &param.options.header {
+                Some(lit) => {
+                    let header = lit.value();
+                    check_header_name(&header).map_err(|why| syn::Error::new(lit.span(), why))?;
+                    if checked.iter().any(|p| {
+                        p.header
+                            .as_ref()
+                            .is_some_and(|h| h.eq_ignore_ascii_case(&header))
+                    }) {
+                        return Err(syn::Error::new(
+                            lit.span(),
+                            format!(
+                                "two parameters use the header name `{header}`; header names must be unique (ignoring case)"
+                            ),
+                        ));
+                    }
+                    Some(header)
+                }
+                None => None,
+            };
             let kind = match (param.options.default, option_inner(&param.ty)) {
                 (Some(default), _) => ParamKind::Defaulted(default),
                 (None, Some(inner)) => ParamKind::Optional {
@@ -101,6 +123,7 @@ impl Tool {
                 ident: param.ident,
                 ty: param.ty,
                 name: wire_name,
+                header,
                 kind,
             });
         }
@@ -117,6 +140,20 @@ impl Tool {
             params: checked,
         })
     }
+}
+
+/// `x-mcp-header` values are HTTP field-name tokens (RFC 9110 `1*tchar`).
+fn check_header_name(name: &str) -> Result<(), String> {
+    let tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+    if name.is_empty() {
+        return Err("a header name cannot be empty".to_owned());
+    }
+    if let Some(bad) = name.chars().find(|&c| !tchar(c)) {
+        return Err(format!(
+            "invalid header name `{name}`: {bad:?} is not allowed in an HTTP header name (use letters, digits and `-`)"
+        ));
+    }
+    Ok(())
 }
 
 /// The spec's rule for tool names: 1–128 characters of `A-Za-z0-9_-.`.

@@ -23,6 +23,7 @@ pub struct ArgOptions {
     /// `Some(None)` for a bare `default`.
     pub default: Option<Option<Expr>>,
     pub rename: Option<LitStr>,
+    pub header: Option<LitStr>,
     pub description: Option<LitStr>,
 }
 
@@ -132,11 +133,13 @@ fn parse_arg_options(attrs: &[Attribute]) -> syn::Result<ArgOptions> {
                 options.default = Some(expr);
             } else if path.is_ident("rename") {
                 options.rename = Some(meta.value()?.parse()?);
+            } else if path.is_ident("header") {
+                options.header = Some(meta.value()?.parse()?);
             } else if path.is_ident("description") {
                 options.description = Some(meta.value()?.parse()?);
             } else {
                 return Err(meta.error(format!(
-                    "unknown `#[arg]` option `{}`; expected one of: default, rename, description",
+                    "unknown `#[arg]` option `{}`; expected one of: default, rename, description, header",
                     path_text(path)
                 )));
             }

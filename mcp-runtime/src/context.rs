@@ -30,6 +30,7 @@ pub struct CallContext {
     tool: String,
     progress_token: Option<ProgressToken>,
     session: Option<Arc<Session>>,
+    client_info: Option<Implementation>,
     /// The least severe level the client wants; `None`: it wants no log messages.
     log_level: Option<LogLevel>,
     cancel: CancellationToken,
@@ -45,6 +46,10 @@ pub(crate) struct CallSetup {
     pub(crate) session: Option<Arc<Session>>,
     pub(crate) log_level: Option<LogLevel>,
     pub(crate) cancel: CancellationToken,
+    /// A 2026-07-28 request: its result carries `resultType`.
+    pub(crate) stateless: bool,
+    /// The `clientInfo` a 2026-07-28 request carried (handshake era: the session has it).
+    pub(crate) client_info: Option<Implementation>,
 }
 
 impl CallContext {
@@ -54,6 +59,7 @@ impl CallContext {
             tool: setup.tool,
             progress_token: setup.progress_token,
             session: setup.session,
+            client_info: setup.client_info,
             log_level: setup.log_level,
             cancel: setup.cancel,
             last_progress: Mutex::new(None),
@@ -81,9 +87,13 @@ impl CallContext {
         &self.tool
     }
 
-    /// The client's `clientInfo` from `initialize`, when the call belongs to a session.
+    /// The client's name and version: from `initialize` for a session, from the request's
+    /// `_meta` in the stateless era (where it is optional).
     pub fn client_info(&self) -> Option<&Implementation> {
-        self.session.as_deref().map(Session::client_info)
+        self.session
+            .as_deref()
+            .map(Session::client_info)
+            .or(self.client_info.as_ref())
     }
 
     /// Whether the client asked for progress (sent a `progressToken`).
@@ -220,6 +230,8 @@ mod tests {
             session: None,
             log_level: None,
             cancel: CancellationToken::new(),
+            stateless: false,
+            client_info: None,
         };
         CallContext::new(setup, tx)
     }

@@ -94,7 +94,7 @@ pub use mcp_macros::tool;
 #[doc(hidden)]
 pub mod __private {
     pub use crate::tool::Registration;
-    pub use crate::tool::schema::{InputSchema, generator};
+    pub use crate::tool::schema::{InputSchema, ParamSpec, generator};
     pub use inventory;
     pub use serde_json;
 

@@ -19,6 +19,27 @@ impl ErrorCode {
     pub const INVALID_PARAMS: Self = Self(-32602);
     /// The server failed while handling the request.
     pub const INTERNAL_ERROR: Self = Self(-32603);
+    /// 2026-07-28: HTTP headers disagree with the request body (or are missing).
+    pub const HEADER_MISMATCH: Self = Self(-32020);
+    /// 2026-07-28: the request needs a client capability the client did not declare.
+    pub const MISSING_REQUIRED_CLIENT_CAPABILITY: Self = Self(-32021);
+    /// 2026-07-28: the request's protocol version is not one the server speaks.
+    pub const UNSUPPORTED_PROTOCOL_VERSION: Self = Self(-32022);
+
+    /// The HTTP status of a response carrying this error, in the stateless era (handshake-era
+    /// errors to well-formed requests travel with 200).
+    pub fn http_status(self) -> u16 {
+        match self {
+            Self::PARSE_ERROR
+            | Self::INVALID_REQUEST
+            | Self::INVALID_PARAMS
+            | Self::HEADER_MISMATCH
+            | Self::MISSING_REQUIRED_CLIENT_CAPABILITY
+            | Self::UNSUPPORTED_PROTOCOL_VERSION => 400,
+            Self::METHOD_NOT_FOUND => 404,
+            _ => 200,
+        }
+    }
 }
 
 /// A JSON-RPC error object: `{"code", "message", "data"?}`.
@@ -70,6 +91,14 @@ impl RpcError {
         Self::new(
             ErrorCode::INVALID_PARAMS,
             format!("Invalid params: {detail}"),
+        )
+    }
+
+    /// `-32020`: a mirrored header disagrees with the body.
+    pub fn header_mismatch(detail: impl std::fmt::Display) -> Self {
+        Self::new(
+            ErrorCode::HEADER_MISMATCH,
+            format!("Header mismatch: {detail}"),
         )
     }
 

@@ -165,6 +165,25 @@ struct NotificationEnvelope<'a, T: ?Sized> {
     params: &'a T,
 }
 
+/// A 2026-07-28 result: the method's result plus `"resultType": "complete"`.
+#[derive(Serialize)]
+pub struct Complete<'a, T: ?Sized> {
+    #[serde(rename = "resultType")]
+    result_type: &'static str,
+    #[serde(flatten)]
+    result: &'a T,
+}
+
+impl<'a, T: ?Sized> Complete<'a, T> {
+    /// Wraps a result.
+    pub fn new(result: &'a T) -> Self {
+        Self {
+            result_type: "complete",
+            result,
+        }
+    }
+}
+
 /// Serializes a success response.
 pub fn result_message<T: Serialize + ?Sized>(id: &RequestId, result: &T) -> Bytes {
     to_bytes(&ResultEnvelope {

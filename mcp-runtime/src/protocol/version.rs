@@ -1,4 +1,8 @@
 //! Protocol revisions and version negotiation.
+//!
+//! Two eras share one endpoint: the handshake era (`initialize`, sessions; 2024-11-05 to
+//! 2025-11-25) and the stateless era (2026-07-28 on: every request carries its own
+//! protocol version and capabilities in `params._meta`).
 
 use std::fmt;
 
@@ -13,6 +17,8 @@ pub enum ProtocolVersion {
     V2025_06_18,
     /// `2025-11-25`: SSE priming events and polling (SEP-1699).
     V2025_11_25,
+    /// `2026-07-28`: stateless; no `initialize`, no sessions.
+    V2026_07_28,
 }
 
 impl ProtocolVersion {
@@ -22,10 +28,11 @@ impl ProtocolVersion {
         Self::V2025_03_26,
         Self::V2025_06_18,
         Self::V2025_11_25,
+        Self::V2026_07_28,
     ];
 
-    /// The newest revision we speak: what `initialize` answers when the client asks for one
-    /// we do not know.
+    /// The newest handshake-era revision: what `initialize` answers when the client asks for
+    /// one we do not know.
     pub const LATEST: ProtocolVersion = Self::V2025_11_25;
 
     /// The revision assumed when an HTTP request carries no `MCP-Protocol-Version` header.
@@ -38,7 +45,13 @@ impl ProtocolVersion {
             Self::V2025_03_26 => "2025-03-26",
             Self::V2025_06_18 => "2025-06-18",
             Self::V2025_11_25 => "2025-11-25",
+            Self::V2026_07_28 => "2026-07-28",
         }
+    }
+
+    /// Whether requests of this revision are self-contained (no `initialize`, no session).
+    pub const fn is_stateless(self) -> bool {
+        matches!(self, Self::V2026_07_28)
     }
 
     /// Parses a wire version string; `None` for revisions we do not speak.
@@ -47,18 +60,22 @@ impl ProtocolVersion {
     }
 
     /// What `initialize` answers to a client that asked for `requested`: the same revision
-    /// when we speak it, else our newest (the client then decides whether to go on).
+    /// when it is a handshake-era one we speak, else our newest handshake-era revision (the
+    /// client then decides whether to go on).
     pub fn negotiate(requested: &str) -> Self {
-        Self::parse(requested).unwrap_or(Self::LATEST)
+        Self::parse(requested)
+            .filter(|v| !v.is_stateless())
+            .unwrap_or(Self::LATEST)
+    }
+
+    /// Every supported version string, newest first (as `server/discover` lists them).
+    pub fn supported() -> Vec<&'static str> {
+        Self::ALL.iter().rev().map(|v| v.as_str()).collect()
     }
 
     /// The supported versions as a comma-separated list, for error messages.
     pub fn supported_list() -> String {
-        Self::ALL
-            .iter()
-            .map(|v| v.as_str())
-            .collect::<Vec<_>>()
-            .join(", ")
+        Self::supported().join(", ")
     }
 }
 
@@ -73,7 +90,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn negotiation_echoes_known_versions_and_falls_back_to_latest() {
+    fn negotiation_echoes_known_handshake_versions_and_falls_back_to_latest() {
         assert_eq!(
             ProtocolVersion::negotiate("2025-03-26"),
             ProtocolVersion::V2025_03_26
@@ -85,6 +102,11 @@ mod tests {
         assert_eq!(
             ProtocolVersion::negotiate("1999-01-01"),
             ProtocolVersion::LATEST
+        );
+        assert_eq!(
+            ProtocolVersion::negotiate("2026-07-28"),
+            ProtocolVersion::LATEST,
+            "no handshake in 2026-07-28"
         );
     }
 }

@@ -13,7 +13,7 @@ use tokio_util::sync::WaitForCancellationFutureOwned;
 use super::Session;
 use crate::context::{CallContext, CallSetup};
 use crate::protocol::RequestId;
-use crate::protocol::jsonrpc::result_message;
+use crate::protocol::jsonrpc::{Complete, result_message};
 use crate::tool::{Arguments, CallToolResult, ToolDef};
 
 /// How many frames a tool may queue before `progress!` waits for the client to read.
@@ -65,6 +65,7 @@ impl CallStream {
         let (outbox, frames) = mpsc::channel(OUTBOX_CAPACITY);
         let name = tool.name.clone();
         let id = setup.request_id.clone();
+        let stateless = setup.stateless;
         let registration = setup.session.clone().map(|session| Registration {
             session,
             id: id.clone(),
@@ -81,7 +82,11 @@ impl CallStream {
                     CallToolResult::error(format!("internal error in tool `{name}`"))
                 }
             };
-            result_message(&id, &result)
+            if stateless {
+                result_message(&id, &Complete::new(&result))
+            } else {
+                result_message(&id, &result)
+            }
         };
         Self {
             frames,

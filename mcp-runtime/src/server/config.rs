@@ -22,6 +22,8 @@ pub(crate) struct Config {
     pub(crate) standalone_stream: bool,
     /// Tools per `tools/list` page.
     pub(crate) page_size: usize,
+    /// `ttlMs` of cacheable 2026-07-28 results (`server/discover`, `tools/list`).
+    pub(crate) cache_ttl: Duration,
 }
 
 impl Default for Config {
@@ -35,6 +37,7 @@ impl Default for Config {
             sse_retry: Duration::from_secs(1),
             standalone_stream: true,
             page_size: 100,
+            cache_ttl: Duration::from_secs(60),
         }
     }
 }

@@ -1,40 +1,65 @@
 //! The transport-free core: one JSON-RPC message in, a reply (or a call stream) out.
 //!
-//! Every protocol rule about *methods* lives here; the transports only move bytes.
+//! Every protocol rule about *methods* lives here, for both eras; the transports only move
+//! bytes. Handshake-era requests arrive with their session; stateless-era (2026-07-28)
+//! requests arrive with the headers that mirror their body, and are validated first.
 
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
 
 use super::call::CallStream;
 use super::config::Config;
+use super::envelope::{self, MirroredHeaders};
 use super::session::{Session, Sessions};
-use super::tools::ToolSet;
+use super::tools::{CacheHints, ToolSet};
 use crate::context::CallSetup;
 use crate::protocol::jsonrpc::{
-    IncomingRequest, error_message, notification_message, result_message,
+    Complete, IncomingRequest, error_message, notification_message, result_message,
 };
 use crate::protocol::logging::SetLevelParams;
 use crate::protocol::types::{
     CallToolParams, Implementation, InitializeParams, InitializeResult, ServerCapabilities,
     ToolsCapability,
 };
-use crate::protocol::{ErrorCode, ProtocolVersion, RequestId, RpcError};
+use crate::protocol::{ErrorCode, LogLevel, ProtocolVersion, RequestId, RpcError};
 use crate::tool::{Arguments, ToolDef};
 
 /// What handling a request produced.
 pub(crate) enum Dispatched {
-    /// A complete JSON-RPC response (result or error).
-    Reply(Bytes),
+    /// A complete JSON-RPC response: a result, or an error with its code.
+    Reply(Bytes, Option<ErrorCode>),
     /// `initialize` succeeded: the response, and the session it opened.
     Initialized(Bytes, Arc<Session>),
     /// A tool call: its frames and, last, its response.
     Call(CallStream),
+}
+
+impl Dispatched {
+    fn from_outcome(id: &RequestId, outcome: Result<Bytes, RpcError>) -> Self {
+        match outcome {
+            Ok(body) => Self::Reply(body, None),
+            Err(error) => Self::error(id, &error),
+        }
+    }
+
+    fn error(id: &RequestId, error: &RpcError) -> Self {
+        Self::Reply(error_message(Some(id), error), Some(error.code))
+    }
+}
+
+/// Which era a request belongs to, and what that era carries with it.
+pub(crate) enum Era<'a> {
+    /// Handshake era: the caller's session (`None` only for `initialize`).
+    Handshake(Option<Arc<Session>>),
+    /// Stateless era: the mirrored headers, when the transport has headers.
+    Stateless(Option<&'a MirroredHeaders<'a>>),
 }
 
 /// The server's state shared by every connection: identity, tools, sessions.
@@ -42,6 +67,8 @@ pub(crate) struct Dispatcher {
     info: Implementation,
     instructions: Option<String>,
     capabilities: ServerCapabilities,
+    /// `server/discover` result, serialized once.
+    discover: Box<RawValue>,
     tools: ArcSwap<ToolSet>,
     pub(crate) config: Config,
     pub(crate) sessions: Sessions,
@@ -54,21 +81,31 @@ impl Dispatcher {
         tools: Vec<ToolDef>,
         config: Config,
     ) -> Self {
+        let capabilities = ServerCapabilities {
+            tools: Some(ToolsCapability { list_changed: true }),
+            logging: Some(Map::new()),
+        };
+        let discover = discover_result(&info, instructions.as_deref(), &config);
         Self {
+            tools: ArcSwap::from_pointee(ToolSet::new(tools, config.page_size, hints(&config))),
+            sessions: Sessions::new(config.clone()),
             info,
             instructions,
-            capabilities: ServerCapabilities {
-                tools: Some(ToolsCapability { list_changed: true }),
-                logging: Some(serde_json::Map::new()),
-            },
-            tools: ArcSwap::from_pointee(ToolSet::new(tools, config.page_size)),
-            sessions: Sessions::new(config.clone()),
+            capabilities,
+            discover,
             config,
         }
     }
 
-    /// Handles one request from `session` (`None` for `initialize`).
-    pub(crate) fn handle_request(
+    /// Handles one request.
+    pub(crate) fn handle_request(&self, era: Era<'_>, request: IncomingRequest<'_>) -> Dispatched {
+        match era {
+            Era::Handshake(session) => self.handshake_request(session, request),
+            Era::Stateless(headers) => self.stateless_request(headers, request),
+        }
+    }
+
+    fn handshake_request(
         &self,
         session: Option<Arc<Session>>,
         request: IncomingRequest<'_>,
@@ -77,21 +114,75 @@ impl Dispatcher {
         let params = request.params;
         let outcome = match &*request.method {
             "initialize" => return self.initialize(&id, params),
-            "ping" => Ok(result_message(&id, &serde_json::json!({}))),
-            "tools/list" => self.list_tools(&id, params),
-            "tools/call" => match self.call_tool(session, id.clone(), params) {
-                Ok(call) => return Dispatched::Call(call),
-                Err(e) => Err(e),
-            },
+            "ping" => Ok(result_message(&id, &json!({}))),
+            "tools/list" => self.list_tools(&id, params, false),
+            "tools/call" => {
+                let log_level = session.as_ref().map(|s| s.log_level());
+                let cancel = match &session {
+                    Some(session) => session.start_call(&id),
+                    None => CancellationToken::new(),
+                };
+                let setup = |id, tool, progress_token| CallSetup {
+                    request_id: id,
+                    tool,
+                    progress_token,
+                    session,
+                    log_level,
+                    cancel,
+                    stateless: false,
+                    client_info: None,
+                };
+                return match self.call_tool(&id, params, None, setup) {
+                    Ok(call) => Dispatched::Call(call),
+                    Err(e) => Dispatched::error(&id, &e),
+                };
+            }
             "logging/setLevel" => parse_params::<SetLevelParams>(params).map(|p| {
                 if let Some(session) = &session {
                     session.set_log_level(p.level);
                 }
-                result_message(&id, &serde_json::json!({}))
+                result_message(&id, &json!({}))
             }),
             other => Err(RpcError::method_not_found(other)),
         };
-        Dispatched::Reply(outcome.unwrap_or_else(|e| error_message(Some(&id), &e)))
+        Dispatched::from_outcome(&id, outcome)
+    }
+
+    fn stateless_request(
+        &self,
+        headers: Option<&MirroredHeaders<'_>>,
+        request: IncomingRequest<'_>,
+    ) -> Dispatched {
+        let id = request.id;
+        let params = request.params;
+        let envelope = match envelope::validate(&request.method, params, headers) {
+            Ok(envelope) => envelope,
+            Err(e) => return Dispatched::error(&id, &e),
+        };
+        let outcome = match &*request.method {
+            "server/discover" => Ok(result_message(&id, &*self.discover)),
+            "ping" => Ok(result_message(&id, &Complete::new(&json!({})))),
+            "tools/list" => self.list_tools(&id, params, true),
+            "tools/call" => {
+                let log_level: Option<LogLevel> = envelope.log_level;
+                let setup = |id, tool, progress_token| CallSetup {
+                    request_id: id,
+                    tool,
+                    progress_token,
+                    session: None,
+                    log_level,
+                    cancel: CancellationToken::new(),
+                    stateless: true,
+                    client_info: envelope.client_info,
+                };
+                return match self.call_tool(&id, params, headers, setup) {
+                    Ok(call) => Dispatched::Call(call),
+                    Err(e) => Dispatched::error(&id, &e),
+                };
+            }
+            other => Err(RpcError::method_not_found(other)),
+        };
+        Dispatched::from_outcome(&id, outcome)
     }
 
     /// Handles a notification; nothing is ever sent back.
@@ -124,7 +215,7 @@ impl Dispatcher {
     fn initialize(&self, id: &RequestId, params: Option<&RawValue>) -> Dispatched {
         let params: InitializeParams = match parse_params(params) {
             Ok(p) => p,
-            Err(e) => return Dispatched::Reply(error_message(Some(id), &e)),
+            Err(e) => return Dispatched::error(id, &e),
         };
         let version = ProtocolVersion::negotiate(&params.protocol_version);
         let session = match self.sessions.create(version, params.client_info) {
@@ -134,7 +225,7 @@ impl Dispatcher {
                     ErrorCode::INTERNAL_ERROR,
                     format!("could not create a session: {e}"),
                 );
-                return Dispatched::Reply(error_message(Some(id), &err));
+                return Dispatched::error(id, &err);
             }
         };
         let result = InitializeResult {
@@ -146,7 +237,12 @@ impl Dispatcher {
         Dispatched::Initialized(result_message(id, &result), session)
     }
 
-    fn list_tools(&self, id: &RequestId, params: Option<&RawValue>) -> Result<Bytes, RpcError> {
+    fn list_tools(
+        &self,
+        id: &RequestId,
+        params: Option<&RawValue>,
+        stateless: bool,
+    ) -> Result<Bytes, RpcError> {
         #[derive(Deserialize)]
         struct ListParams {
             #[serde(default)]
@@ -154,7 +250,7 @@ impl Dispatcher {
         }
         let cursor = parse_params::<ListParams>(params)?.cursor;
         let tools = self.tools.load();
-        match tools.page(cursor.as_deref()) {
+        match tools.page(cursor.as_deref(), stateless) {
             Some(page) => Ok(result_message(id, page)),
             None => Err(RpcError::invalid_params(format!(
                 "invalid cursor {:?}: pass a nextCursor from an earlier tools/list",
@@ -165,29 +261,30 @@ impl Dispatcher {
 
     fn call_tool(
         &self,
-        session: Option<Arc<Session>>,
-        id: RequestId,
+        id: &RequestId,
         params: Option<&RawValue>,
+        headers: Option<&MirroredHeaders<'_>>,
+        setup: impl FnOnce(
+            RequestId,
+            String,
+            Option<crate::protocol::types::ProgressToken>,
+        ) -> CallSetup,
     ) -> Result<CallStream, RpcError> {
         let params: CallToolParams = parse_params(params)?;
         let tools = self.tools.load();
-        let tool = tools
+        let (tool, header_params) = tools
             .get(&params.name)
             .ok_or_else(|| RpcError::invalid_params(format!("unknown tool `{}`", params.name)))?;
+        if let Some(headers) = headers {
+            envelope::check_param_headers(header_params, params.arguments.as_ref(), headers)?;
+        }
         let arguments = Arguments::new(params.arguments.unwrap_or_default());
-        let cancel = match &session {
-            Some(session) => session.start_call(&id),
-            None => CancellationToken::new(),
-        };
-        let setup = CallSetup {
-            request_id: id,
-            tool: params.name,
-            progress_token: params.meta.and_then(|m| m.progress_token),
-            log_level: session.as_ref().map(|s| s.log_level()),
-            session,
-            cancel,
-        };
-        Ok(CallStream::start(tool, arguments, setup))
+        let token = params.meta.and_then(|m| m.progress_token);
+        Ok(CallStream::start(
+            tool,
+            arguments,
+            setup(id.clone(), params.name, token),
+        ))
     }
 
     /// Number of tools served.
@@ -217,14 +314,51 @@ impl Dispatcher {
     fn update_tools(&self, change: impl FnOnce(&mut Vec<ToolDef>)) {
         let mut tools = self.tools.load().tools().to_vec();
         change(&mut tools);
-        self.tools
-            .store(Arc::new(ToolSet::new(tools, self.config.page_size)));
-        let changed =
-            notification_message("notifications/tools/list_changed", &serde_json::json!({}));
+        self.tools.store(Arc::new(ToolSet::new(
+            tools,
+            self.config.page_size,
+            hints(&self.config),
+        )));
+        let changed = notification_message("notifications/tools/list_changed", &json!({}));
         for session in self.sessions.all() {
             session.standalone_log().push(changed.clone());
         }
     }
+}
+
+fn hints(config: &Config) -> CacheHints {
+    CacheHints::public(config.cache_ttl)
+}
+
+/// The `server/discover` result (2026-07-28).
+fn discover_result(
+    info: &Implementation,
+    instructions: Option<&str>,
+    config: &Config,
+) -> Box<RawValue> {
+    #[derive(Serialize)]
+    #[serde(rename_all = "camelCase")]
+    struct DiscoverResult<'a> {
+        result_type: &'static str,
+        supported_versions: Vec<&'static str>,
+        capabilities: Value,
+        #[serde(rename = "_meta")]
+        meta: Value,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        instructions: Option<&'a str>,
+        #[serde(flatten)]
+        hints: CacheHints,
+    }
+    let result = DiscoverResult {
+        result_type: "complete",
+        supported_versions: ProtocolVersion::supported(),
+        capabilities: json!({"tools": {}, "logging": {}}),
+        meta: json!({"io.modelcontextprotocol/serverInfo": info}),
+        instructions,
+        hints: hints(config),
+    };
+    serde_json::value::to_raw_value(&result)
+        .unwrap_or_else(|e| unreachable!("the discover result always serializes: {e}"))
 }
 
 fn parse_params<T: DeserializeOwned>(params: Option<&RawValue>) -> Result<T, RpcError> {

@@ -4,6 +4,7 @@
 mod call;
 mod config;
 mod dispatch;
+mod envelope;
 mod session;
 mod streams;
 mod tools;
@@ -17,7 +18,8 @@ use serde_json::Value;
 
 pub(crate) use call::{CallStream, Outgoing};
 pub(crate) use config::Config;
-pub(crate) use dispatch::{Dispatched, Dispatcher};
+pub(crate) use dispatch::{Dispatched, Dispatcher, Era};
+pub(crate) use envelope::MirroredHeaders;
 pub(crate) use session::Session;
 pub(crate) use streams::{EventId, Evicted, StreamLog};
 
@@ -209,8 +211,9 @@ impl Server {
     /// Adds a tool.
     ///
     /// # Panics
-    /// If a tool with the same name is already added, or the name breaks the spec's rule
-    /// (1–128 characters of `A-Za-z0-9_.-`): both are mistakes to catch at start-up.
+    /// If a tool with the same name is already added, the name breaks the spec's rule
+    /// (1–128 characters of `A-Za-z0-9_.-`), or an `x-mcp-header` annotation is invalid
+    /// (not on a string, integer or boolean; a duplicate name): mistakes to catch at start-up.
     pub fn tool(mut self, tool: ToolDef) -> Self {
         assert!(
             crate::tool::is_valid_tool_name(&tool.name),
@@ -222,6 +225,9 @@ impl Server {
             "two tools are named `{}`: tool names must be unique",
             tool.name
         );
+        if let Err(why) = envelope::check_header_annotations(&tool.input_schema) {
+            panic!("tool `{}`: {why}", tool.name);
+        }
         self.tools.push(tool);
         self
     }

@@ -29,6 +29,21 @@ fn drop_titles(schema: &mut Schema) {
     .transform(schema);
 }
 
+/// One parameter of a tool, as `#[tool]` describes it to [`InputSchema::param`].
+#[derive(Debug, Clone)]
+pub struct ParamSpec<'a> {
+    /// The argument's name.
+    pub name: &'a str,
+    /// Its description.
+    pub description: Option<&'a str>,
+    /// Whether calls must pass it.
+    pub required: bool,
+    /// Its default, for the schema's `default` keyword.
+    pub default: Option<Value>,
+    /// The `x-mcp-header` name mirroring it into an `Mcp-Param-*` header (2026-07-28).
+    pub header: Option<&'a str>,
+}
+
 /// Builds a tool's input schema one parameter at a time. Used by `#[tool]`.
 pub struct InputSchema {
     generator: SchemaGenerator,
@@ -52,25 +67,23 @@ impl InputSchema {
         }
     }
 
-    /// Adds a parameter of type `T` (for `Option<U>`, pass `U` and `required = false`).
-    pub fn param<T: JsonSchema + ?Sized>(
-        &mut self,
-        name: &str,
-        description: Option<&str>,
-        required: bool,
-        default: Option<Value>,
-    ) -> &mut Self {
+    /// Adds a parameter of type `T` (for `Option<U>`, pass `U` and `required: false`).
+    pub fn param<T: JsonSchema + ?Sized>(&mut self, spec: ParamSpec<'_>) -> &mut Self {
         let mut schema = self.generator.subschema_for::<T>();
         drop_titles(&mut schema);
-        if let Some(description) = description {
+        if let Some(description) = spec.description {
             schema.insert("description".into(), description.into());
         }
-        if let Some(default) = default {
+        if let Some(default) = spec.default {
             schema.insert("default".into(), default);
         }
-        self.properties.insert(name.to_owned(), schema.to_value());
-        if required {
-            self.required.push(name.into());
+        if let Some(header) = spec.header {
+            schema.insert("x-mcp-header".into(), header.into());
+        }
+        self.properties
+            .insert(spec.name.to_owned(), schema.to_value());
+        if spec.required {
+            self.required.push(spec.name.into());
         }
         self
     }

@@ -1,4 +1,8 @@
 //! `POST`: one JSON-RPC message (or, in protocol 2025-03-26, a batch) from the client.
+//!
+//! A request belongs to the stateless era when its `MCP-Protocol-Version` header names a
+//! stateless revision, when it is `server/discover`, or when its `params._meta` carries a
+//! protocol version; otherwise to the handshake era, whose requests need a session.
 
 use std::sync::Arc;
 
@@ -15,7 +19,10 @@ use super::reply::{self, Rejection};
 use super::session;
 use crate::protocol::jsonrpc::{Incoming, error_message, is_batch, parse_message};
 use crate::protocol::{ProtocolVersion, RpcError};
-use crate::server::{Dispatched, Dispatcher, Outgoing};
+use crate::server::{Dispatched, Dispatcher, Era, MirroredHeaders, Outgoing};
+
+/// The `_meta` key whose presence marks a stateless-era request.
+const STATELESS_MARKER: &str = "io.modelcontextprotocol/protocolVersion";
 
 pub(crate) async fn handle(
     State(dispatcher): State<Arc<Dispatcher>>,
@@ -37,12 +44,21 @@ pub(crate) async fn handle(
         );
     }
     if is_batch(&body) {
+        if stateless_header(&headers) {
+            return reject(
+                StatusCode::BAD_REQUEST,
+                "JSON-RPC batches are not part of protocol 2026-07-28: send one message per request",
+            );
+        }
         return batch(&dispatcher, &headers, &body).await;
     }
     let message = match parse_message(&body) {
         Ok(message) => message,
         Err(err) => return reply::error(StatusCode::BAD_REQUEST, None, &err),
     };
+    if is_stateless(&headers, &message) {
+        return stateless(&dispatcher, &headers, message, accepts).await;
+    }
 
     match message {
         Incoming::Request(request) => {
@@ -55,8 +71,8 @@ pub(crate) async fn handle(
                     Err(rejection) => return rejection.into_response(Some(&request.id)),
                 }
             };
-            match dispatcher.handle_request(session.clone(), request) {
-                Dispatched::Reply(body) => reply::json(body),
+            match dispatcher.handle_request(Era::Handshake(session.clone()), request) {
+                Dispatched::Reply(body, _) => reply::json(body),
                 Dispatched::Initialized(body, session) => {
                     let mut response = reply::json(body);
                     if let Ok(value) = HeaderValue::from_str(session.id()) {
@@ -80,6 +96,79 @@ pub(crate) async fn handle(
             Ok(_) => reply::accepted(),
             Err(rejection) => rejection.into_response(None),
         },
+    }
+}
+
+fn stateless_header(headers: &HeaderMap) -> bool {
+    headers
+        .get(headers::PROTOCOL_VERSION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(ProtocolVersion::parse)
+        .is_some_and(ProtocolVersion::is_stateless)
+}
+
+fn is_stateless(headers: &HeaderMap, message: &Incoming<'_>) -> bool {
+    stateless_header(headers)
+        || match message {
+            Incoming::Request(request) => {
+                request.method == "server/discover"
+                    || request
+                        .params
+                        .is_some_and(|p| p.get().contains(STATELESS_MARKER))
+            }
+            _ => false,
+        }
+}
+
+/// A 2026-07-28 message: no session; errors carry their HTTP status; a notification is
+/// acknowledged and dropped (the revision defines none from client to server here).
+async fn stateless(
+    dispatcher: &Dispatcher,
+    headers: &HeaderMap,
+    message: Incoming<'_>,
+    accepts: Accepts,
+) -> Response {
+    let Incoming::Request(request) = message else {
+        return reply::accepted();
+    };
+    let mirrored = mirrored(headers);
+    match dispatcher.handle_request(Era::Stateless(Some(&mirrored)), request) {
+        Dispatched::Reply(body, error) => {
+            let mut response = reply::json(body);
+            if let Some(code) = error {
+                *response.status_mut() =
+                    StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::OK);
+            }
+            response
+        }
+        // The stateless era has no `initialize`: the dispatcher never opens a session here.
+        Dispatched::Initialized(body, _) => reply::json(body),
+        Dispatched::Call(call) => {
+            reply::call(&dispatcher.config, None, call, accepts.event_stream).await
+        }
+    }
+}
+
+/// The headers that mirror the body of a stateless request.
+fn mirrored(headers: &HeaderMap) -> MirroredHeaders<'_> {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let mut params: Vec<(String, Vec<&str>)> = Vec::new();
+    for (name, value) in headers {
+        let Some(param) = name.as_str().strip_prefix("mcp-param-") else {
+            continue;
+        };
+        // A value that is not visible ASCII cannot match any argument.
+        let value = value.to_str().unwrap_or("\u{fffd}");
+        match params.iter_mut().find(|(n, _)| n == param) {
+            Some((_, values)) => values.push(value),
+            None => params.push((param.to_owned(), vec![value])),
+        }
+    }
+    MirroredHeaders {
+        protocol_version: text(headers::PROTOCOL_VERSION),
+        method: text("mcp-method"),
+        name: text("mcp-name"),
+        params,
     }
 }
 
@@ -113,9 +202,8 @@ async fn batch(dispatcher: &Dispatcher, headers: &HeaderMap, body: &[u8]) -> Res
                 replies.push(ready(error_message(Some(&request.id), &err)));
             }
             Ok(Incoming::Request(request)) => {
-                replies.push(batch_reply(
-                    dispatcher.handle_request(Some(session.clone()), request),
-                ));
+                let era = Era::Handshake(Some(session.clone()));
+                replies.push(batch_reply(dispatcher.handle_request(era, request)));
             }
             Ok(Incoming::Notification { method, params }) => {
                 dispatcher.handle_notification(Some(&session), &method, params);
@@ -144,7 +232,7 @@ fn ready(body: Bytes) -> BoxFuture<'static, Option<Bytes>> {
 /// The response a batched request contributes (a cancelled call contributes none).
 fn batch_reply(dispatched: Dispatched) -> BoxFuture<'static, Option<Bytes>> {
     match dispatched {
-        Dispatched::Reply(body) | Dispatched::Initialized(body, _) => ready(body),
+        Dispatched::Reply(body, _) | Dispatched::Initialized(body, _) => ready(body),
         Dispatched::Call(mut call) => async move {
             while let Some(item) = call.next().await {
                 if let Outgoing::Response(body) = item {

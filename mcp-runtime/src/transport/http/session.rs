@@ -16,8 +16,16 @@ pub(crate) fn require(
     dispatcher: &Dispatcher,
     headers: &HeaderMap,
 ) -> Result<Arc<Session>, Rejection> {
-    if let Err(message) = headers::protocol_version(headers) {
-        return Err(Rejection::new(StatusCode::BAD_REQUEST, message));
+    match headers::protocol_version(headers) {
+        Err(message) => return Err(Rejection::new(StatusCode::BAD_REQUEST, message)),
+        // Only GET and DELETE get here with a stateless version (POSTs are routed before).
+        Ok(version) if version.is_stateless() => {
+            return Err(Rejection::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                format!("protocol {version} has no sessions: GET and DELETE are not part of it"),
+            ));
+        }
+        Ok(_) => {}
     }
     let Some(session_id) = headers::session_id(headers) else {
         return Err(Rejection::new(
