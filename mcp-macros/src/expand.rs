@@ -6,7 +6,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned as _;
 use syn::{ReturnType, Type};
 
-use crate::model::{Param, ParamKind, Tool};
+use crate::model::{Argument, ArgumentKind, Param, Tool};
 
 pub fn expand(tool: &Tool) -> TokenStream {
     let function = &tool.function;
@@ -33,11 +33,27 @@ pub fn expand(tool: &Tool) -> TokenStream {
         hint(tool.idempotent),
         hint(tool.open_world),
     );
+    let icons = &tool.icons;
 
-    let schema_params = tool.params.iter().map(schema_param);
-    let take_params = tool.params.iter().map(|p| take_param(&tool.name, p));
-    let param_idents = tool.params.iter().map(|p| &p.ident);
-    let param_names = tool.params.iter().map(|p| &p.name);
+    let arguments: Vec<&Argument> = tool
+        .params
+        .iter()
+        .filter_map(|p| match p {
+            Param::Argument(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    let patterns = arguments.iter().filter_map(|a| pattern_static(name, a));
+    let schema_params = arguments.iter().map(|a| schema_param(a));
+    let take_params = tool.params.iter().map(|p| take_param(name, p));
+    let argument_names = arguments.iter().map(|a| &a.name);
+    let requirements = tool.params.iter().filter_map(|p| match p {
+        Param::State { inner, .. } => Some(quote_spanned! {inner.span()=>
+            __mcp_def = __mcp_def.requires_state(__mcp::StateRequirement::of::<#inner>());
+        }),
+        _ => None,
+    });
+    let param_idents = tool.params.iter().map(Param::ident);
     let call = if function.sig.asyncness.is_some() {
         quote!(__mcp_function(#(#param_idents),*).await)
     } else {
@@ -69,6 +85,7 @@ pub fn expand(tool: &Tool) -> TokenStream {
         #[doc = #def_doc]
         #vis fn #def_fn() -> ::mcp_runtime::ToolDef {
             use ::mcp_runtime::__private as __mcp;
+            #(#patterns)*
             let mut __mcp_schema = __mcp::InputSchema::new();
             #(#schema_params)*
             let mut __mcp_def = ::mcp_runtime::ToolDef::new(
@@ -78,7 +95,7 @@ pub fn expand(tool: &Tool) -> TokenStream {
                     // Bound first: a parameter may share the function's name and shadow it.
                     let __mcp_function = #ident;
                     #(#take_params)*
-                    if let ::core::result::Result::Err(__mcp_error) = __mcp_args.finish(&[#(#param_names),*]) {
+                    if let ::core::result::Result::Err(__mcp_error) = __mcp_args.finish(&[#(#argument_names),*]) {
                         return __mcp::invalid_arguments(#name, __mcp_error);
                     }
                     let __mcp_output = #call;
@@ -100,6 +117,8 @@ pub fn expand(tool: &Tool) -> TokenStream {
             if let ::core::option::Option::Some(__mcp_output) = #output_schema {
                 __mcp_def = __mcp_def.output_schema(__mcp_output);
             }
+            #( __mcp_def = __mcp_def.icon(::mcp_runtime::Icon::new(#icons)); )*
+            #(#requirements)*
             __mcp_def
         }
 
@@ -116,27 +135,79 @@ fn option_str(text: Option<&str>) -> TokenStream {
     }
 }
 
-fn default_expr(param: &Param) -> TokenStream {
-    match &param.kind {
-        ParamKind::Defaulted(Some(expr)) => quote!(#expr),
+fn pattern_ident(argument: &Argument) -> syn::Ident {
+    format_ident!(
+        "__MCP_PATTERN_{}",
+        argument
+            .ident
+            .to_string()
+            .trim_start_matches("r#")
+            .to_uppercase()
+    )
+}
+
+/// A `static` holding the argument's compiled pattern, checked when the tool is defined.
+fn pattern_static(tool: &str, argument: &Argument) -> Option<TokenStream> {
+    let pattern = argument.pattern.as_ref()?;
+    let ident = pattern_ident(argument);
+    let name = &argument.name;
+    Some(quote! {
+        static #ident: __mcp::Pattern = __mcp::Pattern::new(#pattern);
+        __mcp::check_pattern(#tool, #name, &#ident);
+    })
+}
+
+/// The argument's constraints as a runtime value.
+fn constraints(argument: &Argument) -> TokenStream {
+    if !argument.has_constraints() {
+        return quote!(__mcp::Constraints::default());
+    }
+    let some_f64 = |e: &Option<syn::Expr>| match e {
+        Some(e) => quote_spanned!(e.span()=> ::core::option::Option::Some(__mcp::bound(#e))),
+        None => quote!(::core::option::Option::None),
+    };
+    let some_usize = |e: &Option<syn::Expr>| match e {
+        Some(e) => quote_spanned!(e.span()=> ::core::option::Option::Some(#e)),
+        None => quote!(::core::option::Option::None),
+    };
+    let (min, max) = (some_f64(&argument.min), some_f64(&argument.max));
+    let (min_length, max_length) = (
+        some_usize(&argument.min_length),
+        some_usize(&argument.max_length),
+    );
+    let pattern = match &argument.pattern {
+        Some(_) => {
+            let ident = pattern_ident(argument);
+            quote!(::core::option::Option::Some(&#ident))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    quote! {
+        __mcp::Constraints { min: #min, max: #max, min_length: #min_length, max_length: #max_length, pattern: #pattern }
+    }
+}
+
+fn default_expr(argument: &Argument) -> TokenStream {
+    match &argument.kind {
+        ArgumentKind::Defaulted(Some(expr)) => quote!(#expr),
         _ => quote!(::core::default::Default::default()),
     }
 }
 
-/// Adds the parameter to the input schema. Spanned at the type, so a type that is not
+/// Adds the argument to the input schema. Spanned at the type, so a type that is not
 /// `JsonSchema` is reported at the parameter.
-fn schema_param(param: &Param) -> TokenStream {
-    let name = &param.name;
-    let description = option_str(param.description.as_deref());
-    let header = option_str(param.header.as_deref());
-    let ty = &param.ty;
-    let (schema_ty, required, default) = match &param.kind {
-        ParamKind::Required => (ty, quote!(true), quote!(::core::option::Option::None)),
-        ParamKind::Optional { inner } => {
+fn schema_param(argument: &Argument) -> TokenStream {
+    let name = &argument.name;
+    let description = option_str(argument.description.as_deref());
+    let header = option_str(argument.header.as_deref());
+    let ty = &argument.ty;
+    let (schema_ty, required, default) = match &argument.kind {
+        ArgumentKind::Required => (ty, quote!(true), quote!(::core::option::Option::None)),
+        ArgumentKind::Optional { inner } => {
             (inner, quote!(false), quote!(::core::option::Option::None))
         }
-        ParamKind::Defaulted(_) => {
-            let default = default_expr(param);
+        ArgumentKind::Defaulted(_) => {
+            let default = default_expr(argument);
             (
                 ty,
                 quote!(false),
@@ -144,37 +215,67 @@ fn schema_param(param: &Param) -> TokenStream {
             )
         }
     };
+    let examples = argument
+        .examples
+        .iter()
+        .map(|e| quote_spanned!(e.span()=> __mcp::example_value(#e)));
+    let constraints = constraints(argument);
     quote_spanned! {ty.span()=>
         __mcp_schema.param::<#schema_ty>(__mcp::ParamSpec {
             name: #name,
             description: #description,
             required: #required,
             default: #default,
+            examples: ::std::vec![#(#examples),*],
             header: #header,
+            constraints: #constraints,
         });
     }
 }
 
-/// Takes the parameter out of the call's arguments, returning an error result that names
-/// it when it is missing or malformed.
-fn take_param(tool_name: &str, param: &Param) -> TokenStream {
-    let ident = &param.ident;
-    let ty = &param.ty;
-    let name = &param.name;
-    let take = match &param.kind {
-        ParamKind::Required => quote_spanned!(ty.span()=> __mcp_args.take_required::<#ty>(#name)),
-        ParamKind::Optional { inner } => {
-            quote_spanned!(ty.span()=> __mcp_args.take_optional::<#inner>(#name))
+/// Fills in one parameter: an argument is taken out of the call's arguments (an error
+/// result names it when it is missing, malformed or breaks a constraint); state and the
+/// context come from the server.
+fn take_param(tool: &str, param: &Param) -> TokenStream {
+    let argument = match param {
+        Param::Argument(argument) => argument,
+        Param::State { ident, ty, inner } => {
+            return quote_spanned! {ty.span()=>
+                let #ident: #ty = match __mcp::state::<#inner>(#tool) {
+                    ::core::result::Result::Ok(__mcp_value) => __mcp_value,
+                    ::core::result::Result::Err(__mcp_result) => return __mcp_result,
+                };
+            };
         }
-        ParamKind::Defaulted(_) => {
-            let default = default_expr(param);
-            quote_spanned!(ty.span()=> __mcp_args.take_or_else::<#ty>(#name, || -> #ty { #default }))
+        Param::Context { ident, ty } => {
+            return quote_spanned! {ty.span()=>
+                let #ident: #ty = match __mcp::context(#tool) {
+                    ::core::result::Result::Ok(__mcp_value) => __mcp_value,
+                    ::core::result::Result::Err(__mcp_result) => return __mcp_result,
+                };
+            };
+        }
+    };
+    let ident = &argument.ident;
+    let ty = &argument.ty;
+    let name = &argument.name;
+    let constraints = constraints(argument);
+    let take = match &argument.kind {
+        ArgumentKind::Required => {
+            quote_spanned!(ty.span()=> __mcp_args.take_required_with::<#ty>(#name, &#constraints))
+        }
+        ArgumentKind::Optional { inner } => {
+            quote_spanned!(ty.span()=> __mcp_args.take_optional_with::<#inner>(#name, &#constraints))
+        }
+        ArgumentKind::Defaulted(_) => {
+            let default = default_expr(argument);
+            quote_spanned!(ty.span()=> __mcp_args.take_or_else_with::<#ty>(#name, &#constraints, || -> #ty { #default }))
         }
     };
     quote! {
         let #ident: #ty = match #take {
             ::core::result::Result::Ok(__mcp_value) => __mcp_value,
-            ::core::result::Result::Err(__mcp_error) => return __mcp::invalid_arguments(#tool_name, __mcp_error),
+            ::core::result::Result::Err(__mcp_error) => return __mcp::invalid_arguments(#tool, __mcp_error),
         };
     }
 }

@@ -2,7 +2,7 @@
 
 use syn::{Expr, GenericArgument, Ident, ItemFn, PathArguments, Type};
 
-use crate::parse::Parsed;
+use crate::parse::{ArgOptions, Parsed, ParsedParam};
 
 pub struct Tool {
     /// The function as the user wrote it, minus our helper attributes.
@@ -14,10 +14,38 @@ pub struct Tool {
     pub destructive: bool,
     pub idempotent: bool,
     pub open_world: bool,
+    pub icons: Vec<String>,
     pub params: Vec<Param>,
 }
 
-pub struct Param {
+/// A parameter: an argument the client sends, or a value the server injects.
+// A handful exist per macro call, briefly: their size does not matter.
+#[allow(clippy::large_enum_variant)]
+pub enum Param {
+    Argument(Argument),
+    /// `State<T>`: server state registered with `Server::state`.
+    State {
+        ident: Ident,
+        ty: Type,
+        inner: Type,
+    },
+    /// `Context`: the call's context.
+    Context {
+        ident: Ident,
+        ty: Type,
+    },
+}
+
+impl Param {
+    pub fn ident(&self) -> &Ident {
+        match self {
+            Self::Argument(a) => &a.ident,
+            Self::State { ident, .. } | Self::Context { ident, .. } => ident,
+        }
+    }
+}
+
+pub struct Argument {
     pub ident: Ident,
     pub ty: Type,
     /// The argument's name on the wire (after `rename`).
@@ -25,10 +53,26 @@ pub struct Param {
     pub description: Option<String>,
     /// `#[arg(header = "...")]`: mirrored into `Mcp-Param-{header}` (2026-07-28).
     pub header: Option<String>,
-    pub kind: ParamKind,
+    pub examples: Vec<Expr>,
+    pub min: Option<Expr>,
+    pub max: Option<Expr>,
+    pub min_length: Option<Expr>,
+    pub max_length: Option<Expr>,
+    pub pattern: Option<String>,
+    pub kind: ArgumentKind,
 }
 
-pub enum ParamKind {
+impl Argument {
+    pub fn has_constraints(&self) -> bool {
+        self.min.is_some()
+            || self.max.is_some()
+            || self.min_length.is_some()
+            || self.max_length.is_some()
+            || self.pattern.is_some()
+    }
+}
+
+pub enum ArgumentKind {
     /// Must be present.
     Required,
     /// `Option<T>`: may be absent; `inner` is `T`, whose schema describes the argument.
@@ -65,67 +109,11 @@ impl Tool {
 
         let mut checked: Vec<Param> = Vec::with_capacity(params.len());
         for param in params {
-            let wire_name = match &param.options.rename {
-                Some(lit) => {
-                    let renamed = lit.value();
-                    if renamed.is_empty() {
-                        return Err(syn::Error::new(
-                            lit.span(),
-                            "an argument name cannot be empty",
-                        ));
-                    }
-                    renamed
-                }
-                None => unraw(&param.ident),
+            let param = match injected(&param)? {
+                Some(injected) => injected,
+                None => Param::Argument(argument(param, &checked)?),
             };
-            if let Some(earlier) = checked.iter().find(|p| p.name == wire_name) {
-                return Err(syn::Error::new(
-                    param
-                        .options
-                        .rename
-                        .as_ref()
-                        .map_or(param.ident.span(), |l| l.span()),
-                    format!(
-                        "two parameters are both named `{wire_name}` in the schema (the other is `{}`); rename one with `#[arg(rename = \"...\")]`",
-                        earlier.ident
-                    ),
-                ));
-            }
-            let header = match &param.options.header {
-                Some(lit) => {
-                    let header = lit.value();
-                    check_header_name(&header).map_err(|why| syn::Error::new(lit.span(), why))?;
-                    if checked.iter().any(|p| {
-                        p.header
-                            .as_ref()
-                            .is_some_and(|h| h.eq_ignore_ascii_case(&header))
-                    }) {
-                        return Err(syn::Error::new(
-                            lit.span(),
-                            format!(
-                                "two parameters use the header name `{header}`; header names must be unique (ignoring case)"
-                            ),
-                        ));
-                    }
-                    Some(header)
-                }
-                None => None,
-            };
-            let kind = match (param.options.default, option_inner(&param.ty)) {
-                (Some(default), _) => ParamKind::Defaulted(default),
-                (None, Some(inner)) => ParamKind::Optional {
-                    inner: inner.clone(),
-                },
-                (None, None) => ParamKind::Required,
-            };
-            checked.push(Param {
-                description: param.options.description.map(|d| d.value()).or(param.docs),
-                ident: param.ident,
-                ty: param.ty,
-                name: wire_name,
-                header,
-                kind,
-            });
+            checked.push(param);
         }
 
         Ok(Tool {
@@ -137,9 +125,144 @@ impl Tool {
             destructive: args.destructive,
             idempotent: args.idempotent,
             open_world: args.open_world,
+            icons: args.icons.iter().map(|i| i.value()).collect(),
             params: checked,
         })
     }
+}
+
+/// `State<T>` and `Context` parameters are filled in by the server, not sent by the client.
+fn injected(param: &ParsedParam) -> syn::Result<Option<Param>> {
+    let Type::Path(path) = &param.ty else {
+        return Ok(None);
+    };
+    let Some(last) = path.path.segments.last() else {
+        return Ok(None);
+    };
+    let injected = match (last.ident.to_string().as_str(), &last.arguments) {
+        ("State", PathArguments::AngleBracketed(args)) if args.args.len() == 1 => {
+            match args.args.first() {
+                Some(GenericArgument::Type(inner)) => Param::State {
+                    ident: param.ident.clone(),
+                    ty: param.ty.clone(),
+                    inner: inner.clone(),
+                },
+                _ => return Ok(None),
+            }
+        }
+        ("Context", PathArguments::None) => Param::Context {
+            ident: param.ident.clone(),
+            ty: param.ty.clone(),
+        },
+        _ => return Ok(None),
+    };
+    if let Some(span) = param.options.span {
+        return Err(syn::Error::new(
+            span,
+            "`#[arg]` does not apply here: `State<T>` and `Context` parameters are filled in by the server, not sent by the client",
+        ));
+    }
+    Ok(Some(injected))
+}
+
+fn argument(param: ParsedParam, earlier: &[Param]) -> syn::Result<Argument> {
+    let ParsedParam {
+        ident,
+        ty,
+        docs,
+        options,
+    } = param;
+    let ArgOptions {
+        default,
+        rename,
+        header,
+        description,
+        examples,
+        min,
+        max,
+        min_length,
+        max_length,
+        pattern,
+        span: _,
+    } = options;
+    let arguments = || {
+        earlier.iter().filter_map(|p| match p {
+            Param::Argument(a) => Some(a),
+            _ => None,
+        })
+    };
+
+    let name = match &rename {
+        Some(lit) if lit.value().is_empty() => {
+            return Err(syn::Error::new(
+                lit.span(),
+                "an argument name cannot be empty",
+            ));
+        }
+        Some(lit) => lit.value(),
+        None => unraw(&ident),
+    };
+    if let Some(other) = arguments().find(|a| a.name == name) {
+        return Err(syn::Error::new(
+            rename.as_ref().map_or(ident.span(), |l| l.span()),
+            format!(
+                "two parameters are both named `{name}` in the schema (the other is `{}`); rename one with `#[arg(rename = \"...\")]`",
+                other.ident
+            ),
+        ));
+    }
+
+    let header = match &header {
+        Some(lit) => {
+            let value = lit.value();
+            check_header_name(&value).map_err(|why| syn::Error::new(lit.span(), why))?;
+            if arguments().any(|a| {
+                a.header
+                    .as_ref()
+                    .is_some_and(|h| h.eq_ignore_ascii_case(&value))
+            }) {
+                return Err(syn::Error::new(
+                    lit.span(),
+                    format!(
+                        "two parameters use the header name `{value}`; header names must be unique (ignoring case)"
+                    ),
+                ));
+            }
+            Some(value)
+        }
+        None => None,
+    };
+
+    if let Some(lit) = &pattern {
+        if lit.value().is_empty() {
+            return Err(syn::Error::new(
+                lit.span(),
+                "an empty pattern matches everything; remove it",
+            ));
+        }
+    }
+
+    let kind = match (default, option_inner(&ty)) {
+        (Some(default), _) => ArgumentKind::Defaulted(default),
+        (None, Some(inner)) => ArgumentKind::Optional {
+            inner: inner.clone(),
+        },
+        (None, None) => ArgumentKind::Required,
+    };
+    Ok(Argument {
+        description: description.map(|d| d.value()).or(docs),
+        ident,
+        ty,
+        name,
+        header,
+        examples,
+        min,
+        max,
+        min_length,
+        max_length,
+        pattern: pattern.map(|p| p.value()),
+        kind,
+    })
 }
 
 /// `x-mcp-header` values are HTTP field-name tokens (RFC 9110 `1*tchar`).

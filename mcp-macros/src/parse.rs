@@ -15,6 +15,7 @@ pub struct ToolArgs {
     pub destructive: bool,
     pub idempotent: bool,
     pub open_world: bool,
+    pub icons: Vec<LitStr>,
 }
 
 /// `#[arg(...)]` options of one parameter, as written.
@@ -25,6 +26,14 @@ pub struct ArgOptions {
     pub rename: Option<LitStr>,
     pub header: Option<LitStr>,
     pub description: Option<LitStr>,
+    pub examples: Vec<Expr>,
+    pub min: Option<Expr>,
+    pub max: Option<Expr>,
+    pub min_length: Option<Expr>,
+    pub max_length: Option<Expr>,
+    pub pattern: Option<LitStr>,
+    /// The `#[arg]` attribute, for errors about the whole attribute.
+    pub span: Option<proc_macro2::Span>,
 }
 
 /// One parameter, as written.
@@ -101,9 +110,11 @@ fn parse_tool_args(attr: TokenStream) -> syn::Result<ToolArgs> {
             args.idempotent = true;
         } else if path.is_ident("open_world") {
             args.open_world = true;
+        } else if path.is_ident("icon") {
+            args.icons.push(meta.value()?.parse()?);
         } else {
             return Err(meta.error(format!(
-                "unknown `#[tool]` option `{}`; expected one of: name, title, description, read_only, destructive, idempotent, open_world",
+                "unknown `#[tool]` option `{}`; expected one of: name, title, description, read_only, destructive, idempotent, open_world, icon",
                 path_text(path)
             )));
         }
@@ -116,6 +127,7 @@ fn parse_tool_args(attr: TokenStream) -> syn::Result<ToolArgs> {
 fn parse_arg_options(attrs: &[Attribute]) -> syn::Result<ArgOptions> {
     let mut options = ArgOptions::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("arg")) {
+        options.span = Some(attr.path().span());
         if let Meta::Path(_) = attr.meta {
             return Err(syn::Error::new(
                 attr.span(),
@@ -137,9 +149,21 @@ fn parse_arg_options(attrs: &[Attribute]) -> syn::Result<ArgOptions> {
                 options.header = Some(meta.value()?.parse()?);
             } else if path.is_ident("description") {
                 options.description = Some(meta.value()?.parse()?);
+            } else if path.is_ident("example") {
+                options.examples.push(meta.value()?.parse()?);
+            } else if path.is_ident("min") {
+                options.min = Some(meta.value()?.parse()?);
+            } else if path.is_ident("max") {
+                options.max = Some(meta.value()?.parse()?);
+            } else if path.is_ident("min_length") {
+                options.min_length = Some(meta.value()?.parse()?);
+            } else if path.is_ident("max_length") {
+                options.max_length = Some(meta.value()?.parse()?);
+            } else if path.is_ident("pattern") {
+                options.pattern = Some(meta.value()?.parse()?);
             } else {
                 return Err(meta.error(format!(
-                    "unknown `#[arg]` option `{}`; expected one of: default, rename, description, header",
+                    "unknown `#[arg]` option `{}`; expected one of: default, rename, description, example, min, max, min_length, max_length, pattern, header",
                     path_text(path)
                 )));
             }

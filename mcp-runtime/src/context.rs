@@ -18,6 +18,8 @@ use crate::protocol::logging::LogMessageParams;
 use crate::protocol::types::{Implementation, Number, ProgressParams, ProgressToken};
 use crate::protocol::{LogLevel, RequestId};
 use crate::server::Session;
+use crate::tool::{State, StateMap};
+use http::HeaderMap;
 
 tokio::task_local! {
     static CURRENT: Arc<CallContext>;
@@ -31,6 +33,8 @@ pub struct CallContext {
     progress_token: Option<ProgressToken>,
     session: Option<Arc<Session>>,
     client_info: Option<Implementation>,
+    states: Arc<StateMap>,
+    http_headers: Option<Arc<HeaderMap>>,
     /// The least severe level the client wants; `None`: it wants no log messages.
     log_level: Option<LogLevel>,
     cancel: CancellationToken,
@@ -43,6 +47,13 @@ pub(crate) struct CallSetup {
     pub(crate) request_id: RequestId,
     pub(crate) tool: String,
     pub(crate) progress_token: Option<ProgressToken>,
+    pub(crate) origin: CallOrigin,
+    pub(crate) states: Arc<StateMap>,
+    pub(crate) http_headers: Option<Arc<HeaderMap>>,
+}
+
+/// What the call inherits from its era: a session, or a stateless request's envelope.
+pub(crate) struct CallOrigin {
     pub(crate) session: Option<Arc<Session>>,
     pub(crate) log_level: Option<LogLevel>,
     pub(crate) cancel: CancellationToken,
@@ -58,10 +69,12 @@ impl CallContext {
             request_id: setup.request_id,
             tool: setup.tool,
             progress_token: setup.progress_token,
-            session: setup.session,
-            client_info: setup.client_info,
-            log_level: setup.log_level,
-            cancel: setup.cancel,
+            session: setup.origin.session,
+            client_info: setup.origin.client_info,
+            states: setup.states,
+            http_headers: setup.http_headers,
+            log_level: setup.origin.log_level,
+            cancel: setup.origin.cancel,
             last_progress: Mutex::new(None),
             outbox,
         }
@@ -94,6 +107,17 @@ impl CallContext {
             .as_deref()
             .map(Session::client_info)
             .or(self.client_info.as_ref())
+    }
+
+    /// The HTTP headers of the request that started the call (e.g. `Authorization` for
+    /// per-user credentials); `None` on transports without headers.
+    pub fn http_headers(&self) -> Option<&HeaderMap> {
+        self.http_headers.as_deref()
+    }
+
+    /// The server state of type `T`, if the server has one (see [`State`]).
+    pub fn state<T: Send + Sync + 'static>(&self) -> Option<State<T>> {
+        self.states.get::<T>()
     }
 
     /// Whether the client asked for progress (sent a `progressToken`).
@@ -172,6 +196,31 @@ impl CallContext {
     }
 }
 
+/// The current call's context as a tool parameter: `ctx: Context` (not part of the input
+/// schema). The same as [`CallContext::current`], without the `Option`.
+///
+/// ```
+/// use mcp_runtime::{Context, tool};
+///
+/// /// Who is calling?
+/// #[tool]
+/// async fn whoami(ctx: Context) -> String {
+///     let client = ctx.client_info().map_or("an unknown client", |c| c.name.as_str());
+///     let auth = ctx.http_headers().and_then(|h| h.get("authorization")).is_some();
+///     format!("request {} from {client} (authenticated: {auth})", ctx.request_id())
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Context(pub Arc<CallContext>);
+
+impl std::ops::Deref for Context {
+    type Target = CallContext;
+
+    fn deref(&self) -> &CallContext {
+        &self.0
+    }
+}
+
 /// Reports progress of the current tool call: one `notifications/progress` frame on the
 /// call's SSE stream, returning once the frame is queued.
 ///
@@ -227,11 +276,15 @@ mod tests {
             request_id: RequestId::Number(1),
             tool: "t".into(),
             progress_token: Some(ProgressToken::Number(1)),
-            session: None,
-            log_level: None,
-            cancel: CancellationToken::new(),
-            stateless: false,
-            client_info: None,
+            origin: CallOrigin {
+                session: None,
+                log_level: None,
+                cancel: CancellationToken::new(),
+                stateless: false,
+                client_info: None,
+            },
+            states: Arc::default(),
+            http_headers: None,
         };
         CallContext::new(setup, tx)
     }

@@ -65,8 +65,8 @@ impl CallStream {
         let (outbox, frames) = mpsc::channel(OUTBOX_CAPACITY);
         let name = tool.name.clone();
         let id = setup.request_id.clone();
-        let stateless = setup.stateless;
-        let registration = setup.session.clone().map(|session| Registration {
+        let stateless = setup.origin.stateless;
+        let registration = setup.origin.session.clone().map(|session| Registration {
             session,
             id: id.clone(),
         });

@@ -19,7 +19,7 @@ use super::config::Config;
 use super::envelope::{self, MirroredHeaders};
 use super::session::{Session, Sessions};
 use super::tools::{CacheHints, ToolSet};
-use crate::context::CallSetup;
+use crate::context::{CallOrigin, CallSetup};
 use crate::protocol::jsonrpc::{
     Complete, IncomingRequest, error_message, notification_message, result_message,
 };
@@ -28,8 +28,9 @@ use crate::protocol::types::{
     CallToolParams, Implementation, InitializeParams, InitializeResult, ServerCapabilities,
     ToolsCapability,
 };
-use crate::protocol::{ErrorCode, LogLevel, ProtocolVersion, RequestId, RpcError};
-use crate::tool::{Arguments, ToolDef};
+use crate::protocol::{ErrorCode, ProtocolVersion, RequestId, RpcError};
+use crate::tool::{Arguments, StateMap, ToolDef};
+use http::HeaderMap;
 
 /// What handling a request produced.
 pub(crate) enum Dispatched {
@@ -70,6 +71,7 @@ pub(crate) struct Dispatcher {
     /// `server/discover` result, serialized once.
     discover: Box<RawValue>,
     tools: ArcSwap<ToolSet>,
+    states: Arc<StateMap>,
     pub(crate) config: Config,
     pub(crate) sessions: Sessions,
 }
@@ -79,6 +81,7 @@ impl Dispatcher {
         info: Implementation,
         instructions: Option<String>,
         tools: Vec<ToolDef>,
+        states: StateMap,
         config: Config,
     ) -> Self {
         let capabilities = ServerCapabilities {
@@ -89,6 +92,7 @@ impl Dispatcher {
         Self {
             tools: ArcSwap::from_pointee(ToolSet::new(tools, config.page_size, hints(&config))),
             sessions: Sessions::new(config.clone()),
+            states: Arc::new(states),
             info,
             instructions,
             capabilities,
@@ -97,11 +101,17 @@ impl Dispatcher {
         }
     }
 
-    /// Handles one request.
-    pub(crate) fn handle_request(&self, era: Era<'_>, request: IncomingRequest<'_>) -> Dispatched {
+    /// Handles one request; `http_headers` (when the transport has them) are handed to the
+    /// tool a `tools/call` runs.
+    pub(crate) fn handle_request(
+        &self,
+        era: Era<'_>,
+        request: IncomingRequest<'_>,
+        http_headers: Option<Arc<HeaderMap>>,
+    ) -> Dispatched {
         match era {
-            Era::Handshake(session) => self.handshake_request(session, request),
-            Era::Stateless(headers) => self.stateless_request(headers, request),
+            Era::Handshake(session) => self.handshake_request(session, request, http_headers),
+            Era::Stateless(headers) => self.stateless_request(headers, request, http_headers),
         }
     }
 
@@ -109,6 +119,7 @@ impl Dispatcher {
         &self,
         session: Option<Arc<Session>>,
         request: IncomingRequest<'_>,
+        http_headers: Option<Arc<HeaderMap>>,
     ) -> Dispatched {
         let id = request.id;
         let params = request.params;
@@ -117,25 +128,17 @@ impl Dispatcher {
             "ping" => Ok(result_message(&id, &json!({}))),
             "tools/list" => self.list_tools(&id, params, false),
             "tools/call" => {
-                let log_level = session.as_ref().map(|s| s.log_level());
-                let cancel = match &session {
-                    Some(session) => session.start_call(&id),
-                    None => CancellationToken::new(),
-                };
-                let setup = |id, tool, progress_token| CallSetup {
-                    request_id: id,
-                    tool,
-                    progress_token,
+                let origin = CallOrigin {
+                    log_level: session.as_ref().map(|s| s.log_level()),
+                    cancel: match &session {
+                        Some(session) => session.start_call(&id),
+                        None => CancellationToken::new(),
+                    },
                     session,
-                    log_level,
-                    cancel,
                     stateless: false,
                     client_info: None,
                 };
-                return match self.call_tool(&id, params, None, setup) {
-                    Ok(call) => Dispatched::Call(call),
-                    Err(e) => Dispatched::error(&id, &e),
-                };
+                return self.call_tool(&id, params, None, origin, http_headers);
             }
             "logging/setLevel" => parse_params::<SetLevelParams>(params).map(|p| {
                 if let Some(session) = &session {
@@ -152,6 +155,7 @@ impl Dispatcher {
         &self,
         headers: Option<&MirroredHeaders<'_>>,
         request: IncomingRequest<'_>,
+        http_headers: Option<Arc<HeaderMap>>,
     ) -> Dispatched {
         let id = request.id;
         let params = request.params;
@@ -164,21 +168,14 @@ impl Dispatcher {
             "ping" => Ok(result_message(&id, &Complete::new(&json!({})))),
             "tools/list" => self.list_tools(&id, params, true),
             "tools/call" => {
-                let log_level: Option<LogLevel> = envelope.log_level;
-                let setup = |id, tool, progress_token| CallSetup {
-                    request_id: id,
-                    tool,
-                    progress_token,
+                let origin = CallOrigin {
                     session: None,
-                    log_level,
+                    log_level: envelope.log_level,
                     cancel: CancellationToken::new(),
                     stateless: true,
                     client_info: envelope.client_info,
                 };
-                return match self.call_tool(&id, params, headers, setup) {
-                    Ok(call) => Dispatched::Call(call),
-                    Err(e) => Dispatched::error(&id, &e),
-                };
+                return self.call_tool(&id, params, headers, origin, http_headers);
             }
             other => Err(RpcError::method_not_found(other)),
         };
@@ -264,27 +261,33 @@ impl Dispatcher {
         id: &RequestId,
         params: Option<&RawValue>,
         headers: Option<&MirroredHeaders<'_>>,
-        setup: impl FnOnce(
-            RequestId,
-            String,
-            Option<crate::protocol::types::ProgressToken>,
-        ) -> CallSetup,
-    ) -> Result<CallStream, RpcError> {
-        let params: CallToolParams = parse_params(params)?;
-        let tools = self.tools.load();
-        let (tool, header_params) = tools
-            .get(&params.name)
-            .ok_or_else(|| RpcError::invalid_params(format!("unknown tool `{}`", params.name)))?;
-        if let Some(headers) = headers {
-            envelope::check_param_headers(header_params, params.arguments.as_ref(), headers)?;
+        origin: CallOrigin,
+        http_headers: Option<Arc<HeaderMap>>,
+    ) -> Dispatched {
+        let started = (|| {
+            let params: CallToolParams = parse_params(params)?;
+            let tools = self.tools.load();
+            let (tool, header_params) = tools.get(&params.name).ok_or_else(|| {
+                RpcError::invalid_params(format!("unknown tool `{}`", params.name))
+            })?;
+            if let Some(headers) = headers {
+                envelope::check_param_headers(header_params, params.arguments.as_ref(), headers)?;
+            }
+            let arguments = Arguments::new(params.arguments.unwrap_or_default());
+            let setup = CallSetup {
+                request_id: id.clone(),
+                progress_token: params.meta.and_then(|m| m.progress_token),
+                tool: params.name,
+                origin,
+                states: self.states.clone(),
+                http_headers,
+            };
+            Ok(CallStream::start(tool, arguments, setup))
+        })();
+        match started {
+            Ok(call) => Dispatched::Call(call),
+            Err(e) => Dispatched::error(id, &e),
         }
-        let arguments = Arguments::new(params.arguments.unwrap_or_default());
-        let token = params.meta.and_then(|m| m.progress_token);
-        Ok(CallStream::start(
-            tool,
-            arguments,
-            setup(id.clone(), params.name, token),
-        ))
     }
 
     /// Number of tools served.

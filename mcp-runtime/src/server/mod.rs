@@ -24,7 +24,7 @@ pub(crate) use session::Session;
 pub(crate) use streams::{EventId, Evicted, StreamLog};
 
 use crate::protocol::types::Implementation;
-use crate::tool::ToolDef;
+use crate::tool::{StateMap, ToolDef};
 use crate::transport::http::HostPolicy;
 
 /// The address [`serve`] binds when `MCP_ADDR` is not set.
@@ -85,6 +85,7 @@ pub struct Server {
     config: Config,
     /// `None` until configured: loopback only, relaxed by `serve_on` for public addresses.
     hosts: Option<HostPolicy>,
+    states: StateMap,
 }
 
 impl Server {
@@ -101,6 +102,7 @@ impl Server {
             path: DEFAULT_PATH.to_owned(),
             config: Config::default(),
             hosts: None,
+            states: StateMap::default(),
         }
     }
 
@@ -208,6 +210,29 @@ impl Server {
         self
     }
 
+    /// Makes `value` available to every tool that takes a `State<T>` parameter (one value
+    /// per type; a second call for the same type replaces the first).
+    pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
+        self.states.insert(value);
+        self
+    }
+
+    /// Every `State<T>` a tool takes must be provided: a missing one is a start-up error
+    /// that names the tool and the type.
+    fn check_states(&self) -> Result<(), String> {
+        for tool in &self.tools {
+            for needed in &tool.required_states {
+                if !self.states.contains(needed) {
+                    return Err(format!(
+                        "tool `{}` takes State<{}>, but the server has none: add it with `Server::state(...)`",
+                        tool.name, needed.type_name
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Adds a tool.
     ///
     /// # Panics
@@ -254,6 +279,11 @@ impl Server {
     }
 
     /// The MCP endpoint as an [`axum::Router`], to serve or to merge with your own routes.
+    ///
+    /// # Panics
+    /// If a tool takes a `State<T>` the server was not given (see [`state`](Self::state)):
+    /// caught when the router is built, never at call time. [`serve`](Self::serve) returns
+    /// this as an error instead.
     pub fn router(self) -> axum::Router {
         self.router_with_handle().0
     }
@@ -266,10 +296,14 @@ impl Server {
 
     fn build(self, hosts: HostPolicy) -> (axum::Router, ServerHandle) {
         let path = self.path.clone();
+        if let Err(why) = self.check_states() {
+            panic!("{why}");
+        }
         let dispatcher = Arc::new(Dispatcher::new(
             self.info,
             self.instructions,
             self.tools,
+            self.states,
             self.config,
         ));
         let handle = ServerHandle {
@@ -301,6 +335,8 @@ impl Server {
     /// `Host` is accepted (the server cannot know its public names) but browser origins
     /// still need [`allowed_origins`](Self::allowed_origins).
     pub async fn serve_on(mut self, listener: tokio::net::TcpListener) -> io::Result<()> {
+        self.check_states()
+            .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
         let local: SocketAddr = listener.local_addr()?;
         let hosts = match self.hosts.take() {
             Some(configured) => configured,

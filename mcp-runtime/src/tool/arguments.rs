@@ -3,6 +3,8 @@
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
+use super::Constraints;
+
 /// The `arguments` object of a `tools/call`.
 ///
 /// `#[tool]` takes each parameter out of it by name; hand-written tools read it directly.
@@ -23,6 +25,14 @@ pub enum ArgumentError {
         name: String,
         /// What was wrong with it.
         reason: String,
+    },
+    /// An argument breaks one of its constraints (`min`, `max_length`, `pattern`, ...).
+    #[error("argument `{name}` {rule}")]
+    Constraint {
+        /// The argument.
+        name: String,
+        /// The rule it breaks, e.g. "must be at least 1, got 0".
+        rule: String,
     },
     /// The call passed arguments the tool does not take.
     #[error("unknown argument{} {}; this tool takes {}", if .unknown.len() > 1 { "s" } else { "" }, list(.unknown), if .expected.is_empty() { "no arguments".to_owned() } else { list(.expected) })]
@@ -60,10 +70,7 @@ impl Arguments {
 
     /// Takes a required argument (`null` counts as a value and must deserialize).
     pub fn take_required<T: DeserializeOwned>(&mut self, name: &str) -> Result<T, ArgumentError> {
-        match self.0.remove(name) {
-            Some(value) => decode(name, value),
-            None => Err(ArgumentError::Missing(name.to_owned())),
-        }
+        self.take_required_with(name, &Constraints::default())
     }
 
     /// Takes an optional argument: absent or `null` is `None`.
@@ -71,10 +78,7 @@ impl Arguments {
         &mut self,
         name: &str,
     ) -> Result<Option<T>, ArgumentError> {
-        match self.0.remove(name) {
-            None | Some(Value::Null) => Ok(None),
-            Some(value) => decode(name, value).map(Some),
-        }
+        self.take_optional_with(name, &Constraints::default())
     }
 
     /// Takes an argument that has a default: absent or `null` gives `default()`.
@@ -83,7 +87,43 @@ impl Arguments {
         name: &str,
         default: impl FnOnce() -> T,
     ) -> Result<T, ArgumentError> {
-        Ok(self.take_optional(name)?.unwrap_or_else(default))
+        self.take_or_else_with(name, &Constraints::default(), default)
+    }
+
+    /// [`take_required`](Self::take_required), checking `constraints` first.
+    pub fn take_required_with<T: DeserializeOwned>(
+        &mut self,
+        name: &str,
+        constraints: &Constraints,
+    ) -> Result<T, ArgumentError> {
+        match self.0.remove(name) {
+            Some(value) => decode(name, value, constraints),
+            None => Err(ArgumentError::Missing(name.to_owned())),
+        }
+    }
+
+    /// [`take_optional`](Self::take_optional), checking `constraints` on a present value.
+    pub fn take_optional_with<T: DeserializeOwned>(
+        &mut self,
+        name: &str,
+        constraints: &Constraints,
+    ) -> Result<Option<T>, ArgumentError> {
+        match self.0.remove(name) {
+            None | Some(Value::Null) => Ok(None),
+            Some(value) => decode(name, value, constraints).map(Some),
+        }
+    }
+
+    /// [`take_or_else`](Self::take_or_else), checking `constraints` on a present value.
+    pub fn take_or_else_with<T: DeserializeOwned>(
+        &mut self,
+        name: &str,
+        constraints: &Constraints,
+        default: impl FnOnce() -> T,
+    ) -> Result<T, ArgumentError> {
+        Ok(self
+            .take_optional_with(name, constraints)?
+            .unwrap_or_else(default))
     }
 
     /// Checks that every argument was taken: anything left is not a parameter of the tool.
@@ -100,7 +140,19 @@ impl Arguments {
     }
 }
 
-fn decode<T: DeserializeOwned>(name: &str, value: Value) -> Result<T, ArgumentError> {
+fn decode<T: DeserializeOwned>(
+    name: &str,
+    value: Value,
+    constraints: &Constraints,
+) -> Result<T, ArgumentError> {
+    if !constraints.is_empty() {
+        if let Some(rule) = constraints.violation(&value) {
+            return Err(ArgumentError::Constraint {
+                name: name.to_owned(),
+                rule,
+            });
+        }
+    }
     serde_json::from_value(value).map_err(|e| ArgumentError::Invalid {
         name: name.to_owned(),
         reason: e.to_string(),

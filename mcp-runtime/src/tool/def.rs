@@ -8,7 +8,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use super::{Arguments, CallToolResult};
+use super::{Arguments, CallToolResult, StateRequirement};
 
 /// The future a tool call runs: it always ends in a [`CallToolResult`] (errors included).
 pub type ToolFuture = Pin<Box<dyn Future<Output = CallToolResult> + Send + 'static>>;
@@ -54,8 +54,42 @@ pub struct ToolDef {
     /// Behaviour hints for clients.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub annotations: Option<ToolAnnotations>,
+    /// Icons clients may show for the tool.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub icons: Vec<Icon>,
+    /// Extra metadata for clients (`_meta`).
+    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+    pub meta: Option<Map<String, Value>>,
+    /// Server state the tool takes (`State<T>` parameters), checked at start-up.
+    #[serde(skip)]
+    pub(crate) required_states: Vec<StateRequirement>,
     #[serde(skip)]
     handler: Handler,
+}
+
+/// An icon for a tool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Icon {
+    /// The image's URL (`https:` or a `data:` URI).
+    pub src: String,
+    /// Its MIME type, e.g. `image/png`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mime_type: Option<String>,
+    /// Sizes it is good for, e.g. `["48x48"]` or `["any"]`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sizes: Vec<String>,
+}
+
+impl Icon {
+    /// An icon from a URL.
+    pub fn new(src: impl Into<String>) -> Self {
+        Self {
+            src: src.into(),
+            mime_type: None,
+            sizes: Vec::new(),
+        }
+    }
 }
 
 /// Hints about a tool's behaviour (all optional; clients must not rely on them for safety).
@@ -104,6 +138,9 @@ impl ToolDef {
             input_schema,
             output_schema: None,
             annotations: None,
+            icons: Vec::new(),
+            meta: None,
+            required_states: Vec::new(),
             handler: Arc::new(move |args| Box::pin(handler(args))),
         }
     }
@@ -132,6 +169,25 @@ impl ToolDef {
         self
     }
 
+    /// Adds an icon.
+    pub fn icon(mut self, icon: Icon) -> Self {
+        self.icons.push(icon);
+        self
+    }
+
+    /// Sets `_meta`.
+    pub fn meta(mut self, meta: Map<String, Value>) -> Self {
+        self.meta = Some(meta);
+        self
+    }
+
+    /// Records that the tool takes `State<T>`, so a server without it fails at start-up.
+    #[doc(hidden)]
+    pub fn requires_state(mut self, requirement: StateRequirement) -> Self {
+        self.required_states.push(requirement);
+        self
+    }
+
     /// Starts a call with the given arguments.
     pub fn call(&self, arguments: Arguments) -> ToolFuture {
         (self.handler)(arguments)
@@ -147,6 +203,8 @@ impl fmt::Debug for ToolDef {
             .field("input_schema", &self.input_schema)
             .field("output_schema", &self.output_schema)
             .field("annotations", &self.annotations)
+            .field("icons", &self.icons)
+            .field("meta", &self.meta)
             .finish_non_exhaustive()
     }
 }

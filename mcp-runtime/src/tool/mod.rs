@@ -2,14 +2,21 @@
 //! `#[tool]` fills at link time.
 
 mod arguments;
+mod constraints;
 mod content;
 mod def;
+mod error;
 mod registry;
 mod result;
 pub mod schema;
+mod state;
 
 pub use arguments::{ArgumentError, Arguments};
+pub use constraints::{Constraints, Pattern};
 pub use content::{Content, ResourceContents};
-pub use def::{ToolAnnotations, ToolDef, ToolFuture, is_valid_tool_name};
+pub use def::{Icon, ToolAnnotations, ToolDef, ToolFuture, is_valid_tool_name};
+pub use error::ToolError;
 pub use registry::{Registration, tools};
 pub use result::{CallToolResult, IntoToolResult, Json};
+pub(crate) use state::StateMap;
+pub use state::{State, StateRequirement};

@@ -141,11 +141,20 @@ pub struct Json<T>(pub T);
 impl<T: Serialize + JsonSchema> IntoToolResult for Json<T> {
     fn into_tool_result(self) -> CallToolResult {
         match serde_json::to_value(&self.0) {
-            Ok(value) => CallToolResult {
-                content: vec![Content::text(value.to_string())],
-                structured_content: Some(value),
-                is_error: false,
-            },
+            Ok(value) => {
+                // MCP wants an object; a list or a number travels as `{"result": …}`, as its
+                // output schema says.
+                let structured = if value.is_object() {
+                    value
+                } else {
+                    serde_json::json!({ "result": value })
+                };
+                CallToolResult {
+                    content: vec![Content::text(structured.to_string())],
+                    structured_content: Some(structured),
+                    is_error: false,
+                }
+            }
             Err(e) => {
                 CallToolResult::error(format!("the tool's output could not be serialized: {e}"))
             }

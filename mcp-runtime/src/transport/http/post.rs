@@ -29,6 +29,8 @@ pub(crate) async fn handle(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    // Shared with the tool a call runs (`CallContext::http_headers`), without copying.
+    let headers = Arc::new(headers);
     let reject = |status, message| Rejection::new(status, message).into_response(None);
     if !headers::is_json(&headers) {
         return reject(
@@ -71,7 +73,11 @@ pub(crate) async fn handle(
                     Err(rejection) => return rejection.into_response(Some(&request.id)),
                 }
             };
-            match dispatcher.handle_request(Era::Handshake(session.clone()), request) {
+            match dispatcher.handle_request(
+                Era::Handshake(session.clone()),
+                request,
+                Some(headers.clone()),
+            ) {
                 Dispatched::Reply(body, _) => reply::json(body),
                 Dispatched::Initialized(body, session) => {
                     let mut response = reply::json(body);
@@ -124,7 +130,7 @@ fn is_stateless(headers: &HeaderMap, message: &Incoming<'_>) -> bool {
 /// acknowledged and dropped (the revision defines none from client to server here).
 async fn stateless(
     dispatcher: &Dispatcher,
-    headers: &HeaderMap,
+    headers: &Arc<HeaderMap>,
     message: Incoming<'_>,
     accepts: Accepts,
 ) -> Response {
@@ -132,7 +138,11 @@ async fn stateless(
         return reply::accepted();
     };
     let mirrored = mirrored(headers);
-    match dispatcher.handle_request(Era::Stateless(Some(&mirrored)), request) {
+    match dispatcher.handle_request(
+        Era::Stateless(Some(&mirrored)),
+        request,
+        Some(headers.clone()),
+    ) {
         Dispatched::Reply(body, error) => {
             let mut response = reply::json(body);
             if let Some(code) = error {
@@ -174,7 +184,7 @@ fn mirrored(headers: &HeaderMap) -> MirroredHeaders<'_> {
 
 /// A JSON-RPC batch: allowed only in sessions that negotiated 2025-03-26. Its requests run
 /// concurrently; the reply is the array of their responses (202 if it held none).
-async fn batch(dispatcher: &Dispatcher, headers: &HeaderMap, body: &[u8]) -> Response {
+async fn batch(dispatcher: &Dispatcher, headers: &Arc<HeaderMap>, body: &[u8]) -> Response {
     let session = match session::require(dispatcher, headers) {
         Ok(session) => session,
         Err(rejection) => return rejection.into_response(None),
@@ -203,7 +213,11 @@ async fn batch(dispatcher: &Dispatcher, headers: &HeaderMap, body: &[u8]) -> Res
             }
             Ok(Incoming::Request(request)) => {
                 let era = Era::Handshake(Some(session.clone()));
-                replies.push(batch_reply(dispatcher.handle_request(era, request)));
+                replies.push(batch_reply(dispatcher.handle_request(
+                    era,
+                    request,
+                    Some(headers.clone()),
+                )));
             }
             Ok(Incoming::Notification { method, params }) => {
                 dispatcher.handle_notification(Some(&session), &method, params);
