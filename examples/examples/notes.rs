@@ -48,14 +48,18 @@ impl Notes {
 pub struct Note {
     /// Its id, for `get_note` and `delete_note`.
     pub id: i64,
+    /// Its title.
     pub title: String,
+    /// Its text.
     pub body: String,
+    /// Its labels.
     pub tags: Vec<String>,
 }
 
 /// A page of notes.
 #[derive(Debug, Serialize, JsonSchema)]
 pub struct NoteList {
+    /// The notes, newest first.
     pub notes: Vec<Note>,
     /// How many notes matched in all.
     pub total: usize,
