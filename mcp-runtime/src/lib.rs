@@ -52,42 +52,94 @@ pub use tool::{
 
 /// Turns an `async fn` into an MCP tool, registered for [`serve`] at link time.
 ///
-/// ```
-/// use mcp_runtime::tool;
+/// The function stays callable as written; the macro adds `<name>_tool()`, which returns
+/// its [`ToolDef`] (for [`Server::tool`]), and registers it for [`serve`] and [`tools`].
 ///
-/// /// Greet someone.
-/// #[tool(name = "greet", title = "Greeter", read_only, idempotent)]
-/// async fn greet(
-///     /// Who to greet.
-///     name: String,
-///     /// How many exclamation marks.
-///     #[arg(default = 1)]
-///     excitement: usize,
-///     /// Greet in capitals.
-///     shout: Option<bool>,
-/// ) -> String {
-///     let text = format!("Hello, {name}{}", "!".repeat(excitement));
-///     if shout.unwrap_or(false) { text.to_uppercase() } else { text }
+/// ```
+/// use mcp_runtime::{Context, Json, State, ToolError, tool};
+///
+/// struct Catalog { items: Vec<String> }
+///
+/// #[derive(serde::Serialize, schemars::JsonSchema)]
+/// struct Page { items: Vec<String>, total: usize }
+///
+/// /// Search the catalog.
+/// ///
+/// /// The doc comment is the tool's description.
+/// #[tool(name = "catalog.search", title = "Catalog search", read_only, idempotent,
+///        icon = "https://example.com/search.png")]
+/// async fn search(
+///     catalog: State<Catalog>,   // server state: not an argument
+///     ctx: Context,              // the call's context: not an argument
+///     /// Words to look for.
+///     #[arg(min_length = 2, max_length = 80, example = "red shoes")]
+///     query: String,
+///     /// Results per page.
+///     #[arg(default = 10, min = 1, max = 50)]
+///     limit: usize,
+///     /// Only items in this category (not required: it is an `Option`).
+///     category: Option<String>,
+///     #[arg(rename = "sortBy", description = "Field to sort by.", pattern = "^(name|price)$")]
+///     sort_by: Option<String>,
+/// ) -> Result<Json<Page>, ToolError> {
+///     let _ = (ctx.request_id(), category, sort_by);
+///     let items: Vec<String> = catalog.items.iter().filter(|i| i.contains(&query)).cloned().collect();
+///     let total = items.len();
+///     Ok(Json(Page { items: items.into_iter().take(limit).collect(), total }))
 /// }
 ///
-/// // The function is still a function...
-/// # tokio_test_block_on(async {
-/// assert_eq!(greet("Ada".into(), 2, None).await, "Hello, Ada!!");
-/// # });
-/// // ...and `greet_tool()` is its definition.
-/// let def = greet_tool();
-/// assert_eq!(def.name, "greet");
-/// assert_eq!(def.input_schema["required"], serde_json::json!(["name"]));
-/// # fn tokio_test_block_on(f: impl std::future::Future) { tokio::runtime::Builder::new_current_thread().build().unwrap().block_on(f); }
+/// let def = search_tool();
+/// assert_eq!(def.name, "catalog.search");
+/// assert_eq!(def.input_schema["required"], serde_json::json!(["query"]));
+/// assert_eq!(def.input_schema["properties"]["limit"]["maximum"], 50);
+/// assert!(def.output_schema.is_some());
 /// ```
 ///
-/// Options of `#[tool(...)]`: `name = "…"` (default: the function's name), `title = "…"`,
-/// and the hints `read_only`, `destructive`, `idempotent`, `open_world`.
+/// # `#[tool(...)]` options
 ///
-/// Each parameter must be `Deserialize + JsonSchema`. `Option<T>` parameters are not
-/// required. `///` on a parameter becomes its description. `#[arg(...)]` options:
-/// `default = EXPR` (or bare `default` for `Default::default()`), `rename = "…"`,
-/// `description = "…"`.
+/// | option | effect |
+/// |---|---|
+/// | `name = "…"` | the tool's name (default: the function's); checked at compile time: 1–128 characters of `A-Za-z0-9_.-` |
+/// | `title = "…"` | display title |
+/// | `description = "…"` | description (default: the doc comment) |
+/// | `read_only`, `destructive`, `idempotent`, `open_world` | behaviour hints (`annotations`) |
+/// | `icon = "url"` | an icon (repeatable) |
+///
+/// # Parameters
+///
+/// Each parameter is `name: Type` with `Type: Deserialize + JsonSchema`, and becomes a
+/// property of the input schema. `///` on a parameter is its description. `Option<T>` is
+/// not required. `State<T>` (see [`Server::state`]) and [`Context`] are filled in by the
+/// server and are not arguments.
+///
+/// # `#[arg(...)]` options
+///
+/// | option | effect |
+/// |---|---|
+/// | `default = EXPR` / `default` | not required; `EXPR` (or `Default::default()`) when absent; the schema's `default` |
+/// | `rename = "…"` | the argument's name on the wire |
+/// | `description = "…"` | description (instead of the doc comment) |
+/// | `example = EXPR` | an entry of the schema's `examples` (repeatable) |
+/// | `min = N`, `max = N` | numeric bounds (`minimum`/`maximum`), enforced |
+/// | `min_length = N`, `max_length = N` | length of a string (`minLength`/`maxLength`) or of an array (`minItems`/`maxItems`), enforced |
+/// | `pattern = "regex"` | a string must match (`pattern`), enforced; checked at start-up |
+/// | `header = "Name"` | mirrored into the `Mcp-Param-Name` header by 2026-07-28 clients (`x-mcp-header`), checked against the body |
+///
+/// A call whose arguments are missing, of the wrong type, unknown, or break a constraint
+/// never reaches the function: the client gets a result with `isError: true` that names
+/// the argument and the rule, so the model can correct its call.
+///
+/// # Return type
+///
+/// Anything [`IntoToolResult`]: `String`, `&'static str`, `()`, [`Json<T>`], [`Content`],
+/// `Vec<Content>`, [`CallToolResult`], or `Result<T, E: Display>` of these (an `Err` is a
+/// result with `isError: true`; see [`ToolError`]). A panic becomes an error result too.
+///
+/// # Compile-time checks
+///
+/// Methods (`self`), generic functions, `impl Trait` parameters, patterns instead of names,
+/// invalid tool or header names, duplicate argument names and unknown options are compile
+/// errors at the offending span.
 pub use mcp_macros::tool;
 
 /// What `#[tool]` expands to. Not public API: may change in any release.
