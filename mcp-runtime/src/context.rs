@@ -16,8 +16,8 @@ use tokio_util::sync::CancellationToken;
 use crate::protocol::jsonrpc::notification_message;
 use crate::protocol::logging::LogMessageParams;
 use crate::protocol::types::{Implementation, Number, ProgressParams, ProgressToken};
-use crate::protocol::{LogLevel, RequestId};
-use crate::server::Session;
+use crate::protocol::{LogLevel, ProtocolVersion, RequestId};
+use crate::server::{Outgoing, Session};
 use crate::tool::{State, StateMap};
 use http::HeaderMap;
 
@@ -39,7 +39,7 @@ pub struct CallContext {
     log_level: Option<LogLevel>,
     cancel: CancellationToken,
     last_progress: Mutex<Option<f64>>,
-    outbox: mpsc::Sender<Bytes>,
+    outbox: mpsc::Sender<Outgoing>,
 }
 
 /// What a call is started with; see [`CallContext`].
@@ -64,7 +64,7 @@ pub(crate) struct CallOrigin {
 }
 
 impl CallContext {
-    pub(crate) fn new(setup: CallSetup, outbox: mpsc::Sender<Bytes>) -> Self {
+    pub(crate) fn new(setup: CallSetup, outbox: mpsc::Sender<Outgoing>) -> Self {
         Self {
             request_id: setup.request_id,
             tool: setup.tool,
@@ -141,6 +141,25 @@ impl CallContext {
         &self.cancel
     }
 
+    /// Ends the SSE stream this call's messages travel on, without ending the call
+    /// (SEP-1699 polling): the client reconnects with `GET` and `Last-Event-ID` after the
+    /// stream's `retry` delay and receives everything that followed, the response included.
+    /// Useful before a long silent stretch, so no connection is held open.
+    ///
+    /// Frames sent before this are delivered on the closing stream first. Only clients of
+    /// protocol 2025-11-25 or later, in a session, know to reconnect; for others this does
+    /// nothing.
+    pub async fn close_sse_stream(&self) {
+        let resumable = self
+            .session
+            .as_ref()
+            .is_some_and(|s| s.protocol_version() >= ProtocolVersion::V2025_11_25);
+        if resumable {
+            // In band, so the transport closes the stream after the frames queued before.
+            let _ = self.outbox.send(Outgoing::CloseStream).await;
+        }
+    }
+
     /// Sends one `notifications/progress` frame; see [`report_progress`].
     pub async fn report_progress(
         &self,
@@ -178,7 +197,7 @@ impl CallContext {
 
     async fn send(&self, frame: Bytes) {
         // The receiver is gone only when the call itself is being dropped: nothing to do.
-        let _ = self.outbox.send(frame).await;
+        let _ = self.outbox.send(Outgoing::Notification(frame)).await;
     }
 
     /// The spec requires `progress` to increase with every notification. A frame without a

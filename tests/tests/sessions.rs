@@ -68,8 +68,19 @@ async fn noisy() -> &'static str {
     "logged"
 }
 
+/// One frame, then close the stream (SEP-1699) and go on in silence.
+#[tool]
+async fn poll_me(ctx: mcp_runtime::Context) -> &'static str {
+    progress!("before the break");
+    ctx.close_sse_stream().await;
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    progress!("after the break");
+    "polled"
+}
+
 fn server() -> Server {
     Server::new("sessions")
+        .tool(poll_me_tool())
         .tool(linger_tool())
         .tool(slow_steps_tool())
         .tool(noisy_tool())
@@ -550,9 +561,50 @@ async fn tools_list_is_paginated() {
             None => break,
         }
     }
-    assert_eq!(names, ["linger", "slow_steps", "noisy"]);
+    assert_eq!(names, ["poll_me", "linger", "slow_steps", "noisy"]);
     let bad = client
         .request(9, "tools/list", json!({"cursor": "bogus"}))
         .await;
     assert_eq!(bad.json()["error"]["code"], -32602);
+}
+
+#[tokio::test]
+async fn a_tool_can_close_its_stream_and_the_client_polls_for_the_rest() {
+    let server = TestServer::start(server()).await;
+    let client = initialized(&server, "2025-11-25").await;
+    let response = client
+        .send(Method::POST, Some(call(3, "poll_me", json!({}))), &[])
+        .await;
+    let mut events = SseReader::new(response);
+    let priming = events.next().await.expect("priming");
+    assert_eq!(
+        priming.retry,
+        Some(1000),
+        "the client learns when to come back"
+    );
+    let before = events.next_message().await.expect("first frame");
+    assert_eq!(before.json()["params"]["message"], "before the break");
+    assert!(
+        events.next().await.is_none(),
+        "the server closed the stream before the response"
+    );
+
+    let resumed = client.get_stream(before.id.as_deref()).await;
+    assert_eq!(resumed.status(), 200);
+    let rest: Vec<Value> = {
+        let mut events = SseReader::new(resumed);
+        let mut rest = Vec::new();
+        while let Some(event) = events.next_message().await {
+            rest.push(event.json());
+        }
+        rest
+    };
+    assert_eq!(rest.len(), 2, "{rest:?}");
+    assert_eq!(rest[0]["params"]["message"], "after the break");
+    assert_eq!(rest[1]["result"]["content"][0]["text"], "polled");
+
+    // Clients before 2025-11-25 cannot reconnect like that: their stream stays open.
+    let old = initialized(&server, "2025-06-18").await;
+    let reply = old.post(call(4, "poll_me", json!({}))).await;
+    assert!(reply.body.contains("polled"), "{}", reply.body);
 }

@@ -19,19 +19,24 @@ use crate::tool::{Arguments, CallToolResult, ToolDef};
 /// How many frames a tool may queue before `progress!` waits for the client to read.
 const OUTBOX_CAPACITY: usize = 32;
 
-/// One message of a call's stream.
+/// One item of a call's stream.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Outgoing {
     /// A notification related to the call (progress, log).
     Notification(Bytes),
+    /// The tool asked to end the SSE stream here and let the client resume by polling
+    /// (SEP-1699); carries no message.
+    CloseStream,
     /// The call's JSON-RPC response: always the last item.
     Response(Bytes),
 }
 
 impl Outgoing {
-    pub(crate) fn into_bytes(self) -> Bytes {
+    /// The JSON-RPC message this item carries, if any.
+    pub(crate) fn into_message(self) -> Option<Bytes> {
         match self {
-            Self::Notification(b) | Self::Response(b) => b,
+            Self::Notification(b) | Self::Response(b) => Some(b),
+            Self::CloseStream => None,
         }
     }
 }
@@ -41,7 +46,7 @@ impl Outgoing {
 /// Polling the stream drives the tool: no task is spawned here. Dropping the stream drops
 /// the tool's future; so does cancellation, after which the stream ends with no response.
 pub(crate) struct CallStream {
-    frames: mpsc::Receiver<Bytes>,
+    frames: mpsc::Receiver<Outgoing>,
     call: Option<Pin<Box<dyn Future<Output = Bytes> + Send>>>,
     response: Option<Bytes>,
     cancelled: Pin<Box<WaitForCancellationFutureOwned>>,
@@ -123,7 +128,7 @@ impl Stream for CallStream {
             }
             // Frames first: a tool blocked on a full outbox makes progress once we read.
             if let Poll::Ready(Some(frame)) = this.frames.poll_recv(cx) {
-                return Poll::Ready(Some(Outgoing::Notification(frame)));
+                return Poll::Ready(Some(frame));
             }
             match call.as_mut().poll(cx) {
                 Poll::Pending => return Poll::Pending,
@@ -136,7 +141,7 @@ impl Stream for CallStream {
         // The call is over. Frames it queued still go before the response; `try_recv`, not
         // `poll_recv`, because a tool may have kept a sender alive elsewhere.
         if let Ok(frame) = this.frames.try_recv() {
-            return Poll::Ready(Some(Outgoing::Notification(frame)));
+            return Poll::Ready(Some(frame));
         }
         Poll::Ready(this.response.take().map(Outgoing::Response))
     }

@@ -54,6 +54,10 @@ struct LogState {
     events: VecDeque<(u64, Bytes)>,
     next_seq: u64,
     closed: bool,
+    /// How many times the stream was detached (see [`StreamLog::detach`]), and the last
+    /// sequence number the connections attached before the latest detach still get.
+    detaches: u64,
+    detached_after: u64,
 }
 
 /// Why a resumption cannot be served.
@@ -69,6 +73,8 @@ impl StreamLog {
                 events: VecDeque::new(),
                 next_seq: 1,
                 closed: false,
+                detaches: 0,
+                detached_after: 0,
             }),
             changed: watch::Sender::new(()),
         }
@@ -107,6 +113,18 @@ impl StreamLog {
         self.changed.send_replace(());
     }
 
+    /// Ends the connections now following the stream once they have sent the events pushed
+    /// so far, while the stream goes on: a client resumes it with `Last-Event-ID`
+    /// (SEP-1699 polling). Connections attached later are not affected.
+    pub(crate) fn detach(&self) {
+        {
+            let mut state = self.lock();
+            state.detaches += 1;
+            state.detached_after = state.next_seq - 1;
+        }
+        self.changed.send_replace(());
+    }
+
     /// The sequence number of the newest event (0 before the first).
     pub(crate) fn last_seq(&self) -> u64 {
         self.lock().next_seq - 1
@@ -131,21 +149,28 @@ impl StreamLog {
         }
         let log = Arc::clone(self);
         let mut changed = self.changed.subscribe();
+        let attached_at = self.lock().detaches;
         Ok(async_stream::stream! {
             let mut cursor = after;
             loop {
                 changed.mark_unchanged();
-                let (batch, closed) = {
+                let (batch, closed, end) = {
                     let state = log.lock();
-                    let batch: Vec<(u64, Bytes)> =
-                        state.events.iter().filter(|(seq, _)| *seq > cursor).cloned().collect();
-                    (batch, state.closed)
+                    // Detached since we attached: stop after the events pushed before that.
+                    let end = (state.detaches > attached_at).then_some(state.detached_after);
+                    let batch: Vec<(u64, Bytes)> = state
+                        .events
+                        .iter()
+                        .filter(|(seq, _)| *seq > cursor && end.is_none_or(|end| *seq <= end))
+                        .cloned()
+                        .collect();
+                    (batch, state.closed, end)
                 };
                 for (seq, message) in batch {
                     cursor = seq;
                     yield (EventId { stream: log.id, seq }, message);
                 }
-                if closed && log.lock().next_seq == cursor + 1 {
+                if end.is_some() || (closed && log.lock().next_seq == cursor + 1) {
                     break;
                 }
                 if changed.changed().await.is_err() {
@@ -184,6 +209,26 @@ mod tests {
         log.close();
         let rest: Vec<_> = events.map(|(id, m)| (id.to_string(), m)).collect().await;
         assert_eq!(rest, [("1-3".to_owned(), Bytes::from_static(b"c"))]);
+    }
+
+    #[tokio::test]
+    async fn detaching_ends_current_followers_after_what_was_pushed() {
+        let log = Arc::new(StreamLog::new(1, 10));
+        let early = log.subscribe(0).expect("kept");
+        log.push(Bytes::from_static(b"a"));
+        log.detach();
+        log.push(Bytes::from_static(b"b"));
+        let early: Vec<_> = early.map(|(_, m)| m).collect().await;
+        assert_eq!(early, [Bytes::from_static(b"a")]);
+
+        let resumed = log.subscribe(1).expect("kept");
+        log.push(Bytes::from_static(b"c"));
+        log.close();
+        let resumed: Vec<_> = resumed.map(|(_, m)| m).collect().await;
+        assert_eq!(
+            resumed,
+            [Bytes::from_static(b"b"), Bytes::from_static(b"c")]
+        );
     }
 
     #[test]

@@ -87,24 +87,27 @@ pub(crate) async fn call(
         // No session, nothing to resume: the stream drives the call, and dropping it (the
         // client going away) drops the call.
         let messages = futures_util::stream::iter(first).chain(call);
-        let events = messages.map(|message| sse::event(None, None, &message.into_bytes()));
+        let events = messages.filter_map(|item| {
+            std::future::ready(item.into_message().map(|m| sse::event(None, None, &m)))
+        });
         return sse::response(events, config.keep_alive);
     };
     let log = session.open_stream();
-    let pump = log.clone();
+    // Attach the response before the call can push (or detach) anything.
+    let response = from_log(config, &session, &log, 0, None::<()>);
     tokio::spawn(async move {
-        if let Some(frame) = first {
-            pump.push(frame.into_bytes());
+        let mut items = std::pin::pin!(futures_util::stream::iter(first).chain(call));
+        while let Some(item) = items.next().await {
+            match item.into_message() {
+                Some(message) => {
+                    log.push(message);
+                }
+                None => log.detach(),
+            }
         }
-        while let Some(item) = call.next().await {
-            pump.push(item.into_bytes());
-        }
-        pump.close();
+        log.close();
     });
-    match from_log(config, &session, &log, 0, None::<()>) {
-        Ok(response) => response,
-        Err(_) => cancelled(),
-    }
+    response.unwrap_or_else(|_| cancelled())
 }
 
 /// Replays `log` after sequence number `after`, then follows it live. `keep` (the
