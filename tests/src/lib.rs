@@ -1,6 +1,8 @@
 //! Support for the integration tests: start a real server on `127.0.0.1:0` and speak to it
 //! over HTTP.
 
+pub mod clients;
+
 use std::net::SocketAddr;
 
 use mcp_runtime::Server;

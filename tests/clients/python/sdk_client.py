@@ -1,0 +1,66 @@
+"""Drives a server with the official Python SDK (`mcp` on PyPI) and checks what it sees.
+
+Usage: python sdk_client.py URL MODE, where MODE is `legacy` (initialize handshake) or
+`auto` (the SDK's default: `server/discover`, so protocol 2026-07-28 against our server).
+The server must serve the `progress` example's `stream_data_analysis`, the `notes`
+example's tools and the `hello` example's `divide`. Exits non-zero on the first mismatch.
+"""
+
+import asyncio
+import sys
+
+import mcp
+
+EXPECTED_VERSION = {"legacy": "2025-11-25", "auto": "2026-07-28"}
+
+
+async def main(url: str, mode: str) -> None:
+    async with mcp.Client(url, mode=mode) as client:
+        assert client.protocol_version == EXPECTED_VERSION[mode], (
+            f"negotiated {client.protocol_version}, expected {EXPECTED_VERSION[mode]}"
+        )
+
+        listed = await client.list_tools()
+        names = {tool.name for tool in listed.tools}
+        for wanted in ("stream_data_analysis", "add_note", "list_notes", "divide"):
+            assert wanted in names, f"{wanted} not in tools/list: {sorted(names)}"
+        analysis = next(t for t in listed.tools if t.name == "stream_data_analysis")
+        assert analysis.input_schema["required"] == ["dataset"], analysis.input_schema
+        assert analysis.input_schema["properties"]["chunk_size"]["default"] == 100
+
+        # Generator-style progress: every frame arrives, in order, before the result.
+        frames: list[tuple[float, float | None, str | None]] = []
+
+        async def on_progress(progress: float, total: float | None, message: str | None) -> None:
+            frames.append((progress, total, message))
+
+        result = await client.call_tool(
+            "stream_data_analysis",
+            {"dataset": "sales", "chunk_size": 250},
+            progress_callback=on_progress,
+        )
+        assert not result.is_error, result
+        assert result.content[0].text.startswith("Analysis of sales complete"), result.content
+        assert [f[0] for f in frames] == [250, 500, 750, 1000], frames
+        assert all(f[1] == 1000 for f in frames), frames
+        assert frames[-1][2] == "Processed 1000/1000 items (100%)", frames
+
+        # Structured output: the SDK validates structuredContent against outputSchema.
+        added = await client.call_tool("add_note", {"title": "Plan", "body": "Ship it", "tags": ["work"]})
+        assert not added.is_error, added
+        assert added.structured_content["title"] == "Plan", added.structured_content
+        listing = await client.call_tool("list_notes", {})
+        assert listing.structured_content["total"] >= 1, listing.structured_content
+        await client.session.validate_tool_result("list_notes", listing)
+
+        # Errors the model can read: a tool error, and arguments that fail the schema.
+        error = await client.call_tool("divide", {"numerator": 1, "denominator": 0})
+        assert error.is_error and "divide by zero" in error.content[0].text, error
+        invalid = await client.call_tool("divide", {"numerator": "one", "denominator": 2})
+        assert invalid.is_error and "numerator" in invalid.content[0].text, invalid
+
+    print(f"ok: {mode} mode, protocol {EXPECTED_VERSION[mode]}, {len(frames)} progress frames")
+
+
+if __name__ == "__main__":
+    asyncio.run(main(sys.argv[1], sys.argv[2]))

@@ -1,0 +1,45 @@
+//! The official Python SDK (`mcp` on PyPI, see `tests/clients/requirements.txt`) against a
+//! real server, in both eras: `mode="legacy"` (initialize handshake, 2025-11-25) and the
+//! default `mode="auto"` (`server/discover`, 2026-07-28). The checks themselves are in
+//! `tests/clients/python/sdk_client.py`.
+
+use std::time::Duration;
+
+use tests::TestServer;
+use tests::clients::{self, run_client};
+
+#[path = "../../examples/examples/hello.rs"]
+#[allow(dead_code)]
+mod hello;
+#[path = "../../examples/examples/notes.rs"]
+#[allow(dead_code)]
+mod notes;
+#[path = "../../examples/examples/progress.rs"]
+#[allow(dead_code)]
+mod progress;
+
+async fn check(mode: &str) {
+    let python = clients::python();
+    let db = notes::Notes::open(":memory:").expect("in-memory database");
+    let server = notes::server(db)
+        .tool(progress::stream_data_analysis_tool())
+        .tool(hello::divide_numbers_tool());
+    let server = TestServer::start(server).await;
+    let mut command = tokio::process::Command::new(python);
+    command
+        .arg(clients::sources().join("python/sdk_client.py"))
+        .args([&server.url, mode]);
+    let output = run_client(command, Duration::from_secs(120)).await;
+    assert!(output.stdout.contains("ok: "), "{output:?}");
+    println!("{}", output.stdout);
+}
+
+#[tokio::test]
+async fn python_sdk_in_legacy_mode_negotiates_2025_11_25() {
+    check("legacy").await;
+}
+
+#[tokio::test]
+async fn python_sdk_in_auto_mode_negotiates_2026_07_28() {
+    check("auto").await;
+}
