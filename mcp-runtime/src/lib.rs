@@ -35,6 +35,10 @@
 //!   builder for explicit tool sets and for mounting the endpoint in your own
 //!   [`axum::Router`].
 
+// Lets `#[tool]` (which names `::mcp_runtime`) be used in this crate's own tests.
+#[cfg(test)]
+extern crate self as mcp_runtime;
+
 pub mod context;
 mod macros;
 pub mod protocol;
@@ -44,7 +48,7 @@ mod transport;
 
 pub use context::{CallContext, Context, cancelled, is_cancelled, report_progress};
 pub use protocol::LogLevel;
-pub use server::{Server, ServerHandle, serve};
+pub use server::{Server, ServerHandle, serve, serve_stdio};
 pub use tool::{
     ArgumentError, Arguments, CallToolResult, Content, Icon, IntoToolResult, Json, State,
     ToolAnnotations, ToolDef, ToolError, tools,

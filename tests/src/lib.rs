@@ -8,6 +8,16 @@ use std::net::SocketAddr;
 use mcp_runtime::Server;
 use serde_json::{Value, json};
 
+/// The path of an example binary (`cargo test` builds the examples next to the tests).
+pub fn example_binary(name: &str) -> std::path::PathBuf {
+    let exe = std::env::current_exe().expect("test binary path");
+    exe.parent()
+        .and_then(|deps| deps.parent())
+        .expect("target profile dir")
+        .join("examples")
+        .join(name)
+}
+
 /// A server running on a free loopback port for the duration of a test.
 pub struct TestServer {
     /// Where it listens.

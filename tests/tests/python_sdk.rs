@@ -1,7 +1,7 @@
 //! The official Python SDK (`mcp` on PyPI, see `tests/clients/requirements.txt`) against a
 //! real server, in both eras: `mode="legacy"` (initialize handshake, 2025-11-25) and the
-//! default `mode="auto"` (`server/discover`, 2026-07-28). The checks themselves are in
-//! `tests/clients/python/sdk_client.py`.
+//! default `mode="auto"` (`server/discover`, 2026-07-28), over Streamable HTTP and over
+//! stdio. The checks themselves are in `tests/clients/python/`.
 
 use std::time::Duration;
 
@@ -42,4 +42,25 @@ async fn python_sdk_in_legacy_mode_negotiates_2025_11_25() {
 #[tokio::test]
 async fn python_sdk_in_auto_mode_negotiates_2026_07_28() {
     check("auto").await;
+}
+
+/// Over stdio the SDK launches the `progress` example binary itself, with `--stdio`.
+async fn check_stdio(mode: &str) {
+    let mut command = tokio::process::Command::new(clients::python());
+    command
+        .arg(clients::sources().join("python/stdio_client.py"))
+        .arg(tests::example_binary("progress"))
+        .arg(mode);
+    let output = run_client(command, Duration::from_secs(120)).await;
+    assert!(output.stdout.contains("ok: stdio"), "{output:?}");
+}
+
+#[tokio::test]
+async fn python_sdk_over_stdio_in_legacy_mode() {
+    check_stdio("legacy").await;
+}
+
+#[tokio::test]
+async fn python_sdk_over_stdio_in_auto_mode() {
+    check_stdio("auto").await;
 }

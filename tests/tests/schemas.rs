@@ -55,13 +55,7 @@ fn link_time_registration_finds_every_tool_in_the_binary() {
 /// `cargo test` builds the examples next to the test binaries: run the real `hello` binary.
 #[test]
 fn list_tools_flag_prints_the_tools_list_result_and_exits() {
-    let exe = std::env::current_exe().expect("test binary path");
-    let examples_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("target profile dir")
-        .join("examples");
-    let output = Command::new(examples_dir.join("hello"))
+    let output = Command::new(tests::example_binary("hello"))
         .arg("--list-tools")
         .output()
         .expect("run the hello example");

@@ -12,6 +12,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
+use crate::protocol::jsonrpc::IncomingRequest;
 use crate::protocol::types::Implementation;
 use crate::protocol::{ErrorCode, LogLevel, ProtocolVersion, RpcError};
 
@@ -23,6 +24,15 @@ pub(crate) const META_CLIENT_CAPABILITIES: &str = "io.modelcontextprotocol/clien
 pub(crate) const META_CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
 /// `_meta` key of the log level a request opts in to.
 pub(crate) const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
+
+/// Whether a request belongs to the stateless era by its body alone: `server/discover`, or
+/// an envelope in `params._meta` (HTTP also looks at the `MCP-Protocol-Version` header).
+pub(crate) fn is_stateless_request(request: &IncomingRequest<'_>) -> bool {
+    request.method == "server/discover"
+        || request
+            .params
+            .is_some_and(|p| p.get().contains(META_PROTOCOL_VERSION))
+}
 
 /// The headers a transport mirrors from the body (HTTP); transports without headers pass
 /// none and step 2 of the ladder is skipped.

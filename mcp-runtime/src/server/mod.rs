@@ -19,7 +19,7 @@ use serde_json::Value;
 pub(crate) use call::{CallStream, Outgoing};
 pub(crate) use config::Config;
 pub(crate) use dispatch::{Dispatched, Dispatcher, Era};
-pub(crate) use envelope::MirroredHeaders;
+pub(crate) use envelope::{MirroredHeaders, is_stateless_request};
 pub(crate) use session::Session;
 pub(crate) use streams::{EventId, Evicted, StreamLog};
 
@@ -36,7 +36,8 @@ pub const DEFAULT_PATH: &str = "/mcp";
 /// Serves every `#[tool]` in this binary on `http://127.0.0.1:8000/mcp` (or `MCP_ADDR`)
 /// until Ctrl-C.
 ///
-/// Run the binary with `--list-tools` to print the `tools/list` result instead.
+/// Run the binary with `--list-tools` to print the `tools/list` result instead, or with
+/// `--stdio` to serve one client on stdin and stdout (see [`serve_stdio`]).
 ///
 /// ```no_run
 /// #[tokio::main]
@@ -46,6 +47,23 @@ pub const DEFAULT_PATH: &str = "/mcp";
 /// ```
 pub async fn serve() -> io::Result<()> {
     Server::new(binary_name()).registered_tools().serve().await
+}
+
+/// Serves every `#[tool]` in this binary to one client on stdin and stdout
+/// (newline-delimited JSON-RPC), until stdin ends: for clients that launch the server as a
+/// subprocess. Log with `tracing` to stderr; stdout carries only protocol messages.
+///
+/// ```no_run
+/// #[tokio::main]
+/// async fn main() -> std::io::Result<()> {
+///     mcp_runtime::serve_stdio().await
+/// }
+/// ```
+pub async fn serve_stdio() -> io::Result<()> {
+    Server::new(binary_name())
+        .registered_tools()
+        .serve_stdio()
+        .await
 }
 
 fn binary_name() -> String {
@@ -299,13 +317,7 @@ impl Server {
         if let Err(why) = self.check_states() {
             panic!("{why}");
         }
-        let dispatcher = Arc::new(Dispatcher::new(
-            self.info,
-            self.instructions,
-            self.tools,
-            self.states,
-            self.config,
-        ));
+        let dispatcher = self.dispatcher();
         let handle = ServerHandle {
             dispatcher: dispatcher.clone(),
         };
@@ -315,18 +327,43 @@ impl Server {
         )
     }
 
-    /// Serves on `MCP_ADDR` (default `127.0.0.1:8000`) until Ctrl-C. With `--list-tools` on
-    /// the command line it prints the `tools/list` result and returns instead.
+    /// The transport-free core serving this description.
+    pub(crate) fn dispatcher(self) -> Arc<Dispatcher> {
+        Arc::new(Dispatcher::new(
+            self.info,
+            self.instructions,
+            self.tools,
+            self.states,
+            self.config,
+        ))
+    }
+
+    /// Serves on `MCP_ADDR` (default `127.0.0.1:8000`) until Ctrl-C. On the command line,
+    /// `--list-tools` prints the `tools/list` result and returns instead, and `--stdio`
+    /// serves on stdin and stdout ([`serve_stdio`](Self::serve_stdio)).
     pub async fn serve(self) -> io::Result<()> {
-        if std::env::args().skip(1).any(|a| a == "--list-tools") {
+        let flag = |name: &str| std::env::args().skip(1).any(|a| a == name);
+        if flag("--list-tools") {
             println!("{}", self.tools_list_json());
             return Ok(());
+        }
+        if flag("--stdio") {
+            return self.serve_stdio().await;
         }
         let addr = std::env::var("MCP_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
         self.serve_on(listener).await
+    }
+
+    /// Serves one client on stdin and stdout (newline-delimited JSON-RPC) until stdin ends.
+    /// Nothing but protocol messages is written to stdout.
+    pub async fn serve_stdio(self) -> io::Result<()> {
+        self.check_states()
+            .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
+        let dispatcher = self.dispatcher();
+        crate::transport::stdio::serve(dispatcher, tokio::io::stdin(), tokio::io::stdout()).await
     }
 
     /// Serves on an already bound listener until Ctrl-C (tests bind `127.0.0.1:0`).

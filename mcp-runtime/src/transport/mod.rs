@@ -2,3 +2,4 @@
 //! protocol rules live in [`server`](crate::server).
 
 pub(crate) mod http;
+pub(crate) mod stdio;

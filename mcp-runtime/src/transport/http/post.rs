@@ -19,10 +19,7 @@ use super::reply::{self, Rejection};
 use super::session;
 use crate::protocol::jsonrpc::{Incoming, error_message, is_batch, parse_message};
 use crate::protocol::{ProtocolVersion, RpcError};
-use crate::server::{Dispatched, Dispatcher, Era, MirroredHeaders, Outgoing};
-
-/// The `_meta` key whose presence marks a stateless-era request.
-const STATELESS_MARKER: &str = "io.modelcontextprotocol/protocolVersion";
+use crate::server::{Dispatched, Dispatcher, Era, MirroredHeaders, Outgoing, is_stateless_request};
 
 pub(crate) async fn handle(
     State(dispatcher): State<Arc<Dispatcher>>,
@@ -115,15 +112,7 @@ fn stateless_header(headers: &HeaderMap) -> bool {
 
 fn is_stateless(headers: &HeaderMap, message: &Incoming<'_>) -> bool {
     stateless_header(headers)
-        || match message {
-            Incoming::Request(request) => {
-                request.method == "server/discover"
-                    || request
-                        .params
-                        .is_some_and(|p| p.get().contains(STATELESS_MARKER))
-            }
-            _ => false,
-        }
+        || matches!(message, Incoming::Request(request) if is_stateless_request(request))
 }
 
 /// A 2026-07-28 message: no session; errors carry their HTTP status; a notification is
