@@ -505,6 +505,25 @@ async fn idle_sessions_expire() {
 }
 
 #[tokio::test]
+async fn idle_sessions_are_freed_without_further_traffic() {
+    let (router, handle) = server()
+        .session_idle_timeout(Duration::from_millis(100))
+        .router_with_handle();
+    let server = TestServer::start_router(router).await;
+    let _client = initialized(&server, "2025-11-25").await;
+    assert_eq!(handle.session_count(), 1);
+    // Nobody calls the server again: the background sweep alone ends the session.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while handle.session_count() > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the idle session was never swept"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
 async fn ten_thousand_sessions_leave_nothing_behind() {
     let (router, handle) = server()
         .handshake_timeout(Duration::from_millis(300))

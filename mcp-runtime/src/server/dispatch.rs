@@ -5,6 +5,7 @@
 //! requests arrive with the headers that mirror their body, and are validated first.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use arc_swap::ArcSwap;
 use bytes::Bytes;
@@ -99,6 +100,32 @@ impl Dispatcher {
             discover,
             config,
         }
+    }
+
+    /// Sweeps expired sessions in the background, so an idle server frees them too (not
+    /// only at the next `initialize`). Without a Tokio runtime here it does nothing; the
+    /// task ends with the dispatcher.
+    pub(crate) fn start_session_sweeper(self: &Arc<Self>) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let shortest = self
+            .config
+            .session_idle_timeout
+            .min(self.config.handshake_timeout);
+        let every = (shortest / 4).clamp(Duration::from_millis(50), Duration::from_secs(30));
+        let dispatcher = Arc::downgrade(self);
+        runtime.spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                match dispatcher.upgrade() {
+                    Some(dispatcher) => dispatcher.sessions.sweep(),
+                    None => break,
+                }
+            }
+        });
     }
 
     /// Handles one request; `http_headers` (when the transport has them) are handed to the

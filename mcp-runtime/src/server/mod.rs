@@ -148,7 +148,8 @@ impl Server {
         self
     }
 
-    /// Ends sessions unused for this long (default 30 minutes).
+    /// Ends sessions unused for this long (default 30 minutes), freeing what they hold;
+    /// a session with a call running or a `GET` stream open is in use.
     pub fn session_idle_timeout(mut self, timeout: Duration) -> Self {
         self.config.session_idle_timeout = timeout;
         self
@@ -329,13 +330,15 @@ impl Server {
 
     /// The transport-free core serving this description.
     pub(crate) fn dispatcher(self) -> Arc<Dispatcher> {
-        Arc::new(Dispatcher::new(
+        let dispatcher = Arc::new(Dispatcher::new(
             self.info,
             self.instructions,
             self.tools,
             self.states,
             self.config,
-        ))
+        ));
+        dispatcher.start_session_sweeper();
+        dispatcher
     }
 
     /// Serves on `MCP_ADDR` (default `127.0.0.1:8000`) until Ctrl-C. On the command line,
@@ -417,7 +420,8 @@ impl ServerHandle {
         self.dispatcher.sessions.len()
     }
 
-    /// Ends sessions that have been idle too long now, instead of at the next `initialize`.
+    /// Ends sessions that have been idle too long now, instead of at the next background
+    /// sweep.
     pub fn expire_idle_sessions(&self) {
         self.dispatcher.sessions.sweep();
     }

@@ -22,6 +22,8 @@ pub(crate) struct Session {
     protocol_version: ProtocolVersion,
     client_info: Implementation,
     initialized: AtomicBool,
+    /// Held open by its connection (stdio), which ends it: never expires.
+    pinned: AtomicBool,
     log_level: AtomicU8,
     last_active: Mutex<Instant>,
     /// Cancelled when the session ends; every call's token is a child of it.
@@ -83,14 +85,21 @@ impl Session {
         idle > limit && !self.is_busy()
     }
 
+    /// Keeps the session from expiring: for transports whose connection is the session
+    /// (stdio) and which end it when the connection ends.
+    pub(crate) fn pin(&self) {
+        self.pinned.store(true, Ordering::Relaxed);
+    }
+
     /// A session with a call running or a stream open is in use, however long ago it was
     /// last spoken to.
     fn is_busy(&self) -> bool {
-        !self
-            .calls
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .is_empty()
+        self.pinned.load(Ordering::Relaxed)
+            || !self
+                .calls
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .is_empty()
             || self
                 .streams
                 .lock()
@@ -256,6 +265,7 @@ impl Sessions {
             protocol_version,
             client_info,
             initialized: AtomicBool::new(false),
+            pinned: AtomicBool::new(false),
             log_level: AtomicU8::new(LogLevel::Debug.index()),
             last_active: Mutex::new(Instant::now()),
             ended: CancellationToken::new(),
@@ -431,6 +441,23 @@ mod tests {
             sessions.get(busy.id()).is_some(),
             "a running call keeps its session"
         );
+    }
+
+    #[test]
+    fn a_pinned_session_never_expires() {
+        let config = Config {
+            session_idle_timeout: Duration::from_millis(1),
+            handshake_timeout: Duration::from_millis(1),
+            ..Config::default()
+        };
+        let sessions = Sessions::new(config);
+        let stdio = sessions
+            .create(ProtocolVersion::LATEST, info())
+            .expect("rng");
+        stdio.pin();
+        std::thread::sleep(Duration::from_millis(5));
+        sessions.sweep();
+        assert!(sessions.get(stdio.id()).is_some());
     }
 
     #[test]

@@ -156,6 +156,8 @@ impl Connection {
         match self.dispatcher.handle_request(era, request, None) {
             Dispatched::Reply(body, _) => Some(ready(body)),
             Dispatched::Initialized(body, session) => {
+                // The process is the session: it lasts until stdin ends, however idle.
+                session.pin();
                 self.follow_server_messages(&session);
                 self.session = Some(session);
                 Some(ready(body))
