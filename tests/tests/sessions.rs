@@ -314,7 +314,8 @@ async fn get_is_405_when_the_standalone_stream_is_off() {
 
 #[tokio::test]
 async fn notifications_cancelled_stops_the_tool_and_no_response_is_sent() {
-    let server = TestServer::start(server()).await;
+    // A short keep-alive: the silent call's reply turns into an SSE stream at once.
+    let server = TestServer::start(server().keep_alive(Duration::from_millis(50))).await;
     let client = initialized(&server, "2025-11-25").await;
     let key = "cancel-by-notification";
     let response = client
