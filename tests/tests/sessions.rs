@@ -342,6 +342,56 @@ async fn notifications_cancelled_stops_the_tool_and_no_response_is_sent() {
 }
 
 #[tokio::test]
+async fn resuming_a_stream_that_ended_with_nothing_after_the_cursor_is_404() {
+    let server = TestServer::start(server()).await;
+    let client = initialized(&server, "2025-11-25").await;
+    let key = "cancel-then-resume";
+    let response = client
+        .send(
+            Method::POST,
+            Some(call(51, "linger", json!({"key": key}))),
+            &[],
+        )
+        .await;
+    let mut events = SseReader::new(response);
+    let priming = events.next().await.expect("priming event");
+    let priming_id = priming.id.expect("priming id");
+    eventually("the tool runs", || linger_state(key).0 > 2).await;
+    client
+        .post(json!({"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 51}}))
+        .await;
+    assert!(
+        events.next().await.is_none(),
+        "the stream ends with no response"
+    );
+    // The SDKs resume a stream that saw a priming event and ended without a response. An
+    // empty 200 would bring them back after every `retry`, for ever.
+    let resumed = tests::read(client.get_stream(Some(&priming_id)).await).await;
+    assert_eq!(resumed.status, 404, "{}", resumed.body);
+    let message = resumed.json()["error"]["message"].clone();
+    assert!(
+        message.as_str().is_some_and(|m| m.contains("has ended")),
+        "{message}"
+    );
+
+    // A finished call: resuming before its response replays it; after it, nothing is left.
+    let reply = client
+        .post(call(52, "slow_steps", json!({"n": 1, "delay_ms": 1})))
+        .await;
+    let ids: Vec<&str> = reply
+        .body
+        .lines()
+        .filter_map(|l| l.strip_prefix("id: "))
+        .collect();
+    assert_eq!(ids.len(), 3, "priming, progress, response: {}", reply.body);
+    let replayed = tests::read(client.get_stream(Some(ids[1])).await).await;
+    assert_eq!(replayed.status, 200);
+    assert_eq!(replayed.sse_messages()[0]["id"], 52);
+    let after_the_end = client.get_stream(Some(ids[2])).await;
+    assert_eq!(after_the_end.status(), 404);
+}
+
+#[tokio::test]
 async fn delete_ends_the_session_and_cancels_its_calls() {
     let server = TestServer::start(server()).await;
     let client = initialized(&server, "2025-11-25").await;

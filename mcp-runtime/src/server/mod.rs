@@ -21,7 +21,7 @@ pub(crate) use config::Config;
 pub(crate) use dispatch::{Dispatched, Dispatcher, Era};
 pub(crate) use envelope::{MirroredHeaders, is_stateless_request};
 pub(crate) use session::Session;
-pub(crate) use streams::{EventId, Evicted, StreamLog};
+pub(crate) use streams::{EventId, StreamLog, Unresumable};
 
 use crate::protocol::types::Implementation;
 use crate::tool::{StateMap, ToolDef};

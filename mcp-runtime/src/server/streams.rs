@@ -62,7 +62,15 @@ struct LogState {
 
 /// Why a resumption cannot be served.
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) struct Evicted;
+pub(crate) enum Unresumable {
+    /// Events after the cursor were already dropped from the buffer, or the cursor names an
+    /// event the stream never had.
+    Evicted,
+    /// The stream has ended and nothing follows the cursor: it would be an empty stream that
+    /// ends at once (say, of a cancelled call, which gets no response), and a client that
+    /// resumes until it has the response would come back for it forever.
+    Finished,
+}
 
 impl StreamLog {
     pub(crate) fn new(id: u64, capacity: usize) -> Self {
@@ -135,16 +143,20 @@ impl StreamLog {
     }
 
     /// The events after `after` (a sequence number of this stream), then the live ones
-    /// until the stream closes. Fails when events after `after` were already dropped.
+    /// until the stream closes. Fails when events after `after` were already dropped, and when
+    /// the stream has ended with nothing after `after`.
     pub(crate) fn subscribe(
         self: &Arc<Self>,
         after: u64,
-    ) -> Result<impl Stream<Item = LoggedEvent> + Send + 'static, Evicted> {
+    ) -> Result<impl Stream<Item = LoggedEvent> + Send + 'static, Unresumable> {
         {
             let state = self.lock();
             let oldest_kept = state.events.front().map_or(state.next_seq, |(seq, _)| *seq);
             if after + 1 < oldest_kept || after >= state.next_seq {
-                return Err(Evicted);
+                return Err(Unresumable::Evicted);
+            }
+            if state.closed && after + 1 == state.next_seq {
+                return Err(Unresumable::Finished);
             }
         }
         let log = Arc::clone(self);
@@ -237,8 +249,40 @@ mod tests {
         for m in ["a", "b", "c"] {
             log.push(Bytes::from(m));
         }
-        assert!(log.subscribe(0).is_err(), "event 1 was dropped");
+        assert_eq!(
+            log.subscribe(0).err(),
+            Some(Unresumable::Evicted),
+            "event 1 was dropped"
+        );
         assert!(log.subscribe(1).is_ok());
-        assert!(log.subscribe(9).is_err(), "an id from the future");
+        assert_eq!(
+            log.subscribe(9).err(),
+            Some(Unresumable::Evicted),
+            "an id from the future"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_ended_stream_resumes_only_while_something_follows_the_cursor() {
+        let log = Arc::new(StreamLog::new(1, 10));
+        log.push(Bytes::from_static(b"a"));
+        log.push(Bytes::from_static(b"b"));
+        log.close();
+        let rest: Vec<_> = log
+            .subscribe(1)
+            .expect("b follows")
+            .map(|e| e.1)
+            .collect()
+            .await;
+        assert_eq!(rest, [Bytes::from_static(b"b")]);
+        assert_eq!(log.subscribe(2).err(), Some(Unresumable::Finished));
+
+        let silent = Arc::new(StreamLog::new(2, 10));
+        silent.close();
+        assert_eq!(
+            silent.subscribe(0).err(),
+            Some(Unresumable::Finished),
+            "ended before its first event (a call cancelled at once)"
+        );
     }
 }

@@ -10,7 +10,7 @@ use http::{HeaderMap, StatusCode};
 use super::headers::{self, Accepts};
 use super::reply::{self, Rejection};
 use super::session;
-use crate::server::{Dispatcher, EventId};
+use crate::server::{Dispatcher, EventId, Unresumable};
 
 pub(crate) async fn handle(
     State(dispatcher): State<Arc<Dispatcher>>,
@@ -28,12 +28,7 @@ pub(crate) async fn handle(
         );
     }
     let config = &dispatcher.config;
-    let gone = || {
-        reject(
-            StatusCode::NOT_FOUND,
-            "Last-Event-ID names an event this server no longer holds (or never sent); the stream cannot be resumed",
-        )
-    };
+    let gone = || unresumable(Unresumable::Evicted);
 
     if let Some(last) = headers.get(headers::LAST_EVENT_ID) {
         let Some(event) = last.to_str().ok().and_then(EventId::parse) else {
@@ -51,7 +46,7 @@ pub(crate) async fn handle(
             None
         };
         return reply::from_log(config, &session, &log, event.seq, guard)
-            .unwrap_or_else(|_| gone());
+            .unwrap_or_else(unresumable);
     }
 
     if !config.standalone_stream {
@@ -65,7 +60,21 @@ pub(crate) async fn handle(
     };
     let log = guard.log.clone();
     let after = log.last_seq();
-    reply::from_log(config, &session, &log, after, Some(guard)).unwrap_or_else(|_| gone())
+    reply::from_log(config, &session, &log, after, Some(guard)).unwrap_or_else(unresumable)
+}
+
+/// 404, never a `200` with an empty stream: SDK clients resume a stream until it brings the
+/// response, so an empty one would have them come back for ever.
+fn unresumable(why: Unresumable) -> Response {
+    let message = match why {
+        Unresumable::Evicted => {
+            "Last-Event-ID names an event this server no longer holds (or never sent); the stream cannot be resumed"
+        }
+        Unresumable::Finished => {
+            "the stream Last-Event-ID names has ended and nothing follows that event (a cancelled request gets no response); there is nothing to resume"
+        }
+    };
+    Rejection::new(StatusCode::NOT_FOUND, message).into_response(None)
 }
 
 fn already_open() -> Response {

@@ -11,7 +11,7 @@ use http::{HeaderValue, StatusCode};
 use super::sse;
 use crate::protocol::jsonrpc::error_message;
 use crate::protocol::{ProtocolVersion, RequestId, RpcError};
-use crate::server::{CallStream, Config, EventId, Evicted, Outgoing, Session, StreamLog};
+use crate::server::{CallStream, Config, EventId, Outgoing, Session, StreamLog, Unresumable};
 
 /// `200 OK` with a JSON body.
 pub(crate) fn json(body: Bytes) -> Response {
@@ -118,7 +118,7 @@ pub(crate) fn from_log<K: Send + 'static>(
     log: &Arc<StreamLog>,
     after: u64,
     keep: Option<K>,
-) -> Result<Response, Evicted> {
+) -> Result<Response, Unresumable> {
     let events = log.subscribe(after)?;
     // Priming (2025-11-25+): an id to resume from before any message has been sent.
     let priming = (session.protocol_version() >= ProtocolVersion::V2025_11_25).then(|| {
