@@ -21,7 +21,7 @@ use super::session::{Session, Sessions};
 use super::tools::{CacheHints, ToolSet};
 use crate::context::{CallOrigin, CallSetup};
 use crate::protocol::jsonrpc::{
-    Complete, IncomingRequest, error_message, notification_message, result_message,
+    IncomingRequest, error_message, notification_message, result_message,
 };
 use crate::protocol::logging::SetLevelParams;
 use crate::protocol::types::{
@@ -164,8 +164,9 @@ impl Dispatcher {
             Err(e) => return Dispatched::error(&id, &e),
         };
         let outcome = match &*request.method {
+            // 2026-07-28 removed `ping` and `logging/setLevel` (and has no `initialize`):
+            // like any method it does not define, they get -32601 below.
             "server/discover" => Ok(result_message(&id, &*self.discover)),
-            "ping" => Ok(result_message(&id, &Complete::new(&json!({})))),
             "tools/list" => self.list_tools(&id, params, true),
             "tools/call" => {
                 let origin = CallOrigin {
