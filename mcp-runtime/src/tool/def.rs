@@ -157,6 +157,44 @@ impl ToolDef {
         self
     }
 
+    /// Replaces the input schema with `schema`, served verbatim in `tools/list`: for a
+    /// `#[tool]` whose schema must say more than its parameters (a `$schema` dialect,
+    /// `$defs` with anchors, `allOf`/`if`/`then` rules). The parameters still decode the
+    /// arguments, so name each property of the schema as a parameter.
+    ///
+    /// ```
+    /// use mcp_runtime::tool;
+    /// use serde_json::json;
+    ///
+    /// /// Reach someone by phone or email.
+    /// #[tool]
+    /// async fn contact(phone: Option<String>, email: Option<String>) -> String {
+    ///     phone.or(email).unwrap_or_default()
+    /// }
+    ///
+    /// let def = contact_tool().input_schema(json!({
+    ///     "$schema": "https://json-schema.org/draft/2020-12/schema",
+    ///     "type": "object",
+    ///     "properties": {"phone": {"type": "string"}, "email": {"type": "string"}},
+    ///     "anyOf": [{"required": ["phone"]}, {"required": ["email"]}],
+    ///     "additionalProperties": false
+    /// }));
+    /// assert_eq!(def.input_schema["anyOf"][0]["required"], json!(["phone"]));
+    /// ```
+    ///
+    /// # Panics
+    /// If `schema` is not a JSON object: a programming error, caught at start-up.
+    pub fn input_schema(mut self, schema: Value) -> Self {
+        let Value::Object(schema) = schema else {
+            panic!(
+                "the input schema of tool `{}` must be a JSON object",
+                self.name
+            );
+        };
+        self.input_schema = schema;
+        self
+    }
+
     /// Sets the output schema (the schema of `structuredContent`).
     pub fn output_schema(mut self, schema: Map<String, Value>) -> Self {
         self.output_schema = Some(schema);
