@@ -128,6 +128,12 @@ impl Dispatcher {
             "ping" => Ok(result_message(&id, &json!({}))),
             "tools/list" => self.list_tools(&id, params, false),
             "tools/call" => {
+                // The session moves into the call; this handle lends its capabilities.
+                let caller = session.clone();
+                let no_capabilities = Map::new();
+                let capabilities = caller
+                    .as_deref()
+                    .map_or(&no_capabilities, Session::client_capabilities);
                 let origin = CallOrigin {
                     log_level: session.as_ref().map(|s| s.log_level()),
                     cancel: match &session {
@@ -138,7 +144,11 @@ impl Dispatcher {
                     stateless: false,
                     client_info: None,
                 };
-                return self.call_tool(&id, params, None, origin, http_headers);
+                let declared = Declared {
+                    capabilities,
+                    where_: "the `capabilities` of `initialize`",
+                };
+                return self.call_tool(&id, params, None, declared, origin, http_headers);
             }
             "logging/setLevel" => parse_params::<SetLevelParams>(params).map(|p| {
                 if let Some(session) = &session {
@@ -176,7 +186,11 @@ impl Dispatcher {
                     stateless: true,
                     client_info: envelope.client_info,
                 };
-                return self.call_tool(&id, params, headers, origin, http_headers);
+                let declared = Declared {
+                    capabilities: &envelope.client_capabilities,
+                    where_: "`io.modelcontextprotocol/clientCapabilities` in `params._meta`",
+                };
+                return self.call_tool(&id, params, headers, declared, origin, http_headers);
             }
             other => Err(RpcError::method_not_found(other)),
         };
@@ -216,7 +230,10 @@ impl Dispatcher {
             Err(e) => return Dispatched::error(id, &e),
         };
         let version = ProtocolVersion::negotiate(&params.protocol_version);
-        let session = match self.sessions.create(version, params.client_info) {
+        let session = match self
+            .sessions
+            .create(version, params.client_info, params.capabilities)
+        {
             Ok(s) => s,
             Err(e) => {
                 let err = RpcError::new(
@@ -262,6 +279,7 @@ impl Dispatcher {
         id: &RequestId,
         params: Option<&RawValue>,
         headers: Option<&MirroredHeaders<'_>>,
+        declared: Declared<'_>,
         origin: CallOrigin,
         http_headers: Option<Arc<HeaderMap>>,
     ) -> Dispatched {
@@ -274,6 +292,7 @@ impl Dispatcher {
             if let Some(headers) = headers {
                 envelope::check_param_headers(header_params, params.arguments.as_ref(), headers)?;
             }
+            declared.check(tool)?;
             let arguments = Arguments::new(params.arguments.unwrap_or_default());
             let setup = CallSetup {
                 request_id: id.clone(),
@@ -327,6 +346,42 @@ impl Dispatcher {
         for session in self.sessions.all() {
             session.standalone_log().push(changed.clone());
         }
+    }
+}
+
+/// The capabilities a client declared, and where it declares them (for messages).
+struct Declared<'a> {
+    capabilities: &'a Map<String, Value>,
+    where_: &'static str,
+}
+
+impl Declared<'_> {
+    /// Every capability the tool requires must be declared → else -32021 naming them.
+    fn check(&self, tool: &ToolDef) -> Result<(), RpcError> {
+        let missing: Vec<&str> = tool
+            .required_client_capabilities
+            .iter()
+            .map(String::as_str)
+            .filter(|name| !self.capabilities.contains_key(*name))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let names = missing
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Err(RpcError::missing_client_capabilities(
+            format!(
+                "tool `{}` needs the client capabilit{} {names}; declare {} in {}",
+                tool.name,
+                if missing.len() == 1 { "y" } else { "ies" },
+                if missing.len() == 1 { "it" } else { "them" },
+                self.where_
+            ),
+            &missing,
+        ))
     }
 }
 

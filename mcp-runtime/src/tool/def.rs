@@ -63,6 +63,9 @@ pub struct ToolDef {
     /// Server state the tool takes (`State<T>` parameters), checked at start-up.
     #[serde(skip)]
     pub(crate) required_states: Vec<StateRequirement>,
+    /// Client capabilities a call needs (e.g. `sampling`), checked before the tool runs.
+    #[serde(skip)]
+    pub(crate) required_client_capabilities: Vec<String>,
     #[serde(skip)]
     handler: Handler,
 }
@@ -141,6 +144,7 @@ impl ToolDef {
             icons: Vec::new(),
             meta: None,
             required_states: Vec::new(),
+            required_client_capabilities: Vec::new(),
             handler: Arc::new(move |args| Box::pin(handler(args))),
         }
     }
@@ -192,6 +196,15 @@ impl ToolDef {
             );
         };
         self.input_schema = schema;
+        self
+    }
+
+    /// Declares that calls need a capability the client announces (`"sampling"`,
+    /// `"elicitation"`, `"roots"`). A client that did not declare it (in `initialize`, or in
+    /// a 2026-07-28 request's `io.modelcontextprotocol/clientCapabilities`) gets error
+    /// -32021 (missing required client capability) naming it, and the tool does not run.
+    pub fn requires_client_capability(mut self, capability: impl Into<String>) -> Self {
+        self.required_client_capabilities.push(capability.into());
         self
     }
 
