@@ -175,9 +175,35 @@ async fn tools_list_and_call_in_the_stateless_shapes() {
         reply.json()["result"],
         json!({"resultType": "complete", "content": [{"type": "text", "text": "abab"}]})
     );
+}
 
-    let ping = send(&server, &request(3, "ping", json!({})), &[]).await;
-    assert_eq!(ping.json()["result"], json!({"resultType": "complete"}));
+/// 2026-07-28 removed `ping` and `logging/setLevel`, and has no `initialize`: each is an
+/// unknown method there (-32601, HTTP 404), echoing the request id, while a handshake-era
+/// session on the same endpoint keeps them.
+#[tokio::test]
+async fn methods_the_revision_removed_are_not_found() {
+    let server = TestServer::start(server()).await;
+    for (id, method) in [(3, "ping"), (4, "logging/setLevel"), (5, "initialize")] {
+        let params = if method == "logging/setLevel" {
+            json!({"level": "debug"})
+        } else {
+            json!({})
+        };
+        let reply = send(&server, &request(id, method, params), &[]).await;
+        assert_eq!(
+            (reply.status, error_code(&reply)),
+            (404, -32601),
+            "{method}: {}",
+            reply.body
+        );
+        assert_eq!(reply.json()["id"], id, "{method}: the error echoes the id");
+    }
+    let mut session = server.client();
+    session.initialize("2025-11-25").await;
+    assert_eq!(
+        session.request(6, "ping", json!({})).await.json()["result"],
+        json!({})
+    );
 }
 
 #[tokio::test]

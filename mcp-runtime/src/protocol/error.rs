@@ -102,6 +102,20 @@ impl RpcError {
         )
     }
 
+    /// `-32021`: the request needs client capabilities the client did not declare; `data`
+    /// names them as a `ClientCapabilities` object (`{"requiredCapabilities": {"sampling": {}}}`).
+    pub fn missing_client_capabilities(detail: impl std::fmt::Display, missing: &[&str]) -> Self {
+        let required: serde_json::Map<String, Value> = missing
+            .iter()
+            .map(|name| ((*name).to_owned(), Value::Object(serde_json::Map::new())))
+            .collect();
+        Self::new(
+            ErrorCode::MISSING_REQUIRED_CLIENT_CAPABILITY,
+            format!("Missing required client capability: {detail}"),
+        )
+        .with_data(serde_json::json!({ "requiredCapabilities": required }))
+    }
+
     /// Attaches `data` to the error.
     pub fn with_data(mut self, data: Value) -> Self {
         self.data = Some(data);

@@ -22,7 +22,7 @@ use super::session::{Session, Sessions};
 use super::tools::{CacheHints, ToolSet};
 use crate::context::{CallOrigin, CallSetup};
 use crate::protocol::jsonrpc::{
-    Complete, IncomingRequest, error_message, notification_message, result_message,
+    IncomingRequest, error_message, notification_message, result_message,
 };
 use crate::protocol::logging::SetLevelParams;
 use crate::protocol::types::{
@@ -155,6 +155,12 @@ impl Dispatcher {
             "ping" => Ok(result_message(&id, &json!({}))),
             "tools/list" => self.list_tools(&id, params, false),
             "tools/call" => {
+                // The session moves into the call; this handle lends its capabilities.
+                let caller = session.clone();
+                let no_capabilities = Map::new();
+                let capabilities = caller
+                    .as_deref()
+                    .map_or(&no_capabilities, Session::client_capabilities);
                 let origin = CallOrigin {
                     log_level: session.as_ref().map(|s| s.log_level()),
                     cancel: match &session {
@@ -165,7 +171,11 @@ impl Dispatcher {
                     stateless: false,
                     client_info: None,
                 };
-                return self.call_tool(&id, params, None, origin, http_headers);
+                let declared = Declared {
+                    capabilities,
+                    where_: "the `capabilities` of `initialize`",
+                };
+                return self.call_tool(&id, params, None, declared, origin, http_headers);
             }
             "logging/setLevel" => parse_params::<SetLevelParams>(params).map(|p| {
                 if let Some(session) = &session {
@@ -191,8 +201,9 @@ impl Dispatcher {
             Err(e) => return Dispatched::error(&id, &e),
         };
         let outcome = match &*request.method {
+            // 2026-07-28 removed `ping` and `logging/setLevel` (and has no `initialize`):
+            // like any method it does not define, they get -32601 below.
             "server/discover" => Ok(result_message(&id, &*self.discover)),
-            "ping" => Ok(result_message(&id, &Complete::new(&json!({})))),
             "tools/list" => self.list_tools(&id, params, true),
             "tools/call" => {
                 let origin = CallOrigin {
@@ -202,7 +213,11 @@ impl Dispatcher {
                     stateless: true,
                     client_info: envelope.client_info,
                 };
-                return self.call_tool(&id, params, headers, origin, http_headers);
+                let declared = Declared {
+                    capabilities: &envelope.client_capabilities,
+                    where_: "`io.modelcontextprotocol/clientCapabilities` in `params._meta`",
+                };
+                return self.call_tool(&id, params, headers, declared, origin, http_headers);
             }
             other => Err(RpcError::method_not_found(other)),
         };
@@ -242,7 +257,10 @@ impl Dispatcher {
             Err(e) => return Dispatched::error(id, &e),
         };
         let version = ProtocolVersion::negotiate(&params.protocol_version);
-        let session = match self.sessions.create(version, params.client_info) {
+        let session = match self
+            .sessions
+            .create(version, params.client_info, params.capabilities)
+        {
             Ok(s) => s,
             Err(e) => {
                 let err = RpcError::new(
@@ -288,6 +306,7 @@ impl Dispatcher {
         id: &RequestId,
         params: Option<&RawValue>,
         headers: Option<&MirroredHeaders<'_>>,
+        declared: Declared<'_>,
         origin: CallOrigin,
         http_headers: Option<Arc<HeaderMap>>,
     ) -> Dispatched {
@@ -300,6 +319,7 @@ impl Dispatcher {
             if let Some(headers) = headers {
                 envelope::check_param_headers(header_params, params.arguments.as_ref(), headers)?;
             }
+            declared.check(tool)?;
             let arguments = Arguments::new(params.arguments.unwrap_or_default());
             let setup = CallSetup {
                 request_id: id.clone(),
@@ -353,6 +373,42 @@ impl Dispatcher {
         for session in self.sessions.all() {
             session.standalone_log().push(changed.clone());
         }
+    }
+}
+
+/// The capabilities a client declared, and where it declares them (for messages).
+struct Declared<'a> {
+    capabilities: &'a Map<String, Value>,
+    where_: &'static str,
+}
+
+impl Declared<'_> {
+    /// Every capability the tool requires must be declared → else -32021 naming them.
+    fn check(&self, tool: &ToolDef) -> Result<(), RpcError> {
+        let missing: Vec<&str> = tool
+            .required_client_capabilities
+            .iter()
+            .map(String::as_str)
+            .filter(|name| !self.capabilities.contains_key(*name))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let names = missing
+            .iter()
+            .map(|m| format!("`{m}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        Err(RpcError::missing_client_capabilities(
+            format!(
+                "tool `{}` needs the client capabilit{} {names}; declare {} in {}",
+                tool.name,
+                if missing.len() == 1 { "y" } else { "ies" },
+                if missing.len() == 1 { "it" } else { "them" },
+                self.where_
+            ),
+            &missing,
+        ))
     }
 }
 

@@ -49,6 +49,7 @@ pub(crate) struct MirroredHeaders<'a> {
 #[derive(Debug)]
 pub(crate) struct Envelope {
     pub(crate) client_info: Option<Implementation>,
+    pub(crate) client_capabilities: Map<String, Value>,
     pub(crate) log_level: Option<LogLevel>,
 }
 
@@ -137,15 +138,17 @@ pub(crate) fn validate(
         .with_data(json!({"supported": ProtocolVersion::supported(), "requested": requested})));
     }
 
-    if !meta[META_CLIENT_CAPABILITIES].is_object() {
+    let Some(Value::Object(client_capabilities)) = meta.get(META_CLIENT_CAPABILITIES) else {
         return Err(RpcError::invalid_params(format!(
             "`{META_CLIENT_CAPABILITIES}` must be an object"
         )));
-    }
+    };
+    let client_capabilities = client_capabilities.clone();
     let client_info = optional::<Implementation>(&meta, META_CLIENT_INFO)?;
     let log_level = optional::<LogLevel>(&meta, META_LOG_LEVEL)?;
     Ok(Envelope {
         client_info,
+        client_capabilities,
         log_level,
     })
 }

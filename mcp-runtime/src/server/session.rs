@@ -8,6 +8,7 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use super::config::Config;
@@ -21,6 +22,8 @@ pub(crate) struct Session {
     id: Arc<str>,
     protocol_version: ProtocolVersion,
     client_info: Implementation,
+    /// The `capabilities` the client declared in `initialize`.
+    client_capabilities: Map<String, Value>,
     initialized: AtomicBool,
     /// Held open by its connection (stdio), which ends it: never expires.
     pinned: AtomicBool,
@@ -55,6 +58,10 @@ impl Session {
 
     pub(crate) fn client_info(&self) -> &Implementation {
         &self.client_info
+    }
+
+    pub(crate) fn client_capabilities(&self) -> &Map<String, Value> {
+        &self.client_capabilities
     }
 
     pub(crate) fn mark_initialized(&self) {
@@ -257,6 +264,7 @@ impl Sessions {
         &self,
         protocol_version: ProtocolVersion,
         client_info: Implementation,
+        client_capabilities: Map<String, Value>,
     ) -> std::io::Result<Arc<Session>> {
         self.sweep_if_due();
         let id: Arc<str> = new_session_id()?.into();
@@ -264,6 +272,7 @@ impl Sessions {
             id: id.clone(),
             protocol_version,
             client_info,
+            client_capabilities,
             initialized: AtomicBool::new(false),
             pinned: AtomicBool::new(false),
             log_level: AtomicU8::new(LogLevel::Debug.index()),
@@ -382,10 +391,10 @@ mod tests {
     fn sessions_are_created_found_and_removed() {
         let sessions = Sessions::new(Config::default());
         let a = sessions
-            .create(ProtocolVersion::LATEST, info())
+            .create(ProtocolVersion::LATEST, info(), Map::new())
             .expect("rng");
         let b = sessions
-            .create(ProtocolVersion::LATEST, info())
+            .create(ProtocolVersion::LATEST, info(), Map::new())
             .expect("rng");
         assert_ne!(a.id(), b.id());
         assert_eq!(a.id().len(), 32);
@@ -400,7 +409,7 @@ mod tests {
     fn ending_a_session_cancels_its_calls() {
         let sessions = Sessions::new(Config::default());
         let s = sessions
-            .create(ProtocolVersion::LATEST, info())
+            .create(ProtocolVersion::LATEST, info(), Map::new())
             .expect("rng");
         let call = s.start_call(&RequestId::Number(1));
         sessions.remove(s.id());
@@ -416,14 +425,14 @@ mod tests {
         };
         let sessions = Sessions::new(config);
         let half_open = sessions
-            .create(ProtocolVersion::LATEST, info())
+            .create(ProtocolVersion::LATEST, info(), Map::new())
             .expect("rng");
         let idle = sessions
-            .create(ProtocolVersion::LATEST, info())
+            .create(ProtocolVersion::LATEST, info(), Map::new())
             .expect("rng");
         idle.mark_initialized();
         let busy = sessions
-            .create(ProtocolVersion::LATEST, info())
+            .create(ProtocolVersion::LATEST, info(), Map::new())
             .expect("rng");
         busy.mark_initialized();
         let _running = busy.start_call(&RequestId::Number(7));
@@ -464,7 +473,7 @@ mod tests {
     fn the_standalone_stream_takes_one_listener_at_a_time() {
         let sessions = Sessions::new(Config::default());
         let s = sessions
-            .create(ProtocolVersion::LATEST, info())
+            .create(ProtocolVersion::LATEST, info(), Map::new())
             .expect("rng");
         let first = s.attach_standalone().expect("free");
         assert!(s.attach_standalone().is_none());

@@ -63,6 +63,9 @@ pub struct ToolDef {
     /// Server state the tool takes (`State<T>` parameters), checked at start-up.
     #[serde(skip)]
     pub(crate) required_states: Vec<StateRequirement>,
+    /// Client capabilities a call needs (e.g. `sampling`), checked before the tool runs.
+    #[serde(skip)]
+    pub(crate) required_client_capabilities: Vec<String>,
     #[serde(skip)]
     handler: Handler,
 }
@@ -141,6 +144,7 @@ impl ToolDef {
             icons: Vec::new(),
             meta: None,
             required_states: Vec::new(),
+            required_client_capabilities: Vec::new(),
             handler: Arc::new(move |args| Box::pin(handler(args))),
         }
     }
@@ -154,6 +158,53 @@ impl ToolDef {
     /// Sets the display title.
     pub fn title(mut self, title: impl Into<String>) -> Self {
         self.title = Some(title.into());
+        self
+    }
+
+    /// Replaces the input schema with `schema`, served verbatim in `tools/list`: for a
+    /// `#[tool]` whose schema must say more than its parameters (a `$schema` dialect,
+    /// `$defs` with anchors, `allOf`/`if`/`then` rules). The parameters still decode the
+    /// arguments, so name each property of the schema as a parameter.
+    ///
+    /// ```
+    /// use mcp_runtime::tool;
+    /// use serde_json::json;
+    ///
+    /// /// Reach someone by phone or email.
+    /// #[tool]
+    /// async fn contact(phone: Option<String>, email: Option<String>) -> String {
+    ///     phone.or(email).unwrap_or_default()
+    /// }
+    ///
+    /// let def = contact_tool().input_schema(json!({
+    ///     "$schema": "https://json-schema.org/draft/2020-12/schema",
+    ///     "type": "object",
+    ///     "properties": {"phone": {"type": "string"}, "email": {"type": "string"}},
+    ///     "anyOf": [{"required": ["phone"]}, {"required": ["email"]}],
+    ///     "additionalProperties": false
+    /// }));
+    /// assert_eq!(def.input_schema["anyOf"][0]["required"], json!(["phone"]));
+    /// ```
+    ///
+    /// # Panics
+    /// If `schema` is not a JSON object: a programming error, caught at start-up.
+    pub fn input_schema(mut self, schema: Value) -> Self {
+        let Value::Object(schema) = schema else {
+            panic!(
+                "the input schema of tool `{}` must be a JSON object",
+                self.name
+            );
+        };
+        self.input_schema = schema;
+        self
+    }
+
+    /// Declares that calls need a capability the client announces (`"sampling"`,
+    /// `"elicitation"`, `"roots"`). A client that did not declare it (in `initialize`, or in
+    /// a 2026-07-28 request's `io.modelcontextprotocol/clientCapabilities`) gets error
+    /// -32021 (missing required client capability) naming it, and the tool does not run.
+    pub fn requires_client_capability(mut self, capability: impl Into<String>) -> Self {
+        self.required_client_capabilities.push(capability.into());
         self
     }
 
