@@ -461,7 +461,7 @@ mod tests {
         };
         let sessions = Sessions::new(config);
         let stdio = sessions
-            .create(ProtocolVersion::LATEST, info())
+            .create(ProtocolVersion::LATEST, info(), Map::new())
             .expect("rng");
         stdio.pin();
         std::thread::sleep(Duration::from_millis(5));
