@@ -237,6 +237,26 @@ pub async fn test_logging_tool() -> &'static str {
     "Logging evaluated"
 }
 
+/// Changes the tool list (adds `test_dynamic_tool`, or removes it if present), so clients
+/// listening for `notifications/tools/list_changed` get one.
+#[tool]
+pub async fn test_trigger_tool_change(ctx: Context) -> Result<String, ToolError> {
+    let server = ctx
+        .server()
+        .ok_or_else(|| ToolError::internal("the server is shutting down"))?;
+    if server.remove_tool("test_dynamic_tool") {
+        return Ok("Removed test_dynamic_tool".to_owned());
+    }
+    server.add_tool(test_dynamic_tool_tool());
+    Ok("Added test_dynamic_tool".to_owned())
+}
+
+/// A tool that comes and goes with `test_trigger_tool_change`.
+#[tool(read_only)]
+pub async fn test_dynamic_tool() -> &'static str {
+    "I come and go"
+}
+
 /// The fixture server.
 pub fn server() -> Server {
     Server::new("mcp-conformance-everything")
@@ -255,6 +275,7 @@ pub fn server() -> Server {
         .tool(test_missing_capability_tool().requires_client_capability("sampling"))
         .tool(test_streaming_elicitation_tool().requires_client_capability("elicitation"))
         .tool(test_logging_tool_tool())
+        .tool(test_trigger_tool_change_tool())
 }
 
 #[allow(dead_code)] // Integration tests include this file as a module.

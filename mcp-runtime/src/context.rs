@@ -5,8 +5,8 @@
 //! task-local, so helpers deep in the call tree need no context parameter. Outside a call
 //! they do nothing.
 
-use std::sync::Arc;
 use std::sync::Mutex;
+use std::sync::{Arc, Weak};
 
 use bytes::Bytes;
 use serde_json::Value;
@@ -17,7 +17,7 @@ use crate::protocol::jsonrpc::notification_message;
 use crate::protocol::logging::LogMessageParams;
 use crate::protocol::types::{Implementation, Number, ProgressParams, ProgressToken};
 use crate::protocol::{LogLevel, ProtocolVersion, RequestId};
-use crate::server::{Outgoing, Session};
+use crate::server::{Dispatcher, Outgoing, ServerHandle, Session};
 use crate::tool::{State, StateMap};
 use http::HeaderMap;
 
@@ -35,6 +35,7 @@ pub struct CallContext {
     client_info: Option<Implementation>,
     states: Arc<StateMap>,
     http_headers: Option<Arc<HeaderMap>>,
+    server: Weak<Dispatcher>,
     /// The least severe level the client wants; `None`: it wants no log messages.
     log_level: Option<LogLevel>,
     cancel: CancellationToken,
@@ -50,6 +51,8 @@ pub(crate) struct CallSetup {
     pub(crate) origin: CallOrigin,
     pub(crate) states: Arc<StateMap>,
     pub(crate) http_headers: Option<Arc<HeaderMap>>,
+    /// The server running the call.
+    pub(crate) server: Weak<Dispatcher>,
 }
 
 /// What the call inherits from its era: a session, or a stateless request's envelope.
@@ -73,6 +76,7 @@ impl CallContext {
             client_info: setup.origin.client_info,
             states: setup.states,
             http_headers: setup.http_headers,
+            server: setup.server,
             log_level: setup.origin.log_level,
             cancel: setup.origin.cancel,
             last_progress: Mutex::new(None),
@@ -113,6 +117,25 @@ impl CallContext {
     /// per-user credentials); `None` on transports without headers.
     pub fn http_headers(&self) -> Option<&HeaderMap> {
         self.http_headers.as_deref()
+    }
+
+    /// The running server, to change what it serves from inside a tool (add or remove
+    /// tools; clients are told the list changed). `None` only while the server is going away.
+    ///
+    /// ```
+    /// use mcp_runtime::{Context, tool};
+    ///
+    /// /// A tool that only exists until it is first used.
+    /// #[tool]
+    /// async fn once(ctx: Context) -> &'static str {
+    ///     if let Some(server) = ctx.server() {
+    ///         server.remove_tool("once");
+    ///     }
+    ///     "gone now"
+    /// }
+    /// ```
+    pub fn server(&self) -> Option<ServerHandle> {
+        self.server.upgrade().map(ServerHandle::new)
     }
 
     /// The server state of type `T`, if the server has one (see [`State`]).
@@ -304,6 +327,7 @@ mod tests {
             },
             states: Arc::default(),
             http_headers: None,
+            server: Weak::new(),
         };
         CallContext::new(setup, tx)
     }

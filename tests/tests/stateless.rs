@@ -490,3 +490,62 @@ async fn both_eras_side_by_side() {
     let anonymous = server.client().request(4, "tools/list", json!({})).await;
     assert_eq!(anonymous.status, 400, "no envelope and no session");
 }
+
+#[tokio::test]
+async fn subscriptions_listen_streams_tool_list_changes_until_shutdown() {
+    let (router, handle) = server().router_with_handle();
+    let server = TestServer::start_router(router).await;
+    let discovered = send(&server, &request(1, "server/discover", json!({})), &[]).await;
+    assert_eq!(
+        discovered.json()["result"]["capabilities"]["tools"]["listChanged"],
+        true
+    );
+
+    let listen = request(
+        2,
+        "subscriptions/listen",
+        json!({"notifications": {"toolsListChanged": true, "promptsListChanged": true}}),
+    );
+    let response = raw(&server, &listen, &[]).await;
+    assert_eq!(response.status(), 200);
+    let mut events = SseReader::new(response);
+    let ack = events.next_message().await.expect("acknowledgment").json();
+    assert_eq!(ack["method"], "notifications/subscriptions/acknowledged");
+    assert_eq!(
+        ack["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        2
+    );
+    assert_eq!(
+        ack["params"]["notifications"],
+        json!({"toolsListChanged": true}),
+        "only what this server sends is acknowledged"
+    );
+
+    handle.add_tool(echo_tool());
+    let changed = events.next_message().await.expect("list_changed").json();
+    assert_eq!(changed["method"], "notifications/tools/list_changed");
+    assert_eq!(
+        changed["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        2
+    );
+
+    // Shutting down ends the subscription gracefully: a result, then the end of the stream.
+    handle.shutdown();
+    let end = events.next_message().await.expect("final result").json();
+    assert_eq!(end["id"], 2);
+    assert_eq!(end["result"]["resultType"], "complete");
+    assert!(events.next().await.is_none());
+}
+
+#[tokio::test]
+async fn subscriptions_listen_with_bad_params_is_invalid_params() {
+    let server = TestServer::start(server()).await;
+    let bad = request(
+        3,
+        "subscriptions/listen",
+        json!({"notifications": {"toolsListChanged": "yes"}}),
+    );
+    let reply = send(&server, &bad, &[]).await;
+    assert_eq!(reply.status, 400);
+    assert_eq!(error_code(&reply), -32602);
+}

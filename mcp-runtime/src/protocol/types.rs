@@ -2,6 +2,7 @@
 //!
 //! Tool definitions and call results live with the tools, in [`crate::tool`].
 
+use super::RequestId;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -126,4 +127,12 @@ impl Serialize for Number {
             s.serialize_f64(v)
         }
     }
+}
+
+/// `notifications/cancelled` params: which request the client gave up on.
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct CancelledParams {
+    /// The id of the cancelled request.
+    pub(crate) request_id: RequestId,
 }

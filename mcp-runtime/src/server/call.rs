@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use futures_util::{FutureExt as _, Stream};
 use tokio::sync::mpsc;
-use tokio_util::sync::WaitForCancellationFutureOwned;
+use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use super::Session;
 use crate::context::{CallContext, CallSetup};
@@ -66,6 +66,24 @@ impl Drop for Registration {
 }
 
 impl CallStream {
+    /// A request other than a tool call that streams like one (`subscriptions/listen`):
+    /// `run` gets the outbox for its notifications and resolves to the response.
+    pub(crate) fn from_fn<F, Fut>(run: F) -> Self
+    where
+        F: FnOnce(mpsc::Sender<Outgoing>) -> Fut,
+        Fut: Future<Output = Bytes> + Send + 'static,
+    {
+        let (outbox, frames) = mpsc::channel(OUTBOX_CAPACITY);
+        Self {
+            frames,
+            call: Some(Box::pin(run(outbox))),
+            response: None,
+            // Ended by dropping the stream (the client closing it), not by a token.
+            cancelled: Box::pin(CancellationToken::new().cancelled_owned()),
+            _registration: None,
+        }
+    }
+
     pub(crate) fn start(tool: &ToolDef, arguments: Arguments, setup: CallSetup) -> Self {
         let (outbox, frames) = mpsc::channel(OUTBOX_CAPACITY);
         let name = tool.name.clone();

@@ -4,7 +4,7 @@
 //! bytes. Handshake-era requests arrive with their session; stateless-era (2026-07-28)
 //! requests arrive with the headers that mirror their body, and are validated first.
 
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 use std::time::Duration;
 
 use arc_swap::ArcSwap;
@@ -13,12 +13,14 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
+use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use super::call::CallStream;
 use super::config::Config;
 use super::envelope::{self, MirroredHeaders};
 use super::session::{Session, Sessions};
+use super::subscriptions::{self, ListenParams};
 use super::tools::{CacheHints, ToolSet};
 use crate::context::{CallOrigin, CallSetup};
 use crate::protocol::jsonrpc::{
@@ -26,8 +28,8 @@ use crate::protocol::jsonrpc::{
 };
 use crate::protocol::logging::SetLevelParams;
 use crate::protocol::types::{
-    CallToolParams, Implementation, InitializeParams, InitializeResult, ServerCapabilities,
-    ToolsCapability,
+    CallToolParams, CancelledParams, Implementation, InitializeParams, InitializeResult,
+    ServerCapabilities, ToolsCapability,
 };
 use crate::protocol::{ErrorCode, ProtocolVersion, RequestId, RpcError};
 use crate::tool::{Arguments, StateMap, ToolDef};
@@ -72,18 +74,26 @@ pub(crate) struct Dispatcher {
     /// `server/discover` result, serialized once.
     discover: Box<RawValue>,
     tools: ArcSwap<ToolSet>,
+    /// Bumped on every change of the tool list, for `subscriptions/listen`.
+    tool_changes: watch::Sender<()>,
     states: Arc<StateMap>,
     pub(crate) config: Config,
     pub(crate) sessions: Sessions,
+    /// Cancelled when the server begins to shut down.
+    shutdown: CancellationToken,
+    /// This dispatcher, for the calls it runs (`Context::server`).
+    me: Weak<Dispatcher>,
 }
 
 impl Dispatcher {
+    /// A dispatcher; `me` is the `Weak` of the `Arc` it goes into (`Arc::new_cyclic`).
     pub(crate) fn new(
         info: Implementation,
         instructions: Option<String>,
         tools: Vec<ToolDef>,
         states: StateMap,
         config: Config,
+        me: Weak<Dispatcher>,
     ) -> Self {
         let capabilities = ServerCapabilities {
             tools: Some(ToolsCapability { list_changed: true }),
@@ -92,7 +102,10 @@ impl Dispatcher {
         let discover = discover_result(&info, instructions.as_deref(), &config);
         Self {
             tools: ArcSwap::from_pointee(ToolSet::new(tools, config.page_size, hints(&config))),
+            tool_changes: watch::Sender::new(()),
             sessions: Sessions::new(config.clone()),
+            shutdown: CancellationToken::new(),
+            me,
             states: Arc::new(states),
             info,
             instructions,
@@ -126,6 +139,15 @@ impl Dispatcher {
                 }
             }
         });
+    }
+
+    /// Begins a graceful shutdown: streams that would never end by themselves (`GET`
+    /// streams, subscriptions) end now; calls in flight run on.
+    pub(crate) fn begin_shutdown(&self) {
+        self.shutdown.cancel();
+        for session in self.sessions.all() {
+            session.standalone_log().close();
+        }
     }
 
     /// Handles one request; `http_headers` (when the transport has them) are handed to the
@@ -205,6 +227,17 @@ impl Dispatcher {
             // like any method it does not define, they get -32601 below.
             "server/discover" => Ok(result_message(&id, &*self.discover)),
             "tools/list" => self.list_tools(&id, params, true),
+            "subscriptions/listen" => {
+                return match parse_params::<ListenParams>(params) {
+                    Ok(listen) => Dispatched::Call(subscriptions::listen(
+                        id,
+                        listen,
+                        self.tool_changes.subscribe(),
+                        self.shutdown.clone(),
+                    )),
+                    Err(e) => Dispatched::error(&id, &e),
+                };
+            }
             "tools/call" => {
                 let origin = CallOrigin {
                     session: None,
@@ -234,12 +267,7 @@ impl Dispatcher {
         match (method, session) {
             ("notifications/initialized", Some(session)) => session.mark_initialized(),
             ("notifications/cancelled", Some(session)) => {
-                #[derive(Deserialize)]
-                #[serde(rename_all = "camelCase")]
-                struct Cancelled {
-                    request_id: RequestId,
-                }
-                match parse_params::<Cancelled>(params) {
+                match parse_params::<CancelledParams>(params) {
                     Ok(c) => {
                         session.cancel_call(&c.request_id);
                     }
@@ -328,6 +356,7 @@ impl Dispatcher {
                 origin,
                 states: self.states.clone(),
                 http_headers,
+                server: self.me.clone(),
             };
             Ok(CallStream::start(tool, arguments, setup))
         })();
@@ -373,6 +402,7 @@ impl Dispatcher {
         for session in self.sessions.all() {
             session.standalone_log().push(changed.clone());
         }
+        self.tool_changes.send_replace(());
     }
 }
 
@@ -438,7 +468,8 @@ fn discover_result(
     let result = DiscoverResult {
         result_type: "complete",
         supported_versions: ProtocolVersion::supported(),
-        capabilities: json!({"tools": {}, "logging": {}}),
+        // `listChanged`: `subscriptions/listen` delivers `notifications/tools/list_changed`.
+        capabilities: json!({"tools": {"listChanged": true}, "logging": {}}),
         meta: json!({"io.modelcontextprotocol/serverInfo": info}),
         instructions,
         hints: hints(config),

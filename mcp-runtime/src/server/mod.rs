@@ -7,6 +7,7 @@ mod dispatch;
 mod envelope;
 mod session;
 mod streams;
+mod subscriptions;
 mod tools;
 
 use std::io;
@@ -330,13 +331,16 @@ impl Server {
 
     /// The transport-free core serving this description.
     pub(crate) fn dispatcher(self) -> Arc<Dispatcher> {
-        let dispatcher = Arc::new(Dispatcher::new(
-            self.info,
-            self.instructions,
-            self.tools,
-            self.states,
-            self.config,
-        ));
+        let dispatcher = Arc::new_cyclic(|me| {
+            Dispatcher::new(
+                self.info,
+                self.instructions,
+                self.tools,
+                self.states,
+                self.config,
+                me.clone(),
+            )
+        });
         dispatcher.start_session_sweeper();
         dispatcher
     }
@@ -388,10 +392,10 @@ impl Server {
         };
         let path = self.path.clone();
         let tools = self.tools.len();
-        let (router, _handle) = self.build(hosts);
+        let (router, handle) = self.build(hosts);
         let plural = if tools == 1 { "" } else { "s" };
         println!("MCP server listening on http://{local}{path} ({tools} tool{plural})");
-        crate::transport::http::serve(listener, router).await
+        crate::transport::http::serve(listener, router, handle).await
     }
 }
 
@@ -405,6 +409,18 @@ pub struct ServerHandle {
 }
 
 impl ServerHandle {
+    pub(crate) fn new(dispatcher: Arc<Dispatcher>) -> Self {
+        Self { dispatcher }
+    }
+
+    /// Begins a graceful shutdown: `GET` streams and subscriptions end (they would keep
+    /// connections open for ever), calls in flight run to their end. [`Server::serve`] does
+    /// this on Ctrl-C; call it from your own shutdown signal when you serve
+    /// [`Server::router`] yourself with `axum::serve(..).with_graceful_shutdown(..)`.
+    pub fn shutdown(&self) {
+        self.dispatcher.begin_shutdown();
+    }
+
     /// Adds a tool (replacing one with the same name).
     pub fn add_tool(&self, tool: ToolDef) {
         self.dispatcher.add_tool(tool);

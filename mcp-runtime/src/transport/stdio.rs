@@ -7,18 +7,20 @@
 //! (`notifications/tools/list_changed`) follow the session. Stateless-era (2026-07-28)
 //! requests need no session. End of input ends the session and cancels what still runs.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use futures_util::StreamExt as _;
-use futures_util::future::{BoxFuture, FutureExt as _, join_all};
+use futures_util::future::{AbortHandle, Abortable, BoxFuture, FutureExt as _, join_all};
 use serde_json::value::RawValue;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _};
 use tokio::sync::mpsc;
 use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
 use crate::protocol::jsonrpc::{Incoming, error_message, is_batch, parse_message};
-use crate::protocol::{ProtocolVersion, RpcError};
+use crate::protocol::types::CancelledParams;
+use crate::protocol::{ProtocolVersion, RequestId, RpcError};
 use crate::server::{Dispatched, Dispatcher, Era, Outgoing, Session, is_stateless_request};
 
 /// Longest message accepted, in bytes (the same limit as an HTTP body).
@@ -43,6 +45,7 @@ where
         dispatcher,
         session: None,
         out,
+        stateless_streams: Arc::default(),
     };
     let mut lines = FramedRead::new(input, LinesCodec::new_with_max_length(MAX_LINE_BYTES));
     while let Some(line) = lines.next().await {
@@ -87,6 +90,9 @@ struct Connection {
     dispatcher: Arc<Dispatcher>,
     session: Option<Arc<Session>>,
     out: mpsc::Sender<Bytes>,
+    /// Stateless-era streaming requests in flight (tool calls, subscriptions), which
+    /// `notifications/cancelled` ends; a session's calls are cancelled through the session.
+    stateless_streams: Arc<Mutex<HashMap<RequestId, AbortHandle>>>,
 }
 
 impl Connection {
@@ -126,6 +132,9 @@ impl Connection {
         let request = match message {
             Incoming::Request(request) => request,
             Incoming::Notification { method, params } => {
+                if method == "notifications/cancelled" {
+                    self.cancel_stateless(params);
+                }
                 if let Some(session) = &self.session {
                     self.dispatcher
                         .handle_notification(Some(session), &method, params);
@@ -134,7 +143,9 @@ impl Connection {
             }
             Incoming::Response => return None,
         };
-        let era = if is_stateless_request(&request) {
+        let stateless = is_stateless_request(&request);
+        let id = request.id.clone();
+        let era = if stateless {
             Era::Stateless(None)
         } else if request.method == "initialize" {
             if self.session.is_some() {
@@ -164,19 +175,30 @@ impl Connection {
             }
             Dispatched::Call(mut call) => {
                 let out = self.out.clone();
+                let forward = async move {
+                    while let Some(item) = call.next().await {
+                        match item {
+                            Outgoing::Notification(frame) => {
+                                let _ = out.send(frame).await;
+                            }
+                            // Nothing to close here: stdio is one stream.
+                            Outgoing::CloseStream => {}
+                            Outgoing::Response(body) => return Some(body),
+                        }
+                    }
+                    None // cancelled: no response, as the spec says
+                };
+                if !stateless {
+                    return Some(forward.boxed());
+                }
+                let (abort, registration) = AbortHandle::new_pair();
+                let streams = self.stateless_streams.clone();
+                lock(&streams).insert(id.clone(), abort);
                 Some(
                     async move {
-                        while let Some(item) = call.next().await {
-                            match item {
-                                Outgoing::Notification(frame) => {
-                                    let _ = out.send(frame).await;
-                                }
-                                // Nothing to close here: stdio is one stream.
-                                Outgoing::CloseStream => {}
-                                Outgoing::Response(body) => return Some(body),
-                            }
-                        }
-                        None // cancelled: no response, as the spec says
+                        let response = Abortable::new(forward, registration).await;
+                        lock(&streams).remove(&id);
+                        response.ok().flatten() // aborted: no response either
                     }
                     .boxed(),
                 )
@@ -244,12 +266,28 @@ impl Connection {
         });
     }
 
+    /// `notifications/cancelled` for a stateless-era request: drop it where it stands.
+    fn cancel_stateless(&self, params: Option<&RawValue>) {
+        let Some(cancelled) =
+            params.and_then(|p| serde_json::from_str::<CancelledParams>(p.get()).ok())
+        else {
+            return;
+        };
+        if let Some(abort) = lock(&self.stateless_streams).remove(&cancelled.request_id) {
+            abort.abort();
+        }
+    }
+
     /// The client is gone: end its session, which cancels its calls and closes its streams.
     fn close(&mut self) {
         if let Some(session) = self.session.take() {
             self.dispatcher.sessions.remove(session.id());
         }
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn ready(message: Bytes) -> BoxFuture<'static, Option<Bytes>> {
@@ -271,6 +309,7 @@ mod tests {
     }
 
     struct Pipe {
+        dispatcher: Arc<Dispatcher>,
         to_server: tokio::io::DuplexStream,
         from_server: tokio::io::Lines<BufReader<tokio::io::DuplexStream>>,
         served: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -281,8 +320,9 @@ mod tests {
             let dispatcher = Server::new("stdio-test").tool(echo_tool()).dispatcher();
             let (client_in, server_out) = tokio::io::duplex(1 << 16);
             let (server_in, client_out) = tokio::io::duplex(1 << 16);
-            let served = tokio::spawn(serve(dispatcher, server_in, server_out));
+            let served = tokio::spawn(serve(dispatcher.clone(), server_in, server_out));
             Self {
+                dispatcher,
                 to_server: client_out,
                 from_server: BufReader::new(client_in).lines(),
                 served,
@@ -360,6 +400,47 @@ mod tests {
         pipe.send(r#"{"jsonrpc":"2.0","id":2,"method":"nope"}"#)
             .await;
         assert_eq!(pipe.next().await["error"]["code"], -32601);
+    }
+
+    fn stateless(id: u32, method: &str, params: Value) -> String {
+        let mut params = params;
+        params["_meta"] = json!({
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {}
+        });
+        json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}).to_string()
+    }
+
+    #[tokio::test]
+    async fn a_stateless_subscription_follows_tool_changes_until_cancelled() {
+        let mut pipe = Pipe::start();
+        let listen = json!({"notifications": {"toolsListChanged": true}});
+        pipe.send(&stateless(5, "subscriptions/listen", listen))
+            .await;
+        let ack = pipe.next().await;
+        assert_eq!(ack["method"], "notifications/subscriptions/acknowledged");
+        pipe.dispatcher.add_tool(echo_tool());
+        let changed = pipe.next().await;
+        assert_eq!(changed["method"], "notifications/tools/list_changed");
+        assert_eq!(
+            changed["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+            5
+        );
+
+        pipe.send(
+            r#"{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":5}}"#,
+        )
+        .await;
+        // Let the cancellation land before the next change.
+        pipe.send(&stateless(6, "server/discover", json!({}))).await;
+        assert_eq!(pipe.next().await["id"], 6);
+        pipe.dispatcher.add_tool(echo_tool());
+        pipe.send(&stateless(7, "server/discover", json!({}))).await;
+        assert_eq!(
+            pipe.next().await["id"],
+            7,
+            "nothing more from the cancelled subscription"
+        );
     }
 
     #[tokio::test]

@@ -8,7 +8,9 @@ mod reply;
 mod session;
 mod sse;
 
+use std::future::IntoFuture as _;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -17,7 +19,9 @@ use axum::serve::ListenerExt as _;
 
 pub(crate) use guard::HostPolicy;
 
-use crate::server::Dispatcher;
+use tokio_util::sync::CancellationToken;
+
+use crate::server::{Dispatcher, ServerHandle};
 
 /// Largest request body accepted (larger → 413).
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
@@ -36,23 +40,56 @@ pub(crate) fn router(path: &str, dispatcher: Arc<Dispatcher>, hosts: HostPolicy)
         .with_state(dispatcher)
 }
 
+/// How long calls in flight may take to finish after Ctrl-C before the server stops anyway.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
 /// Serves `router` on `listener` until Ctrl-C, with `TCP_NODELAY` on every connection:
 /// without it, small SSE frames wait behind Nagle's algorithm and delayed ACKs (~40 ms each).
+///
+/// On Ctrl-C it stops accepting connections and ends the streams that never end by
+/// themselves, lets calls in flight finish for up to [`SHUTDOWN_GRACE`], and stops at once
+/// on a second Ctrl-C.
 pub(crate) async fn serve(
     listener: tokio::net::TcpListener,
     router: Router,
+    server: ServerHandle,
 ) -> std::io::Result<()> {
     let listener = listener.tap_io(|tcp| {
         if let Err(e) = tcp.set_nodelay(true) {
             tracing::warn!("could not set TCP_NODELAY: {e}");
         }
     });
-    axum::serve(listener, router)
-        .with_graceful_shutdown(async {
-            if tokio::signal::ctrl_c().await.is_err() {
-                // No signal handling on this platform: serve until the process is killed.
-                std::future::pending::<()>().await;
-            }
-        })
-        .await
+    let stopping = CancellationToken::new();
+    let serving = axum::serve(listener, router).with_graceful_shutdown({
+        let stopping = stopping.clone();
+        async move {
+            ctrl_c().await;
+            stopping.cancel();
+        }
+    });
+    let mut serving = std::pin::pin!(serving.into_future());
+    tokio::select! {
+        served = &mut serving => return served,
+        () = stopping.cancelled() => {}
+    }
+    server.shutdown();
+    tracing::info!("shutting down: letting calls in flight finish (up to {SHUTDOWN_GRACE:?})");
+    tokio::select! {
+        served = serving => served,
+        () = tokio::time::sleep(SHUTDOWN_GRACE) => {
+            tracing::warn!("calls still running after {SHUTDOWN_GRACE:?}: stopping anyway");
+            Ok(())
+        }
+        () = ctrl_c() => {
+            tracing::warn!("second Ctrl-C: stopping now");
+            Ok(())
+        }
+    }
+}
+
+/// Resolves on Ctrl-C; never where signals cannot be handled.
+async fn ctrl_c() {
+    if tokio::signal::ctrl_c().await.is_err() {
+        std::future::pending::<()>().await;
+    }
 }

@@ -1,0 +1,182 @@
+//! `subscriptions/listen` (2026-07-28): a long-lived request whose response stream carries
+//! the server's change notifications, in place of the handshake era's `GET` stream.
+//!
+//! The stream opens with `notifications/subscriptions/acknowledged` (the filter the server
+//! honours), then carries only the notification types the client asked for, each tagged with
+//! the subscription's id (the request's id). It ends when the client closes it, or, with a
+//! result, when the server shuts down.
+
+use bytes::Bytes;
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, watch};
+use tokio_util::sync::CancellationToken;
+
+use super::call::{CallStream, Outgoing};
+use crate::protocol::RequestId;
+use crate::protocol::jsonrpc::{Complete, notification_message, result_message};
+
+/// The notification types a client asks for. Types this server never sends (prompts,
+/// resources) are accepted and left out of the acknowledgment.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub(crate) struct NotificationFilter {
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    tools_list_changed: bool,
+}
+
+/// `subscriptions/listen` params.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct ListenParams {
+    #[serde(default)]
+    notifications: NotificationFilter,
+}
+
+/// `_meta` naming the subscription a message belongs to.
+#[derive(Serialize)]
+struct SubscriptionMeta<'a> {
+    #[serde(rename = "io.modelcontextprotocol/subscriptionId")]
+    id: &'a RequestId,
+}
+
+#[derive(Serialize)]
+struct Tagged<'a, T: Serialize> {
+    #[serde(rename = "_meta")]
+    meta: SubscriptionMeta<'a>,
+    #[serde(flatten)]
+    body: T,
+}
+
+#[derive(Serialize)]
+struct Acknowledged<'a> {
+    notifications: &'a NotificationFilter,
+}
+
+#[derive(Serialize)]
+struct Empty {}
+
+fn tagged<T: Serialize>(id: &RequestId, body: T) -> Tagged<'_, T> {
+    Tagged {
+        meta: SubscriptionMeta { id },
+        body,
+    }
+}
+
+/// Opens a subscription: the acknowledgment, then a `notifications/tools/list_changed` for
+/// each change of `tools` (when asked for), until `shutdown`.
+pub(crate) fn listen(
+    id: RequestId,
+    params: ListenParams,
+    mut tools: watch::Receiver<()>,
+    shutdown: CancellationToken,
+) -> CallStream {
+    let filter = params.notifications;
+    CallStream::from_fn(move |outbox: mpsc::Sender<Outgoing>| async move {
+        let send = |message: Bytes| {
+            let outbox = outbox.clone();
+            async move { outbox.send(Outgoing::Notification(message)).await.is_ok() }
+        };
+        let ack = notification_message(
+            "notifications/subscriptions/acknowledged",
+            &tagged(
+                &id,
+                Acknowledged {
+                    notifications: &filter,
+                },
+            ),
+        );
+        if send(ack).await {
+            tools.mark_unchanged();
+            loop {
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    changed = tools.changed() => {
+                        if changed.is_err() {
+                            break; // the server is gone
+                        }
+                        if filter.tools_list_changed {
+                            let note = notification_message(
+                                "notifications/tools/list_changed",
+                                &tagged(&id, Empty {}),
+                            );
+                            if !send(note).await {
+                                break;
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // The server ends the subscription: a result tells the client it ended gracefully.
+        result_message(&id, &Complete::new(&tagged(&id, Empty {})))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::StreamExt as _;
+    use serde_json::Value;
+
+    const META_SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
+
+    fn json(item: Outgoing) -> Value {
+        let bytes = item.into_message().expect("a message");
+        serde_json::from_slice(&bytes).expect("JSON")
+    }
+
+    #[tokio::test]
+    async fn acknowledges_then_sends_only_what_was_asked_until_shutdown() {
+        let (changes, receiver) = watch::channel(());
+        let shutdown = CancellationToken::new();
+        let params: ListenParams = serde_json::from_str(
+            r#"{"notifications":{"toolsListChanged":true,"promptsListChanged":true}}"#,
+        )
+        .expect("params");
+        let mut stream = listen(RequestId::Number(7), params, receiver, shutdown.clone());
+
+        let ack = json(stream.next().await.expect("ack"));
+        assert_eq!(ack["method"], "notifications/subscriptions/acknowledged");
+        assert_eq!(ack["params"]["_meta"][META_SUBSCRIPTION_ID], 7);
+        assert_eq!(
+            ack["params"]["notifications"],
+            serde_json::json!({"toolsListChanged": true}),
+            "prompts are never sent, so they are not acknowledged"
+        );
+
+        changes.send_replace(());
+        let changed = json(stream.next().await.expect("list_changed"));
+        assert_eq!(changed["method"], "notifications/tools/list_changed");
+        assert_eq!(changed["params"]["_meta"][META_SUBSCRIPTION_ID], 7);
+
+        shutdown.cancel();
+        let end = json(stream.next().await.expect("response"));
+        assert_eq!(end["id"], 7);
+        assert_eq!(end["result"]["resultType"], "complete");
+        assert!(stream.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_filter_without_tools_gets_no_tool_notifications() {
+        let (changes, receiver) = watch::channel(());
+        let shutdown = CancellationToken::new();
+        let mut stream = listen(
+            RequestId::String("s".into()),
+            ListenParams::default(),
+            receiver,
+            shutdown.clone(),
+        );
+        let ack = json(stream.next().await.expect("ack"));
+        assert_eq!(ack["params"]["notifications"], serde_json::json!({}));
+        changes.send_replace(());
+        let next = tokio::time::timeout(std::time::Duration::from_millis(50), stream.next()).await;
+        assert!(next.is_err(), "nothing was asked for: {next:?}");
+        drop(changes);
+        let end = json(
+            stream
+                .next()
+                .await
+                .expect("response when the server goes away"),
+        );
+        assert_eq!(end["id"], "s");
+    }
+}
