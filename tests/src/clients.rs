@@ -166,19 +166,24 @@ fn run_install(command: &mut Command) -> Result<(), String> {
     }
 }
 
-/// What a client process printed, once it exited successfully.
+/// How a client process ended and what it printed.
 #[derive(Debug)]
 pub struct ClientOutput {
+    /// Its exit status.
+    pub status: std::process::ExitStatus,
     /// Its standard output.
     pub stdout: String,
     /// Its standard error.
     pub stderr: String,
+    /// How long it ran.
+    pub elapsed: Duration,
 }
 
-/// Runs a client to completion (killing it after `limit`) and panics, showing everything
-/// it printed, unless it exits with status 0.
-pub async fn run_client(mut command: tokio::process::Command, limit: Duration) -> ClientOutput {
+/// Runs a process to completion, killing it (and panicking) after `limit`; success or not
+/// is the caller's to judge.
+pub async fn run_process(mut command: tokio::process::Command, limit: Duration) -> ClientOutput {
     let shown = format!("{:?}", command.as_std());
+    let started = std::time::Instant::now();
     let child = command
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
@@ -190,12 +195,25 @@ pub async fn run_client(mut command: tokio::process::Command, limit: Duration) -
         .await
         .unwrap_or_else(|_| panic!("{shown} did not finish within {limit:?}"))
         .unwrap_or_else(|e| panic!("{shown} failed to run: {e}"));
-    let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
-    let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+    ClientOutput {
+        status: output.status,
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        elapsed: started.elapsed(),
+    }
+}
+
+/// Runs a client to completion (killing it after `limit`) and panics, showing everything
+/// it printed, unless it exits with status 0.
+pub async fn run_client(command: tokio::process::Command, limit: Duration) -> ClientOutput {
+    let shown = format!("{:?}", command.as_std());
+    let output = run_process(command, limit).await;
     assert!(
         output.status.success(),
-        "{shown} exited with {}\n--- stdout ---\n{stdout}\n--- stderr ---\n{stderr}",
-        output.status
+        "{shown} exited with {}\n--- stdout ---\n{}\n--- stderr ---\n{}",
+        output.status,
+        output.stdout,
+        output.stderr
     );
-    ClientOutput { stdout, stderr }
+    output
 }

@@ -15,8 +15,7 @@
 //! A failing run shows every failed or warning check with its message.
 
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 use tests::TestServer;
@@ -116,23 +115,12 @@ async fn run_suite(package: &str, args: &[&str], baseline: &str, must_pass: &[&s
         .arg(&baseline)
         .arg("-o")
         .arg(&results)
-        .env("NO_COLOR", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
+        .env("NO_COLOR", "1");
     let shown = format!("{:?}", command.as_std());
-    let started = Instant::now();
-    let child = command
-        .spawn()
-        .unwrap_or_else(|e| panic!("cannot start {shown}: {e}"));
-    let output = tokio::time::timeout(RUN_LIMIT, child.wait_with_output())
-        .await
-        .unwrap_or_else(|_| panic!("{shown} did not finish within {RUN_LIMIT:?}"))
-        .unwrap_or_else(|e| panic!("{shown} failed to run: {e}"));
-    let elapsed = started.elapsed();
-    let stdout = strip_ansi(&String::from_utf8_lossy(&output.stdout));
-    let stderr = strip_ansi(&String::from_utf8_lossy(&output.stderr));
+    let output = clients::run_process(command, RUN_LIMIT).await;
+    let elapsed = output.elapsed;
+    let stdout = strip_ansi(&output.stdout);
+    let stderr = strip_ansi(&output.stderr);
 
     let scenarios = read_results(&results);
     let unscored = args
