@@ -1,8 +1,8 @@
 //! The `#[tool]` attribute of [mcp-runtime](https://docs.rs/mcp-runtime). Use it through
 //! `mcp_runtime::tool`; its documentation lives there.
 //!
-//! The crate is split like the macro's work: [`parse`] reads the attribute and the function
-//! (syn), [`model`] checks it and holds what a tool is made of, [`expand`] writes the code
+//! The crate is split like the macro's work: `parse` reads the attribute and the function
+//! (syn), `model` checks it and holds what a tool is made of, `expand` writes the code
 //! (quote) against `mcp_runtime::__private`.
 
 mod expand;

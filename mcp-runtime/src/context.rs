@@ -1,6 +1,6 @@
 //! The context of one tool call, reachable anywhere in the call's future tree.
 //!
-//! The server runs every tool call inside [`CallContext::scope`]; [`progress!`](crate::progress),
+//! The server runs every tool call inside `CallContext::scope`; [`progress!`](crate::progress),
 //! [`log!`](crate::log), [`is_cancelled`] and [`cancelled`] find the call through a
 //! task-local, so helpers deep in the call tree need no context parameter. Outside a call
 //! they do nothing.

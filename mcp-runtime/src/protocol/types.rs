@@ -1,6 +1,6 @@
 //! MCP request parameters and results that the server core reads or writes.
 //!
-//! Tool definitions and call results live with the tools, in [`crate::tool`].
+//! Tool definitions and call results live with the tools, in [`crate::tool`](mod@crate::tool).
 
 use super::RequestId;
 use serde::{Deserialize, Serialize};
