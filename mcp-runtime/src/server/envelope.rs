@@ -6,6 +6,8 @@
 //!    body → else `-32020`;
 //! 3. the version is a string we speak → else `-32602` (not a string) or `-32022`.
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::Deserialize;
@@ -42,14 +44,52 @@ pub(crate) struct Envelope {
     pub(crate) log_level: Option<LogLevel>,
 }
 
+/// What the ladder reads of `params`, still raw: only the values it checks are parsed, and
+/// nothing is copied out of the request body.
 #[derive(Deserialize)]
-struct EnvelopeParams {
-    #[serde(default, rename = "_meta")]
-    meta: Option<Value>,
-    #[serde(default)]
-    name: Option<Value>,
-    #[serde(default)]
-    uri: Option<Value>,
+struct EnvelopeParams<'a> {
+    #[serde(default, rename = "_meta", borrow)]
+    meta: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    name: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    uri: Option<&'a RawValue>,
+}
+
+/// The envelope's keys in `_meta` (present even when `null`, as a map lookup would see
+/// them); other keys are skipped without being built.
+#[derive(Deserialize)]
+struct Meta<'a> {
+    #[serde(
+        default,
+        borrow,
+        rename = "io.modelcontextprotocol/protocolVersion",
+        deserialize_with = "present"
+    )]
+    protocol_version: Option<&'a RawValue>,
+    #[serde(
+        default,
+        borrow,
+        rename = "io.modelcontextprotocol/clientCapabilities",
+        deserialize_with = "present"
+    )]
+    client_capabilities: Option<&'a RawValue>,
+    #[serde(default, borrow, rename = "io.modelcontextprotocol/clientInfo")]
+    client_info: Option<&'a RawValue>,
+    #[serde(default, borrow, rename = "io.modelcontextprotocol/logLevel")]
+    log_level: Option<&'a RawValue>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
+}
+
+/// A raw JSON string's value (unescaped only when it has escapes); `None` for non-strings.
+fn raw_str(raw: &RawValue) -> Option<Cow<'_, str>> {
+    if !raw.get().starts_with('"') {
+        return None;
+    }
+    serde_json::from_str(raw.get()).ok()
 }
 
 /// Runs the ladder for one request.
@@ -58,7 +98,7 @@ pub(crate) fn validate(
     params: Option<&RawValue>,
     headers: Option<&MirroredHeaders<'_>>,
 ) -> Result<Envelope, RpcError> {
-    let params: EnvelopeParams = match params {
+    let params: EnvelopeParams<'_> = match params {
         Some(raw) => serde_json::from_str(raw.get()).map_err(RpcError::invalid_params)?,
         None => EnvelopeParams {
             meta: None,
@@ -67,8 +107,10 @@ pub(crate) fn validate(
         },
     };
     // 1. The envelope's keys.
-    let meta = match params.meta {
-        Some(Value::Object(meta)) => meta,
+    let meta: Meta<'_> = match params.meta {
+        Some(raw) if raw.get().starts_with('{') => {
+            serde_json::from_str(raw.get()).map_err(RpcError::invalid_params)?
+        }
         Some(_) => return Err(RpcError::invalid_params("params._meta must be an object")),
         None => {
             return Err(RpcError::invalid_params(format!(
@@ -77,49 +119,51 @@ pub(crate) fn validate(
             )));
         }
     };
-    for key in [META_PROTOCOL_VERSION, META_CLIENT_CAPABILITIES] {
-        if !meta.contains_key(key) {
-            return Err(RpcError::invalid_params(format!(
-                "params._meta is missing `{key}`"
-            )));
-        }
-    }
-    let version = &meta[META_PROTOCOL_VERSION];
+    let (Some(version), Some(capabilities)) = (meta.protocol_version, meta.client_capabilities)
+    else {
+        let key = if meta.protocol_version.is_none() {
+            META_PROTOCOL_VERSION
+        } else {
+            META_CLIENT_CAPABILITIES
+        };
+        return Err(RpcError::invalid_params(format!(
+            "params._meta is missing `{key}`"
+        )));
+    };
+    let version_str = raw_str(version);
 
     // 2. Headers agree with the body.
     if let Some(headers) = headers {
-        let body_version = version
-            .as_str()
-            .map_or_else(|| version.to_string(), str::to_owned);
+        let body_version = version_str.as_deref().unwrap_or(version.get());
         compare(
             "MCP-Protocol-Version",
             headers.protocol_version,
-            &body_version,
+            body_version,
         )?;
         compare("Mcp-Method", headers.method, method)?;
         let named = match method {
-            "tools/call" | "prompts/get" => Some(("params.name", &params.name)),
-            "resources/read" => Some(("params.uri", &params.uri)),
+            "tools/call" | "prompts/get" => Some(("params.name", params.name)),
+            "resources/read" => Some(("params.uri", params.uri)),
             _ => None,
         };
         if let Some((field, value)) = named {
-            let Some(Value::String(value)) = value else {
+            let Some(value) = value.and_then(raw_str) else {
                 return Err(RpcError::invalid_params(format!(
                     "{field} must be a string"
                 )));
             };
             let header = headers.name.map(decode_header_value).transpose()?;
-            compare("Mcp-Name", header.as_deref(), value)?;
+            compare("Mcp-Name", header.as_deref(), &value)?;
         }
     }
 
     // 3. A version we speak.
-    let Some(requested) = version.as_str() else {
+    let Some(requested) = version_str else {
         return Err(RpcError::invalid_params(format!(
             "`{META_PROTOCOL_VERSION}` must be a string"
         )));
     };
-    if !ProtocolVersion::parse(requested).is_some_and(ProtocolVersion::is_stateless) {
+    if !ProtocolVersion::parse(&requested).is_some_and(ProtocolVersion::is_stateless) {
         return Err(RpcError::new(
             ErrorCode::UNSUPPORTED_PROTOCOL_VERSION,
             "Unsupported protocol version",
@@ -127,13 +171,13 @@ pub(crate) fn validate(
         .with_data(json!({"supported": ProtocolVersion::supported(), "requested": requested})));
     }
 
-    if !meta[META_CLIENT_CAPABILITIES].is_object() {
+    if !capabilities.get().starts_with('{') {
         return Err(RpcError::invalid_params(format!(
             "`{META_CLIENT_CAPABILITIES}` must be an object"
         )));
     }
-    let client_info = optional::<Implementation>(&meta, META_CLIENT_INFO)?;
-    let log_level = optional::<LogLevel>(&meta, META_LOG_LEVEL)?;
+    let client_info = optional::<Implementation>(meta.client_info, META_CLIENT_INFO)?;
+    let log_level = optional::<LogLevel>(meta.log_level, META_LOG_LEVEL)?;
     Ok(Envelope {
         client_info,
         log_level,
@@ -141,12 +185,13 @@ pub(crate) fn validate(
 }
 
 fn optional<T: serde::de::DeserializeOwned>(
-    meta: &Map<String, Value>,
+    raw: Option<&RawValue>,
     key: &str,
 ) -> Result<Option<T>, RpcError> {
-    match meta.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => T::deserialize(value)
+    match raw {
+        None => Ok(None),
+        Some(raw) if raw.get() == "null" => Ok(None),
+        Some(raw) => serde_json::from_str(raw.get())
             .map(Some)
             .map_err(|e| RpcError::invalid_params(format!("`{key}`: {e}"))),
     }
