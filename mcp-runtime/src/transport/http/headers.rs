@@ -28,20 +28,15 @@ impl Accepts {
             any_header = true;
             let Ok(value) = value.to_str() else { continue };
             for item in value.split(',') {
-                let media = item
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                match media.as_str() {
-                    "*/*" => {
-                        accepts.json = true;
-                        accepts.event_stream = true;
-                    }
-                    "application/json" | "application/*" => accepts.json = true,
-                    "text/event-stream" | "text/*" => accepts.event_stream = true,
-                    _ => {}
+                let media = item.split(';').next().unwrap_or("").trim();
+                let is = |name: &str| media.eq_ignore_ascii_case(name);
+                if is("*/*") {
+                    accepts.json = true;
+                    accepts.event_stream = true;
+                } else if is("application/json") || is("application/*") {
+                    accepts.json = true;
+                } else if is("text/event-stream") || is("text/*") {
+                    accepts.event_stream = true;
                 }
             }
         }
