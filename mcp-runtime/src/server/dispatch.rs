@@ -138,7 +138,7 @@ impl Dispatcher {
                     stateless: false,
                     client_info: None,
                 };
-                return self.call_tool(&id, params, None, origin, http_headers);
+                return self.call_tool(&id, params, None, None, origin, http_headers);
             }
             "logging/setLevel" => parse_params::<SetLevelParams>(params).map(|p| {
                 if let Some(session) = &session {
@@ -175,7 +175,8 @@ impl Dispatcher {
                     stateless: true,
                     client_info: envelope.client_info,
                 };
-                return self.call_tool(&id, params, headers, origin, http_headers);
+                let prepared = envelope.call;
+                return self.call_tool(&id, params, prepared, headers, origin, http_headers);
             }
             other => Err(RpcError::method_not_found(other)),
         };
@@ -256,16 +257,22 @@ impl Dispatcher {
         }
     }
 
+    /// Starts a `tools/call`; `prepared` holds its parameters when they were already read
+    /// (with the stateless envelope, in one pass).
     fn call_tool(
         &self,
         id: &RequestId,
         params: Option<&RawValue>,
+        prepared: Option<CallToolParams>,
         headers: Option<&MirroredHeaders<'_>>,
         origin: CallOrigin,
         http_headers: Option<Arc<HeaderMap>>,
     ) -> Dispatched {
         let started = (|| {
-            let params: CallToolParams = parse_params(params)?;
+            let params: CallToolParams = match prepared {
+                Some(prepared) => prepared,
+                None => parse_params(params)?,
+            };
             let tools = self.tools.load();
             let (tool, header_params) = tools.get(&params.name).ok_or_else(|| {
                 RpcError::invalid_params(format!("unknown tool `{}`", params.name))

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
-use crate::protocol::types::Implementation;
+use crate::protocol::types::{CallToolParams, Implementation, RequestMeta};
 use crate::protocol::{ErrorCode, LogLevel, ProtocolVersion, RpcError};
 
 /// `_meta` key of the request's protocol version.
@@ -42,6 +42,24 @@ pub(crate) struct MirroredHeaders<'a> {
 pub(crate) struct Envelope {
     pub(crate) client_info: Option<Implementation>,
     pub(crate) log_level: Option<LogLevel>,
+    /// For `tools/call`: its parameters, read in the same pass as the envelope (`None` when
+    /// that pass could not read them; the caller then parses them itself and reports why).
+    pub(crate) call: Option<CallToolParams>,
+}
+
+/// `params` read in one pass for both the ladder and a `tools/call`: the common case.
+/// Anything unusual (a `_meta` that is not an object, arguments of the wrong type, …) fails
+/// this pass, and the request takes the two-pass path whose errors name the exact problem.
+#[derive(Deserialize)]
+struct OnePass<'a> {
+    #[serde(default, rename = "_meta", borrow)]
+    meta: Option<Meta<'a>>,
+    #[serde(default, borrow)]
+    name: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    uri: Option<&'a RawValue>,
+    #[serde(default)]
+    arguments: Option<Map<String, Value>>,
 }
 
 /// What the ladder reads of `params`, still raw: only the values it checks are parsed, and
@@ -58,7 +76,7 @@ struct EnvelopeParams<'a> {
 
 /// The envelope's keys in `_meta` (present even when `null`, as a map lookup would see
 /// them); other keys are skipped without being built.
-#[derive(Deserialize)]
+#[derive(Clone, Copy, Deserialize)]
 struct Meta<'a> {
     #[serde(
         default,
@@ -78,6 +96,9 @@ struct Meta<'a> {
     client_info: Option<&'a RawValue>,
     #[serde(default, borrow, rename = "io.modelcontextprotocol/logLevel")]
     log_level: Option<&'a RawValue>,
+    /// Raw, so a malformed token is reported by `tools/call`, not by the ladder.
+    #[serde(default, borrow, rename = "progressToken")]
+    progress_token: Option<&'a RawValue>,
 }
 
 fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
@@ -98,6 +119,15 @@ pub(crate) fn validate(
     params: Option<&RawValue>,
     headers: Option<&MirroredHeaders<'_>>,
 ) -> Result<Envelope, RpcError> {
+    if let Some(raw) = params {
+        if let Ok(params) = serde_json::from_str::<OnePass<'_>>(raw.get()) {
+            let mut envelope = ladder(method, params.meta, params.name, params.uri, headers)?;
+            if method == "tools/call" {
+                envelope.call = call_params(params.name, params.arguments, params.meta);
+            }
+            return Ok(envelope);
+        }
+    }
     let params: EnvelopeParams<'_> = match params {
         Some(raw) => serde_json::from_str(raw.get()).map_err(RpcError::invalid_params)?,
         None => EnvelopeParams {
@@ -106,19 +136,50 @@ pub(crate) fn validate(
             uri: None,
         },
     };
-    // 1. The envelope's keys.
     let meta: Meta<'_> = match params.meta {
         Some(raw) if raw.get().starts_with('{') => {
             serde_json::from_str(raw.get()).map_err(RpcError::invalid_params)?
         }
         Some(_) => return Err(RpcError::invalid_params("params._meta must be an object")),
-        None => {
-            return Err(RpcError::invalid_params(format!(
-                "params._meta is missing: a {} request carries `{META_PROTOCOL_VERSION}` and `{META_CLIENT_CAPABILITIES}` there",
-                ProtocolVersion::V2026_07_28
-            )));
-        }
+        None => return Err(missing_meta()),
     };
+    ladder(method, Some(meta), params.name, params.uri, headers)
+}
+
+/// The `tools/call` parameters of a one-pass read, if they are well-formed.
+fn call_params(
+    name: Option<&RawValue>,
+    arguments: Option<Map<String, Value>>,
+    meta: Option<Meta<'_>>,
+) -> Option<CallToolParams> {
+    let progress_token = match meta.and_then(|m| m.progress_token) {
+        None => None,
+        Some(raw) => serde_json::from_str(raw.get()).ok()?,
+    };
+    Some(CallToolParams {
+        name: raw_str(name?)?.into_owned(),
+        arguments,
+        meta: Some(RequestMeta { progress_token }),
+    })
+}
+
+fn missing_meta() -> RpcError {
+    RpcError::invalid_params(format!(
+        "params._meta is missing: a {} request carries `{META_PROTOCOL_VERSION}` and `{META_CLIENT_CAPABILITIES}` there",
+        ProtocolVersion::V2026_07_28
+    ))
+}
+
+/// The ladder itself, on `params` already read.
+fn ladder(
+    method: &str,
+    meta: Option<Meta<'_>>,
+    name: Option<&RawValue>,
+    uri: Option<&RawValue>,
+    headers: Option<&MirroredHeaders<'_>>,
+) -> Result<Envelope, RpcError> {
+    // 1. The envelope's keys.
+    let meta = meta.ok_or_else(missing_meta)?;
     let (Some(version), Some(capabilities)) = (meta.protocol_version, meta.client_capabilities)
     else {
         let key = if meta.protocol_version.is_none() {
@@ -142,8 +203,8 @@ pub(crate) fn validate(
         )?;
         compare("Mcp-Method", headers.method, method)?;
         let named = match method {
-            "tools/call" | "prompts/get" => Some(("params.name", params.name)),
-            "resources/read" => Some(("params.uri", params.uri)),
+            "tools/call" | "prompts/get" => Some(("params.name", name)),
+            "resources/read" => Some(("params.uri", uri)),
             _ => None,
         };
         if let Some((field, value)) = named {
@@ -181,6 +242,7 @@ pub(crate) fn validate(
     Ok(Envelope {
         client_info,
         log_level,
+        call: None,
     })
 }
 
