@@ -6,8 +6,8 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::response::Response;
+use axum::extract::{FromRequest as _, Request, State};
+use axum::response::{IntoResponse as _, Response};
 use bytes::{BufMut as _, Bytes, BytesMut};
 use futures_util::StreamExt as _;
 use futures_util::future::{BoxFuture, FutureExt as _, join_all};
@@ -26,11 +26,16 @@ const STATELESS_MARKER: &str = "io.modelcontextprotocol/protocolVersion";
 
 pub(crate) async fn handle(
     State(dispatcher): State<Arc<Dispatcher>>,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Response {
-    // Shared with the tool a call runs (`CallContext::http_headers`), without copying.
-    let headers = Arc::new(headers);
+    // Taken from the request rather than cloned (as axum's `HeaderMap` extractor does), and
+    // shared with the tool a call runs (`CallContext::http_headers`) without copying.
+    let (mut parts, body) = request.into_parts();
+    let headers = Arc::new(std::mem::take(&mut parts.headers));
+    let body = match Bytes::from_request(Request::from_parts(parts, body), &()).await {
+        Ok(body) => body,
+        Err(rejection) => return rejection.into_response(),
+    };
     let reject = |status, message| Rejection::new(status, message).into_response(None);
     if !headers::is_json(&headers) {
         return reject(
