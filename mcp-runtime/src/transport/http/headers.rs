@@ -1,12 +1,21 @@
 //! Reading the request headers the transport cares about.
 
-use http::HeaderMap;
 use http::header::{ACCEPT, CONTENT_TYPE};
+use http::{HeaderMap, HeaderName};
 
 use crate::protocol::ProtocolVersion;
 
+// Header names as `HeaderName`s, not `&str`: a lookup by string parses the name first, on
+// every request.
+
 /// The session header, as the spec spells it (header names are case-insensitive).
-pub(crate) const SESSION_ID: &str = "mcp-session-id";
+pub(crate) const SESSION_ID: HeaderName = HeaderName::from_static("mcp-session-id");
+
+/// The stateless era's mirror of the body's `method`.
+pub(crate) const MCP_METHOD: HeaderName = HeaderName::from_static("mcp-method");
+
+/// The stateless era's mirror of the body's `params.name` (or `params.uri`).
+pub(crate) const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
 
 /// What the client's `Accept` header allows us to answer with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -63,7 +72,7 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
 pub(crate) const LAST_EVENT_ID: &str = "last-event-id";
 
 /// The protocol version header, as the spec spells it.
-pub(crate) const PROTOCOL_VERSION: &str = "mcp-protocol-version";
+pub(crate) const PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
 
 /// The `MCP-Protocol-Version` header: absent means 2025-03-26 (the last revision without
 /// it); a value we do not speak is an error naming the value.

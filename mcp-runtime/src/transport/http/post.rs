@@ -11,7 +11,7 @@ use axum::response::{IntoResponse as _, Response};
 use bytes::{BufMut as _, Bytes, BytesMut};
 use futures_util::StreamExt as _;
 use futures_util::future::{BoxFuture, FutureExt as _, join_all};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::value::RawValue;
 
 use super::headers::{self, Accepts};
@@ -125,10 +125,23 @@ fn is_stateless(headers: &HeaderMap, message: &Incoming<'_>) -> bool {
                 request.method == "server/discover"
                     || request
                         .params
-                        .is_some_and(|p| p.get().contains(STATELESS_MARKER))
+                        .is_some_and(|p| mentions(p.get(), STATELESS_MARKER))
             }
             _ => false,
         }
+}
+
+/// Whether `text` contains `marker`. `str::contains` sets up a Two-Way searcher first,
+/// which costs more than the search itself on a request's short params; this checks only
+/// where the marker's first byte occurs.
+fn mentions(text: &str, marker: &str) -> bool {
+    let (text, marker) = (text.as_bytes(), marker.as_bytes());
+    let Some(&first) = marker.first() else {
+        return true;
+    };
+    text.iter()
+        .enumerate()
+        .any(|(i, &b)| b == first && text[i..].starts_with(marker))
 }
 
 /// A 2026-07-28 message: no session; errors carry their HTTP status; a notification is
@@ -166,7 +179,7 @@ async fn stateless(
 
 /// The headers that mirror the body of a stateless request.
 fn mirrored(headers: &HeaderMap) -> MirroredHeaders<'_> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let text = |name: HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     let mut params: Vec<(String, Vec<&str>)> = Vec::new();
     for (name, value) in headers {
         let Some(param) = name.as_str().strip_prefix("mcp-param-") else {
@@ -181,8 +194,8 @@ fn mirrored(headers: &HeaderMap) -> MirroredHeaders<'_> {
     }
     MirroredHeaders {
         protocol_version: text(headers::PROTOCOL_VERSION),
-        method: text("mcp-method"),
-        name: text("mcp-name"),
+        method: text(headers::MCP_METHOD),
+        name: text(headers::MCP_NAME),
         params,
     }
 }
@@ -261,5 +274,22 @@ fn batch_reply(dispatched: Dispatched) -> BoxFuture<'static, Option<Bytes>> {
             None
         }
         .boxed(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::mentions;
+
+    #[test]
+    fn finds_the_marker_anywhere() {
+        let marker = "io.modelcontextprotocol/protocolVersion";
+        assert!(mentions(
+            r#"{"_meta":{"io.modelcontextprotocol/protocolVersion":"2026-07-28"}}"#,
+            marker
+        ));
+        assert!(!mentions(r#"{"name":"io.model","arguments":{}}"#, marker));
+        assert!(!mentions("io.modelcontextprotocol/protocolVersio", marker));
+        assert!(mentions("io.modelcontextprotocol/protocolVersion", marker));
     }
 }
