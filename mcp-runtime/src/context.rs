@@ -39,7 +39,8 @@ pub struct CallContext {
     log_level: Option<LogLevel>,
     cancel: CancellationToken,
     last_progress: Mutex<Option<f64>>,
-    outbox: mpsc::Sender<Outgoing>,
+    /// Where frames go; `None` for a call that can emit none (see `CallStream::start`).
+    outbox: Option<mpsc::Sender<Outgoing>>,
 }
 
 /// What a call is started with; see [`CallContext`].
@@ -64,7 +65,7 @@ pub(crate) struct CallOrigin {
 }
 
 impl CallContext {
-    pub(crate) fn new(setup: CallSetup, outbox: mpsc::Sender<Outgoing>) -> Self {
+    pub(crate) fn new(setup: CallSetup, outbox: Option<mpsc::Sender<Outgoing>>) -> Self {
         Self {
             request_id: setup.request_id,
             tool: setup.tool,
@@ -154,9 +155,9 @@ impl CallContext {
             .session
             .as_ref()
             .is_some_and(|s| s.protocol_version() >= ProtocolVersion::V2025_11_25);
-        if resumable {
+        if let (true, Some(outbox)) = (resumable, &self.outbox) {
             // In band, so the transport closes the stream after the frames queued before.
-            let _ = self.outbox.send(Outgoing::CloseStream).await;
+            let _ = outbox.send(Outgoing::CloseStream).await;
         }
     }
 
@@ -197,7 +198,9 @@ impl CallContext {
 
     async fn send(&self, frame: Bytes) {
         // The receiver is gone only when the call itself is being dropped: nothing to do.
-        let _ = self.outbox.send(Outgoing::Notification(frame)).await;
+        if let Some(outbox) = &self.outbox {
+            let _ = outbox.send(Outgoing::Notification(frame)).await;
+        }
     }
 
     /// The spec requires `progress` to increase with every notification. A frame without a
@@ -305,7 +308,7 @@ mod tests {
             states: Arc::default(),
             http_headers: None,
         };
-        CallContext::new(setup, tx)
+        CallContext::new(setup, Some(tx))
     }
 
     #[test]
