@@ -14,9 +14,10 @@ usage: bench [options]            run the benchmark and print the table
 
 options:
   --only a,b,...      workloads to run (default: all of a b c d e f)
-  --duration SECS     measured seconds per server per throughput workload (default 6)
-  --rounds N          split that time into N rounds, the servers taking turns (default 3)
-  --warmup SECS       unmeasured seconds before each round (default 0.5)
+  --duration SECS     measured seconds per server per throughput workload (default 7)
+  --rounds N          split that time into N rounds, the servers taking turns; rates are
+                      the median round's (default 7)
+  --warmup SECS       unmeasured seconds before each round (default 0.3)
   --connections N     connections for throughput workloads (default 32)
   --concurrent N      calls in flight for workload d (default 10000)
   --sessions N        idle sessions for workload e (default 10000)
@@ -65,9 +66,9 @@ impl Default for Options {
         Self {
             workloads: Workload::ALL.to_vec(),
             servers: Kind::ALL.to_vec(),
-            duration: Duration::from_secs(6),
-            rounds: 3,
-            warmup: Duration::from_millis(500),
+            duration: Duration::from_secs(7),
+            rounds: 7,
+            warmup: Duration::from_millis(300),
             connections: 32,
             concurrent: 10_000,
             sessions: 10_000,

@@ -73,7 +73,7 @@ pub fn render(
     let _ = writeln!(
         out,
         "\n{}; {} connections; each server {:.0} s measured per throughput workload, in {} \
-         interleaved rounds after {:.1} s warm-up each\n",
+         interleaved rounds after {:.1} s warm-up each (rates: the median round)\n",
         layout.describe(),
         options.connections,
         options.duration.as_secs_f64(),

@@ -133,7 +133,7 @@ fn interleaved(
                 warmup: options.warmup,
                 duration: round,
             };
-            total.merge(load::sustained(&plan, &script(workload, server.addr)));
+            total.merge_round(load::sustained(&plan, &script(workload, server.addr)));
         }
     }
     let mut row = Vec::new();

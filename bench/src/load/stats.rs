@@ -20,6 +20,8 @@ pub struct Stats {
     pub first_error: Option<String>,
     /// The time the counts cover.
     pub elapsed: Duration,
+    /// Calls/s and frames/s of each round, when the run was split into rounds.
+    pub rounds: Vec<(f64, f64)>,
 }
 
 impl Stats {
@@ -52,20 +54,29 @@ impl Stats {
         }
     }
 
+    /// Adds one round of a run split into rounds; rates are then the rounds' median.
+    pub fn merge_round(&mut self, round: Stats) {
+        self.rounds
+            .push((round.calls_per_sec(), round.frames_per_sec()));
+        self.merge(round);
+    }
+
     /// Sorts the latencies so percentiles can be read.
     pub fn finish(&mut self, elapsed: Duration) {
         self.latencies_us.sort_unstable();
         self.elapsed = elapsed;
     }
 
-    /// Answered calls per second.
+    /// Answered calls per second: the median round's, when there were rounds (a burst of
+    /// background load on a shared machine then spoils one round, not the figure).
     pub fn calls_per_sec(&self) -> f64 {
-        per_sec(self.calls, self.elapsed)
+        median(self.rounds.iter().map(|r| r.0)).unwrap_or_else(|| per_sec(self.calls, self.elapsed))
     }
 
-    /// Progress frames received per second.
+    /// Progress frames received per second (the median round's, as for calls).
     pub fn frames_per_sec(&self) -> f64 {
-        per_sec(self.frames, self.elapsed)
+        median(self.rounds.iter().map(|r| r.1))
+            .unwrap_or_else(|| per_sec(self.frames, self.elapsed))
     }
 
     /// The latency below which `p` (0..=1) of the answered calls fell.
@@ -84,6 +95,20 @@ impl Stats {
             self.latencies_us[rank - 1],
         )))
     }
+}
+
+fn median(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let mut values: Vec<f64> = values.collect();
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    })
 }
 
 #[allow(clippy::cast_precision_loss)]
@@ -109,5 +134,20 @@ mod tests {
         assert_eq!(stats.percentile(0.5), Some(Duration::from_micros(50)));
         assert_eq!(stats.percentile(0.99), Some(Duration::from_micros(99)));
         assert!((stats.calls_per_sec() - 50.0).abs() < f64::EPSILON);
+    }
+
+    #[test]
+    fn rounds_give_the_median_rate() {
+        let mut total = Stats::default();
+        for calls in [10, 1000, 30] {
+            let mut round = Stats {
+                calls,
+                ..Stats::default()
+            };
+            round.finish(Duration::from_secs(1));
+            total.merge_round(round);
+        }
+        total.finish(Duration::from_secs(3));
+        assert!((total.calls_per_sec() - 30.0).abs() < f64::EPSILON);
     }
 }
