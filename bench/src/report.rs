@@ -243,7 +243,8 @@ fn wrk_table(out: &mut String, results: &[(Workload, Vec<Measurement>)], wrk: &W
     let floor = find(row, Kind::Floor).and_then(|m| m.wrk);
     let _ = writeln!(
         out,
-        "\nCross-check of (a) with {} (same request bytes, same connections and cores):\n",
+        "\nCross-check of (a) with {} (same request bytes, same connections and cores; \
+         median of three interleaved rounds):\n",
         wrk.version()
     );
     out.push_str("| server | wrk req/s | × floor |\n|---|--:|--:|\n");

@@ -37,11 +37,12 @@ impl Wrk {
         &self.version
     }
 
-    /// Requests per second `wrk` reaches sending `call` to `addr`.
+    /// Requests per second `wrk` reaches sending `call` to `addr` for `seconds`.
     pub fn run(
         &self,
         addr: SocketAddr,
         call: &Template,
+        seconds: u64,
         options: &Options,
         layout: &Layout,
     ) -> anyhow::Result<f64> {
@@ -65,7 +66,7 @@ impl Wrk {
         command
             .arg(format!("-t{}", layout.client_threads))
             .arg(format!("-c{}", options.connections))
-            .arg(format!("-d{}s", options.duration.as_secs().max(1)))
+            .arg(format!("-d{seconds}s"))
             .arg("-s")
             .arg(&script);
         // Every header but the request line, Host and Content-Length (wrk writes those).
