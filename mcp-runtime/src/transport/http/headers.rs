@@ -28,6 +28,17 @@ impl Accepts {
     /// Clients must list both `application/json` and `text/event-stream`; wildcards count,
     /// and a request with no `Accept` header accepts anything.
     pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
+        // What MCP clients send, checked whole first: acceptance only accumulates over the
+        // items and headers, so nothing after this can take it back.
+        if headers
+            .get(ACCEPT)
+            .is_some_and(|v| v.as_bytes() == b"application/json, text/event-stream")
+        {
+            return Self {
+                json: true,
+                event_stream: true,
+            };
+        }
         let mut accepts = Self {
             json: false,
             event_stream: false,
