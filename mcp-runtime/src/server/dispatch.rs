@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::call::CallStream;
 use super::config::Config;
-use super::envelope::{self, MirroredHeaders, OnePass};
+use super::envelope::{self, MirroredHeaders};
 use super::session::{Session, Sessions};
 use super::tools::{CacheHints, ToolSet};
 use crate::context::{CallOrigin, CallSetup};
@@ -181,38 +181,6 @@ impl Dispatcher {
             other => Err(RpcError::method_not_found(other)),
         };
         Dispatched::from_outcome(&id, outcome)
-    }
-
-    /// A 2026-07-28 `tools/call` whose params the transport read in the same pass as the
-    /// message; `None` when the call needs them raw after all (the transport then takes the
-    /// general path, which reports whatever is wrong with them).
-    pub(crate) fn stateless_call(
-        &self,
-        headers: &MirroredHeaders<'_>,
-        id: RequestId,
-        params: OnePass<'_>,
-        http_headers: Option<Arc<HeaderMap>>,
-    ) -> Option<Dispatched> {
-        let envelope = match envelope::validate_one_pass("tools/call", params, Some(headers)) {
-            Ok(envelope) => envelope,
-            Err(e) => return Some(Dispatched::error(&id, &e)),
-        };
-        let prepared = envelope.call?;
-        let origin = CallOrigin {
-            session: None,
-            log_level: envelope.log_level,
-            cancel: CancellationToken::new(),
-            stateless: true,
-            client_info: envelope.client_info,
-        };
-        Some(self.call_tool(
-            &id,
-            None,
-            Some(prepared),
-            Some(headers),
-            origin,
-            http_headers,
-        ))
     }
 
     /// Handles a notification; nothing is ever sent back.

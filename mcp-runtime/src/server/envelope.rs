@@ -51,7 +51,7 @@ pub(crate) struct Envelope {
 /// Anything unusual (a `_meta` that is not an object, arguments of the wrong type, …) fails
 /// this pass, and the request takes the two-pass path whose errors name the exact problem.
 #[derive(Deserialize)]
-pub(crate) struct OnePass<'a> {
+struct OnePass<'a> {
     #[serde(default, rename = "_meta", borrow)]
     meta: Option<Meta<'a>>,
     #[serde(default, borrow)]
@@ -124,7 +124,11 @@ pub(crate) fn validate(
 ) -> Result<Envelope, RpcError> {
     if let Some(raw) = params {
         if let Ok(params) = serde_json::from_str::<OnePass<'_>>(raw.get()) {
-            return validate_one_pass(method, params, headers);
+            let mut envelope = ladder(method, params.meta, params.name, params.uri, headers)?;
+            if method == "tools/call" {
+                envelope.call = call_params(params.name, params.arguments, params.meta);
+            }
+            return Ok(envelope);
         }
     }
     let params: EnvelopeParams<'_> = match params {
@@ -143,20 +147,6 @@ pub(crate) fn validate(
         None => return Err(missing_meta()),
     };
     ladder(method, Some(meta), params.name, params.uri, headers)
-}
-
-/// Runs the ladder on `params` already read in one pass (for `tools/call`, also keeps the
-/// call's parameters in the envelope).
-pub(crate) fn validate_one_pass(
-    method: &str,
-    params: OnePass<'_>,
-    headers: Option<&MirroredHeaders<'_>>,
-) -> Result<Envelope, RpcError> {
-    let mut envelope = ladder(method, params.meta, params.name, params.uri, headers)?;
-    if method == "tools/call" {
-        envelope.call = call_params(params.name, params.arguments, params.meta);
-    }
-    Ok(envelope)
 }
 
 /// The `tools/call` parameters of a one-pass read, if they are well-formed.

@@ -19,7 +19,7 @@ use serde_json::Value;
 pub(crate) use call::{CallStream, Outgoing};
 pub(crate) use config::Config;
 pub(crate) use dispatch::{Dispatched, Dispatcher, Era};
-pub(crate) use envelope::{MirroredHeaders, OnePass};
+pub(crate) use envelope::MirroredHeaders;
 pub(crate) use session::Session;
 pub(crate) use streams::{EventId, Evicted, StreamLog};
 

@@ -4,7 +4,6 @@
 //! stateless revision, when it is `server/discover`, or when its `params._meta` carries a
 //! protocol version; otherwise to the handshake era, whose requests need a session.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use axum::extract::{FromRequest as _, Request, State};
@@ -13,15 +12,14 @@ use bytes::{BufMut as _, Bytes, BytesMut};
 use futures_util::StreamExt as _;
 use futures_util::future::{BoxFuture, FutureExt as _, join_all};
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::headers::{self, Accepts};
 use super::reply::{self, Rejection};
 use super::session;
 use crate::protocol::jsonrpc::{Incoming, error_message, is_batch, parse_message};
-use crate::protocol::{ProtocolVersion, RequestId, RpcError};
-use crate::server::{Dispatched, Dispatcher, Era, MirroredHeaders, OnePass, Outgoing};
+use crate::protocol::{ProtocolVersion, RpcError};
+use crate::server::{Dispatched, Dispatcher, Era, MirroredHeaders, Outgoing};
 
 /// The `_meta` key whose presence marks a stateless-era request.
 const STATELESS_MARKER: &str = "io.modelcontextprotocol/protocolVersion";
@@ -60,11 +58,6 @@ pub(crate) async fn handle(
             );
         }
         return batch(&dispatcher, &headers, &body).await;
-    }
-    if stateless_call_header(&headers) {
-        if let Some(response) = stateless_call(&dispatcher, &headers, &body, accepts).await {
-            return response;
-        }
     }
     let message = match parse_message(&body) {
         Ok(message) => message,
@@ -163,21 +156,11 @@ async fn stateless(
         return reply::accepted();
     };
     let mirrored = mirrored(headers);
-    let dispatched = dispatcher.handle_request(
+    match dispatcher.handle_request(
         Era::Stateless(Some(&mirrored)),
         request,
         Some(headers.clone()),
-    );
-    stateless_reply(dispatcher, dispatched, accepts).await
-}
-
-/// The HTTP response to a dispatched 2026-07-28 request.
-async fn stateless_reply(
-    dispatcher: &Dispatcher,
-    dispatched: Dispatched,
-    accepts: Accepts,
-) -> Response {
-    match dispatched {
+    ) {
         Dispatched::Reply(body, error) => {
             let mut response = reply::json(body);
             if let Some(code) = error {
@@ -192,47 +175,6 @@ async fn stateless_reply(
             reply::call(&dispatcher.config, None, call, accepts.event_stream).await
         }
     }
-}
-
-/// Whether the headers announce a 2026-07-28 `tools/call`.
-fn stateless_call_header(headers: &HeaderMap) -> bool {
-    headers
-        .get(headers::MCP_METHOD)
-        .is_some_and(|m| m.as_bytes() == b"tools/call")
-        && stateless_header(headers)
-}
-
-/// A well-formed 2026-07-28 `tools/call` read in a single pass, `params` included.
-#[derive(Deserialize)]
-struct OnePassCall<'a> {
-    #[serde(borrow)]
-    jsonrpc: Cow<'a, str>,
-    #[serde(borrow)]
-    id: &'a RawValue,
-    #[serde(borrow)]
-    method: Cow<'a, str>,
-    #[serde(borrow)]
-    params: OnePass<'a>,
-}
-
-/// The common stateless `tools/call`, read in one pass over the body: the general path
-/// reads the JSON-RPC message first and `params` a second time. `None` for anything else,
-/// which the general path then handles (and reports) exactly as before.
-async fn stateless_call(
-    dispatcher: &Dispatcher,
-    headers: &Arc<HeaderMap>,
-    body: &[u8],
-    accepts: Accepts,
-) -> Option<Response> {
-    let message: OnePassCall<'_> = serde_json::from_slice(body).ok()?;
-    if message.jsonrpc != "2.0" || message.method != "tools/call" {
-        return None;
-    }
-    let id: RequestId = serde_json::from_str(message.id.get()).ok()?;
-    let mirrored = mirrored(headers);
-    let dispatched =
-        dispatcher.stateless_call(&mirrored, id, message.params, Some(headers.clone()))?;
-    Some(stateless_reply(dispatcher, dispatched, accepts).await)
 }
 
 /// The headers that mirror the body of a stateless request.
