@@ -40,7 +40,8 @@ pub struct CallContext {
     log_level: Option<LogLevel>,
     cancel: CancellationToken,
     last_progress: Mutex<Option<f64>>,
-    outbox: mpsc::Sender<Outgoing>,
+    /// Where frames go; `None` for a call that can emit none (see `CallStream::start`).
+    outbox: Option<mpsc::Sender<Outgoing>>,
 }
 
 /// What a call is started with; see [`CallContext`].
@@ -67,7 +68,7 @@ pub(crate) struct CallOrigin {
 }
 
 impl CallContext {
-    pub(crate) fn new(setup: CallSetup, outbox: mpsc::Sender<Outgoing>) -> Self {
+    pub(crate) fn new(setup: CallSetup, outbox: Option<mpsc::Sender<Outgoing>>) -> Self {
         Self {
             request_id: setup.request_id,
             tool: setup.tool,
@@ -177,9 +178,9 @@ impl CallContext {
             .session
             .as_ref()
             .is_some_and(|s| s.protocol_version() >= ProtocolVersion::V2025_11_25);
-        if resumable {
+        if let (true, Some(outbox)) = (resumable, &self.outbox) {
             // In band, so the transport closes the stream after the frames queued before.
-            let _ = self.outbox.send(Outgoing::CloseStream).await;
+            let _ = outbox.send(Outgoing::CloseStream).await;
         }
     }
 
@@ -220,7 +221,9 @@ impl CallContext {
 
     async fn send(&self, frame: Bytes) {
         // The receiver is gone only when the call itself is being dropped: nothing to do.
-        let _ = self.outbox.send(Outgoing::Notification(frame)).await;
+        if let Some(outbox) = &self.outbox {
+            let _ = outbox.send(Outgoing::Notification(frame)).await;
+        }
     }
 
     /// The spec requires `progress` to increase with every notification. A frame without a
@@ -329,7 +332,7 @@ mod tests {
             http_headers: None,
             server: Weak::new(),
         };
-        CallContext::new(setup, tx)
+        CallContext::new(setup, Some(tx))
     }
 
     #[test]

@@ -46,7 +46,8 @@ impl Outgoing {
 /// Polling the stream drives the tool: no task is spawned here. Dropping the stream drops
 /// the tool's future; so does cancellation, after which the stream ends with no response.
 pub(crate) struct CallStream {
-    frames: mpsc::Receiver<Outgoing>,
+    /// `None` when the call can emit no frame.
+    frames: Option<mpsc::Receiver<Outgoing>>,
     call: Option<Pin<Box<dyn Future<Output = Bytes> + Send>>>,
     response: Option<Bytes>,
     cancelled: Pin<Box<WaitForCancellationFutureOwned>>,
@@ -75,7 +76,7 @@ impl CallStream {
     {
         let (outbox, frames) = mpsc::channel(OUTBOX_CAPACITY);
         Self {
-            frames,
+            frames: Some(frames),
             call: Some(Box::pin(run(outbox))),
             response: None,
             // Ended by dropping the stream (the client closing it), not by a token.
@@ -85,7 +86,17 @@ impl CallStream {
     }
 
     pub(crate) fn start(tool: &ToolDef, arguments: Arguments, setup: CallSetup) -> Self {
-        let (outbox, frames) = mpsc::channel(OUTBOX_CAPACITY);
+        // A call can emit frames only with a progress token, a log level, or a session (to
+        // close its stream in); most calls have none of these and get no channel at all.
+        let can_emit = setup.progress_token.is_some()
+            || setup.origin.log_level.is_some()
+            || setup.origin.session.is_some();
+        let (outbox, frames) = if can_emit {
+            let (outbox, frames) = mpsc::channel(OUTBOX_CAPACITY);
+            (Some(outbox), Some(frames))
+        } else {
+            (None, None)
+        };
         let name = tool.name.clone();
         let id = setup.request_id.clone();
         let stateless = setup.origin.stateless;
@@ -140,13 +151,17 @@ impl Stream for CallStream {
             if this.cancelled.as_mut().poll(cx).is_ready() {
                 // Cancelled: drop the tool where it stands; no response is sent.
                 this.call = None;
-                this.frames.close();
-                while this.frames.try_recv().is_ok() {}
+                if let Some(frames) = &mut this.frames {
+                    frames.close();
+                    while frames.try_recv().is_ok() {}
+                }
                 return Poll::Ready(None);
             }
             // Frames first: a tool blocked on a full outbox makes progress once we read.
-            if let Poll::Ready(Some(frame)) = this.frames.poll_recv(cx) {
-                return Poll::Ready(Some(frame));
+            if let Some(frames) = &mut this.frames {
+                if let Poll::Ready(Some(frame)) = frames.poll_recv(cx) {
+                    return Poll::Ready(Some(frame));
+                }
             }
             match call.as_mut().poll(cx) {
                 Poll::Pending => return Poll::Pending,
@@ -158,7 +173,7 @@ impl Stream for CallStream {
         }
         // The call is over. Frames it queued still go before the response; `try_recv`, not
         // `poll_recv`, because a tool may have kept a sender alive elsewhere.
-        if let Ok(frame) = this.frames.try_recv() {
+        if let Some(Ok(frame)) = this.frames.as_mut().map(mpsc::Receiver::try_recv) {
             return Poll::Ready(Some(frame));
         }
         Poll::Ready(this.response.take().map(Outgoing::Response))

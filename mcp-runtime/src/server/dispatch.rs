@@ -194,9 +194,10 @@ impl Dispatcher {
                     client_info: None,
                 };
                 let declared = Declared {
-                    capabilities,
+                    capabilities: Capabilities::Parsed(capabilities),
                     where_: "the `capabilities` of `initialize`",
                 };
+                let params = parse_params(params);
                 return self.call_tool(&id, params, None, declared, origin, http_headers);
             }
             "logging/setLevel" => parse_params::<SetLevelParams>(params).map(|p| {
@@ -247,9 +248,10 @@ impl Dispatcher {
                     client_info: envelope.client_info,
                 };
                 let declared = Declared {
-                    capabilities: &envelope.client_capabilities,
+                    capabilities: Capabilities::Raw(&envelope.client_capabilities),
                     where_: "`io.modelcontextprotocol/clientCapabilities` in `params._meta`",
                 };
+                let params = envelope.call.map_or_else(|| parse_params(params), Ok);
                 return self.call_tool(&id, params, headers, declared, origin, http_headers);
             }
             other => Err(RpcError::method_not_found(other)),
@@ -329,17 +331,19 @@ impl Dispatcher {
         }
     }
 
+    /// Starts a `tools/call` with its parameters as read (with a stateless envelope they
+    /// were read in the same pass).
     fn call_tool(
         &self,
         id: &RequestId,
-        params: Option<&RawValue>,
+        params: Result<CallToolParams, RpcError>,
         headers: Option<&MirroredHeaders<'_>>,
         declared: Declared<'_>,
         origin: CallOrigin,
         http_headers: Option<Arc<HeaderMap>>,
     ) -> Dispatched {
         let started = (|| {
-            let params: CallToolParams = parse_params(params)?;
+            let params = params?;
             let tools = self.tools.load();
             let (tool, header_params) = tools.get(&params.name).ok_or_else(|| {
                 RpcError::invalid_params(format!("unknown tool `{}`", params.name))
@@ -408,18 +412,38 @@ impl Dispatcher {
 
 /// The capabilities a client declared, and where it declares them (for messages).
 struct Declared<'a> {
-    capabilities: &'a Map<String, Value>,
+    capabilities: Capabilities<'a>,
     where_: &'static str,
+}
+
+/// A session's capabilities (read at `initialize`), or a stateless request's, still raw:
+/// most tools require none, so most calls never read them.
+enum Capabilities<'a> {
+    Parsed(&'a Map<String, Value>),
+    Raw(&'a RawValue),
 }
 
 impl Declared<'_> {
     /// Every capability the tool requires must be declared → else -32021 naming them.
     fn check(&self, tool: &ToolDef) -> Result<(), RpcError> {
+        if tool.required_client_capabilities.is_empty() {
+            return Ok(());
+        }
+        let raw_read;
+        let capabilities = match self.capabilities {
+            Capabilities::Parsed(map) => map,
+            Capabilities::Raw(raw) => {
+                // The ladder checked it is an object.
+                raw_read = serde_json::from_str::<Map<String, Value>>(raw.get())
+                    .map_err(RpcError::invalid_params)?;
+                &raw_read
+            }
+        };
         let missing: Vec<&str> = tool
             .required_client_capabilities
             .iter()
             .map(String::as_str)
-            .filter(|name| !self.capabilities.contains_key(*name))
+            .filter(|name| !capabilities.contains_key(*name))
             .collect();
         if missing.is_empty() {
             return Ok(());

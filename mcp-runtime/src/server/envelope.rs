@@ -6,14 +6,18 @@
 //!    body → else `-32020`;
 //! 3. the version is a string we speak → else `-32602` (not a string) or `-32022`.
 
+use std::borrow::Cow;
+use std::sync::LazyLock;
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use memchr::memmem;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::protocol::jsonrpc::IncomingRequest;
-use crate::protocol::types::Implementation;
+use crate::protocol::types::{CallToolParams, Implementation, RequestMeta};
 use crate::protocol::{ErrorCode, LogLevel, ProtocolVersion, RpcError};
 
 /// `_meta` key of the request's protocol version.
@@ -28,10 +32,13 @@ pub(crate) const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
 /// Whether a request belongs to the stateless era by its body alone: `server/discover`, or
 /// an envelope in `params._meta` (HTTP also looks at the `MCP-Protocol-Version` header).
 pub(crate) fn is_stateless_request(request: &IncomingRequest<'_>) -> bool {
+    // Built once: searching a request's short params costs less than setting up a search.
+    static MARKER: LazyLock<memmem::Finder<'static>> =
+        LazyLock::new(|| memmem::Finder::new(META_PROTOCOL_VERSION));
     request.method == "server/discover"
         || request
             .params
-            .is_some_and(|p| p.get().contains(META_PROTOCOL_VERSION))
+            .is_some_and(|p| MARKER.find(p.get().as_bytes()).is_some())
 }
 
 /// The headers a transport mirrors from the body (HTTP); transports without headers pass
@@ -49,18 +56,81 @@ pub(crate) struct MirroredHeaders<'a> {
 #[derive(Debug)]
 pub(crate) struct Envelope {
     pub(crate) client_info: Option<Implementation>,
-    pub(crate) client_capabilities: Map<String, Value>,
+    /// The client's capabilities, raw: read only when a tool requires one.
+    pub(crate) client_capabilities: Box<RawValue>,
     pub(crate) log_level: Option<LogLevel>,
+    /// For `tools/call`: its parameters, read in the same pass as the envelope (`None` when
+    /// that pass could not read them; the caller then parses them itself and reports why).
+    pub(crate) call: Option<CallToolParams>,
 }
 
+/// `params` read in one pass for both the ladder and a `tools/call`: the common case.
+/// Anything unusual (a `_meta` that is not an object, arguments of the wrong type, …) fails
+/// this pass, and the request takes the two-pass path whose errors name the exact problem.
 #[derive(Deserialize)]
-struct EnvelopeParams {
-    #[serde(default, rename = "_meta")]
-    meta: Option<Value>,
+struct OnePass<'a> {
+    #[serde(default, rename = "_meta", borrow)]
+    meta: Option<Meta<'a>>,
+    #[serde(default, borrow)]
+    name: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    uri: Option<&'a RawValue>,
     #[serde(default)]
-    name: Option<Value>,
-    #[serde(default)]
-    uri: Option<Value>,
+    arguments: Option<Map<String, Value>>,
+}
+
+/// What the ladder reads of `params`, still raw: only the values it checks are parsed, and
+/// nothing is copied out of the request body.
+#[derive(Deserialize)]
+struct EnvelopeParams<'a> {
+    #[serde(default, rename = "_meta", borrow)]
+    meta: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    name: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    uri: Option<&'a RawValue>,
+}
+
+/// The envelope's keys in `_meta` (present even when `null`, as a map lookup would see
+/// them); other keys are skipped without being built.
+#[derive(Clone, Copy, Deserialize)]
+struct Meta<'a> {
+    #[serde(
+        default,
+        borrow,
+        rename = "io.modelcontextprotocol/protocolVersion",
+        deserialize_with = "present"
+    )]
+    protocol_version: Option<&'a RawValue>,
+    #[serde(
+        default,
+        borrow,
+        rename = "io.modelcontextprotocol/clientCapabilities",
+        deserialize_with = "present"
+    )]
+    client_capabilities: Option<&'a RawValue>,
+    #[serde(default, borrow, rename = "io.modelcontextprotocol/clientInfo")]
+    client_info: Option<&'a RawValue>,
+    #[serde(default, borrow, rename = "io.modelcontextprotocol/logLevel")]
+    log_level: Option<&'a RawValue>,
+    /// Raw, so a malformed token is reported by `tools/call`, not by the ladder.
+    #[serde(default, borrow, rename = "progressToken")]
+    progress_token: Option<&'a RawValue>,
+}
+
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
+}
+
+/// A raw JSON string's value (unescaped only when it has escapes); `None` for non-strings.
+fn raw_str(raw: &RawValue) -> Option<Cow<'_, str>> {
+    let text = raw.get();
+    let inner = text.strip_prefix('"')?.strip_suffix('"')?;
+    if !inner.contains('\\') {
+        // No escapes: the text between the quotes is the value (serde_json checked it).
+        return Some(Cow::Borrowed(inner));
+    }
+    serde_json::from_str(text).ok()
 }
 
 /// Runs the ladder for one request.
@@ -69,7 +139,16 @@ pub(crate) fn validate(
     params: Option<&RawValue>,
     headers: Option<&MirroredHeaders<'_>>,
 ) -> Result<Envelope, RpcError> {
-    let params: EnvelopeParams = match params {
+    if let Some(raw) = params {
+        if let Ok(params) = serde_json::from_str::<OnePass<'_>>(raw.get()) {
+            let mut envelope = ladder(method, params.meta, params.name, params.uri, headers)?;
+            if method == "tools/call" {
+                envelope.call = call_params(params.name, params.arguments, params.meta);
+            }
+            return Ok(envelope);
+        }
+    }
+    let params: EnvelopeParams<'_> = match params {
         Some(raw) => serde_json::from_str(raw.get()).map_err(RpcError::invalid_params)?,
         None => EnvelopeParams {
             meta: None,
@@ -77,60 +156,95 @@ pub(crate) fn validate(
             uri: None,
         },
     };
-    // 1. The envelope's keys.
-    let meta = match params.meta {
-        Some(Value::Object(meta)) => meta,
+    let meta: Meta<'_> = match params.meta {
+        Some(raw) if raw.get().starts_with('{') => {
+            serde_json::from_str(raw.get()).map_err(RpcError::invalid_params)?
+        }
         Some(_) => return Err(RpcError::invalid_params("params._meta must be an object")),
-        None => {
-            return Err(RpcError::invalid_params(format!(
-                "params._meta is missing: a {} request carries `{META_PROTOCOL_VERSION}` and `{META_CLIENT_CAPABILITIES}` there",
-                ProtocolVersion::V2026_07_28
-            )));
-        }
+        None => return Err(missing_meta()),
     };
-    for key in [META_PROTOCOL_VERSION, META_CLIENT_CAPABILITIES] {
-        if !meta.contains_key(key) {
-            return Err(RpcError::invalid_params(format!(
-                "params._meta is missing `{key}`"
-            )));
-        }
-    }
-    let version = &meta[META_PROTOCOL_VERSION];
+    ladder(method, Some(meta), params.name, params.uri, headers)
+}
+
+/// The `tools/call` parameters of a one-pass read, if they are well-formed.
+fn call_params(
+    name: Option<&RawValue>,
+    arguments: Option<Map<String, Value>>,
+    meta: Option<Meta<'_>>,
+) -> Option<CallToolParams> {
+    let progress_token = match meta.and_then(|m| m.progress_token) {
+        None => None,
+        Some(raw) => serde_json::from_str(raw.get()).ok()?,
+    };
+    Some(CallToolParams {
+        name: raw_str(name?)?.into_owned(),
+        arguments,
+        meta: Some(RequestMeta { progress_token }),
+    })
+}
+
+fn missing_meta() -> RpcError {
+    RpcError::invalid_params(format!(
+        "params._meta is missing: a {} request carries `{META_PROTOCOL_VERSION}` and `{META_CLIENT_CAPABILITIES}` there",
+        ProtocolVersion::V2026_07_28
+    ))
+}
+
+/// The ladder itself, on `params` already read.
+fn ladder(
+    method: &str,
+    meta: Option<Meta<'_>>,
+    name: Option<&RawValue>,
+    uri: Option<&RawValue>,
+    headers: Option<&MirroredHeaders<'_>>,
+) -> Result<Envelope, RpcError> {
+    // 1. The envelope's keys.
+    let meta = meta.ok_or_else(missing_meta)?;
+    let (Some(version), Some(capabilities)) = (meta.protocol_version, meta.client_capabilities)
+    else {
+        let key = if meta.protocol_version.is_none() {
+            META_PROTOCOL_VERSION
+        } else {
+            META_CLIENT_CAPABILITIES
+        };
+        return Err(RpcError::invalid_params(format!(
+            "params._meta is missing `{key}`"
+        )));
+    };
+    let version_str = raw_str(version);
 
     // 2. Headers agree with the body.
     if let Some(headers) = headers {
-        let body_version = version
-            .as_str()
-            .map_or_else(|| version.to_string(), str::to_owned);
+        let body_version = version_str.as_deref().unwrap_or(version.get());
         compare(
             "MCP-Protocol-Version",
             headers.protocol_version,
-            &body_version,
+            body_version,
         )?;
         compare("Mcp-Method", headers.method, method)?;
         let named = match method {
-            "tools/call" | "prompts/get" => Some(("params.name", &params.name)),
-            "resources/read" => Some(("params.uri", &params.uri)),
+            "tools/call" | "prompts/get" => Some(("params.name", name)),
+            "resources/read" => Some(("params.uri", uri)),
             _ => None,
         };
         if let Some((field, value)) = named {
-            let Some(Value::String(value)) = value else {
+            let Some(value) = value.and_then(raw_str) else {
                 return Err(RpcError::invalid_params(format!(
                     "{field} must be a string"
                 )));
             };
             let header = headers.name.map(decode_header_value).transpose()?;
-            compare("Mcp-Name", header.as_deref(), value)?;
+            compare("Mcp-Name", header.as_deref(), &value)?;
         }
     }
 
     // 3. A version we speak.
-    let Some(requested) = version.as_str() else {
+    let Some(requested) = version_str else {
         return Err(RpcError::invalid_params(format!(
             "`{META_PROTOCOL_VERSION}` must be a string"
         )));
     };
-    if !ProtocolVersion::parse(requested).is_some_and(ProtocolVersion::is_stateless) {
+    if !ProtocolVersion::parse(&requested).is_some_and(ProtocolVersion::is_stateless) {
         return Err(RpcError::new(
             ErrorCode::UNSUPPORTED_PROTOCOL_VERSION,
             "Unsupported protocol version",
@@ -138,28 +252,30 @@ pub(crate) fn validate(
         .with_data(json!({"supported": ProtocolVersion::supported(), "requested": requested})));
     }
 
-    let Some(Value::Object(client_capabilities)) = meta.get(META_CLIENT_CAPABILITIES) else {
+    if !capabilities.get().starts_with('{') {
         return Err(RpcError::invalid_params(format!(
             "`{META_CLIENT_CAPABILITIES}` must be an object"
         )));
-    };
-    let client_capabilities = client_capabilities.clone();
-    let client_info = optional::<Implementation>(&meta, META_CLIENT_INFO)?;
-    let log_level = optional::<LogLevel>(&meta, META_LOG_LEVEL)?;
+    }
+    let client_info = optional::<Implementation>(meta.client_info, META_CLIENT_INFO)?;
+    let log_level = optional::<LogLevel>(meta.log_level, META_LOG_LEVEL)?;
+    let client_capabilities = capabilities.to_owned();
     Ok(Envelope {
         client_info,
         client_capabilities,
         log_level,
+        call: None,
     })
 }
 
 fn optional<T: serde::de::DeserializeOwned>(
-    meta: &Map<String, Value>,
+    raw: Option<&RawValue>,
     key: &str,
 ) -> Result<Option<T>, RpcError> {
-    match meta.get(key) {
-        None | Some(Value::Null) => Ok(None),
-        Some(value) => T::deserialize(value)
+    match raw {
+        None => Ok(None),
+        Some(raw) if raw.get() == "null" => Ok(None),
+        Some(raw) => serde_json::from_str(raw.get())
             .map(Some)
             .map_err(|e| RpcError::invalid_params(format!("`{key}`: {e}"))),
     }

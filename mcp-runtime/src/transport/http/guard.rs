@@ -5,13 +5,16 @@
 //! `127.0.0.1` by rebinding its DNS name there; the browser then sends the attacker's name as
 //! `Host` and its page as `Origin`. Refusing names we do not serve stops that.
 
+use std::convert::Infallible;
+use std::future::{Ready, ready};
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
-use axum::extract::{Request, State};
-use axum::middleware::Next;
+use axum::extract::Request;
 use axum::response::Response;
-use http::StatusCode;
+use futures_util::future::Either;
 use http::header::{HOST, ORIGIN};
+use http::{HeaderMap, StatusCode};
 
 use super::reply::Rejection;
 
@@ -43,11 +46,10 @@ impl HostPolicy {
         let Some(allowed) = &self.hosts else {
             return true;
         };
-        let host = host.to_ascii_lowercase();
-        let name = strip_port(&host);
+        // Case-insensitive without lowercased copies: this runs on every request.
+        let name = strip_port(host);
         allowed.iter().any(|a| {
-            let a = a.to_ascii_lowercase();
-            a == host || (strip_port(&a) == a && a == name)
+            a.eq_ignore_ascii_case(host) || (strip_port(a) == a && a.eq_ignore_ascii_case(name))
         })
     }
 
@@ -89,33 +91,79 @@ fn strip_port(host: &str) -> &str {
 }
 
 /// The middleware: 403 with a JSON-RPC error body for a `Host` or `Origin` not allowed.
-pub(crate) async fn check(
-    State(policy): State<Arc<HostPolicy>>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let headers = request.headers();
+///
+/// A plain tower layer rather than `axum::middleware::from_fn`, which clones the inner
+/// service and boxes two futures on every request: this check runs on all of them.
+#[derive(Debug, Clone)]
+pub(crate) struct GuardLayer(Arc<HostPolicy>);
+
+impl GuardLayer {
+    pub(crate) fn new(policy: HostPolicy) -> Self {
+        Self(Arc::new(policy))
+    }
+}
+
+impl<S> tower_layer::Layer<S> for GuardLayer {
+    type Service = Guard<S>;
+
+    fn layer(&self, inner: S) -> Guard<S> {
+        Guard {
+            policy: self.0.clone(),
+            inner,
+        }
+    }
+}
+
+/// The service [`GuardLayer`] wraps around a route.
+#[derive(Debug, Clone)]
+pub(crate) struct Guard<S> {
+    policy: Arc<HostPolicy>,
+    inner: S,
+}
+
+impl<S> tower_service::Service<Request> for Guard<S>
+where
+    S: tower_service::Service<Request, Response = Response, Error = Infallible>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<Ready<Result<Response, Infallible>>, S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        match refusal(&self.policy, request.headers()) {
+            None => Either::Right(self.inner.call(request)),
+            Some(refused) => Either::Left(ready(Ok(refused))),
+        }
+    }
+}
+
+/// The 403 for a request the policy refuses; `None` lets it through.
+fn refusal(policy: &HostPolicy, headers: &HeaderMap) -> Option<Response> {
     let host = headers
         .get(HOST)
         .map(|v| v.to_str().unwrap_or("(not visible ASCII)"));
     match host {
         Some(host) if !policy.host_allowed(host) => {
-            return forbidden(format!(
+            return Some(forbidden(format!(
                 "Host {host:?} is not allowed (DNS rebinding protection); configure the server's allowed hosts to serve it"
-            ));
+            )));
         }
-        None if policy.hosts.is_some() => return forbidden("missing Host header".to_owned()),
+        None if policy.hosts.is_some() => return Some(forbidden("missing Host header".to_owned())),
         _ => {}
     }
     if let Some(origin) = headers.get(ORIGIN) {
         let origin = origin.to_str().unwrap_or("(not visible ASCII)");
         if !policy.origin_allowed(origin) {
-            return forbidden(format!(
+            return Some(forbidden(format!(
                 "Origin {origin:?} is not allowed (DNS rebinding protection); configure the server's allowed origins to accept it"
-            ));
+            )));
         }
     }
-    next.run(request).await
+    None
 }
 
 fn forbidden(message: String) -> Response {

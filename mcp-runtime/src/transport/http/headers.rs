@@ -1,12 +1,21 @@
 //! Reading the request headers the transport cares about.
 
-use http::HeaderMap;
 use http::header::{ACCEPT, CONTENT_TYPE};
+use http::{HeaderMap, HeaderName};
 
 use crate::protocol::ProtocolVersion;
 
+// Header names as `HeaderName`s, not `&str`: a lookup by string parses the name first, on
+// every request.
+
 /// The session header, as the spec spells it (header names are case-insensitive).
-pub(crate) const SESSION_ID: &str = "mcp-session-id";
+pub(crate) const SESSION_ID: HeaderName = HeaderName::from_static("mcp-session-id");
+
+/// The stateless era's mirror of the body's `method`.
+pub(crate) const MCP_METHOD: HeaderName = HeaderName::from_static("mcp-method");
+
+/// The stateless era's mirror of the body's `params.name` (or `params.uri`).
+pub(crate) const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
 
 /// What the client's `Accept` header allows us to answer with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,6 +28,17 @@ impl Accepts {
     /// Clients must list both `application/json` and `text/event-stream`; wildcards count,
     /// and a request with no `Accept` header accepts anything.
     pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
+        // What MCP clients send, checked whole first: acceptance only accumulates over the
+        // items and headers, so nothing after this can take it back.
+        if headers
+            .get(ACCEPT)
+            .is_some_and(|v| v.as_bytes() == b"application/json, text/event-stream")
+        {
+            return Self {
+                json: true,
+                event_stream: true,
+            };
+        }
         let mut accepts = Self {
             json: false,
             event_stream: false,
@@ -28,20 +48,15 @@ impl Accepts {
             any_header = true;
             let Ok(value) = value.to_str() else { continue };
             for item in value.split(',') {
-                let media = item
-                    .split(';')
-                    .next()
-                    .unwrap_or("")
-                    .trim()
-                    .to_ascii_lowercase();
-                match media.as_str() {
-                    "*/*" => {
-                        accepts.json = true;
-                        accepts.event_stream = true;
-                    }
-                    "application/json" | "application/*" => accepts.json = true,
-                    "text/event-stream" | "text/*" => accepts.event_stream = true,
-                    _ => {}
+                let media = item.split(';').next().unwrap_or("").trim();
+                let is = |name: &str| media.eq_ignore_ascii_case(name);
+                if is("*/*") {
+                    accepts.json = true;
+                    accepts.event_stream = true;
+                } else if is("application/json") || is("application/*") {
+                    accepts.json = true;
+                } else if is("text/event-stream") || is("text/*") {
+                    accepts.event_stream = true;
                 }
             }
         }
@@ -68,7 +83,7 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
 pub(crate) const LAST_EVENT_ID: &str = "last-event-id";
 
 /// The protocol version header, as the spec spells it.
-pub(crate) const PROTOCOL_VERSION: &str = "mcp-protocol-version";
+pub(crate) const PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
 
 /// The `MCP-Protocol-Version` header: absent means 2025-03-26 (the last revision without
 /// it); a value we do not speak is an error naming the value.

@@ -33,10 +33,7 @@ pub(crate) fn router(path: &str, dispatcher: Arc<Dispatcher>, hosts: HostPolicy)
             post(post::handle).get(get::handle).delete(session::delete),
         )
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .route_layer(axum::middleware::from_fn_with_state(
-            Arc::new(hosts),
-            guard::check,
-        ))
+        .route_layer(guard::GuardLayer::new(hosts))
         .with_state(dispatcher)
 }
 

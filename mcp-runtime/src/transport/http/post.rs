@@ -6,12 +6,12 @@
 
 use std::sync::Arc;
 
-use axum::extract::State;
-use axum::response::Response;
+use axum::extract::{FromRequest as _, Request, State};
+use axum::response::{IntoResponse as _, Response};
 use bytes::{BufMut as _, Bytes, BytesMut};
 use futures_util::StreamExt as _;
 use futures_util::future::{BoxFuture, FutureExt as _, join_all};
-use http::{HeaderMap, HeaderValue, StatusCode};
+use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 use serde_json::value::RawValue;
 
 use super::headers::{self, Accepts};
@@ -23,11 +23,16 @@ use crate::server::{Dispatched, Dispatcher, Era, MirroredHeaders, Outgoing, is_s
 
 pub(crate) async fn handle(
     State(dispatcher): State<Arc<Dispatcher>>,
-    headers: HeaderMap,
-    body: Bytes,
+    request: Request,
 ) -> Response {
-    // Shared with the tool a call runs (`CallContext::http_headers`), without copying.
-    let headers = Arc::new(headers);
+    // Taken from the request rather than cloned (as axum's `HeaderMap` extractor does), and
+    // shared with the tool a call runs (`CallContext::http_headers`) without copying.
+    let (mut parts, body) = request.into_parts();
+    let headers = Arc::new(std::mem::take(&mut parts.headers));
+    let body = match Bytes::from_request(Request::from_parts(parts, body), &()).await {
+        Ok(body) => body,
+        Err(rejection) => return rejection.into_response(),
+    };
     let reject = |status, message| Rejection::new(status, message).into_response(None);
     if !headers::is_json(&headers) {
         return reject(
@@ -150,7 +155,7 @@ async fn stateless(
 
 /// The headers that mirror the body of a stateless request.
 fn mirrored(headers: &HeaderMap) -> MirroredHeaders<'_> {
-    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let text = |name: HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
     let mut params: Vec<(String, Vec<&str>)> = Vec::new();
     for (name, value) in headers {
         let Some(param) = name.as_str().strip_prefix("mcp-param-") else {
@@ -165,8 +170,8 @@ fn mirrored(headers: &HeaderMap) -> MirroredHeaders<'_> {
     }
     MirroredHeaders {
         protocol_version: text(headers::PROTOCOL_VERSION),
-        method: text("mcp-method"),
-        name: text("mcp-name"),
+        method: text(headers::MCP_METHOD),
+        name: text(headers::MCP_NAME),
         params,
     }
 }

@@ -1,0 +1,213 @@
+//! A minimal HTTP/1.1 client connection: write a prepared request, read the response head
+//! with `httparse`, then stream the body (`Content-Length` or chunked) into a sink.
+//!
+//! Hand-written rather than hyper's client so the load generator stays cheap per request:
+//! it must outrun the fastest server (the floor) on a single core, or every ratio would be
+//! squeezed toward 1. No allocation per request beyond what the caller asks for.
+
+use std::io;
+use std::net::SocketAddr;
+
+use bytes::{Buf as _, BytesMut};
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+
+/// Receives a response body as it arrives (already de-chunked).
+pub trait Sink {
+    /// The response head arrived; the body follows.
+    fn begin(&mut self, head: &Head);
+    /// Some more bytes of the body.
+    fn feed(&mut self, data: &[u8]);
+}
+
+/// What the response head said.
+#[derive(Debug, Default)]
+pub struct Head {
+    /// The status code.
+    pub status: u16,
+    /// Whether the body is an SSE stream (`text/event-stream`).
+    pub event_stream: bool,
+    /// The `Mcp-Session-Id` header, if any.
+    pub session_id: Option<String>,
+    /// Whether the server will close the connection after this response.
+    pub close: bool,
+}
+
+enum BodyKind {
+    Length(usize),
+    Chunked,
+    UntilClose,
+}
+
+/// One keep-alive connection, with one request in flight at a time.
+pub struct Conn {
+    addr: SocketAddr,
+    stream: Option<TcpStream>,
+    buf: BytesMut,
+}
+
+impl Conn {
+    /// Connects to `addr`.
+    pub async fn connect(addr: SocketAddr) -> io::Result<Self> {
+        let mut conn = Self {
+            addr,
+            stream: None,
+            buf: BytesMut::with_capacity(16 * 1024),
+        };
+        conn.reconnect().await?;
+        Ok(conn)
+    }
+
+    async fn reconnect(&mut self) -> io::Result<()> {
+        let stream = TcpStream::connect(self.addr).await?;
+        stream.set_nodelay(true)?;
+        self.stream = Some(stream);
+        self.buf.clear();
+        Ok(())
+    }
+
+    /// Sends one request and reads its response, body into `sink`. A connection the server
+    /// closed is reopened first.
+    pub async fn exchange(&mut self, request: &[u8], sink: &mut impl Sink) -> io::Result<Head> {
+        if self.stream.is_none() {
+            self.reconnect().await?;
+        }
+        let result = self.exchange_once(request, sink).await;
+        match &result {
+            Ok(head) if !head.close => {}
+            _ => self.stream = None,
+        }
+        result
+    }
+
+    async fn exchange_once(&mut self, request: &[u8], sink: &mut impl Sink) -> io::Result<Head> {
+        let stream = self.stream.as_mut().ok_or(io::ErrorKind::NotConnected)?;
+        stream.write_all(request).await?;
+        let (head, body) = loop {
+            if let Some(parsed) = parse_head(&mut self.buf)? {
+                break parsed;
+            }
+            self.fill().await?;
+        };
+        sink.begin(&head);
+        match body {
+            BodyKind::Length(mut left) => {
+                while left > 0 {
+                    if self.buf.is_empty() {
+                        self.fill().await?;
+                    }
+                    let n = left.min(self.buf.len());
+                    sink.feed(&self.buf[..n]);
+                    self.buf.advance(n);
+                    left -= n;
+                }
+            }
+            BodyKind::Chunked => self.read_chunked(sink).await?,
+            BodyKind::UntilClose => loop {
+                sink.feed(&self.buf);
+                self.buf.clear();
+                if self.fill_or_eof().await? == 0 {
+                    return Ok(Head {
+                        close: true,
+                        ..head
+                    });
+                }
+            },
+        }
+        Ok(head)
+    }
+
+    async fn read_chunked(&mut self, sink: &mut impl Sink) -> io::Result<()> {
+        loop {
+            let (consumed, size) = loop {
+                match httparse::parse_chunk_size(&self.buf) {
+                    Ok(httparse::Status::Complete(parsed)) => break parsed,
+                    Ok(httparse::Status::Partial) => self.fill().await?,
+                    Err(_) => return Err(invalid("bad chunk size")),
+                }
+            };
+            self.buf.advance(consumed);
+            let mut left = usize::try_from(size).map_err(|_| invalid("huge chunk"))?;
+            // Feed the chunk as it arrives: SSE events are counted when they land.
+            while left > 0 {
+                if self.buf.is_empty() {
+                    self.fill().await?;
+                }
+                let n = left.min(self.buf.len());
+                sink.feed(&self.buf[..n]);
+                self.buf.advance(n);
+                left -= n;
+            }
+            while self.buf.len() < 2 {
+                self.fill().await?;
+            }
+            if &self.buf[..2] != b"\r\n" {
+                return Err(invalid("chunk not followed by CRLF"));
+            }
+            self.buf.advance(2);
+            if size == 0 {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn fill(&mut self) -> io::Result<()> {
+        match self.fill_or_eof().await? {
+            0 => Err(io::ErrorKind::UnexpectedEof.into()),
+            _ => Ok(()),
+        }
+    }
+
+    async fn fill_or_eof(&mut self) -> io::Result<usize> {
+        let stream = self.stream.as_mut().ok_or(io::ErrorKind::NotConnected)?;
+        self.buf.reserve(16 * 1024);
+        stream.read_buf(&mut self.buf).await
+    }
+}
+
+/// Parses a complete response head off the front of `buf`.
+fn parse_head(buf: &mut BytesMut) -> io::Result<Option<(Head, BodyKind)>> {
+    let mut headers = [httparse::EMPTY_HEADER; 32];
+    let mut response = httparse::Response::new(&mut headers);
+    let len = match response.parse(buf) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(invalid(&format!("bad response head: {e}"))),
+    };
+    let status = response.code.unwrap_or(0);
+    let mut head = Head {
+        status,
+        close: response.version == Some(0),
+        ..Head::default()
+    };
+    let mut length = None;
+    let mut chunked = false;
+    for header in response.headers.iter() {
+        let value = header.value;
+        if header.name.eq_ignore_ascii_case("content-length") {
+            length = std::str::from_utf8(value)
+                .ok()
+                .and_then(|v| v.trim().parse().ok());
+        } else if header.name.eq_ignore_ascii_case("transfer-encoding") {
+            chunked = value.eq_ignore_ascii_case(b"chunked");
+        } else if header.name.eq_ignore_ascii_case("content-type") {
+            head.event_stream = value.starts_with(b"text/event-stream");
+        } else if header.name.eq_ignore_ascii_case("mcp-session-id") {
+            head.session_id = std::str::from_utf8(value).ok().map(str::to_owned);
+        } else if header.name.eq_ignore_ascii_case("connection") {
+            head.close = value.eq_ignore_ascii_case(b"close");
+        }
+    }
+    let body = match (chunked, length) {
+        (true, _) => BodyKind::Chunked,
+        (false, Some(n)) => BodyKind::Length(n),
+        (false, None) if matches!(status, 202 | 204 | 304) => BodyKind::Length(0),
+        (false, None) => BodyKind::UntilClose,
+    };
+    buf.advance(len);
+    Ok(Some((head, body)))
+}
+
+fn invalid(message: &str) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidData, message.to_owned())
+}

@@ -1,0 +1,134 @@
+//! The three servers under test, and running each as its own process.
+//!
+//! Every server binds `127.0.0.1:0`, prints `PORT <n>` on stdout, and serves [`spec::PATH`]
+//! with the tools of [`spec::tools`] until killed. All three run on the same Tokio
+//! runtime configuration (multi-threaded, one worker per core the process may use) with
+//! `TCP_NODELAY` on every connection, so the comparison is of the frameworks, not of their
+//! setup.
+//!
+//! [`spec::PATH`]: crate::spec::PATH
+//! [`spec::tools`]: crate::spec::tools
+
+pub mod floor;
+pub mod ours;
+pub mod rmcp;
+
+use std::io::{BufRead as _, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+
+use anyhow::Context as _;
+use axum::serve::ListenerExt as _;
+
+use crate::pin::{self, Layout, Memory};
+
+/// A server under test.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// `mcp-runtime`, this workspace.
+    Ours,
+    /// `rmcp`, the official Rust SDK.
+    Rmcp,
+    /// A bare axum handler: the floor.
+    Floor,
+}
+
+impl Kind {
+    /// Every server, in table order.
+    pub const ALL: [Kind; 3] = [Kind::Ours, Kind::Rmcp, Kind::Floor];
+
+    /// The name used on the command line and in the table.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Ours => "ours",
+            Kind::Rmcp => "rmcp",
+            Kind::Floor => "floor",
+        }
+    }
+
+    /// The kind named `name`.
+    pub fn parse(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+}
+
+/// The child's part: serve `kind` until killed.
+pub fn serve(kind: Kind) -> anyhow::Result<()> {
+    // Sized from the affinity mask, so a server pinned to one core gets one worker.
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let port = listener.local_addr()?.port();
+        let router = match kind {
+            Kind::Ours => ours::router(),
+            Kind::Rmcp => rmcp::router(),
+            Kind::Floor => floor::router(),
+        };
+        println!("PORT {port}");
+        let listener = listener.tap_io(|tcp| {
+            // Small SSE frames must not wait for Nagle's algorithm; set for all three.
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(listener, router).await?;
+        anyhow::Ok(())
+    })
+}
+
+/// A server running in a child process; killed when dropped.
+pub struct Spawned {
+    child: Child,
+    /// Where it listens.
+    pub addr: SocketAddr,
+}
+
+impl Spawned {
+    /// Starts `kind` as `<this exe> serve <kind>`, pinned per `layout`, and waits until it
+    /// listens.
+    pub fn start(kind: Kind, layout: &Layout) -> anyhow::Result<Self> {
+        let exe = std::env::current_exe()?;
+        let mut command = match &layout.server {
+            Some(cpus) => {
+                let mut c = Command::new("taskset");
+                c.args(["-c", cpus]).arg(&exe);
+                c
+            }
+            None => Command::new(&exe),
+        };
+        let mut child = command
+            .args(["serve", kind.name()])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .with_context(|| format!("starting the {} server", kind.name()))?;
+        let stdout = child.stdout.take().context("child stdout")?;
+        let mut lines = BufReader::new(stdout).lines();
+        let port = loop {
+            let line = lines
+                .next()
+                .with_context(|| format!("the {} server exited before listening", kind.name()))??;
+            if let Some(port) = line.strip_prefix("PORT ") {
+                break port.trim().parse::<u16>()?;
+            }
+        };
+        // Keep draining its stdout so a chatty server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Ok(Self {
+            child,
+            addr: SocketAddr::from(([127, 0, 0, 1], port)),
+        })
+    }
+
+    /// The server process's memory now.
+    pub fn memory(&self) -> Option<Memory> {
+        pin::memory(self.child.id())
+    }
+}
+
+impl Drop for Spawned {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
