@@ -16,6 +16,18 @@ async fn nap(ms: u64) -> String {
     format!("napped {ms} ms")
 }
 
+/// Opens a 2025-11-25 session and its `GET` stream, read past the priming event.
+async fn session_with_get_stream(client: &mut tests::Client) -> SseReader {
+    client.initialize("2025-11-25").await;
+    let mut stream = SseReader::new(client.get_stream(None).await);
+    assert_eq!(
+        stream.next().await.map(|e| e.data),
+        Some(String::new()),
+        "priming"
+    );
+    stream
+}
+
 #[tokio::test]
 async fn shutdown_ends_get_streams_and_lets_calls_finish() {
     let (router, handle) = Server::new("shutdown")
@@ -24,13 +36,7 @@ async fn shutdown_ends_get_streams_and_lets_calls_finish() {
         .router_with_handle();
     let server = TestServer::start_router(router).await;
     let mut client = server.client();
-    client.initialize("2025-11-25").await;
-    let mut stream = SseReader::new(client.get_stream(None).await);
-    assert_eq!(
-        stream.next().await.map(|e| e.data),
-        Some(String::new()),
-        "priming"
-    );
+    let mut stream = session_with_get_stream(&mut client).await;
     let call = tokio::spawn({
         let client = client.clone();
         async move {
@@ -78,13 +84,7 @@ async fn ctrl_c_stops_a_server_with_open_streams() {
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
-    client.initialize("2025-11-25").await;
-    let mut stream = SseReader::new(client.get_stream(None).await);
-    assert_eq!(
-        stream.next().await.map(|e| e.data),
-        Some(String::new()),
-        "priming"
-    );
+    let mut stream = session_with_get_stream(&mut client).await;
 
     let pid = child.id().expect("running").to_string();
     let sent = std::process::Command::new("kill")
