@@ -91,17 +91,7 @@ impl Conn {
         };
         sink.begin(&head);
         match body {
-            BodyKind::Length(mut left) => {
-                while left > 0 {
-                    if self.buf.is_empty() {
-                        self.fill().await?;
-                    }
-                    let n = left.min(self.buf.len());
-                    sink.feed(&self.buf[..n]);
-                    self.buf.advance(n);
-                    left -= n;
-                }
-            }
+            BodyKind::Length(length) => self.feed_exactly(length, sink).await?,
             BodyKind::Chunked => self.read_chunked(sink).await?,
             BodyKind::UntilClose => loop {
                 sink.feed(&self.buf);
@@ -117,6 +107,20 @@ impl Conn {
         Ok(head)
     }
 
+    /// Feeds the next `length` body bytes to `sink`, as they arrive.
+    async fn feed_exactly(&mut self, mut length: usize, sink: &mut impl Sink) -> io::Result<()> {
+        while length > 0 {
+            if self.buf.is_empty() {
+                self.fill().await?;
+            }
+            let n = length.min(self.buf.len());
+            sink.feed(&self.buf[..n]);
+            self.buf.advance(n);
+            length -= n;
+        }
+        Ok(())
+    }
+
     async fn read_chunked(&mut self, sink: &mut impl Sink) -> io::Result<()> {
         loop {
             let (consumed, size) = loop {
@@ -127,17 +131,9 @@ impl Conn {
                 }
             };
             self.buf.advance(consumed);
-            let mut left = usize::try_from(size).map_err(|_| invalid("huge chunk"))?;
+            let size = usize::try_from(size).map_err(|_| invalid("huge chunk"))?;
             // Feed the chunk as it arrives: SSE events are counted when they land.
-            while left > 0 {
-                if self.buf.is_empty() {
-                    self.fill().await?;
-                }
-                let n = left.min(self.buf.len());
-                sink.feed(&self.buf[..n]);
-                self.buf.advance(n);
-                left -= n;
-            }
+            self.feed_exactly(size, sink).await?;
             while self.buf.len() < 2 {
                 self.fill().await?;
             }

@@ -75,7 +75,11 @@ struct RawMessage<'a> {
     error: Option<&'a RawValue>,
 }
 
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
+/// For `#[serde(default, deserialize_with = "present")]` on an `Option<&RawValue>`: a key
+/// that is present is `Some`, even with `null` (which `Option`'s own impl reads as absent).
+pub(crate) fn present<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<&'de RawValue>, D::Error> {
     <&RawValue>::deserialize(d).map(Some)
 }
 

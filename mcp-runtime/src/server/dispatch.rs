@@ -146,7 +146,7 @@ impl Dispatcher {
     pub(crate) fn begin_shutdown(&self) {
         self.shutdown.cancel();
         for session in self.sessions.all() {
-            session.standalone_log().close();
+            session.close_standalone();
         }
     }
 

@@ -99,14 +99,14 @@ struct Meta<'a> {
         default,
         borrow,
         rename = "io.modelcontextprotocol/protocolVersion",
-        deserialize_with = "present"
+        deserialize_with = "crate::protocol::jsonrpc::present"
     )]
     protocol_version: Option<&'a RawValue>,
     #[serde(
         default,
         borrow,
         rename = "io.modelcontextprotocol/clientCapabilities",
-        deserialize_with = "present"
+        deserialize_with = "crate::protocol::jsonrpc::present"
     )]
     client_capabilities: Option<&'a RawValue>,
     #[serde(default, borrow, rename = "io.modelcontextprotocol/clientInfo")]
@@ -116,10 +116,6 @@ struct Meta<'a> {
     /// Raw, so a malformed token is reported by `tools/call`, not by the ladder.
     #[serde(default, borrow, rename = "progressToken")]
     progress_token: Option<&'a RawValue>,
-}
-
-fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<&'de RawValue>, D::Error> {
-    <&RawValue>::deserialize(d).map(Some)
 }
 
 /// A raw JSON string's value (unescaped only when it has escapes); `None` for non-strings.

@@ -203,6 +203,14 @@ impl Session {
         log
     }
 
+    /// Ends the standalone (GET) stream, if one was ever opened.
+    pub(crate) fn close_standalone(&self) {
+        let streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(log) = &streams.standalone {
+            log.close();
+        }
+    }
+
     /// Whether this stream is the standalone (GET) stream.
     pub(crate) fn is_standalone(&self, stream: u64) -> bool {
         let streams = self.streams.lock().unwrap_or_else(|e| e.into_inner());
