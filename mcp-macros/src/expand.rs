@@ -84,7 +84,7 @@ pub fn expand(tool: &Tool) -> TokenStream {
 
         #[doc = #def_doc]
         #vis fn #def_fn() -> ::mcp_runtime::ToolDef {
-            use ::mcp_runtime::__private as __mcp;
+            use ::mcp_runtime::__private::v1 as __mcp;
             #(#patterns)*
             let mut __mcp_schema = __mcp::InputSchema::new();
             #(#schema_params)*
@@ -122,8 +122,8 @@ pub fn expand(tool: &Tool) -> TokenStream {
             __mcp_def
         }
 
-        ::mcp_runtime::__private::inventory::submit! {
-            ::mcp_runtime::__private::Registration::new(#def_fn)
+        ::mcp_runtime::__private::v1::inventory::submit! {
+            ::mcp_runtime::__private::v1::Registration::new(#def_fn)
         }
     }
 }

@@ -3,7 +3,7 @@
 //!
 //! The crate is split like the macro's work: `parse` reads the attribute and the function
 //! (syn), `model` checks it and holds what a tool is made of, `expand` writes the code
-//! (quote) against `mcp_runtime::__private`.
+//! (quote) against `mcp_runtime::__private::v1`.
 
 mod expand;
 mod model;
