@@ -51,8 +51,8 @@ pub use context::{CallContext, Context, cancelled, is_cancelled, report_progress
 pub use protocol::LogLevel;
 pub use server::{Server, ServerHandle, serve, serve_stdio};
 pub use tool::{
-    ArgumentError, Arguments, CallToolResult, Content, Icon, IntoToolResult, Json, State,
-    ToolAnnotations, ToolDef, ToolError, tools,
+    ArgumentError, Arguments, CallToolResult, Content, FromCallContext, Icon, IntoToolResult, Json,
+    State, ToolAnnotations, ToolDef, ToolError, tools,
 };
 
 /// Turns an `async fn` into an MCP tool, registered for [`serve`] at link time.
@@ -107,15 +107,20 @@ pub use tool::{
 /// | `name = "…"` | the tool's name (default: the function's); checked at compile time: 1–128 characters of `A-Za-z0-9_.-` |
 /// | `title = "…"` | display title |
 /// | `description = "…"` | description (default: the doc comment) |
-/// | `read_only`, `destructive`, `idempotent`, `open_world` | behaviour hints (`annotations`) |
+/// | `read_only`, `destructive`, `idempotent`, `open_world` | behaviour hints (`annotations`); each also takes `= true` or `= false` (the spec assumes `destructiveHint` and `openWorldHint` are `true` when absent, so write `destructive = false` to say otherwise); a hint not written is left out |
 /// | `icon = "url"` | an icon (repeatable) |
+/// | `scopes = ["a", "b"]` | OAuth scopes a caller's token must carry ([`ToolDef::required_scopes`]; enforced by the server's authorization) |
 ///
 /// # Parameters
 ///
 /// Each parameter is `name: Type` with `Type: Deserialize + JsonSchema`, and becomes a
 /// property of the input schema. `///` on a parameter is its description. `Option<T>` is
-/// not required. `State<T>` (see [`Server::state`]) and [`Context`] are filled in by the
-/// server and are not arguments.
+/// not required. Parameters must own their values (`String`, `Vec<T>`, not `&str` or
+/// `&[T]`): they are decoded from the request before the call.
+///
+/// Types that implement [`FromCallContext`], such as `State<T>` (see [`Server::state`]) and
+/// [`Context`], are filled in by the server and are not arguments. The choice is made by
+/// that trait, not by the type's name: a type of yours named `Context` is an argument.
 ///
 /// # `#[arg(...)]` options
 ///
@@ -142,9 +147,11 @@ pub use tool::{
 ///
 /// # Compile-time checks
 ///
-/// Methods (`self`), generic functions, `impl Trait` parameters, patterns instead of names,
-/// invalid tool or header names, duplicate argument names and unknown options are compile
-/// errors at the offending span.
+/// A plain `fn` (it would block the runtime's thread), methods (`self`), generic functions,
+/// borrowed or `impl Trait` parameters, patterns instead of names, invalid tool or header
+/// names, duplicate argument names, unknown options, option values of the wrong kind and
+/// `#[arg]` on an injected parameter are compile errors at the offending span; every one in
+/// the function is reported, not just the first.
 pub use mcp_macros::tool;
 
 /// What the macros expand to. Not public API: may change in any release.

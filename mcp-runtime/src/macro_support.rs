@@ -5,7 +5,9 @@ pub use crate::tool::{Constraints, Pattern, Registration, StateRequirement};
 pub use inventory;
 pub use serde_json;
 
-use crate::{CallContext, CallToolResult, Context, State};
+pub use crate::tool::slot::{ArgumentSlot, InjectedSlot, Slot, SlotError, TakesArgOptions};
+
+use crate::{ArgumentError, Arguments, CallToolResult};
 
 /// The result of a call whose arguments were rejected: the model reads what to fix.
 pub fn invalid_arguments(tool: &str, error: crate::ArgumentError) -> CallToolResult {
@@ -22,26 +24,28 @@ pub fn example_value<T: serde::Serialize>(value: T) -> serde_json::Value {
     serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }
 
-/// A `State<T>` parameter's value. The server checks at start-up that it has every
-/// state its tools take, so the error branch only guards hand-built contexts.
-pub fn state<T: Send + Sync + 'static>(tool: &str) -> Result<State<T>, CallToolResult> {
-    CallContext::current()
-        .and_then(|ctx| ctx.state::<T>())
-        .ok_or_else(|| {
-            let name = std::any::type_name::<T>();
-            CallToolResult::error(format!(
-                "internal error in tool `{tool}`: no State<{name}> on this server"
-            ))
-        })
+/// The result of a tool call whose parameter could not be filled in.
+pub fn tool_failure(tool: &str, error: SlotError) -> CallToolResult {
+    match error {
+        SlotError::Argument(error) => invalid_arguments(tool, error),
+        SlotError::Unavailable(why) => {
+            CallToolResult::error(format!("internal error in tool `{tool}`: {why}"))
+        }
+    }
 }
 
-/// A `Context` parameter's value.
-pub fn context(tool: &str) -> Result<Context, CallToolResult> {
-    CallContext::current().map(Context).ok_or_else(|| {
-        CallToolResult::error(format!(
-            "internal error in tool `{tool}`: called outside a tool call"
-        ))
-    })
+/// Checks that a call passed no argument beyond the parameters; `params` pairs each
+/// parameter's name with whether it is an argument (injected ones are not).
+pub fn finish_arguments(args: Arguments, params: &[(&str, bool)]) -> Result<(), ArgumentError> {
+    if args.is_empty() {
+        return Ok(());
+    }
+    let expected: Vec<&str> = params
+        .iter()
+        .filter(|(_, argument)| *argument)
+        .map(|(name, _)| *name)
+        .collect();
+    args.finish(&expected)
 }
 
 /// A `min`/`max` bound as the `f64` the checks compare with.

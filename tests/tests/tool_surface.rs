@@ -173,10 +173,25 @@ async fn primes() -> Json<Vec<u32>> {
     Json(vec![2, 3, 5, 7])
 }
 
-/// A plain `fn` works too.
+/// Shout it.
 #[tool]
-fn shout(text: String) -> String {
+async fn shout(text: String) -> String {
     text.to_uppercase()
+}
+
+/// A user type that happens to be named `Context`: an ordinary argument, not the call context.
+mod user {
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    pub struct Context {
+        /// The context's id.
+        pub id: u32,
+    }
+}
+
+/// Look a user context up; the spec's default hints, spelled out as `false`.
+#[tool(read_only = true, destructive = false, open_world = false, scopes = ["ctx:read"])]
+async fn user_context(ctx: user::Context, call: Context) -> String {
+    format!("{} via {}", ctx.id, call.tool_name())
 }
 
 fn server() -> Server {
@@ -190,6 +205,7 @@ fn server() -> Server {
         .tool(quiet_tool())
         .tool(primes_tool())
         .tool(shout_tool())
+        .tool(user_context_tool())
 }
 
 async fn session() -> (TestServer, Client) {
@@ -454,4 +470,23 @@ async fn tool_metadata_is_listed() {
         primes["outputSchema"]["properties"]["result"]["type"],
         "array"
     );
+    let user = find("user_context");
+    assert_eq!(
+        user["annotations"],
+        json!({"readOnlyHint": true, "destructiveHint": false, "openWorldHint": false})
+    );
+    assert_eq!(user["inputSchema"]["required"], json!(["ctx"]));
+}
+
+#[tokio::test]
+async fn a_user_type_named_context_is_an_argument() {
+    let (_server, client) = session().await;
+    assert_eq!(
+        text(&call(&client, "user_context", json!({"ctx": {"id": 7}})).await),
+        "7 via user_context"
+    );
+    let def = user_context_tool();
+    assert_eq!(def.required_scopes, ["ctx:read"]);
+    let defined_at = def.defined_at.map(|d| d.to_string());
+    assert_eq!(defined_at.as_deref(), Some("tool_surface::user_context"));
 }

@@ -63,6 +63,11 @@ impl Arguments {
         self.0.get(name)
     }
 
+    /// Whether no argument is left.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     /// The whole arguments object.
     pub fn into_map(self) -> Map<String, Value> {
         self.0
