@@ -49,10 +49,10 @@ mod transport;
 
 pub use context::{CallContext, Context, cancelled, is_cancelled, report_progress};
 pub use protocol::LogLevel;
-pub use server::{Server, ServerHandle, serve, serve_stdio};
+pub use server::{Server, ServerError, ServerHandle, serve, serve_stdio};
 pub use tool::{
-    ArgumentError, Arguments, CallToolResult, Content, FromCallContext, Icon, IntoToolResult, Json,
-    State, ToolAnnotations, ToolDef, ToolError, tools,
+    ArgumentError, Arguments, CallToolResult, Content, DefinedAt, FromCallContext, Icon,
+    IntoToolResult, Json, State, ToolAnnotations, ToolDef, ToolError, tools,
 };
 
 /// Turns an `async fn` into an MCP tool, registered for [`serve`] at link time.

@@ -386,6 +386,45 @@ async fn a_missing_state_is_a_startup_error() {
     assert!(message.contains("Server::state"), "{message}");
 }
 
+/// A second tool named `shout`, defined elsewhere.
+mod twin {
+    use mcp_runtime::tool;
+
+    /// Shout twice.
+    #[tool(name = "shout")]
+    pub async fn shout_twice(text: String) -> String {
+        text.to_uppercase().repeat(2)
+    }
+}
+
+#[tokio::test]
+async fn two_tools_with_one_name_are_a_startup_error_naming_both() {
+    let twice = || {
+        Server::new("twice")
+            .tool(shout_tool())
+            .tool(twin::shout_twice_tool())
+    };
+    let expected =
+        "two tools are named `shout` (`tool_surface::shout` and `tool_surface::twin::shout_twice`)";
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let error = twice()
+        .serve_on(listener)
+        .await
+        .expect_err("refuses to start");
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(error.to_string().starts_with(expected), "{error}");
+    let error = twice().try_router().expect_err("refuses to build");
+    assert!(
+        matches!(&error, mcp_runtime::ServerError::DuplicateTool { name, .. } if name == "shout"),
+        "{error:?}"
+    );
+    let panic = std::panic::catch_unwind(|| twice().router()).expect_err("router() panics");
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.starts_with(expected), "{message}");
+}
+
 #[tokio::test]
 async fn errors_are_results_the_model_can_act_on() {
     let (_server, client) = session().await;

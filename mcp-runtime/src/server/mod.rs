@@ -2,6 +2,7 @@
 //! answers each message (dispatch, sessions, tool calls).
 
 mod call;
+mod checks;
 mod config;
 mod dispatch;
 mod envelope;
@@ -18,6 +19,7 @@ use std::time::Duration;
 use serde_json::Value;
 
 pub(crate) use call::{CallStream, Outgoing};
+pub use checks::ServerError;
 pub(crate) use config::Config;
 pub(crate) use dispatch::{Dispatched, Dispatcher, Era};
 pub(crate) use envelope::{MirroredHeaders, is_stateless_request};
@@ -105,6 +107,8 @@ pub struct Server {
     /// `None` until configured: loopback only, relaxed by `serve_on` for public addresses.
     hosts: Option<HostPolicy>,
     states: StateMap,
+    /// The first mistake in the description, returned when it is served (see `checks`).
+    startup_error: Option<ServerError>,
 }
 
 impl Server {
@@ -122,6 +126,7 @@ impl Server {
             config: Config::default(),
             hosts: None,
             states: StateMap::default(),
+            startup_error: None,
         }
     }
 
@@ -237,43 +242,29 @@ impl Server {
         self
     }
 
-    /// Every `State<T>` a tool takes must be provided: a missing one is a start-up error
-    /// that names the tool and the type.
-    fn check_states(&self) -> Result<(), String> {
-        for tool in &self.tools {
-            for needed in &tool.required_states {
-                if !self.states.contains(needed) {
-                    return Err(format!(
-                        "tool `{}` takes State<{}>, but the server has none: add it with `Server::state(...)`",
-                        tool.name, needed.type_name
-                    ));
-                }
-            }
+    /// Whether the description can be served: the first mistake [`tool`](Self::tool)
+    /// recorded, or a `State<T>` a tool takes that the server was not given.
+    fn check(&self) -> Result<(), ServerError> {
+        match &self.startup_error {
+            Some(error) => Err(error.clone()),
+            None => checks::check_states(&self.tools, &self.states),
         }
-        Ok(())
     }
 
     /// Adds a tool.
     ///
-    /// # Panics
-    /// If a tool with the same name is already added, the name breaks the spec's rule
-    /// (1–128 characters of `A-Za-z0-9_.-`), or an `x-mcp-header` annotation is invalid
-    /// (not on a string, integer or boolean; a duplicate name): mistakes to catch at start-up.
+    /// A tool whose name is taken, breaks the spec's rule (1–128 characters of
+    /// `A-Za-z0-9_.-`), or has an invalid `x-mcp-header` annotation is not added: the mistake
+    /// is kept and returned by [`serve`](Self::serve), [`serve_on`](Self::serve_on),
+    /// [`serve_stdio`](Self::serve_stdio) and [`try_router`](Self::try_router) as a
+    /// [`ServerError`] naming the definitions involved.
     pub fn tool(mut self, tool: ToolDef) -> Self {
-        assert!(
-            crate::tool::is_valid_tool_name(&tool.name),
-            "invalid tool name `{}`: use 1-128 characters of A-Z, a-z, 0-9, `_`, `-` and `.`",
-            tool.name
-        );
-        assert!(
-            !self.tools.iter().any(|t| t.name == tool.name),
-            "two tools are named `{}`: tool names must be unique",
-            tool.name
-        );
-        if let Err(why) = envelope::check_header_annotations(&tool.input_schema) {
-            panic!("tool `{}`: {why}", tool.name);
+        match checks::check_tool(&self.tools, &tool) {
+            Ok(()) => self.tools.push(tool),
+            Err(error) => {
+                self.startup_error.get_or_insert(error);
+            }
         }
-        self.tools.push(tool);
         self
     }
 
@@ -301,14 +292,35 @@ impl Server {
     /// The MCP endpoint as an [`axum::Router`], to serve or to merge with your own routes.
     ///
     /// # Panics
-    /// If a tool takes a `State<T>` the server was not given (see [`state`](Self::state)):
-    /// caught when the router is built, never at call time. [`serve`](Self::serve) returns
-    /// this as an error instead.
+    /// With the [`ServerError`]'s message if the description has a mistake: two tools with
+    /// one name, an invalid tool name or header annotation, a `State<T>` a tool takes that
+    /// the server was not given (see [`state`](Self::state)). Caught when the router is
+    /// built, never at call time; [`try_router`](Self::try_router) returns it instead.
     pub fn router(self) -> axum::Router {
         self.router_with_handle().0
     }
 
+    /// The MCP endpoint as an [`axum::Router`], or the mistake that keeps the description
+    /// from being served.
+    ///
+    /// ```
+    /// use mcp_runtime::{CallToolResult, Server, ServerError, ToolDef};
+    ///
+    /// let echo = || ToolDef::new("echo", serde_json::json!({"type": "object"}), |_| async {
+    ///     CallToolResult::text("hi")
+    /// });
+    /// let error = Server::new("twice").tool(echo()).tool(echo()).try_router().unwrap_err();
+    /// assert!(matches!(error, ServerError::DuplicateTool { .. }));
+    /// ```
+    pub fn try_router(self) -> Result<axum::Router, ServerError> {
+        self.check()?;
+        Ok(self.router())
+    }
+
     /// The router, and a handle to change the running server (add or remove tools).
+    ///
+    /// # Panics
+    /// Like [`router`](Self::router).
     pub fn router_with_handle(mut self) -> (axum::Router, ServerHandle) {
         let hosts = self.hosts.take().unwrap_or_default();
         self.build(hosts)
@@ -316,7 +328,7 @@ impl Server {
 
     fn build(self, hosts: HostPolicy) -> (axum::Router, ServerHandle) {
         let path = self.path.clone();
-        if let Err(why) = self.check_states() {
+        if let Err(why) = self.check() {
             panic!("{why}");
         }
         let dispatcher = self.dispatcher();
@@ -367,8 +379,7 @@ impl Server {
     /// Serves one client on stdin and stdout (newline-delimited JSON-RPC) until stdin ends.
     /// Nothing but protocol messages is written to stdout.
     pub async fn serve_stdio(self) -> io::Result<()> {
-        self.check_states()
-            .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
+        self.check()?;
         let dispatcher = self.dispatcher();
         crate::transport::stdio::serve(dispatcher, tokio::io::stdin(), tokio::io::stdout()).await
     }
@@ -379,8 +390,7 @@ impl Server {
     /// `Host` is accepted (the server cannot know its public names) but browser origins
     /// still need [`allowed_origins`](Self::allowed_origins).
     pub async fn serve_on(mut self, listener: tokio::net::TcpListener) -> io::Result<()> {
-        self.check_states()
-            .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
+        self.check()?;
         let local: SocketAddr = listener.local_addr()?;
         let hosts = match self.hosts.take() {
             Some(configured) => configured,
