@@ -315,7 +315,7 @@ async fn constraint_violations_name_the_argument_and_the_rule() {
         (
             "count",
             json!(300),
-            "invalid value for argument `count`: invalid value: integer `300`, expected u8",
+            "invalid value for argument `count`: invalid value: integer 300, expected an integer from 0 to 255",
         ),
         (
             "priority",

@@ -160,7 +160,7 @@ fn decode<T: DeserializeOwned>(
     }
     serde_json::from_value(value).map_err(|e| ArgumentError::Invalid {
         name: name.to_owned(),
-        reason: e.to_string(),
+        reason: super::plain_errors::plain(&e.to_string()),
     })
 }
 
@@ -190,7 +190,7 @@ mod tests {
             .expect_err("a string is not a u32");
         assert_eq!(
             e.to_string(),
-            "invalid value for argument `n`: invalid type: string \"ten\", expected u32"
+            "invalid value for argument `n`: invalid type: string \"ten\", expected an integer from 0 to 4294967295"
         );
         let e = a.take_required::<String>("name").expect_err("absent");
         assert_eq!(e.to_string(), "missing required argument `name`");

@@ -7,6 +7,7 @@ mod content;
 mod def;
 mod error;
 mod inject;
+mod plain_errors;
 mod registry;
 mod result;
 pub mod schema;
