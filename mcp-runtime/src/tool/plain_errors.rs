@@ -47,7 +47,7 @@ fn unexpected(got: &str) -> String {
 /// serde's `Expected` descriptions (what the type accepts), in JSON words.
 fn expected_words(expected: &str) -> String {
     let range = |min: i64, max: u64| format!("an integer from {min} to {max}");
-    let words = match expected {
+    match expected {
         "u8" => range(0, u8::MAX.into()),
         "u16" => range(0, u16::MAX.into()),
         "u32" => range(0, u32::MAX.into()),
@@ -64,9 +64,8 @@ fn expected_words(expected: &str) -> String {
         "string or map" => "a string or an object".to_owned(),
         "unit" | "option" => "null".to_owned(),
         "any valid JSON value" => "any JSON value".to_owned(),
-        other => return structured(other),
-    };
-    words
+        other => structured(other),
+    }
 }
 
 /// Derived types: `struct Address` and the like.
