@@ -16,8 +16,8 @@ use tokio_util::sync::CancellationToken;
 use crate::protocol::jsonrpc::notification_message;
 use crate::protocol::logging::LogMessageParams;
 use crate::protocol::types::{Implementation, Number, ProgressParams, ProgressToken};
-use crate::protocol::{LogLevel, ProtocolVersion, RequestId};
-use crate::server::{Dispatcher, Outgoing, ServerHandle, Session};
+use crate::protocol::{LogLevel, RequestId};
+use crate::server::{Engine, Outgoing, ServerHandle, Session};
 use crate::tool::{State, StateMap};
 use http::HeaderMap;
 
@@ -34,8 +34,8 @@ pub struct CallContext {
     session: Option<Arc<Session>>,
     client_info: Option<Implementation>,
     states: Arc<StateMap>,
-    http_headers: Option<Arc<HeaderMap>>,
-    server: Weak<Dispatcher>,
+    transport: Option<Arc<http::request::Parts>>,
+    server: Weak<Engine>,
     /// The least severe level the client wants; `None`: it wants no log messages.
     log_level: Option<LogLevel>,
     cancel: CancellationToken,
@@ -51,9 +51,10 @@ pub(crate) struct CallSetup {
     pub(crate) progress_token: Option<ProgressToken>,
     pub(crate) origin: CallOrigin,
     pub(crate) states: Arc<StateMap>,
-    pub(crate) http_headers: Option<Arc<HeaderMap>>,
+    /// The HTTP request's parts (headers, extensions), on transports that have them.
+    pub(crate) transport: Option<Arc<http::request::Parts>>,
     /// The server running the call.
-    pub(crate) server: Weak<Dispatcher>,
+    pub(crate) server: Weak<Engine>,
 }
 
 /// What the call inherits from its era: a session, or a stateless request's envelope.
@@ -76,7 +77,7 @@ impl CallContext {
             session: setup.origin.session,
             client_info: setup.origin.client_info,
             states: setup.states,
-            http_headers: setup.http_headers,
+            transport: setup.transport,
             server: setup.server,
             log_level: setup.origin.log_level,
             cancel: setup.origin.cancel,
@@ -117,7 +118,30 @@ impl CallContext {
     /// The HTTP headers of the request that started the call (e.g. `Authorization` for
     /// per-user credentials); `None` on transports without headers.
     pub fn http_headers(&self) -> Option<&HeaderMap> {
-        self.http_headers.as_deref()
+        self.transport.as_deref().map(|parts| &parts.headers)
+    }
+
+    /// The extensions of the HTTP request that started the call: what a tower layer in
+    /// front of the server learned about the request (a verified identity, a tenant, a
+    /// trace id). `None` on transports without HTTP requests.
+    ///
+    /// ```
+    /// use mcp_runtime::{Context, tool};
+    ///
+    /// #[derive(Clone)]
+    /// struct Tenant(String);
+    ///
+    /// /// Says which tenant is calling (a layer inserts `Tenant` into the request).
+    /// #[tool]
+    /// async fn whoami(ctx: Context) -> String {
+    ///     match ctx.extensions().and_then(|e| e.get::<Tenant>()) {
+    ///         Some(Tenant(name)) => name.clone(),
+    ///         None => "nobody".into(),
+    ///     }
+    /// }
+    /// ```
+    pub fn extensions(&self) -> Option<&http::Extensions> {
+        self.transport.as_deref().map(|parts| &parts.extensions)
     }
 
     /// The running server, to change what it serves from inside a tool (add or remove
@@ -177,7 +201,7 @@ impl CallContext {
         let resumable = self
             .session
             .as_ref()
-            .is_some_and(|s| s.protocol_version() >= ProtocolVersion::V2025_11_25);
+            .is_some_and(|s| s.protocol_version().primes_streams());
         if let (true, Some(outbox)) = (resumable, &self.outbox) {
             // In band, so the transport closes the stream after the frames queued before.
             let _ = outbox.send(Outgoing::CloseStream).await;
@@ -201,8 +225,11 @@ impl CallContext {
             total: total.map(Number),
             message,
         };
-        self.send(notification_message("notifications/progress", &params))
-            .await;
+        self.send(notification_message(
+            crate::protocol::methods::PROGRESS,
+            &params,
+        ))
+        .await;
     }
 
     /// Sends one `notifications/message` frame if the client wants messages of this level.
@@ -215,8 +242,11 @@ impl CallContext {
             logger,
             data: &data,
         };
-        self.send(notification_message("notifications/message", &params))
-            .await;
+        self.send(notification_message(
+            crate::protocol::methods::MESSAGE,
+            &params,
+        ))
+        .await;
     }
 
     async fn send(&self, frame: Bytes) {
@@ -329,7 +359,7 @@ mod tests {
                 client_info: None,
             },
             states: Arc::default(),
-            http_headers: None,
+            transport: None,
             server: Weak::new(),
         };
         CallContext::new(setup, Some(tx))

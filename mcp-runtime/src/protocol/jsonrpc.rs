@@ -123,11 +123,12 @@ fn classify(raw: RawMessage<'_>) -> Result<Incoming<'_>, RpcError> {
             })?,
         ),
     };
+    // JSON-RPC also allows positional (array) params, but every MCP method takes named
+    // ones: an array would be read as something the client did not mean.
     if let Some(params) = raw.params {
-        let first = params.get().as_bytes().first();
-        if !matches!(first, Some(b'{') | Some(b'[')) {
+        if params.get().as_bytes().first() != Some(&b'{') {
             return Err(RpcError::invalid_request(
-                "\"params\" must be an object or an array",
+                "\"params\" must be an object (MCP methods take named parameters)",
             ));
         }
     }
@@ -280,6 +281,10 @@ mod tests {
         );
         assert_eq!(
             code(r#"{"jsonrpc":"2.0","id":1,"method":"x","params":3}"#),
+            ErrorCode::INVALID_REQUEST
+        );
+        assert_eq!(
+            code(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":["echo",{}]}"#),
             ErrorCode::INVALID_REQUEST
         );
         assert_eq!(

@@ -6,6 +6,7 @@
 pub mod error;
 pub mod jsonrpc;
 pub mod logging;
+pub mod methods;
 pub mod types;
 pub mod version;
 

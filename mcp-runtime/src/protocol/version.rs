@@ -54,6 +54,18 @@ impl ProtocolVersion {
         matches!(self, Self::V2026_07_28)
     }
 
+    /// Whether SSE streams of this revision open with a priming event (an id and no data)
+    /// and announce `retry`, so the server may close them early and the client resumes
+    /// (SEP-1699, 2025-11-25 on). Older clients do not expect an empty event.
+    pub fn primes_streams(self) -> bool {
+        self >= Self::V2025_11_25 && !self.is_stateless()
+    }
+
+    /// Whether JSON-RPC batches are allowed: only in 2025-03-26.
+    pub const fn has_batches(self) -> bool {
+        matches!(self, Self::V2025_03_26)
+    }
+
     /// Parses a wire version string; `None` for revisions we do not speak.
     pub fn parse(s: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|v| v.as_str() == s)

@@ -22,6 +22,8 @@ pub(crate) struct Config {
     pub(crate) standalone_stream: bool,
     /// Tools per `tools/list` page.
     pub(crate) page_size: usize,
+    /// Most messages in one JSON-RPC batch (2025-03-26).
+    pub(crate) max_batch: usize,
     /// `ttlMs` of cacheable 2026-07-28 results (`server/discover`, `tools/list`).
     pub(crate) cache_ttl: Duration,
 }
@@ -38,6 +40,7 @@ impl Default for Config {
             standalone_stream: true,
             page_size: 100,
             cache_ttl: Duration::from_secs(60),
+            max_batch: 64,
         }
     }
 }

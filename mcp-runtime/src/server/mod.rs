@@ -1,15 +1,17 @@
 //! The server: a builder for what it serves ([`Server`]), and the transport-free core that
 //! answers each message (dispatch, sessions, tool calls).
 
+mod bus;
 mod call;
 mod checks;
 mod config;
-mod dispatch;
+mod engine;
 mod envelope;
+mod features;
+mod inflight;
+mod outcome;
 mod session;
 mod streams;
-mod subscriptions;
-mod tools;
 
 use std::io;
 use std::net::SocketAddr;
@@ -21,8 +23,9 @@ use serde_json::Value;
 pub(crate) use call::{CallStream, Outgoing};
 pub use checks::ServerError;
 pub(crate) use config::Config;
-pub(crate) use dispatch::{Dispatched, Dispatcher, Era};
-pub(crate) use envelope::{MirroredHeaders, is_stateless_request};
+pub(crate) use engine::{Engine, Inbound, Link};
+pub(crate) use envelope::MirroredHeaders;
+pub(crate) use outcome::{Outcome, Reason};
 pub(crate) use session::Session;
 pub(crate) use streams::{EventId, StreamLog, Unresumable};
 
@@ -280,7 +283,7 @@ impl Server {
 
     /// The `tools/list` result for all tools (unpaginated), pretty-printed.
     pub fn tools_list_json(&self) -> String {
-        let raw = tools::list_result(&self.tools, None);
+        let raw = features::tool_set::list_result(&self.tools, None);
         match serde_json::from_str::<Value>(raw.get()) {
             Ok(value) => {
                 serde_json::to_string_pretty(&value).unwrap_or_else(|_| raw.get().to_owned())
@@ -331,20 +334,17 @@ impl Server {
         if let Err(why) = self.check() {
             panic!("{why}");
         }
-        let dispatcher = self.dispatcher();
+        let engine = self.engine();
         let handle = ServerHandle {
-            dispatcher: dispatcher.clone(),
+            engine: engine.clone(),
         };
-        (
-            crate::transport::http::router(&path, dispatcher, hosts),
-            handle,
-        )
+        (crate::transport::http::router(&path, engine, hosts), handle)
     }
 
-    /// The transport-free core serving this description.
-    pub(crate) fn dispatcher(self) -> Arc<Dispatcher> {
-        let dispatcher = Arc::new_cyclic(|me| {
-            Dispatcher::new(
+    /// The transport-free engine serving this description.
+    pub(crate) fn engine(self) -> Arc<Engine> {
+        let engine = Arc::new_cyclic(|me| {
+            Engine::new(
                 self.info,
                 self.instructions,
                 self.tools,
@@ -353,8 +353,8 @@ impl Server {
                 me.clone(),
             )
         });
-        dispatcher.start_session_sweeper();
-        dispatcher
+        engine.start_session_sweeper();
+        engine
     }
 
     /// Serves on `MCP_ADDR` (default `127.0.0.1:8000`) until Ctrl-C. On the command line,
@@ -380,8 +380,8 @@ impl Server {
     /// Nothing but protocol messages is written to stdout.
     pub async fn serve_stdio(self) -> io::Result<()> {
         self.check()?;
-        let dispatcher = self.dispatcher();
-        crate::transport::stdio::serve(dispatcher, tokio::io::stdin(), tokio::io::stdout()).await
+        let engine = self.engine();
+        crate::transport::stdio::serve(engine, tokio::io::stdin(), tokio::io::stdout()).await
     }
 
     /// Serves on an already bound listener until Ctrl-C (tests bind `127.0.0.1:0`).
@@ -415,12 +415,12 @@ impl Server {
 /// stream, or kept for it until the client opens or resumes one).
 #[derive(Clone)]
 pub struct ServerHandle {
-    dispatcher: Arc<Dispatcher>,
+    engine: Arc<Engine>,
 }
 
 impl ServerHandle {
-    pub(crate) fn new(dispatcher: Arc<Dispatcher>) -> Self {
-        Self { dispatcher }
+    pub(crate) fn new(engine: Arc<Engine>) -> Self {
+        Self { engine }
     }
 
     /// Begins a graceful shutdown: `GET` streams and subscriptions end (they would keep
@@ -428,35 +428,48 @@ impl ServerHandle {
     /// this on Ctrl-C; call it from your own shutdown signal when you serve
     /// [`Server::router`] yourself with `axum::serve(..).with_graceful_shutdown(..)`.
     pub fn shutdown(&self) {
-        self.dispatcher.begin_shutdown();
+        self.engine.begin_shutdown();
     }
 
     /// Adds a tool (replacing one with the same name).
     pub fn add_tool(&self, tool: ToolDef) {
-        self.dispatcher.add_tool(tool);
+        let change = self.engine.tools().update(|tools| {
+            tools.retain(|t| t.name != tool.name);
+            tools.push(tool);
+        });
+        self.engine.announce(change);
     }
 
     /// Removes a tool; `false` if there was none by that name.
     pub fn remove_tool(&self, name: &str) -> bool {
-        self.dispatcher.remove_tool(name)
+        let mut removed = false;
+        let change = self.engine.tools().update(|tools| {
+            let before = tools.len();
+            tools.retain(|t| t.name != name);
+            removed = tools.len() != before;
+        });
+        if removed {
+            self.engine.announce(change);
+        }
+        removed
     }
 
     /// How many sessions are open.
     pub fn session_count(&self) -> usize {
-        self.dispatcher.sessions.len()
+        self.engine.sessions.len()
     }
 
     /// Ends sessions that have been idle too long now, instead of at the next background
     /// sweep.
     pub fn expire_idle_sessions(&self) {
-        self.dispatcher.sessions.sweep();
+        self.engine.sessions.sweep();
     }
 }
 
 impl std::fmt::Debug for ServerHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServerHandle")
-            .field("tools", &self.dispatcher.tool_count())
+            .field("tools", &self.engine.tools().len())
             .finish()
     }
 }

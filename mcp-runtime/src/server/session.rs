@@ -12,9 +12,10 @@ use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
 use super::config::Config;
+use super::inflight::{InFlight, InFlightGuard};
 use super::streams::StreamLog;
 use crate::protocol::types::Implementation;
-use crate::protocol::{LogLevel, ProtocolVersion, RequestId};
+use crate::protocol::{LogLevel, ProtocolVersion, RequestId, RpcError};
 
 /// One client's session.
 #[derive(Debug)]
@@ -31,7 +32,7 @@ pub(crate) struct Session {
     last_active: Mutex<Instant>,
     /// Cancelled when the session ends; every call's token is a child of it.
     ended: CancellationToken,
-    calls: Mutex<HashMap<RequestId, CancellationToken>>,
+    calls: Arc<InFlight>,
     streams: Mutex<Streams>,
     replay_events: usize,
     replay_streams: usize,
@@ -102,11 +103,7 @@ impl Session {
     /// last spoken to.
     fn is_busy(&self) -> bool {
         self.pinned.load(Ordering::Relaxed)
-            || !self
-                .calls
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .is_empty()
+            || !self.calls.is_empty()
             || self
                 .streams
                 .lock()
@@ -114,38 +111,18 @@ impl Session {
                 .standalone_attached
     }
 
-    /// Registers an in-flight call; the token is cancelled by `notifications/cancelled` for
-    /// its id or by the end of the session.
-    pub(crate) fn start_call(&self, id: &RequestId) -> CancellationToken {
-        let token = self.ended.child_token();
-        self.calls
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .insert(id.clone(), token.clone());
-        token
+    /// Registers a request in flight; its token is cancelled by `notifications/cancelled`
+    /// for its id or by the end of the session. An id already in flight is refused.
+    pub(crate) fn start_call(
+        &self,
+        id: &RequestId,
+    ) -> Result<(CancellationToken, InFlightGuard), RpcError> {
+        self.calls.start(id, Some(&self.ended))
     }
 
-    pub(crate) fn finish_call(&self, id: &RequestId) {
-        self.calls
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(id);
-    }
-
-    /// Cancels the call with this id, if it is still running.
+    /// Cancels the request with this id, if it is still running.
     pub(crate) fn cancel_call(&self, id: &RequestId) -> bool {
-        match self
-            .calls
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(id)
-        {
-            Some(token) => {
-                token.cancel();
-                true
-            }
-            None => false,
-        }
+        self.calls.cancel(id)
     }
 
     /// Opens a new stream log (for a POST reply that became SSE).
@@ -286,7 +263,7 @@ impl Sessions {
             log_level: AtomicU8::new(LogLevel::Debug.index()),
             last_active: Mutex::new(Instant::now()),
             ended: CancellationToken::new(),
-            calls: Mutex::default(),
+            calls: Arc::default(),
             streams: Mutex::default(),
             replay_events: self.config.replay_events,
             replay_streams: self.config.replay_streams,
@@ -419,7 +396,7 @@ mod tests {
         let s = sessions
             .create(ProtocolVersion::LATEST, info(), Map::new())
             .expect("rng");
-        let call = s.start_call(&RequestId::Number(1));
+        let (call, _guard) = s.start_call(&RequestId::Number(1)).expect("free id");
         sessions.remove(s.id());
         assert!(call.is_cancelled());
     }
@@ -443,7 +420,7 @@ mod tests {
             .create(ProtocolVersion::LATEST, info(), Map::new())
             .expect("rng");
         busy.mark_initialized();
-        let _running = busy.start_call(&RequestId::Number(7));
+        let _running = busy.start_call(&RequestId::Number(7)).expect("free id");
         std::thread::sleep(Duration::from_millis(20));
         sessions.sweep();
         assert!(

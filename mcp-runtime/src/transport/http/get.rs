@@ -10,16 +10,13 @@ use http::{HeaderMap, StatusCode};
 use super::headers::{self, Accepts};
 use super::reply::{self, Rejection};
 use super::session;
-use crate::server::{Dispatcher, EventId, Unresumable};
+use crate::server::{Engine, EventId, Unresumable};
 
-pub(crate) async fn handle(
-    State(dispatcher): State<Arc<Dispatcher>>,
-    headers: HeaderMap,
-) -> Response {
+pub(crate) async fn handle(State(engine): State<Arc<Engine>>, headers: HeaderMap) -> Response {
     let reject = |status, message: &str| Rejection::new(status, message).into_response(None);
-    let session = match session::require(&dispatcher, &headers) {
+    let session = match session::require(&engine, &headers) {
         Ok(session) => session,
-        Err(rejection) => return rejection.into_response(None),
+        Err(response) => return *response,
     };
     if !Accepts::from_headers(&headers).event_stream {
         return reject(
@@ -27,7 +24,7 @@ pub(crate) async fn handle(
             "Accept must include text/event-stream",
         );
     }
-    let config = &dispatcher.config;
+    let config = &engine.config;
     let gone = || unresumable(Unresumable::Evicted);
 
     if let Some(last) = headers.get(headers::LAST_EVENT_ID) {

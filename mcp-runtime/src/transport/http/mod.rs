@@ -13,7 +13,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::routing::post;
 use axum::serve::ListenerExt as _;
 
@@ -21,20 +20,19 @@ pub(crate) use guard::HostPolicy;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::server::{Dispatcher, ServerHandle};
+use crate::server::{Engine, ServerHandle};
 
 /// Largest request body accepted (larger → 413).
-const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
-pub(crate) fn router(path: &str, dispatcher: Arc<Dispatcher>, hosts: HostPolicy) -> Router {
+pub(crate) fn router(path: &str, engine: Arc<Engine>, hosts: HostPolicy) -> Router {
     Router::new()
         .route(
             path,
             post(post::handle).get(get::handle).delete(session::delete),
         )
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .route_layer(guard::GuardLayer::new(hosts))
-        .with_state(dispatcher)
+        .with_state(engine)
 }
 
 /// How long calls in flight may take to finish after Ctrl-C before the server stops anyway.

@@ -10,7 +10,7 @@ use http::{HeaderValue, StatusCode};
 
 use super::sse;
 use crate::protocol::jsonrpc::error_message;
-use crate::protocol::{ProtocolVersion, RequestId, RpcError};
+use crate::protocol::{RequestId, RpcError};
 use crate::server::{CallStream, Config, EventId, Outgoing, Session, StreamLog, Unresumable};
 
 /// `200 OK` with a JSON body.
@@ -121,7 +121,7 @@ pub(crate) fn from_log<K: Send + 'static>(
 ) -> Result<Response, Unresumable> {
     let events = log.subscribe(after)?;
     // Priming (2025-11-25+): an id to resume from before any message has been sent.
-    let priming = (session.protocol_version() >= ProtocolVersion::V2025_11_25).then(|| {
+    let priming = session.protocol_version().primes_streams().then(|| {
         let id = EventId {
             stream: log.id(),
             seq: after,
