@@ -39,10 +39,13 @@
 #[cfg(test)]
 extern crate self as mcp_runtime;
 
+pub mod completion;
 pub mod context;
 mod macro_support;
 mod macros;
+pub mod prompt;
 pub mod protocol;
+pub mod resource;
 pub mod server;
 pub mod tool;
 mod transport;

@@ -9,7 +9,18 @@ use super::Constraints;
 ///
 /// `#[tool]` takes each parameter out of it by name; hand-written tools read it directly.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Arguments(Map<String, Value>);
+pub struct Arguments(Map<String, Value>, Source);
+
+/// Where the values come from, which decides how a string is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Source {
+    /// JSON values (`tools/call`): each must have its parameter's JSON type.
+    #[default]
+    Json,
+    /// Text (URI template variables, prompt arguments): a string that does not fit the
+    /// parameter's type is read as the JSON number or boolean it spells.
+    Text,
+}
 
 /// Why a call's arguments were rejected. Becomes a tool result with `isError: true`, so the
 /// model reads what was wrong and can correct its call (SEP-1303).
@@ -55,7 +66,13 @@ fn list(names: &[String]) -> String {
 impl Arguments {
     /// Wraps an arguments object.
     pub fn new(map: Map<String, Value>) -> Self {
-        Self(map)
+        Self(map, Source::Json)
+    }
+
+    /// Arguments whose values are text (URI template variables, prompt arguments): a
+    /// parameter of type `u32` accepts `"42"`.
+    pub fn from_text(map: Map<String, Value>) -> Self {
+        Self(map, Source::Text)
     }
 
     /// The raw value of one argument.
@@ -102,7 +119,7 @@ impl Arguments {
         constraints: &Constraints,
     ) -> Result<T, ArgumentError> {
         match self.0.remove(name) {
-            Some(value) => decode(name, value, constraints),
+            Some(value) => decode(name, value, constraints, self.1),
             None => Err(ArgumentError::Missing(name.to_owned())),
         }
     }
@@ -115,7 +132,7 @@ impl Arguments {
     ) -> Result<Option<T>, ArgumentError> {
         match self.0.remove(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(value) => decode(name, value, constraints).map(Some),
+            Some(value) => decode(name, value, constraints, self.1).map(Some),
         }
     }
 
@@ -149,7 +166,18 @@ fn decode<T: DeserializeOwned>(
     name: &str,
     value: Value,
     constraints: &Constraints,
+    source: Source,
 ) -> Result<T, ArgumentError> {
+    if let (Source::Text, Value::String(text)) = (source, &value) {
+        let spelled = serde_json::from_str::<Value>(text)
+            .ok()
+            .filter(|v| v.is_number() || v.is_boolean());
+        if let Some(spelled) = spelled {
+            if serde_json::from_value::<T>(value.clone()).is_err() {
+                return decode(name, spelled, constraints, Source::Json);
+            }
+        }
+    }
     if !constraints.is_empty() {
         if let Some(rule) = constraints.violation(&value) {
             return Err(ArgumentError::Constraint {
@@ -166,7 +194,7 @@ fn decode<T: DeserializeOwned>(
 
 impl From<Map<String, Value>> for Arguments {
     fn from(map: Map<String, Value>) -> Self {
-        Self(map)
+        Self::new(map)
     }
 }
 
@@ -199,6 +227,18 @@ mod tests {
             e.to_string(),
             "unknown arguments `extra`, `more`; this tool takes `n`, `name`"
         );
+    }
+
+    #[test]
+    fn text_arguments_read_numbers_and_booleans_they_spell() {
+        let map = |v: Value| v.as_object().cloned().unwrap_or_default();
+        let mut a = Arguments::from_text(map(json!({"n": "42", "s": "42", "b": "true", "x": "x"})));
+        assert_eq!(a.take_required::<u32>("n"), Ok(42));
+        assert_eq!(a.take_required::<String>("s"), Ok("42".to_owned()));
+        assert_eq!(a.take_required::<bool>("b"), Ok(true));
+        assert!(a.take_required::<u32>("x").is_err());
+        let mut json = Arguments::new(map(json!({"n": "42"})));
+        assert!(json.take_required::<u32>("n").is_err());
     }
 
     #[test]
