@@ -129,7 +129,7 @@ pub fn expand(tool: &Tool) -> TokenStream {
     }
 }
 
-fn option_str(text: Option<&str>) -> TokenStream {
+pub(crate) fn option_str(text: Option<&str>) -> TokenStream {
     match text {
         Some(text) => quote!(::core::option::Option::Some(#text)),
         None => quote!(::core::option::Option::<&str>::None),
@@ -137,13 +137,13 @@ fn option_str(text: Option<&str>) -> TokenStream {
 }
 
 /// The parameter's slot, whose methods are chosen by its type (`mcp_runtime::FromCallContext`).
-fn slot(param: &Param) -> TokenStream {
+pub(crate) fn slot(param: &Param) -> TokenStream {
     let (ty, schema_ty) = (&param.ty, param.schema_ty());
     quote_spanned!(ty.span()=> __mcp::Slot::<#ty, #schema_ty>::new())
 }
 
 /// `#[arg(...)]` on an injected parameter is a compile error at the attribute.
-fn arg_options_check(param: &Param) -> Option<TokenStream> {
+pub(crate) fn arg_options_check(param: &Param) -> Option<TokenStream> {
     let span = param.arg_span?;
     let (ty, schema_ty) = (&param.ty, param.schema_ty());
     Some(quote_spanned!(span=> (&__mcp::Slot::<#ty, #schema_ty>::new()).accepts_arg_options();))
@@ -161,7 +161,7 @@ fn pattern_ident(argument: &Param) -> syn::Ident {
 }
 
 /// A `static` holding the argument's compiled pattern, checked when the tool is defined.
-fn pattern_static(tool: &str, argument: &Param) -> Option<TokenStream> {
+pub(crate) fn pattern_static(tool: &str, argument: &Param) -> Option<TokenStream> {
     let pattern = argument.pattern.as_ref()?;
     let ident = pattern_ident(argument);
     let name = &argument.name;
@@ -172,7 +172,7 @@ fn pattern_static(tool: &str, argument: &Param) -> Option<TokenStream> {
 }
 
 /// The argument's constraints as a runtime value.
-fn constraints(argument: &Param) -> TokenStream {
+pub(crate) fn constraints(argument: &Param) -> TokenStream {
     if !argument.has_constraints() {
         return quote!(__mcp::Constraints::default());
     }
@@ -201,7 +201,7 @@ fn constraints(argument: &Param) -> TokenStream {
     }
 }
 
-fn default_expr(argument: &Param) -> TokenStream {
+pub(crate) fn default_expr(argument: &Param) -> TokenStream {
     match &argument.kind {
         ArgumentKind::Defaulted(Some(expr)) => quote!(#expr),
         _ => quote!(::core::default::Default::default()),
@@ -249,6 +249,14 @@ fn schema_param(argument: &Param) -> TokenStream {
 /// of the call's arguments (an error result names it when it is missing, malformed or
 /// breaks a constraint).
 fn take_param(tool: &str, argument: &Param) -> TokenStream {
+    take_param_or(
+        argument,
+        &quote!(return __mcp::tool_failure(#tool, __mcp_error)),
+    )
+}
+
+/// [`take_param`] with `on_error` run (with `__mcp_error` bound) when the parameter fails.
+pub(crate) fn take_param_or(argument: &Param, on_error: &TokenStream) -> TokenStream {
     let ident = &argument.ident;
     let ty = &argument.ty;
     let name = &argument.name;
@@ -269,7 +277,7 @@ fn take_param(tool: &str, argument: &Param) -> TokenStream {
     quote! {
         let #ident: #ty = match #take {
             ::core::result::Result::Ok(__mcp_value) => __mcp_value,
-            ::core::result::Result::Err(__mcp_error) => return __mcp::tool_failure(#tool, __mcp_error),
+            ::core::result::Result::Err(__mcp_error) => #on_error,
         };
     }
 }

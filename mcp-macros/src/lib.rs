@@ -1,4 +1,4 @@
-//! The `#[tool]` attribute of [mcp-runtime](https://docs.rs/mcp-runtime). Use it through
+//! The `#[tool]`, `#[resource]` and `#[prompt]` attributes of [mcp-runtime](https://docs.rs/mcp-runtime). Use it through
 //! `mcp_runtime::tool`; its documentation lives there.
 //!
 //! The crate is split like the macro's work: `parse` reads the attribute and the function
@@ -10,6 +10,12 @@ mod errors;
 mod expand;
 mod model;
 mod parse;
+mod prompt;
+mod resource;
+// The runtime's template parser, compiled here too, so both agree on what is valid.
+#[path = "../../mcp-runtime/src/resource/template_syntax.rs"]
+#[allow(dead_code)]
+mod template_syntax;
 
 use proc_macro::TokenStream;
 
@@ -20,6 +26,28 @@ use errors::Errors;
 pub fn tool(attr: TokenStream, item: TokenStream) -> TokenStream {
     let item_tokens: proc_macro2::TokenStream = item.clone().into();
     match tool_impl(attr.into(), item.into()) {
+        Ok(expanded) => expanded.into(),
+        Err(err) => with_function(err, item_tokens).into(),
+    }
+}
+
+/// Turns an `async fn` into an MCP resource or resource template. See
+/// `mcp_runtime::resource` (the attribute) for the documentation.
+#[proc_macro_attribute]
+pub fn resource(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let item_tokens: proc_macro2::TokenStream = item.clone().into();
+    match resource::resource(attr.into(), item.into()) {
+        Ok(expanded) => expanded.into(),
+        Err(err) => with_function(err, item_tokens).into(),
+    }
+}
+
+/// Turns an `async fn` into an MCP prompt. See `mcp_runtime::prompt` (the attribute) for
+/// the documentation.
+#[proc_macro_attribute]
+pub fn prompt(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let item_tokens: proc_macro2::TokenStream = item.clone().into();
+    match prompt::prompt(attr.into(), item.into()) {
         Ok(expanded) => expanded.into(),
         Err(err) => with_function(err, item_tokens).into(),
     }

@@ -39,6 +39,8 @@ pub struct Param {
     pub min_length: Option<Expr>,
     pub max_length: Option<Expr>,
     pub pattern: Option<String>,
+    /// `#[arg(complete = f)]`: its completion function (resources and prompts).
+    pub complete: Option<syn::Path>,
     pub kind: ArgumentKind,
     /// The `#[arg]` attribute, if any: an injected type rejects it at compile time.
     pub arg_span: Option<proc_macro2::Span>,
@@ -145,7 +147,7 @@ pub fn describe(param: ParsedParam, earlier: &[Param], errors: &mut Errors) -> O
         min_length,
         max_length,
         pattern,
-        complete: _,
+        complete,
         span: arg_span,
     } = options;
     let arguments = || earlier.iter();
@@ -222,6 +224,7 @@ pub fn describe(param: ParsedParam, earlier: &[Param], errors: &mut Errors) -> O
         min_length,
         max_length,
         pattern: pattern.map(|p| p.value()),
+        complete,
         kind,
         arg_span,
     })

@@ -157,6 +157,110 @@ pub use tool::{
 /// the function is reported, not just the first.
 pub use mcp_macros::tool;
 
+/// Turns an `async fn` into an MCP resource (a fixed URI, listed by `resources/list`) or a
+/// resource template (a URI with `{variables}`, listed by `resources/templates/list`),
+/// registered at link time ([`resource::resources`], [`resource::resource_templates`]).
+///
+/// ```
+/// use mcp_runtime::resource::{ResourceError, ResourceContents};
+/// use mcp_runtime::{State, resource};
+///
+/// struct Notes(Vec<String>);
+///
+/// /// The server's read-me.
+/// #[resource(uri = "notes://readme", mime = "text/markdown")]
+/// async fn readme() -> &'static str {
+///     "# Notes"
+/// }
+///
+/// /// A note, by its number.
+/// #[resource(uri = "notes://{id}", name = "note", mime = "text/plain")]
+/// async fn note(
+///     /// The note's number.
+///     #[arg(complete = note_ids)]
+///     id: usize,
+///     notes: State<Notes>,
+/// ) -> Result<String, ResourceError> {
+///     notes.0.get(id).cloned().ok_or_else(|| ResourceError::not_found(format!("notes://{id}")))
+/// }
+///
+/// async fn note_ids(prefix: String, notes: State<Notes>) -> Vec<String> {
+///     (0..notes.0.len()).map(|i| i.to_string()).filter(|i| i.starts_with(&prefix)).collect()
+/// }
+///
+/// assert_eq!(readme_resource().uri, "notes://readme");
+/// let template = note_resource();
+/// assert_eq!(template.uri_template.as_str(), "notes://{id}");
+/// assert!(template.completer("id").is_some());
+/// ```
+///
+/// # `#[resource(...)]` options
+///
+/// | option | effect |
+/// |---|---|
+/// | `uri = "…"` | the URI (required); with `{var}` or `{+var}` (RFC 6570) a template, checked at compile time |
+/// | `name = "…"` | its name (default: the function's) |
+/// | `title = "…"` | display title |
+/// | `description = "…"` | description (default: the doc comment) |
+/// | `mime = "…"` | MIME type of the contents (and of `String`/`Blob` results) |
+/// | `icon = "url"` | an icon (repeatable) |
+///
+/// Each template variable is a parameter of the same name (or `#[arg(rename = "…")]`),
+/// typed and validated like a tool argument (`id: u32` accepts `notes://42`), and may have
+/// `#[arg(complete = f)]` (see [`completion`]). Every other parameter must be filled in by
+/// the server ([`FromCallContext`]: `State<T>`, [`Context`]). A variable without a
+/// parameter, a parameter that is neither, and an invalid template are compile errors.
+///
+/// The result is anything [`IntoResourceResult`](resource::IntoResourceResult): `String`
+/// (text), [`Blob`](resource::Blob) or `Vec<u8>` (base64 blob), contents values, or a
+/// `Result` whose `Err` ([`ResourceError`](resource::ResourceError)) fails the read.
+pub use mcp_macros::resource;
+
+/// Turns an `async fn` into an MCP prompt, registered at link time ([`prompt::prompts`]).
+///
+/// ```
+/// use mcp_runtime::prompt; // the attribute, and the module of its types
+/// use mcp_runtime::prompt::PromptMessage;
+///
+/// /// Ask for a review of some code.
+/// #[prompt(title = "Code review")]
+/// async fn code_review(
+///     /// The code to review.
+///     code: String,
+///     /// Its language.
+///     #[arg(complete = languages)]
+///     language: Option<String>,
+/// ) -> Vec<PromptMessage> {
+///     let language = language.unwrap_or_else(|| "code".into());
+///     vec![PromptMessage::user(format!("Review this {language}:\n{code}"))]
+/// }
+///
+/// async fn languages(prefix: String) -> Vec<String> {
+///     ["rust", "python"].iter().filter(|l| l.starts_with(&prefix)).map(|l| l.to_string()).collect()
+/// }
+///
+/// let def = code_review_prompt();
+/// assert_eq!(def.arguments.len(), 2);
+/// assert!(def.arguments[0].required && !def.arguments[1].required);
+/// ```
+///
+/// # `#[prompt(...)]` options
+///
+/// | option | effect |
+/// |---|---|
+/// | `name = "…"` | its name (default: the function's) |
+/// | `title = "…"` | display title |
+/// | `description = "…"` | description (default: the doc comment) |
+/// | `icon = "url"` | an icon (repeatable) |
+///
+/// Parameters are the prompt's arguments (`///` → description, `Option<T>` or
+/// `#[arg(default)]` → not required, `#[arg(complete = f)]` → completion), except those the
+/// server fills in ([`FromCallContext`]). Arguments arrive as strings; a parameter of
+/// another `Deserialize` type reads the number or boolean the string spells. The result is
+/// anything [`IntoPromptResult`](prompt::IntoPromptResult): `String` (one user message),
+/// [`PromptMessage`](prompt::PromptMessage)s with any content, or a `Result` of them.
+pub use mcp_macros::prompt;
+
 /// What the macros expand to. Not public API: may change in any release.
 ///
 /// Versioned so that code expanded by one release of `mcp-macros` never silently binds to

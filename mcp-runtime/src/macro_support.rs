@@ -5,7 +5,10 @@ pub use crate::tool::{Constraints, Pattern, Registration, StateRequirement};
 pub use inventory;
 pub use serde_json;
 
-pub use crate::tool::slot::{ArgumentSlot, InjectedSlot, Slot, SlotError, TakesArgOptions};
+pub use crate::tool::slot::{
+    ArgumentSlot, InjectedSlot, NotAVariable, Slot, SlotError, TakesArgOptions, TemplateVariable,
+};
+pub use crate::{prompt, resource};
 
 use crate::{ArgumentError, Arguments, CallToolResult};
 
@@ -32,6 +35,37 @@ pub fn tool_failure(tool: &str, error: SlotError) -> CallToolResult {
             CallToolResult::error(format!("internal error in tool `{tool}`: {why}"))
         }
     }
+}
+
+/// Why a resource read could not fill in a parameter.
+pub fn resource_failure(uri: &str, error: SlotError) -> crate::resource::ResourceError {
+    match error {
+        SlotError::Argument(error) => crate::resource::ResourceError::InvalidUri {
+            uri: uri.to_owned(),
+            reason: error.to_string(),
+        },
+        SlotError::Unavailable(why) => {
+            crate::resource::ResourceError::failed(format!("internal error: {why}"))
+        }
+    }
+}
+
+/// Why a `prompts/get` could not fill in a parameter.
+pub fn prompt_failure(error: SlotError) -> crate::prompt::PromptError {
+    match error {
+        SlotError::Argument(error) => {
+            crate::prompt::PromptError::InvalidArguments(error.to_string())
+        }
+        SlotError::Unavailable(why) => {
+            crate::prompt::PromptError::Failed(format!("internal error: {why}"))
+        }
+    }
+}
+
+/// A URI template the macro checked at compile time.
+pub fn uri_template(template: &str) -> crate::resource::UriTemplate {
+    crate::resource::UriTemplate::parse(template)
+        .unwrap_or_else(|e| unreachable!("#[resource] checked the template at compile time: {e}"))
 }
 
 /// Checks that a call passed no argument beyond the parameters; `params` pairs each

@@ -19,6 +19,15 @@ pub enum ResourceError {
         /// The URI asked for.
         uri: String,
     },
+    /// The URI matches a template, but a variable's value does not fit its parameter:
+    /// error -32602 with the URI in `data`.
+    #[error("invalid resource URI {uri}: {reason}")]
+    InvalidUri {
+        /// The URI asked for.
+        uri: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// The read failed: error -32603 with this message.
     #[error("{message}")]
     Failed {

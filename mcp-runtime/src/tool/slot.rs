@@ -53,6 +53,21 @@ pub enum SlotError {
 )]
 pub trait TakesArgOptions {}
 
+/// Marks types that can be a URI template variable: never implemented for injected types.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is filled in by the server, so it cannot be a variable of the URI template",
+    label = "a template variable: take its value as `String` or another `Deserialize` type"
+)]
+pub trait TemplateVariable {}
+
+/// Marks argument types allowed where only injected ones are: never implemented, so a
+/// parameter that is neither a template variable nor injected fails with this message.
+#[diagnostic::on_unimplemented(
+    message = "this parameter is not a variable of the URI template, and `{Self}` is not filled in by the server",
+    label = "add it to the URI template as `{{name}}`, or remove it"
+)]
+pub trait NotAVariable {}
+
 /// The injected case: `T` comes from the call's context.
 pub trait InjectedSlot<T: FromCallContext, S> {
     /// Injected values are not part of the input schema.
@@ -74,6 +89,19 @@ pub trait InjectedSlot<T: FromCallContext, S> {
         T: TakesArgOptions,
     {
     }
+
+    /// Rejects an injected type named like a template variable.
+    fn must_be_variable(&self)
+    where
+        T: TemplateVariable,
+    {
+    }
+
+    /// Injected types are welcome where the client sends nothing.
+    fn must_be_injected(&self) {}
+
+    /// Runs `declare` only for arguments: injected values are not declared.
+    fn if_argument(&self, _declare: impl FnOnce()) {}
 
     /// The value, from the current call.
     fn take_required(
@@ -137,6 +165,22 @@ pub trait ArgumentSlot<T, S> {
 
     /// `#[arg(...)]` applies to arguments.
     fn accepts_arg_options(&self) {}
+
+    /// Arguments can be template variables.
+    fn must_be_variable(&self) {}
+
+    /// Rejects an argument where the client sends nothing (a parameter of a resource that
+    /// is not one of its URI template's variables).
+    fn must_be_injected(&self)
+    where
+        T: NotAVariable,
+    {
+    }
+
+    /// Runs `declare`: this is an argument.
+    fn if_argument(&self, declare: impl FnOnce()) {
+        declare();
+    }
 
     /// A required argument.
     fn take_required(
