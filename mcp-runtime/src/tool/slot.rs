@@ -64,7 +64,7 @@ pub trait TemplateVariable {}
 /// parameter that is neither a template variable nor injected fails with this message.
 #[diagnostic::on_unimplemented(
     message = "this parameter is not a variable of the URI template, and `{Self}` is not filled in by the server",
-    label = "add it to the URI template as `{{name}}`, or remove it"
+    label = "put this parameter's name in braces in the URI template, or remove it"
 )]
 pub trait NotAVariable {}
 
