@@ -100,13 +100,12 @@ pub fn resource(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream
                 "`complete` applies to a template variable; this parameter is not one",
             );
         }
-        if is_variable {
-            if param.header.is_some() || matches!(param.kind, ArgumentKind::Defaulted(_)) {
-                errors.at(
-                    param.arg_span.unwrap_or(param.ident.span()),
-                    "`header` and `default` do not apply to a template variable: its value is always in the URI",
-                );
-            }
+        let misplaced = param.header.is_some() || matches!(param.kind, ArgumentKind::Defaulted(_));
+        if is_variable && misplaced {
+            errors.at(
+                param.arg_span.unwrap_or(param.ident.span()),
+                "`header` and `default` do not apply to a template variable: its value is always in the URI",
+            );
         }
     }
     for variable in &variables {

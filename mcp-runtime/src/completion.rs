@@ -201,7 +201,8 @@ mod tests {
         let completer = Completer::new(echo);
         let given = HashMap::from([("a".to_owned(), "1".to_owned())]);
         // Outside a request there is no context to inject from.
-        let outside = CompletionArguments::scope(given, completer.complete("x".into())).await;
+        let outside =
+            CompletionArguments::scope(given, async { completer.complete("x".into()).await }).await;
         assert_eq!(outside, Err("called outside a request".to_owned()));
         async fn plain(prefix: String) -> Vec<String> {
             vec![prefix]

@@ -185,18 +185,26 @@ impl PromptDef {
         self
     }
 
-    /// Renders the prompt. A required argument that is missing is an error naming it
-    /// (-32602), checked before the function runs.
-    pub fn get(&self, arguments: Map<String, Value>) -> PromptFuture {
-        if let Some(missing) = self
+    /// Whether `arguments` has every required argument; else an error naming the first
+    /// missing one.
+    pub fn check_arguments(&self, arguments: &Map<String, Value>) -> Result<(), PromptError> {
+        match self
             .arguments
             .iter()
             .find(|a| a.required && !arguments.contains_key(&a.name))
         {
-            let error = PromptError::InvalidArguments(format!(
+            Some(missing) => Err(PromptError::InvalidArguments(format!(
                 "missing required argument `{}` of prompt `{}`",
                 missing.name, self.name
-            ));
+            ))),
+            None => Ok(()),
+        }
+    }
+
+    /// Renders the prompt. A required argument that is missing is an error naming it
+    /// (-32602), checked before the function runs.
+    pub fn get(&self, arguments: Map<String, Value>) -> PromptFuture {
+        if let Err(error) = self.check_arguments(&arguments) {
             return Box::pin(async move { Err(error) });
         }
         (self.handler)(Arguments::from_text(arguments))

@@ -26,3 +26,15 @@ pub const TOOLS_LIST_CHANGED: &str = "notifications/tools/list_changed";
 pub const SUBSCRIPTIONS_LISTEN: &str = "subscriptions/listen";
 /// The first message of a subscription stream.
 pub const SUBSCRIPTIONS_ACKNOWLEDGED: &str = "notifications/subscriptions/acknowledged";
+/// Lists resources.
+pub const RESOURCES_LIST: &str = "resources/list";
+/// Lists resource templates.
+pub const RESOURCES_TEMPLATES_LIST: &str = "resources/templates/list";
+/// Reads a resource.
+pub const RESOURCES_READ: &str = "resources/read";
+/// Lists prompts.
+pub const PROMPTS_LIST: &str = "prompts/list";
+/// Renders a prompt.
+pub const PROMPTS_GET: &str = "prompts/get";
+/// Completes an argument of a prompt or a resource template.
+pub const COMPLETION_COMPLETE: &str = "completion/complete";

@@ -5,7 +5,7 @@
 //! [`Server::serve`](super::Server::serve) or [`Server::try_router`](super::Server::try_router)
 //! as an error that names where each definition lives.
 
-use crate::tool::{DefinedAt, StateMap, ToolDef};
+use crate::tool::{DefinedAt, StateMap, StateRequirement, ToolDef};
 
 /// Why a server cannot start with what it was given.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -39,13 +39,26 @@ pub enum ServerError {
         /// What is wrong.
         reason: String,
     },
-    /// A tool takes a `State<T>` the server was not given.
+    /// Two resources have one URI, two templates one URI template, or two prompts one
+    /// name.
+    #[error("two {kind}s are both `{key}` ({} and {}): they must be unique", site(.first), site(.second))]
+    Duplicate {
+        /// `"resource"`, `"resource template"` or `"prompt"`.
+        kind: &'static str,
+        /// The URI, URI template or name they share.
+        key: String,
+        /// Where the one added first is defined (`None`: built by hand).
+        first: Option<DefinedAt>,
+        /// Where the one added second is defined.
+        second: Option<DefinedAt>,
+    },
+    /// A tool, resource or prompt takes a `State<T>` the server was not given.
     #[error(
-        "tool `{tool}` takes State<{type_name}>, but the server has none: add it with `Server::state(...)`"
+        "{needed_by} takes State<{type_name}>, but the server has none: add it with `Server::state(...)`"
     )]
     MissingState {
-        /// The tool.
-        tool: String,
+        /// What takes it, e.g. "tool `bump`".
+        needed_by: String,
         /// The state's type.
         type_name: &'static str,
     },
@@ -61,7 +74,7 @@ impl From<ServerError> for std::io::Error {
 fn site(defined_at: &Option<DefinedAt>) -> String {
     match defined_at {
         Some(at) => format!("`{at}`"),
-        None => "a hand-built ToolDef".to_owned(),
+        None => "built by hand".to_owned(),
     }
 }
 
@@ -90,12 +103,35 @@ pub(crate) fn check_tool(tools: &[ToolDef], tool: &ToolDef) -> Result<(), Server
     })
 }
 
-/// Every `State<T>` a tool takes must be provided.
-pub(crate) fn check_states(tools: &[ToolDef], states: &StateMap) -> Result<(), ServerError> {
-    for tool in tools {
-        if let Some(needed) = tool.required_states.iter().find(|n| !states.contains(n)) {
+/// Whether a definition keyed `key` (a resource's URI, a prompt's name) may join those
+/// already there, given as `(key, defined_at)`.
+pub(crate) fn check_unique<'a>(
+    kind: &'static str,
+    existing: impl IntoIterator<Item = (&'a str, Option<DefinedAt>)>,
+    key: &str,
+    defined_at: Option<DefinedAt>,
+) -> Result<(), ServerError> {
+    match existing.into_iter().find(|(k, _)| *k == key) {
+        Some((_, first)) => Err(ServerError::Duplicate {
+            kind,
+            key: key.to_owned(),
+            first,
+            second: defined_at,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Every `State<T>` a definition takes must be provided; `needs` lists, for each
+/// definition, what it is ("tool `x`") and the states it takes.
+pub(crate) fn check_states<'a>(
+    needs: impl IntoIterator<Item = (String, &'a [StateRequirement])>,
+    states: &StateMap,
+) -> Result<(), ServerError> {
+    for (needed_by, required) in needs {
+        if let Some(needed) = required.iter().find(|n| !states.contains(n)) {
             return Err(ServerError::MissingState {
-                tool: tool.name.clone(),
+                needed_by,
                 type_name: needed.type_name,
             });
         }
@@ -127,7 +163,7 @@ mod tests {
         assert!(
             error
                 .to_string()
-                .contains("(a hand-built ToolDef and a hand-built ToolDef)"),
+                .contains("(built by hand and built by hand)"),
             "{error}"
         );
     }
@@ -145,7 +181,7 @@ mod tests {
         assert!(
             error
                 .to_string()
-                .starts_with("tool `h` (a hand-built ToolDef): parameter `a`"),
+                .starts_with("tool `h` (built by hand): parameter `a`"),
             "{error}"
         );
         let io: std::io::Error = error.into();

@@ -18,6 +18,7 @@ use super::bus::{Bus, Change};
 use super::call::Outgoing;
 use super::config::Config;
 use super::envelope::{self, MirroredHeaders};
+use super::features::surface::Surface;
 use super::features::tools::{CacheHints, Tools};
 use super::features::{EraFacts, Features, Request, lifecycle};
 use super::inflight::InFlight;
@@ -93,12 +94,16 @@ impl Engine {
         info: Implementation,
         instructions: Option<String>,
         tools: Vec<ToolDef>,
+        surface: Surface,
         states: StateMap,
         config: Config,
         me: Weak<Engine>,
     ) -> Self {
         let hints = CacheHints::public(config.cache_ttl);
-        let features = Features::standard(Tools::new(tools, config.page_size, hints));
+        let features = Features::standard(
+            Tools::new(tools, config.page_size, hints),
+            surface.into_features(config.page_size, hints),
+        );
         let capabilities = features.capabilities();
         let discover =
             lifecycle::discover_result(&info, instructions.as_deref(), &capabilities, hints);

@@ -29,9 +29,12 @@ pub(crate) use outcome::{Outcome, Reason};
 pub(crate) use session::Session;
 pub(crate) use streams::{EventId, StreamLog, Unresumable};
 
+use crate::prompt::PromptDef;
 use crate::protocol::types::Implementation;
+use crate::resource::{ResourceDef, ResourceTemplateDef};
 use crate::tool::{StateMap, ToolDef};
 use crate::transport::http::HostPolicy;
+use features::surface::Surface;
 
 /// The address [`serve`] binds when `MCP_ADDR` is not set.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
@@ -52,7 +55,12 @@ pub const DEFAULT_PATH: &str = "/mcp";
 /// }
 /// ```
 pub async fn serve() -> io::Result<()> {
-    Server::new(binary_name()).registered_tools().serve().await
+    Server::new(binary_name())
+        .registered_tools()
+        .registered_resources()
+        .registered_prompts()
+        .serve()
+        .await
 }
 
 /// Serves every `#[tool]` in this binary to one client on stdin and stdout
@@ -68,6 +76,8 @@ pub async fn serve() -> io::Result<()> {
 pub async fn serve_stdio() -> io::Result<()> {
     Server::new(binary_name())
         .registered_tools()
+        .registered_resources()
+        .registered_prompts()
         .serve_stdio()
         .await
 }
@@ -110,6 +120,8 @@ pub struct Server {
     /// `None` until configured: loopback only, relaxed by `serve_on` for public addresses.
     hosts: Option<HostPolicy>,
     states: StateMap,
+    /// Resources, templates and prompts.
+    surface: Surface,
     /// The first mistake in the description, returned when it is served (see `checks`).
     startup_error: Option<ServerError>,
 }
@@ -129,6 +141,7 @@ impl Server {
             config: Config::default(),
             hosts: None,
             states: StateMap::default(),
+            surface: Surface::default(),
             startup_error: None,
         }
     }
@@ -248,10 +261,111 @@ impl Server {
     /// Whether the description can be served: the first mistake [`tool`](Self::tool)
     /// recorded, or a `State<T>` a tool takes that the server was not given.
     fn check(&self) -> Result<(), ServerError> {
-        match &self.startup_error {
-            Some(error) => Err(error.clone()),
-            None => checks::check_states(&self.tools, &self.states),
+        if let Some(error) = &self.startup_error {
+            return Err(error.clone());
         }
+        let surface = &self.surface;
+        let needs = (self.tools.iter())
+            .map(|t| (format!("tool `{}`", t.name), &t.required_states[..]))
+            .chain(
+                surface
+                    .resources
+                    .iter()
+                    .map(|r| (format!("resource `{}`", r.uri), &r.info.required_states[..])),
+            )
+            .chain(surface.templates.iter().map(|t| {
+                (
+                    format!("resource template `{}`", t.uri_template),
+                    &t.info.required_states[..],
+                )
+            }))
+            .chain(
+                surface
+                    .prompts
+                    .iter()
+                    .map(|p| (format!("prompt `{}`", p.name), &p.required_states[..])),
+            );
+        checks::check_states(needs, &self.states)
+    }
+
+    /// Keeps `error` (the first one) for when the description is served.
+    fn record(&mut self, result: Result<(), ServerError>) -> bool {
+        match result {
+            Ok(()) => true,
+            Err(error) => {
+                self.startup_error.get_or_insert(error);
+                false
+            }
+        }
+    }
+
+    /// Adds a resource with a fixed URI (`resources/list`, `resources/read`). A second
+    /// resource with the same URI is a start-up error, like a duplicate tool.
+    pub fn resource(mut self, resource: ResourceDef) -> Self {
+        let existing = self
+            .surface
+            .resources
+            .iter()
+            .map(|r| (r.uri.as_str(), r.info.defined_at));
+        let check = checks::check_unique(
+            "resource",
+            existing,
+            &resource.uri,
+            resource.info.defined_at,
+        );
+        if self.record(check) {
+            self.surface.resources.push(resource);
+        }
+        self
+    }
+
+    /// Adds a resource template (`resources/templates/list`; `resources/read` of a URI it
+    /// matches). Templates are tried in the order they were added, after the fixed URIs.
+    pub fn resource_template(mut self, template: ResourceTemplateDef) -> Self {
+        let existing =
+            (self.surface.templates.iter()).map(|t| (t.uri_template.as_str(), t.info.defined_at));
+        let key = template.uri_template.as_str().to_owned();
+        let check = checks::check_unique(
+            "resource template",
+            existing,
+            &key,
+            template.info.defined_at,
+        );
+        if self.record(check) {
+            self.surface.templates.push(template);
+        }
+        self
+    }
+
+    /// Adds a prompt (`prompts/list`, `prompts/get`).
+    pub fn prompt(mut self, prompt: PromptDef) -> Self {
+        let existing = self
+            .surface
+            .prompts
+            .iter()
+            .map(|p| (p.name.as_str(), p.defined_at));
+        let check = checks::check_unique("prompt", existing, &prompt.name, prompt.defined_at);
+        if self.record(check) {
+            self.surface.prompts.push(prompt);
+        }
+        self
+    }
+
+    /// Adds every `#[resource]` linked into this binary.
+    pub fn registered_resources(self) -> Self {
+        let with_resources = crate::resource::resources()
+            .into_iter()
+            .fold(self, Server::resource);
+        crate::resource::resource_templates()
+            .into_iter()
+            .fold(with_resources, Server::resource_template)
+    }
+
+    /// Adds every `#[prompt]` linked into this binary.
+    pub fn registered_prompts(self) -> Self {
+        crate::prompt::prompts()
+            .into_iter()
+            .fold(self, Server::prompt)
     }
 
     /// Adds a tool.
@@ -262,11 +376,9 @@ impl Server {
     /// [`serve_stdio`](Self::serve_stdio) and [`try_router`](Self::try_router) as a
     /// [`ServerError`] naming the definitions involved.
     pub fn tool(mut self, tool: ToolDef) -> Self {
-        match checks::check_tool(&self.tools, &tool) {
-            Ok(()) => self.tools.push(tool),
-            Err(error) => {
-                self.startup_error.get_or_insert(error);
-            }
+        let check = checks::check_tool(&self.tools, &tool);
+        if self.record(check) {
+            self.tools.push(tool);
         }
         self
     }
@@ -348,6 +460,7 @@ impl Server {
                 self.info,
                 self.instructions,
                 self.tools,
+                self.surface,
                 self.states,
                 self.config,
                 me.clone(),

@@ -5,9 +5,15 @@
 //! Adding a feature (say, prompts) means a module here that implements [`Feature`] and one
 //! line in [`Features::standard`]: no transport and no `match` elsewhere changes.
 
+pub(crate) mod completion;
 pub(crate) mod lifecycle;
+pub(crate) mod listing;
 pub(crate) mod logging;
+pub(crate) mod prompts;
+pub(crate) mod resources;
+pub(crate) mod scoped;
 pub(crate) mod subscriptions;
+pub(crate) mod surface;
 pub(crate) mod tool_set;
 pub(crate) mod tools;
 
@@ -200,13 +206,16 @@ pub(crate) struct Features {
 
 impl Features {
     /// The features every server has, in the order their capabilities are listed.
-    pub(crate) fn standard(tools: tools::Tools) -> Self {
-        Self::new(vec![
+    /// `more`: the features of the rest of the surface (`surface::Surface`).
+    pub(crate) fn standard(tools: tools::Tools, more: Vec<Arc<dyn Feature>>) -> Self {
+        let mut parts: Vec<Arc<dyn Feature>> = vec![
             Arc::new(lifecycle::Lifecycle),
             Arc::new(tools),
             Arc::new(logging::Logging),
             Arc::new(subscriptions::Subscriptions),
-        ])
+        ];
+        parts.extend(more);
+        Self::new(parts)
     }
 
     fn new(parts: Vec<Arc<dyn Feature>>) -> Self {
