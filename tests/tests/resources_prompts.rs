@@ -391,10 +391,20 @@ async fn the_stateless_era_has_them_too_with_cache_hints() {
         Some("notes://2"),
     )
     .await;
+    let read = &read["result"];
     assert_eq!(
-        read["result"],
-        json!({"resultType": "complete", "contents": [{"uri": "notes://2", "mimeType": "text/plain", "text": "two"}]})
+        (
+            read["resultType"].clone(),
+            read["contents"].clone(),
+            read["cacheScope"].clone()
+        ),
+        (
+            json!("complete"),
+            json!([{"uri": "notes://2", "mimeType": "text/plain", "text": "two"}]),
+            json!("private")
+        )
     );
+    assert!(read["ttlMs"].is_u64(), "{read}");
     let got = stateless(
         &server,
         "prompts/get",

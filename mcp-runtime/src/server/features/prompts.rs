@@ -57,7 +57,7 @@ impl Prompts {
             return Handled::error(rpc_error(error));
         }
         let rendering = prompt.get(arguments);
-        scoped::respond(request, prompt.name.clone(), move || async move {
+        scoped::respond(request, prompt.name.clone(), None, move || async move {
             rendering.await.map_err(rpc_error)
         })
     }

@@ -59,7 +59,12 @@ impl Resources {
         let Some((name, read)) = self.reader(&uri) else {
             return Handled::error(scoped::resource_not_found(&uri));
         };
-        scoped::respond(request, name, move || async move {
+        // What a read returns may depend on who asks (state, identity): private to them.
+        let hints = CacheHints {
+            cache_scope: "private",
+            ..self.hints
+        };
+        scoped::respond(request, name, Some(hints), move || async move {
             read.await.map_err(rpc_error)
         })
     }

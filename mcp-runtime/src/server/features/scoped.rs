@@ -8,6 +8,7 @@ use bytes::Bytes;
 use serde::Serialize;
 use serde_json::json;
 
+use super::tools::CacheHints;
 use super::{EraFacts, Handled, Request};
 use crate::context::{CallContext, CallOrigin, CallSetup};
 use crate::protocol::RpcError;
@@ -15,8 +16,14 @@ use crate::protocol::jsonrpc::{Complete, error_message, result_message};
 use crate::server::call::CallStream;
 
 /// Streams the reply of `run`, which resolves to the result or the error to answer with;
-/// `name` names what runs (`CallContext::tool_name`).
-pub(crate) fn respond<T, F, Fut>(request: Request<'_>, name: String, run: F) -> Handled
+/// `name` names what runs (`CallContext::tool_name`); `hints` go on a 2026-07-28 result
+/// that is cacheable (`resources/read`).
+pub(crate) fn respond<T, F, Fut>(
+    request: Request<'_>,
+    name: String,
+    hints: Option<CacheHints>,
+    run: F,
+) -> Handled
 where
     T: Serialize,
     F: FnOnce() -> Fut + Send + 'static,
@@ -59,19 +66,34 @@ where
     Handled::Stream(CallStream::from_fn(cancel, move |outbox| async move {
         let context = Arc::new(CallContext::new(setup, Some(outbox)));
         let outcome = context.scope(run()).await;
-        reply(&id, stateless, outcome)
+        reply(&id, stateless.then_some(hints), outcome)
     }))
 }
 
+/// `stateless`: `Some(hints)` for a 2026-07-28 request.
 fn reply<T: Serialize>(
     id: &crate::protocol::RequestId,
-    stateless: bool,
+    stateless: Option<Option<CacheHints>>,
     outcome: Result<T, RpcError>,
 ) -> Bytes {
-    match outcome {
-        Ok(result) if stateless => result_message(id, &Complete::new(&result)),
-        Ok(result) => result_message(id, &result),
-        Err(error) => error_message(Some(id), &error),
+    #[derive(Serialize)]
+    struct WithHints<'a, T> {
+        #[serde(flatten)]
+        result: &'a T,
+        #[serde(flatten)]
+        hints: CacheHints,
+    }
+    match (outcome, stateless) {
+        (Ok(result), Some(Some(hints))) => {
+            let result = WithHints {
+                result: &result,
+                hints,
+            };
+            result_message(id, &Complete::new(&result))
+        }
+        (Ok(result), Some(None)) => result_message(id, &Complete::new(&result)),
+        (Ok(result), None) => result_message(id, &result),
+        (Err(error), _) => error_message(Some(id), &error),
     }
 }
 
