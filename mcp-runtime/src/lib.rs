@@ -30,6 +30,9 @@
 //!
 //! - [`#[tool]`](macro@tool) turns an `async fn` into a tool: parameters → input schema,
 //!   doc comment → description, return value → result ([`IntoToolResult`]).
+//! - [`#[resource]`](macro@resource) and [`#[prompt]`](macro@prompt) do the same for
+//!   resources (fixed URIs and URI templates) and prompts; `#[arg(complete = f)]` adds
+//!   argument completion ([`completion`]).
 //! - [`progress!`] reports progress from anywhere in a tool's call tree ([`context`]).
 //! - [`serve`] serves every `#[tool]` in the binary over Streamable HTTP; [`Server`] is the
 //!   builder for explicit tool sets and for mounting the endpoint in your own
