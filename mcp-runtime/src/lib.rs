@@ -140,6 +140,7 @@ pub use tool::{
 /// | `min_length = N`, `max_length = N` | length of a string (`minLength`/`maxLength`) or of an array (`minItems`/`maxItems`), enforced |
 /// | `pattern = "regex"` | a string must match (`pattern`), enforced; checked at start-up |
 /// | `header = "Name"` | mirrored into the `Mcp-Param-Name` header by 2026-07-28 clients (`x-mcp-header`), checked against the body |
+/// | `complete = f` | only on `#[resource]` template variables and `#[prompt]` arguments: `f` completes the value ([`completion`]); a compile error on a tool argument |
 ///
 /// A call whose arguments are missing, of the wrong type, unknown, or break a constraint
 /// never reaches the function: the client gets a result with `isError: true` that names

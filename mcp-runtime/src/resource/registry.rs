@@ -4,6 +4,7 @@ use super::{ResourceDef, ResourceTemplateDef};
 
 /// What one `#[resource]` function defines: a fixed resource or a template.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub enum Registered {
     /// A fixed URI.
     Resource(ResourceDef),
