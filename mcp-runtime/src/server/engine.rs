@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
-use super::bus::{Bus, Change};
+use super::bus::Change;
 use super::call::Outgoing;
 use super::config::Config;
 use super::envelope::{self, MirroredHeaders};
@@ -22,7 +22,8 @@ use super::features::tools::{CacheHints, Tools};
 use super::features::{EraFacts, Features, Request, lifecycle};
 use super::inflight::InFlight;
 use super::outcome::{Outcome, Reason, Refusal};
-use super::session::{Session, Sessions};
+use super::store::memory::MemoryStore;
+use super::store::{SessionRef, Store};
 use crate::protocol::jsonrpc::{Incoming, IncomingRequest, error_message, is_batch, parse_message};
 use crate::protocol::methods::{CANCELLED, INITIALIZE, PING};
 use crate::protocol::types::{CancelledParams, Implementation};
@@ -74,13 +75,13 @@ pub(crate) struct Engine {
     info: Implementation,
     instructions: Option<String>,
     pub(crate) config: Config,
-    pub(crate) sessions: Sessions,
+    /// Sessions, their event logs, and the bus of announcements.
+    pub(crate) store: Arc<dyn Store>,
     states: Arc<StateMap>,
     features: Features,
     capabilities: Map<String, Value>,
     /// `server/discover` result, serialized once.
     discover: Box<RawValue>,
-    bus: Bus,
     /// Cancelled when the server begins to shut down.
     shutdown: CancellationToken,
     /// This engine, for the calls it runs (`Context::server`).
@@ -103,12 +104,11 @@ impl Engine {
         let discover =
             lifecycle::discover_result(&info, instructions.as_deref(), &capabilities, hints);
         Self {
-            sessions: Sessions::new(config.clone()),
+            store: Arc::new(MemoryStore::new(config.clone())),
             states: Arc::new(states),
             features,
             capabilities,
             discover,
-            bus: Bus::default(),
             shutdown: CancellationToken::new(),
             me,
             info,
@@ -136,10 +136,6 @@ impl Engine {
 
     pub(crate) fn states(&self) -> &Arc<StateMap> {
         &self.states
-    }
-
-    pub(crate) fn bus(&self) -> &Bus {
-        &self.bus
     }
 
     pub(crate) fn shutdown_token(&self) -> CancellationToken {
@@ -176,7 +172,7 @@ impl Engine {
             loop {
                 ticks.tick().await;
                 match engine.upgrade() {
-                    Some(engine) => engine.sessions.sweep(),
+                    Some(engine) => engine.store.sweep(),
                     None => break,
                 }
             }
@@ -187,7 +183,7 @@ impl Engine {
     /// streams, subscriptions) end now; calls in flight run on.
     pub(crate) fn begin_shutdown(&self) {
         self.shutdown.cancel();
-        for session in self.sessions.all() {
+        for session in self.store.local() {
             session.close_standalone();
         }
     }
@@ -195,38 +191,37 @@ impl Engine {
     /// Announces a change to every session (on its `GET` stream, or kept for it until the
     /// client opens or resumes one) and every subscription.
     pub(crate) fn announce(&self, change: Change) {
-        let message =
-            crate::protocol::jsonrpc::notification_message(change.method(), &serde_json::json!({}));
-        for session in self.sessions.all() {
-            session.standalone_log().push(message.clone());
-        }
-        self.bus.publish(change);
+        self.store.announce(change);
     }
 
     /// Handles one message, or a batch of them.
     pub(crate) async fn handle(&self, link: &Link, inbound: &Inbound<'_>, body: &[u8]) -> Outcome {
         if is_batch(body) {
-            return self.batch(inbound, body);
+            return self.batch(inbound, body).await;
         }
         match parse_message(body) {
-            Ok(message) => self.message(link, inbound, message),
+            Ok(message) => self.message(link, inbound, message).await,
             Err(error) => Refusal::new(Reason::Malformed, error).into(),
         }
     }
 
-    fn message(&self, link: &Link, inbound: &Inbound<'_>, message: Incoming<'_>) -> Outcome {
+    async fn message(&self, link: &Link, inbound: &Inbound<'_>, message: Incoming<'_>) -> Outcome {
         let stateless = is_stateless(inbound, &message);
         match message {
-            Incoming::Request(request) if stateless => self.stateless(link, inbound, request),
-            Incoming::Request(request) => self.handshake(inbound, request, None),
+            Incoming::Request(request) if stateless => self.stateless(link, inbound, request).await,
+            Incoming::Request(request) => self.handshake(inbound, request, None).await,
             Incoming::Notification { method, params } => {
                 self.notification(link, inbound, stateless, &method, params)
+                    .await
             }
             Incoming::Response => {
                 if stateless {
                     return Outcome::Accepted;
                 }
-                match self.session(inbound.session_id, inbound.protocol_version) {
+                match self
+                    .session(inbound.session_id, inbound.protocol_version)
+                    .await
+                {
                     Ok(_) => Outcome::Accepted,
                     Err(refusal) => refusal.unanswerable().into(),
                 }
@@ -237,11 +232,11 @@ impl Engine {
     /// The session a handshake-era message names: none → [`Reason::NoSession`], unknown or
     /// ended → [`Reason::UnknownSession`]; a protocol version header must name a revision
     /// we speak → else [`Reason::BadVersion`].
-    pub(crate) fn session(
+    pub(crate) async fn session(
         &self,
         session_id: Option<&str>,
         protocol_version: Option<&str>,
-    ) -> Result<Arc<Session>, Box<Refusal>> {
+    ) -> Result<SessionRef, Box<Refusal>> {
         if let Some(text) = protocol_version {
             if ProtocolVersion::parse(text).is_none() {
                 return Err(Refusal::new(
@@ -261,30 +256,32 @@ impl Engine {
                 ),
             ));
         };
-        self.sessions.get(id).ok_or_else(|| {
-            Refusal::new(
+        match self.store.get(id).await {
+            Ok(Some(session)) => Ok(session),
+            Ok(None) => Err(Refusal::new(
                 Reason::UnknownSession,
                 RpcError::invalid_request(format!(
                     "session {id:?} not found: it has ended or never existed; start a new one with `initialize`"
                 )),
-            )
-        })
+            )),
+            Err(e) => Err(unavailable(&e)),
+        }
     }
 
     /// A handshake-era request. `batched`: the session of the batch it is part of.
-    fn handshake(
+    async fn handshake(
         &self,
         inbound: &Inbound<'_>,
         request: IncomingRequest<'_>,
-        batched: Option<&Arc<Session>>,
+        batched: Option<&SessionRef>,
     ) -> Outcome {
         let session = if request.method == INITIALIZE {
             // A live session already: `initialize` is sent once per session.
-            if batched.is_some()
-                || inbound
-                    .session_id
-                    .is_some_and(|id| self.sessions.get(id).is_some())
-            {
+            let live = match inbound.session_id {
+                Some(id) => matches!(self.store.get(id).await, Ok(Some(_))),
+                None => false,
+            };
+            if batched.is_some() || live {
                 let error = RpcError::invalid_request(
                     "this session is already initialized: `initialize` is sent once, before anything else",
                 );
@@ -296,7 +293,10 @@ impl Engine {
         } else if let Some(session) = batched {
             Some(session.clone())
         } else {
-            match self.session(inbound.session_id, inbound.protocol_version) {
+            match self
+                .session(inbound.session_id, inbound.protocol_version)
+                .await
+            {
                 Ok(session) => Some(session),
                 // `ping` may come before `initialize` (lifecycle): it needs no session.
                 Err(refusal) if refusal.reason == Reason::NoSession && request.method == PING => {
@@ -320,10 +320,11 @@ impl Engine {
             inbound,
             session,
         )
+        .await
     }
 
     /// A 2026-07-28 request: the envelope is validated first; no session.
-    fn stateless(
+    async fn stateless(
         &self,
         link: &Link,
         inbound: &Inbound<'_>,
@@ -344,17 +345,17 @@ impl Engine {
             envelope,
             mirrored: inbound.mirrored,
         };
-        self.route(request, era, cancel, guard, inbound, None)
+        self.route(request, era, cancel, guard, inbound, None).await
     }
 
-    fn route(
+    async fn route(
         &self,
         request: IncomingRequest<'_>,
         era: EraFacts<'_>,
         cancel: CancellationToken,
         guard: Option<super::inflight::InFlightGuard>,
         inbound: &Inbound<'_>,
-        session: Option<Arc<Session>>,
+        session: Option<SessionRef>,
     ) -> Outcome {
         let stateless = matches!(era, EraFacts::Stateless { .. });
         let Some(feature) = self.features.route(&request.method, stateless) else {
@@ -365,15 +366,17 @@ impl Engine {
             );
         };
         let id = request.id.clone();
-        let handled = feature.handle(Request {
-            engine: self,
-            id: request.id,
-            method: &request.method,
-            params: request.params,
-            era,
-            cancel,
-            transport: inbound.transport.clone(),
-        });
+        let handled = feature
+            .handle(Request {
+                engine: self,
+                id: request.id,
+                method: &request.method,
+                params: request.params,
+                era,
+                cancel,
+                transport: inbound.transport.clone(),
+            })
+            .await;
         match handled.into_outcome(&id, stateless, session) {
             Outcome::Stream { stream, session } => Outcome::Stream {
                 stream: stream.holding(guard),
@@ -383,7 +386,7 @@ impl Engine {
         }
     }
 
-    fn notification(
+    async fn notification(
         &self,
         link: &Link,
         inbound: &Inbound<'_>,
@@ -406,9 +409,12 @@ impl Engine {
             // 2026-07-28 defines no other notification from the client here.
             return Outcome::Accepted;
         }
-        match self.session(inbound.session_id, inbound.protocol_version) {
+        match self
+            .session(inbound.session_id, inbound.protocol_version)
+            .await
+        {
             Ok(session) => {
-                self.features.notify(Some(&session), method, params);
+                self.features.notify(Some(&session), method, params).await;
                 Outcome::Accepted
             }
             Err(refusal) => refusal.unanswerable().into(),
@@ -418,7 +424,7 @@ impl Engine {
     /// A JSON-RPC batch: allowed only in sessions that negotiated 2025-03-26, never with
     /// `initialize`, never empty, at most `max_batch` messages. Its requests run
     /// concurrently; the reply is the array of their responses.
-    fn batch(&self, inbound: &Inbound<'_>, body: &[u8]) -> Outcome {
+    async fn batch(&self, inbound: &Inbound<'_>, body: &[u8]) -> Outcome {
         let refuse =
             |message: String| Refusal::new(Reason::Malformed, RpcError::invalid_request(message));
         if inbound
@@ -432,7 +438,10 @@ impl Engine {
             ))
             .into();
         }
-        let session = match self.session(inbound.session_id, inbound.protocol_version) {
+        let session = match self
+            .session(inbound.session_id, inbound.protocol_version)
+            .await
+        {
             Ok(session) => session,
             Err(refusal) => return refusal.into(),
         };
@@ -469,9 +478,11 @@ impl Engine {
                         .to(Some(&request.id))
                         .into()
                 }
-                Ok(Incoming::Request(request)) => self.handshake(inbound, request, Some(&session)),
+                Ok(Incoming::Request(request)) => {
+                    self.handshake(inbound, request, Some(&session)).await
+                }
                 Ok(Incoming::Notification { method, params }) => {
-                    self.features.notify(Some(&session), &method, params);
+                    self.features.notify(Some(&session), &method, params).await;
                     Outcome::Accepted
                 }
                 Ok(Incoming::Response) => Outcome::Accepted,
@@ -515,6 +526,17 @@ fn is_stateless(inbound: &Inbound<'_>, message: &Incoming<'_>) -> bool {
         .and_then(ProtocolVersion::parse)
         .is_some_and(ProtocolVersion::is_stateless)
         || matches!(message, Incoming::Request(request) if envelope::is_stateless_request(request))
+}
+
+/// The store is down: fail fast, say so, and let the client retry.
+fn unavailable(error: &super::store::StoreError) -> Box<Refusal> {
+    Refusal::new(
+        Reason::Unavailable,
+        RpcError::new(
+            crate::protocol::ErrorCode::INTERNAL_ERROR,
+            error.to_string(),
+        ),
+    )
 }
 
 fn reply_error(request: &IncomingRequest<'_>, error: &RpcError, stateless: bool) -> Outcome {

@@ -107,6 +107,7 @@ pub(crate) fn status(reason: Reason) -> StatusCode {
     match reason {
         Reason::UnknownSession => StatusCode::NOT_FOUND,
         Reason::Malformed | Reason::NoSession | Reason::BadVersion => StatusCode::BAD_REQUEST,
+        Reason::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 

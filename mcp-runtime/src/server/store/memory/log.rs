@@ -1,43 +1,16 @@
-//! SSE event logs: every message a session sends on a stream gets an event id, and the
-//! last events of each stream are kept so a client can resume with `Last-Event-ID`.
-//!
-//! Event ids read `<stream>-<seq>`: unique within the session, and they name their stream,
-//! so a resumption replays that stream only. Sequence 0 is the stream's priming event.
+//! In-process SSE event logs: every message a session sends on a stream gets an event id,
+//! and the last events of each stream are kept so a client can resume with `Last-Event-ID`.
 
 use std::collections::VecDeque;
-use std::fmt;
 use std::sync::{Arc, Mutex};
 
 use bytes::Bytes;
 use futures_util::Stream;
+use futures_util::future::{BoxFuture, FutureExt as _};
+use futures_util::stream::{BoxStream, StreamExt as _};
 use tokio::sync::watch;
 
-/// The id of one SSE event.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct EventId {
-    pub(crate) stream: u64,
-    pub(crate) seq: u64,
-}
-
-impl EventId {
-    /// Reads a `Last-Event-ID` value; `None` if it is not one of ours.
-    pub(crate) fn parse(text: &str) -> Option<Self> {
-        let (stream, seq) = text.trim().split_once('-')?;
-        Some(Self {
-            stream: stream.parse().ok()?,
-            seq: seq.parse().ok()?,
-        })
-    }
-}
-
-impl fmt::Display for EventId {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}-{}", self.stream, self.seq)
-    }
-}
-
-/// One event to send: its id and its JSON-RPC message (empty for a priming event).
-pub(crate) type LoggedEvent = (EventId, Bytes);
+use crate::server::store::{Cursor, EventId, EventLog, LoggedEvent, StoreError, Unresumable};
 
 /// The events of one stream, the newest `capacity` kept for replay.
 #[derive(Debug)]
@@ -58,18 +31,6 @@ struct LogState {
     /// sequence number the connections attached before the latest detach still get.
     detaches: u64,
     detached_after: u64,
-}
-
-/// Why a resumption cannot be served.
-#[derive(Debug, PartialEq, Eq)]
-pub(crate) enum Unresumable {
-    /// Events after the cursor were already dropped from the buffer, or the cursor names an
-    /// event the stream never had.
-    Evicted,
-    /// The stream has ended and nothing follows the cursor: it would be an empty stream that
-    /// ends at once (say, of a cancelled call, which gets no response), and a client that
-    /// resumes until it has the response would come back for it forever.
-    Finished,
 }
 
 impl StreamLog {
@@ -97,7 +58,7 @@ impl StreamLog {
     }
 
     /// Appends a message; the oldest is dropped once the log is full.
-    pub(crate) fn push(&self, message: Bytes) -> EventId {
+    pub(crate) fn append(&self, message: Bytes) -> EventId {
         let seq = {
             let mut state = self.lock();
             let seq = state.next_seq;
@@ -116,7 +77,7 @@ impl StreamLog {
     }
 
     /// No more events will come: subscribers end after the last one.
-    pub(crate) fn close(&self) {
+    pub(crate) fn finish(&self) {
         self.lock().closed = true;
         self.changed.send_replace(());
     }
@@ -124,7 +85,7 @@ impl StreamLog {
     /// Ends the connections now following the stream once they have sent the events pushed
     /// so far, while the stream goes on: a client resumes it with `Last-Event-ID`
     /// (SEP-1699 polling). Connections attached later are not affected.
-    pub(crate) fn detach(&self) {
+    pub(crate) fn detach_now(&self) {
         {
             let mut state = self.lock();
             state.detaches += 1;
@@ -145,14 +106,15 @@ impl StreamLog {
     /// The events after `after` (a sequence number of this stream), then the live ones
     /// until the stream closes. Fails when events after `after` were already dropped, and when
     /// the stream has ended with nothing after `after`.
-    pub(crate) fn subscribe(
+    pub(crate) fn follow(
         self: &Arc<Self>,
         after: u64,
     ) -> Result<impl Stream<Item = LoggedEvent> + Send + 'static, Unresumable> {
         {
             let state = self.lock();
             let oldest_kept = state.events.front().map_or(state.next_seq, |(seq, _)| *seq);
-            if after + 1 < oldest_kept || after >= state.next_seq {
+            // `after` comes from the network: no arithmetic on it that could overflow.
+            if after >= state.next_seq || after < oldest_kept.saturating_sub(1) {
                 return Err(Unresumable::Evicted);
             }
             if state.closed && after + 1 == state.next_seq {
@@ -193,32 +155,58 @@ impl StreamLog {
     }
 }
 
+/// The in-process log: shared by reference, so a weak self is kept for `subscribe`.
+#[derive(Debug)]
+pub(crate) struct MemoryLog(pub(crate) Arc<StreamLog>);
+
+impl EventLog for MemoryLog {
+    fn id(&self) -> u64 {
+        self.0.id()
+    }
+
+    fn push(&self, message: Bytes) -> BoxFuture<'_, Result<EventId, StoreError>> {
+        std::future::ready(Ok(self.0.append(message))).boxed()
+    }
+
+    fn close(&self) -> BoxFuture<'_, ()> {
+        self.0.finish();
+        std::future::ready(()).boxed()
+    }
+
+    fn detach(&self) -> BoxFuture<'_, ()> {
+        self.0.detach_now();
+        std::future::ready(()).boxed()
+    }
+
+    fn subscribe(
+        &self,
+        from: Cursor,
+    ) -> BoxFuture<'_, Result<(u64, BoxStream<'static, LoggedEvent>), Unresumable>> {
+        let after = match from {
+            Cursor::Now => self.0.last_seq(),
+            Cursor::After(seq) => seq,
+        };
+        let followed = self.0.follow(after).map(|events| (after, events.boxed()));
+        std::future::ready(followed).boxed()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures_util::StreamExt as _;
-
-    #[test]
-    fn event_ids_round_trip() {
-        let id = EventId { stream: 3, seq: 14 };
-        assert_eq!(id.to_string(), "3-14");
-        assert_eq!(EventId::parse("3-14"), Some(id));
-        assert_eq!(EventId::parse("nope"), None);
-        assert_eq!(EventId::parse("1-x"), None);
-    }
 
     #[tokio::test]
     async fn replays_after_a_cursor_then_follows_live_until_closed() {
         let log = Arc::new(StreamLog::new(1, 10));
-        log.push(Bytes::from_static(b"a"));
-        log.push(Bytes::from_static(b"b"));
-        let mut events = Box::pin(log.subscribe(1).expect("kept"));
+        log.append(Bytes::from_static(b"a"));
+        log.append(Bytes::from_static(b"b"));
+        let mut events = Box::pin(log.follow(1).expect("kept"));
         assert_eq!(
             events.next().await.map(|e| e.1),
             Some(Bytes::from_static(b"b"))
         );
-        log.push(Bytes::from_static(b"c"));
-        log.close();
+        log.append(Bytes::from_static(b"c"));
+        log.finish();
         let rest: Vec<_> = events.map(|(id, m)| (id.to_string(), m)).collect().await;
         assert_eq!(rest, [("1-3".to_owned(), Bytes::from_static(b"c"))]);
     }
@@ -226,16 +214,16 @@ mod tests {
     #[tokio::test]
     async fn detaching_ends_current_followers_after_what_was_pushed() {
         let log = Arc::new(StreamLog::new(1, 10));
-        let early = log.subscribe(0).expect("kept");
-        log.push(Bytes::from_static(b"a"));
-        log.detach();
-        log.push(Bytes::from_static(b"b"));
+        let early = log.follow(0).expect("kept");
+        log.append(Bytes::from_static(b"a"));
+        log.detach_now();
+        log.append(Bytes::from_static(b"b"));
         let early: Vec<_> = early.map(|(_, m)| m).collect().await;
         assert_eq!(early, [Bytes::from_static(b"a")]);
 
-        let resumed = log.subscribe(1).expect("kept");
-        log.push(Bytes::from_static(b"c"));
-        log.close();
+        let resumed = log.follow(1).expect("kept");
+        log.append(Bytes::from_static(b"c"));
+        log.finish();
         let resumed: Vec<_> = resumed.map(|(_, m)| m).collect().await;
         assert_eq!(
             resumed,
@@ -247,16 +235,21 @@ mod tests {
     fn a_cursor_older_than_the_buffer_is_refused() {
         let log = Arc::new(StreamLog::new(1, 2));
         for m in ["a", "b", "c"] {
-            log.push(Bytes::from(m));
+            log.append(Bytes::from(m));
         }
         assert_eq!(
-            log.subscribe(0).err(),
+            log.follow(0).err(),
             Some(Unresumable::Evicted),
             "event 1 was dropped"
         );
-        assert!(log.subscribe(1).is_ok());
+        assert!(log.follow(1).is_ok());
         assert_eq!(
-            log.subscribe(9).err(),
+            log.follow(u64::MAX).err(),
+            Some(Unresumable::Evicted),
+            "no overflow on a cursor from the network"
+        );
+        assert_eq!(
+            log.follow(9).err(),
             Some(Unresumable::Evicted),
             "an id from the future"
         );
@@ -265,22 +258,22 @@ mod tests {
     #[tokio::test]
     async fn an_ended_stream_resumes_only_while_something_follows_the_cursor() {
         let log = Arc::new(StreamLog::new(1, 10));
-        log.push(Bytes::from_static(b"a"));
-        log.push(Bytes::from_static(b"b"));
-        log.close();
+        log.append(Bytes::from_static(b"a"));
+        log.append(Bytes::from_static(b"b"));
+        log.finish();
         let rest: Vec<_> = log
-            .subscribe(1)
+            .follow(1)
             .expect("b follows")
             .map(|e| e.1)
             .collect()
             .await;
         assert_eq!(rest, [Bytes::from_static(b"b")]);
-        assert_eq!(log.subscribe(2).err(), Some(Unresumable::Finished));
+        assert_eq!(log.follow(2).err(), Some(Unresumable::Finished));
 
         let silent = Arc::new(StreamLog::new(2, 10));
-        silent.close();
+        silent.finish();
         assert_eq!(
-            silent.subscribe(0).err(),
+            silent.follow(0).err(),
             Some(Unresumable::Finished),
             "ended before its first event (a call cancelled at once)"
         );
