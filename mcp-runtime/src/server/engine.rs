@@ -214,7 +214,7 @@ impl Engine {
                 self.notification(link, inbound, stateless, &method, params)
                     .await
             }
-            Incoming::Response => {
+            Incoming::Response { id, answer } => {
                 if stateless {
                     return Outcome::Accepted;
                 }
@@ -222,7 +222,7 @@ impl Engine {
                     .session(inbound.session_id, inbound.protocol_version)
                     .await
                 {
-                    Ok(_) => Outcome::Accepted,
+                    Ok(session) => deliver(&session, id, answer).await,
                     Err(refusal) => refusal.unanswerable().into(),
                 }
             }
@@ -485,7 +485,7 @@ impl Engine {
                     self.features.notify(Some(&session), &method, params).await;
                     Outcome::Accepted
                 }
-                Ok(Incoming::Response) => Outcome::Accepted,
+                Ok(Incoming::Response { id, answer }) => deliver(&session, id, answer).await,
             };
             if let Some(reply) = batch_reply(outcome) {
                 replies.push(reply);
@@ -526,6 +526,26 @@ fn is_stateless(inbound: &Inbound<'_>, message: &Incoming<'_>) -> bool {
         .and_then(ProtocolVersion::parse)
         .is_some_and(ProtocolVersion::is_stateless)
         || matches!(message, Incoming::Request(request) if envelope::is_stateless_request(request))
+}
+
+/// A response from the client to a request of the server: to whoever waits for it. One
+/// that nobody waits for (unknown, timed out) is dropped, and logged: the client did
+/// nothing wrong by answering late.
+async fn deliver(
+    session: &SessionRef,
+    id: crate::protocol::RequestId,
+    answer: Result<&RawValue, &RawValue>,
+) -> Outcome {
+    let parse = |raw: &RawValue| serde_json::from_str::<Value>(raw.get()).unwrap_or(Value::Null);
+    let answer = answer.map(parse).map_err(parse);
+    match session.answer(id.clone(), answer).await {
+        Ok(true) => Outcome::Accepted,
+        Ok(false) => {
+            tracing::info!(%id, "ignoring a response to no request in flight");
+            Outcome::Accepted
+        }
+        Err(e) => unavailable(&e).unanswerable().into(),
+    }
 }
 
 /// The store is down: fail fast, say so, and let the client retry.

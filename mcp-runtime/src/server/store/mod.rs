@@ -87,6 +87,21 @@ pub(crate) trait Session: Send + Sync + fmt::Debug + 'static {
     /// Cancels the request with this id, wherever it runs.
     fn cancel_call(&self, id: &RequestId);
 
+    /// Registers a request this server sends to the client (elicitation, sampling, roots)
+    /// under `id`: the receiver resolves with the client's answer, whichever replica it
+    /// reaches. Dropping the receiver forgets the request.
+    #[allow(
+        dead_code,
+        reason = "the peer that sends requests to the client uses it"
+    )]
+    fn expect_answer(
+        &self,
+        id: RequestId,
+    ) -> BoxFuture<'_, Result<tokio::sync::oneshot::Receiver<Answer>, StoreError>>;
+    /// Hands the client's answer to whoever waits for it; `false` if nobody does (an
+    /// unknown or expired id).
+    fn answer(&self, id: RequestId, answer: Answer) -> BoxFuture<'_, Result<bool, StoreError>>;
+
     /// Opens a new event log (for a POST reply that became SSE).
     fn open_stream(&self) -> BoxFuture<'_, Result<Arc<dyn EventLog>, StoreError>>;
     /// The log with this id, if it is still kept.
@@ -98,6 +113,9 @@ pub(crate) trait Session: Send + Sync + fmt::Debug + 'static {
     /// Ends the standalone stream's listeners (graceful shutdown).
     fn close_standalone(&self);
 }
+
+/// The client's answer to a request of the server: its `result`, or its `error` object.
+pub(crate) type Answer = Result<Value, Value>;
 
 /// Holds a session's standalone stream attached while a client listens on it.
 pub(crate) struct StandaloneGuard {

@@ -284,6 +284,33 @@ mod tests {
         assert!(sessions.find(stdio.id()).is_some());
     }
 
+    #[tokio::test]
+    async fn answers_reach_the_request_that_waits_for_them_once() {
+        let sessions = MemoryStore::new(Config::default());
+        let s = sessions.open(new()).expect("rng");
+        let waiting = s
+            .expect_answer(RequestId::String("q".into()))
+            .await
+            .expect("memory");
+        let unknown = s
+            .answer(RequestId::Number(1), Ok(serde_json::json!({})))
+            .await;
+        assert_eq!(unknown, Ok(false));
+        let answer = Ok(serde_json::json!({"action": "accept"}));
+        assert_eq!(
+            s.answer(RequestId::String("q".into()), answer.clone())
+                .await,
+            Ok(true)
+        );
+        assert_eq!(waiting.await.ok(), Some(answer));
+        assert_eq!(
+            s.answer(RequestId::String("q".into()), Ok(serde_json::json!({})))
+                .await,
+            Ok(false),
+            "answered already"
+        );
+    }
+
     #[test]
     fn the_standalone_stream_takes_one_listener_at_a_time() {
         let sessions = MemoryStore::new(Config::default());

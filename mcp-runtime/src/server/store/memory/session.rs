@@ -2,13 +2,14 @@
 //! `Mcp-Session-Id`, ended by `DELETE` or by expiry. A session owns its in-flight calls (to
 //! cancel them) and its SSE event logs (to replay them).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use futures_util::future::{BoxFuture, FutureExt as _};
 use serde_json::{Map, Value};
+use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use super::log::{MemoryLog, StreamLog};
@@ -16,7 +17,7 @@ use crate::protocol::types::Implementation;
 use crate::protocol::{LogLevel, ProtocolVersion, RequestId, RpcError};
 use crate::server::config::Config;
 use crate::server::inflight::{InFlight, InFlightGuard};
-use crate::server::store::{EventLog, NewSession, Session, StandaloneGuard, StoreError};
+use crate::server::store::{Answer, EventLog, NewSession, Session, StandaloneGuard, StoreError};
 
 /// One client's session, in this process.
 #[derive(Debug)]
@@ -33,6 +34,8 @@ pub(crate) struct MemorySession {
     /// Cancelled when the session ends; every call's token is a child of it.
     ended: CancellationToken,
     calls: Arc<InFlight>,
+    /// Requests to the client waiting for their answer, by id.
+    waiting: Mutex<HashMap<RequestId, oneshot::Sender<Answer>>>,
     streams: Arc<Mutex<Streams>>,
     replay_events: usize,
     replay_streams: usize,
@@ -69,6 +72,7 @@ impl MemorySession {
             last_active: Arc::new(Mutex::new(Instant::now())),
             ended: CancellationToken::new(),
             calls: Arc::default(),
+            waiting: Mutex::default(),
             streams: Arc::default(),
             replay_events: config.replay_events,
             replay_streams: config.replay_streams,
@@ -168,6 +172,26 @@ impl Session for MemorySession {
 
     fn cancel_call(&self, id: &RequestId) {
         self.calls.cancel(id);
+    }
+
+    fn expect_answer(
+        &self,
+        id: RequestId,
+    ) -> BoxFuture<'_, Result<oneshot::Receiver<Answer>, StoreError>> {
+        let (sender, receiver) = oneshot::channel();
+        let mut waiting = lock(&self.waiting);
+        // Forget requests whose waiter has gone (timed out, call cancelled).
+        waiting.retain(|_, sender| !sender.is_closed());
+        waiting.insert(id, sender);
+        std::future::ready(Ok(receiver)).boxed()
+    }
+
+    fn answer(&self, id: RequestId, answer: Answer) -> BoxFuture<'_, Result<bool, StoreError>> {
+        let delivered = match lock(&self.waiting).remove(&id) {
+            Some(sender) => sender.send(answer).is_ok(),
+            None => false,
+        };
+        std::future::ready(Ok(delivered)).boxed()
     }
 
     fn open_stream(&self) -> BoxFuture<'_, Result<Arc<dyn EventLog>, StoreError>> {
