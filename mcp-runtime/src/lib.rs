@@ -41,13 +41,14 @@ extern crate self as mcp_runtime;
 
 pub mod context;
 mod macros;
-pub mod protocol;
+pub(crate) mod protocol;
 pub mod server;
 pub mod tool;
 mod transport;
 
 pub use context::{CallContext, Context, cancelled, is_cancelled, report_progress};
-pub use protocol::LogLevel;
+pub use protocol::types::Implementation;
+pub use protocol::{LogLevel, ProtocolVersion, RequestId};
 pub use server::{Server, ServerHandle, serve, serve_stdio};
 pub use tool::{
     ArgumentError, Arguments, CallToolResult, Content, Icon, IntoToolResult, Json, State,
