@@ -22,6 +22,9 @@ pub(crate) struct Config {
     pub(crate) standalone_stream: bool,
     /// Tools per `tools/list` page.
     pub(crate) page_size: usize,
+    /// How long a call's stream may stay full with its reader taking nothing before the
+    /// call is cancelled.
+    pub(crate) stall_timeout: Duration,
     /// Most messages in one JSON-RPC batch (2025-03-26).
     pub(crate) max_batch: usize,
     /// `ttlMs` of cacheable 2026-07-28 results (`server/discover`, `tools/list`).
@@ -41,6 +44,7 @@ impl Default for Config {
             page_size: 100,
             cache_ttl: Duration::from_secs(60),
             max_batch: 64,
+            stall_timeout: Duration::from_secs(30),
         }
     }
 }

@@ -22,10 +22,17 @@ use super::inflight::InFlightGuard;
 use crate::protocol::types::Implementation;
 use crate::protocol::{LogLevel, ProtocolVersion, RequestId, RpcError};
 
-/// A store could not be reached or answered wrongly: requests that need it fail fast.
+/// Why a store could not do what was asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the session store is unavailable: {0}")]
-pub(crate) struct StoreError(pub(crate) String);
+pub(crate) enum StoreError {
+    /// It could not be reached or answered wrongly: requests that need it fail fast.
+    #[error("the session store is unavailable: {0}")]
+    Unavailable(String),
+    /// A stream's reader took nothing for this long while the stream was full: the request
+    /// that writes it is cut off rather than buffered without bound.
+    #[error("the client read nothing of this stream for {0:?} while it was full")]
+    Stalled(std::time::Duration),
+}
 
 /// What `initialize` learned, to open a session with.
 #[derive(Debug, Clone)]
@@ -183,7 +190,9 @@ pub(crate) enum Unresumable {
 /// The events of one SSE stream, kept for replay with `Last-Event-ID`.
 pub(crate) trait EventLog: Send + Sync + fmt::Debug + 'static {
     fn id(&self) -> u64;
-    /// Appends a message.
+    /// Appends a message, waiting while the stream's readers are too far behind (so a
+    /// slow reader slows the request down instead of losing events); fails with
+    /// [`StoreError::Stalled`] when they take nothing for too long.
     fn push(&self, message: Bytes) -> BoxFuture<'_, Result<EventId, StoreError>>;
     /// No more events will come: subscribers end after the last one.
     fn close(&self) -> BoxFuture<'_, ()>;

@@ -134,7 +134,7 @@ impl SessionStore for MemoryStore {
         let opened = self
             .open(new)
             .map(|s| s as SessionRef)
-            .map_err(|e| StoreError(format!("no randomness for a session id: {e}")));
+            .map_err(|e| StoreError::Unavailable(format!("no randomness for a session id: {e}")));
         ready(opened)
     }
 

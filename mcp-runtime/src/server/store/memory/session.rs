@@ -39,6 +39,7 @@ pub(crate) struct MemorySession {
     streams: Arc<Mutex<Streams>>,
     replay_events: usize,
     replay_streams: usize,
+    stall_timeout: std::time::Duration,
 }
 
 #[derive(Debug, Default)]
@@ -76,6 +77,7 @@ impl MemorySession {
             streams: Arc::default(),
             replay_events: config.replay_events,
             replay_streams: config.replay_streams,
+            stall_timeout: config.stall_timeout,
         }
     }
 
@@ -125,7 +127,9 @@ fn standalone_in(streams: &mut Streams, capacity: usize) -> Arc<StreamLog> {
         return log.clone();
     }
     streams.next_id += 1;
-    let log = Arc::new(StreamLog::new(streams.next_id, capacity));
+    // Server-initiated notifications are appended without waiting (list changes repeat
+    // themselves), so the stall timeout never applies.
+    let log = Arc::new(StreamLog::new(streams.next_id, capacity, std::time::Duration::MAX));
     streams.logs.push_back(log.clone());
     streams.standalone = Some(log.clone());
     log
@@ -197,7 +201,7 @@ impl Session for MemorySession {
     fn open_stream(&self) -> BoxFuture<'_, Result<Arc<dyn EventLog>, StoreError>> {
         let mut streams = lock(&self.streams);
         streams.next_id += 1;
-        let log = Arc::new(StreamLog::new(streams.next_id, self.replay_events));
+        let log = Arc::new(StreamLog::new(streams.next_id, self.replay_events, self.stall_timeout));
         streams.logs.push_back(log.clone());
         // Keep memory bounded: forget the oldest finished streams beyond the limit.
         while streams.logs.len() > self.replay_streams {
