@@ -39,7 +39,10 @@ async fn a_slow_reader_receives_every_frame_in_order() {
     let mut events = SseReader::new(response);
     let mut expected = 1;
     let result = loop {
-        let event = events.next_message().await.expect("the stream ends with the result");
+        let event = events
+            .next_message()
+            .await
+            .expect("the stream ends with the result");
         let message = event.json();
         if message["method"] == "notifications/progress" {
             assert_eq!(

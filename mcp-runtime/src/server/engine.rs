@@ -84,6 +84,8 @@ pub(crate) struct Engine {
     discover: Box<RawValue>,
     /// Cancelled when the server begins to shut down.
     shutdown: CancellationToken,
+    /// One permit per tool call that may run at once.
+    call_permits: Arc<tokio::sync::Semaphore>,
     /// This engine, for the calls it runs (`Context::server`).
     me: Weak<Engine>,
 }
@@ -110,6 +112,7 @@ impl Engine {
             capabilities,
             discover,
             shutdown: CancellationToken::new(),
+            call_permits: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_calls)),
             me,
             info,
             instructions,
@@ -140,6 +143,20 @@ impl Engine {
 
     pub(crate) fn shutdown_token(&self) -> CancellationToken {
         self.shutdown.clone()
+    }
+
+    /// Room for one more tool call, or a refusal saying the server is at its limit.
+    pub(crate) fn call_permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Box<Refusal>> {
+        self.call_permits.clone().try_acquire_owned().map_err(|_| {
+            let limit = self.config.max_concurrent_calls;
+            Refusal::new(
+                Reason::Overloaded,
+                RpcError::new(
+                    crate::protocol::ErrorCode::INTERNAL_ERROR,
+                    format!("the server is running {limit} tool calls, as many as it may at once: retry later"),
+                ),
+            )
+        })
     }
 
     pub(crate) fn me(&self) -> Weak<Engine> {
@@ -308,7 +325,7 @@ impl Engine {
         let (cancel, guard) = match &session {
             Some(session) => match session.start_call(&request.id) {
                 Ok((token, guard)) => (token, Some(guard)),
-                Err(e) => return reply_error(&request, &e, false),
+                Err(refusal) => return refusal.to(Some(&request.id)).into(),
             },
             None => (CancellationToken::new(), None),
         };
@@ -335,10 +352,12 @@ impl Engine {
             Err(e) => return reply_error(&request, &e, true),
         };
         let (cancel, guard) = match &link.stateless {
-            Some(in_flight) => match in_flight.start(&request.id, None) {
-                Ok((token, guard)) => (token, Some(guard)),
-                Err(e) => return reply_error(&request, &e, true),
-            },
+            Some(in_flight) => {
+                match in_flight.start(&request.id, None, self.config.max_calls_per_session) {
+                    Ok((token, guard)) => (token, Some(guard)),
+                    Err(refusal) => return refusal.to(Some(&request.id)).into(),
+                }
+            }
             None => (CancellationToken::new(), None),
         };
         let era = EraFacts::Stateless {

@@ -8,6 +8,7 @@ mod engine;
 mod envelope;
 mod features;
 mod inflight;
+mod limits;
 mod outcome;
 pub(crate) mod store;
 
@@ -22,7 +23,7 @@ pub(crate) use call::{CallStream, Outgoing};
 pub(crate) use config::Config;
 pub(crate) use engine::{Engine, Inbound, Link};
 pub(crate) use envelope::MirroredHeaders;
-pub(crate) use outcome::{Outcome, Reason};
+pub(crate) use outcome::{Outcome, Reason, Refusal};
 pub(crate) use store::{EventId, Session, SessionRef, Unresumable};
 
 use crate::protocol::types::Implementation;

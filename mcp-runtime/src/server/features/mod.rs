@@ -174,6 +174,8 @@ pub(crate) enum Handled {
     Stream(CallStream),
     /// A session was opened (`initialize`).
     Opened(Bytes, SessionRef),
+    /// Refused before anything was done (a limit, the store down).
+    Refused(Box<super::Refusal>),
 }
 
 impl Handled {
@@ -201,6 +203,7 @@ impl Handled {
             },
             Self::Stream(stream) => Outcome::Stream { stream, session },
             Self::Opened(body, session) => Outcome::Opened { body, session },
+            Self::Refused(refusal) => Outcome::Refused(refusal.to(Some(id))),
         }
     }
 }

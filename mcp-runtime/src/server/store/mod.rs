@@ -20,7 +20,7 @@ use tokio_util::sync::CancellationToken;
 use super::bus::Change;
 use super::inflight::InFlightGuard;
 use crate::protocol::types::Implementation;
-use crate::protocol::{LogLevel, ProtocolVersion, RequestId, RpcError};
+use crate::protocol::{LogLevel, ProtocolVersion, RequestId};
 
 /// Why a store could not do what was asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -32,6 +32,9 @@ pub(crate) enum StoreError {
     /// that writes it is cut off rather than buffered without bound.
     #[error("the client read nothing of this stream for {0:?} while it was full")]
     Stalled(std::time::Duration),
+    /// The store holds as many sessions as it may.
+    #[error("the server has {0} sessions open, as many as it accepts: retry later")]
+    Full(usize),
 }
 
 /// What `initialize` learned, to open a session with.
@@ -90,7 +93,10 @@ pub(crate) trait Session: Send + Sync + fmt::Debug + 'static {
     /// or by the end of the session. An id already in flight is refused.
     ///
     /// [`cancel_call`]: Session::cancel_call
-    fn start_call(&self, id: &RequestId) -> Result<(CancellationToken, InFlightGuard), RpcError>;
+    fn start_call(
+        &self,
+        id: &RequestId,
+    ) -> Result<(CancellationToken, InFlightGuard), Box<crate::server::Refusal>>;
     /// Cancels the request with this id, wherever it runs.
     fn cancel_call(&self, id: &RequestId);
 

@@ -281,8 +281,12 @@ mod tests {
     async fn a_full_log_waits_for_its_reader_and_gives_up_on_one_that_stopped() {
         let log = Arc::new(StreamLog::new(1, 4, Duration::from_millis(200)));
         let mut reader = Box::pin(log.follow(0).expect("kept"));
-        log.append_when_taken(Bytes::from_static(b"a")).await.expect("room");
-        log.append_when_taken(Bytes::from_static(b"b")).await.expect("room");
+        log.append_when_taken(Bytes::from_static(b"a"))
+            .await
+            .expect("room");
+        log.append_when_taken(Bytes::from_static(b"b"))
+            .await
+            .expect("room");
         // Two untaken of four: the third push waits until the reader takes one.
         let third = {
             let log = log.clone();
@@ -290,13 +294,25 @@ mod tests {
         };
         tokio::time::sleep(Duration::from_millis(20)).await;
         assert!(!third.is_finished(), "waits for the reader");
-        assert_eq!(reader.next().await.map(|e| e.1), Some(Bytes::from_static(b"a")));
-        assert_eq!(reader.next().await.map(|e| e.1), Some(Bytes::from_static(b"b")));
-        assert!(third.await.expect("task").is_ok(), "room once the reader took events");
+        assert_eq!(
+            reader.next().await.map(|e| e.1),
+            Some(Bytes::from_static(b"a"))
+        );
+        assert_eq!(
+            reader.next().await.map(|e| e.1),
+            Some(Bytes::from_static(b"b"))
+        );
+        assert!(
+            third.await.expect("task").is_ok(),
+            "room once the reader took events"
+        );
         // The reader stops (an event counts as taken once the reader asks for the next):
         // pushes give up after the stall timeout, and nothing pushed is dropped.
         let stalled = log.append_when_taken(Bytes::from_static(b"d")).await;
-        assert_eq!(stalled, Err(StoreError::Stalled(Duration::from_millis(200))));
+        assert_eq!(
+            stalled,
+            Err(StoreError::Stalled(Duration::from_millis(200)))
+        );
         let rest: Vec<_> = {
             log.finish();
             reader.map(|e| e.1).collect().await

@@ -45,9 +45,18 @@ impl MemoryStore {
         }
     }
 
-    fn open(&self, new: NewSession) -> std::io::Result<Arc<MemorySession>> {
+    fn open(&self, new: NewSession) -> Result<Arc<MemorySession>, StoreError> {
         self.sweep_if_due();
-        let id: Arc<str> = new_session_id()?.into();
+        if self.count() >= self.config.max_sessions {
+            // Expired sessions make room first; live ones are never evicted for a newcomer.
+            self.sweep_now();
+            if self.count() >= self.config.max_sessions {
+                return Err(StoreError::Full(self.config.max_sessions));
+            }
+        }
+        let id: Arc<str> = new_session_id()
+            .map_err(|e| StoreError::Unavailable(format!("no randomness for a session id: {e}")))?
+            .into();
         let session = Arc::new(MemorySession::new(id.clone(), new, &self.config));
         self.map
             .write()
@@ -131,11 +140,7 @@ fn ready<'a, T: Send + 'a>(value: T) -> BoxFuture<'a, T> {
 
 impl SessionStore for MemoryStore {
     fn create(&self, new: NewSession) -> BoxFuture<'_, Result<SessionRef, StoreError>> {
-        let opened = self
-            .open(new)
-            .map(|s| s as SessionRef)
-            .map_err(|e| StoreError::Unavailable(format!("no randomness for a session id: {e}")));
-        ready(opened)
+        ready(self.open(new).map(|s| s as SessionRef))
     }
 
     fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<SessionRef>, StoreError>> {
@@ -309,6 +314,21 @@ mod tests {
             Ok(false),
             "answered already"
         );
+    }
+
+    #[test]
+    fn the_session_cap_holds_and_expired_sessions_make_room() {
+        let config = Config {
+            max_sessions: 2,
+            handshake_timeout: Duration::from_millis(5),
+            ..Config::default()
+        };
+        let sessions = MemoryStore::new(config);
+        sessions.open(new()).expect("room");
+        sessions.open(new()).expect("room");
+        assert_eq!(sessions.open(new()).err(), Some(StoreError::Full(2)));
+        std::thread::sleep(Duration::from_millis(10));
+        sessions.open(new()).expect("the half-open ones expired");
     }
 
     #[test]

@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::log::{MemoryLog, StreamLog};
 use crate::protocol::types::Implementation;
-use crate::protocol::{LogLevel, ProtocolVersion, RequestId, RpcError};
+use crate::protocol::{LogLevel, ProtocolVersion, RequestId};
 use crate::server::config::Config;
 use crate::server::inflight::{InFlight, InFlightGuard};
 use crate::server::store::{Answer, EventLog, NewSession, Session, StandaloneGuard, StoreError};
@@ -40,6 +40,7 @@ pub(crate) struct MemorySession {
     replay_events: usize,
     replay_streams: usize,
     stall_timeout: std::time::Duration,
+    max_calls: usize,
 }
 
 #[derive(Debug, Default)]
@@ -78,6 +79,7 @@ impl MemorySession {
             replay_events: config.replay_events,
             replay_streams: config.replay_streams,
             stall_timeout: config.stall_timeout,
+            max_calls: config.max_calls_per_session,
         }
     }
 
@@ -129,7 +131,11 @@ fn standalone_in(streams: &mut Streams, capacity: usize) -> Arc<StreamLog> {
     streams.next_id += 1;
     // Server-initiated notifications are appended without waiting (list changes repeat
     // themselves), so the stall timeout never applies.
-    let log = Arc::new(StreamLog::new(streams.next_id, capacity, std::time::Duration::MAX));
+    let log = Arc::new(StreamLog::new(
+        streams.next_id,
+        capacity,
+        std::time::Duration::MAX,
+    ));
     streams.logs.push_back(log.clone());
     streams.standalone = Some(log.clone());
     log
@@ -170,8 +176,11 @@ impl Session for MemorySession {
         self.pinned.store(true, Ordering::Relaxed);
     }
 
-    fn start_call(&self, id: &RequestId) -> Result<(CancellationToken, InFlightGuard), RpcError> {
-        self.calls.start(id, Some(&self.ended))
+    fn start_call(
+        &self,
+        id: &RequestId,
+    ) -> Result<(CancellationToken, InFlightGuard), Box<crate::server::Refusal>> {
+        self.calls.start(id, Some(&self.ended), self.max_calls)
     }
 
     fn cancel_call(&self, id: &RequestId) {
@@ -201,7 +210,11 @@ impl Session for MemorySession {
     fn open_stream(&self) -> BoxFuture<'_, Result<Arc<dyn EventLog>, StoreError>> {
         let mut streams = lock(&self.streams);
         streams.next_id += 1;
-        let log = Arc::new(StreamLog::new(streams.next_id, self.replay_events, self.stall_timeout));
+        let log = Arc::new(StreamLog::new(
+            streams.next_id,
+            self.replay_events,
+            self.stall_timeout,
+        ));
         streams.logs.push_back(log.clone());
         // Keep memory bounded: forget the oldest finished streams beyond the limit.
         while streams.logs.len() > self.replay_streams {
