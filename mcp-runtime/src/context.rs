@@ -17,7 +17,7 @@ use crate::protocol::jsonrpc::notification_message;
 use crate::protocol::logging::LogMessageParams;
 use crate::protocol::types::{Implementation, Number, ProgressParams, ProgressToken};
 use crate::protocol::{LogLevel, RequestId};
-use crate::server::{Engine, Outgoing, ServerHandle, Session};
+use crate::server::{Engine, Outgoing, ServerHandle, SessionRef};
 use crate::tool::{State, StateMap};
 use http::HeaderMap;
 
@@ -31,7 +31,7 @@ pub struct CallContext {
     request_id: RequestId,
     tool: String,
     progress_token: Option<ProgressToken>,
-    session: Option<Arc<Session>>,
+    session: Option<SessionRef>,
     client_info: Option<Implementation>,
     states: Arc<StateMap>,
     transport: Option<Arc<http::request::Parts>>,
@@ -59,7 +59,7 @@ pub(crate) struct CallSetup {
 
 /// What the call inherits from its era: a session, or a stateless request's envelope.
 pub(crate) struct CallOrigin {
-    pub(crate) session: Option<Arc<Session>>,
+    pub(crate) session: Option<SessionRef>,
     pub(crate) log_level: Option<LogLevel>,
     pub(crate) cancel: CancellationToken,
     /// A 2026-07-28 request: its result carries `resultType`.
@@ -111,7 +111,7 @@ impl CallContext {
     pub fn client_info(&self) -> Option<&Implementation> {
         self.session
             .as_deref()
-            .map(Session::client_info)
+            .map(|session| session.client_info())
             .or(self.client_info.as_ref())
     }
 
@@ -286,7 +286,7 @@ impl CallContext {
 /// }
 /// ```
 #[derive(Debug, Clone)]
-pub struct Context(pub Arc<CallContext>);
+pub struct Context(pub(crate) Arc<CallContext>);
 
 impl std::ops::Deref for Context {
     type Target = CallContext;

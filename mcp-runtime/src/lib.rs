@@ -47,14 +47,15 @@ pub mod context;
 mod macro_support;
 mod macros;
 pub mod prompt;
-pub mod protocol;
+pub(crate) mod protocol;
 pub mod resource;
 pub mod server;
 pub mod tool;
 mod transport;
 
 pub use context::{CallContext, Context, cancelled, is_cancelled, report_progress};
-pub use protocol::LogLevel;
+pub use protocol::types::Implementation;
+pub use protocol::{LogLevel, ProtocolVersion, RequestId};
 pub use server::{Server, ServerError, ServerHandle, serve, serve_stdio};
 pub use tool::{
     ArgumentError, Arguments, CallToolResult, Content, DefinedAt, FromCallContext, Icon,

@@ -10,6 +10,7 @@ use super::ResourceError;
 /// The contents of an embedded resource: text or a base64 blob.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum ResourceContents {
     /// Text contents.
     Text {

@@ -14,7 +14,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use tokio_util::sync::CancellationToken;
 
-use super::bus::{Bus, Change};
+use super::bus::Change;
 use super::call::Outgoing;
 use super::config::Config;
 use super::envelope::{self, MirroredHeaders};
@@ -23,7 +23,8 @@ use super::features::tools::{CacheHints, Tools};
 use super::features::{EraFacts, Features, Request, lifecycle};
 use super::inflight::InFlight;
 use super::outcome::{Outcome, Reason, Refusal};
-use super::session::{Session, Sessions};
+use super::store::memory::MemoryStore;
+use super::store::{SessionRef, Store};
 use crate::protocol::jsonrpc::{Incoming, IncomingRequest, error_message, is_batch, parse_message};
 use crate::protocol::methods::{CANCELLED, INITIALIZE, PING};
 use crate::protocol::types::{CancelledParams, Implementation};
@@ -75,15 +76,17 @@ pub(crate) struct Engine {
     info: Implementation,
     instructions: Option<String>,
     pub(crate) config: Config,
-    pub(crate) sessions: Sessions,
+    /// Sessions, their event logs, and the bus of announcements.
+    pub(crate) store: Arc<dyn Store>,
     states: Arc<StateMap>,
     features: Features,
     capabilities: Map<String, Value>,
     /// `server/discover` result, serialized once.
     discover: Box<RawValue>,
-    bus: Bus,
     /// Cancelled when the server begins to shut down.
     shutdown: CancellationToken,
+    /// One permit per tool call that may run at once.
+    call_permits: Arc<tokio::sync::Semaphore>,
     /// This engine, for the calls it runs (`Context::server`).
     me: Weak<Engine>,
 }
@@ -108,13 +111,13 @@ impl Engine {
         let discover =
             lifecycle::discover_result(&info, instructions.as_deref(), &capabilities, hints);
         Self {
-            sessions: Sessions::new(config.clone()),
+            store: Arc::new(MemoryStore::new(config.clone())),
             states: Arc::new(states),
             features,
             capabilities,
             discover,
-            bus: Bus::default(),
             shutdown: CancellationToken::new(),
+            call_permits: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_calls)),
             me,
             info,
             instructions,
@@ -143,12 +146,22 @@ impl Engine {
         &self.states
     }
 
-    pub(crate) fn bus(&self) -> &Bus {
-        &self.bus
-    }
-
     pub(crate) fn shutdown_token(&self) -> CancellationToken {
         self.shutdown.clone()
+    }
+
+    /// Room for one more tool call, or a refusal saying the server is at its limit.
+    pub(crate) fn call_permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Box<Refusal>> {
+        self.call_permits.clone().try_acquire_owned().map_err(|_| {
+            let limit = self.config.max_concurrent_calls;
+            Refusal::new(
+                Reason::Overloaded,
+                RpcError::new(
+                    crate::protocol::ErrorCode::INTERNAL_ERROR,
+                    format!("the server is running {limit} tool calls, as many as it may at once: retry later"),
+                ),
+            )
+        })
     }
 
     pub(crate) fn me(&self) -> Weak<Engine> {
@@ -181,7 +194,7 @@ impl Engine {
             loop {
                 ticks.tick().await;
                 match engine.upgrade() {
-                    Some(engine) => engine.sessions.sweep(),
+                    Some(engine) => engine.store.sweep(),
                     None => break,
                 }
             }
@@ -192,7 +205,7 @@ impl Engine {
     /// streams, subscriptions) end now; calls in flight run on.
     pub(crate) fn begin_shutdown(&self) {
         self.shutdown.cancel();
-        for session in self.sessions.all() {
+        for session in self.store.local() {
             session.close_standalone();
         }
     }
@@ -200,39 +213,38 @@ impl Engine {
     /// Announces a change to every session (on its `GET` stream, or kept for it until the
     /// client opens or resumes one) and every subscription.
     pub(crate) fn announce(&self, change: Change) {
-        let message =
-            crate::protocol::jsonrpc::notification_message(change.method(), &serde_json::json!({}));
-        for session in self.sessions.all() {
-            session.standalone_log().push(message.clone());
-        }
-        self.bus.publish(change);
+        self.store.announce(change);
     }
 
     /// Handles one message, or a batch of them.
     pub(crate) async fn handle(&self, link: &Link, inbound: &Inbound<'_>, body: &[u8]) -> Outcome {
         if is_batch(body) {
-            return self.batch(inbound, body);
+            return self.batch(inbound, body).await;
         }
         match parse_message(body) {
-            Ok(message) => self.message(link, inbound, message),
+            Ok(message) => self.message(link, inbound, message).await,
             Err(error) => Refusal::new(Reason::Malformed, error).into(),
         }
     }
 
-    fn message(&self, link: &Link, inbound: &Inbound<'_>, message: Incoming<'_>) -> Outcome {
+    async fn message(&self, link: &Link, inbound: &Inbound<'_>, message: Incoming<'_>) -> Outcome {
         let stateless = is_stateless(inbound, &message);
         match message {
-            Incoming::Request(request) if stateless => self.stateless(link, inbound, request),
-            Incoming::Request(request) => self.handshake(inbound, request, None),
+            Incoming::Request(request) if stateless => self.stateless(link, inbound, request).await,
+            Incoming::Request(request) => self.handshake(inbound, request, None).await,
             Incoming::Notification { method, params } => {
                 self.notification(link, inbound, stateless, &method, params)
+                    .await
             }
-            Incoming::Response => {
+            Incoming::Response { id, answer } => {
                 if stateless {
                     return Outcome::Accepted;
                 }
-                match self.session(inbound.session_id, inbound.protocol_version) {
-                    Ok(_) => Outcome::Accepted,
+                match self
+                    .session(inbound.session_id, inbound.protocol_version)
+                    .await
+                {
+                    Ok(session) => deliver(&session, id, answer).await,
                     Err(refusal) => refusal.unanswerable().into(),
                 }
             }
@@ -242,11 +254,11 @@ impl Engine {
     /// The session a handshake-era message names: none → [`Reason::NoSession`], unknown or
     /// ended → [`Reason::UnknownSession`]; a protocol version header must name a revision
     /// we speak → else [`Reason::BadVersion`].
-    pub(crate) fn session(
+    pub(crate) async fn session(
         &self,
         session_id: Option<&str>,
         protocol_version: Option<&str>,
-    ) -> Result<Arc<Session>, Box<Refusal>> {
+    ) -> Result<SessionRef, Box<Refusal>> {
         if let Some(text) = protocol_version {
             if ProtocolVersion::parse(text).is_none() {
                 return Err(Refusal::new(
@@ -266,30 +278,32 @@ impl Engine {
                 ),
             ));
         };
-        self.sessions.get(id).ok_or_else(|| {
-            Refusal::new(
+        match self.store.get(id).await {
+            Ok(Some(session)) => Ok(session),
+            Ok(None) => Err(Refusal::new(
                 Reason::UnknownSession,
                 RpcError::invalid_request(format!(
                     "session {id:?} not found: it has ended or never existed; start a new one with `initialize`"
                 )),
-            )
-        })
+            )),
+            Err(e) => Err(unavailable(&e)),
+        }
     }
 
     /// A handshake-era request. `batched`: the session of the batch it is part of.
-    fn handshake(
+    async fn handshake(
         &self,
         inbound: &Inbound<'_>,
         request: IncomingRequest<'_>,
-        batched: Option<&Arc<Session>>,
+        batched: Option<&SessionRef>,
     ) -> Outcome {
         let session = if request.method == INITIALIZE {
             // A live session already: `initialize` is sent once per session.
-            if batched.is_some()
-                || inbound
-                    .session_id
-                    .is_some_and(|id| self.sessions.get(id).is_some())
-            {
+            let live = match inbound.session_id {
+                Some(id) => matches!(self.store.get(id).await, Ok(Some(_))),
+                None => false,
+            };
+            if batched.is_some() || live {
                 let error = RpcError::invalid_request(
                     "this session is already initialized: `initialize` is sent once, before anything else",
                 );
@@ -301,7 +315,10 @@ impl Engine {
         } else if let Some(session) = batched {
             Some(session.clone())
         } else {
-            match self.session(inbound.session_id, inbound.protocol_version) {
+            match self
+                .session(inbound.session_id, inbound.protocol_version)
+                .await
+            {
                 Ok(session) => Some(session),
                 // `ping` may come before `initialize` (lifecycle): it needs no session.
                 Err(refusal) if refusal.reason == Reason::NoSession && request.method == PING => {
@@ -313,7 +330,7 @@ impl Engine {
         let (cancel, guard) = match &session {
             Some(session) => match session.start_call(&request.id) {
                 Ok((token, guard)) => (token, Some(guard)),
-                Err(e) => return reply_error(&request, &e, false),
+                Err(refusal) => return refusal.to(Some(&request.id)).into(),
             },
             None => (CancellationToken::new(), None),
         };
@@ -325,10 +342,11 @@ impl Engine {
             inbound,
             session,
         )
+        .await
     }
 
     /// A 2026-07-28 request: the envelope is validated first; no session.
-    fn stateless(
+    async fn stateless(
         &self,
         link: &Link,
         inbound: &Inbound<'_>,
@@ -339,27 +357,29 @@ impl Engine {
             Err(e) => return reply_error(&request, &e, true),
         };
         let (cancel, guard) = match &link.stateless {
-            Some(in_flight) => match in_flight.start(&request.id, None) {
-                Ok((token, guard)) => (token, Some(guard)),
-                Err(e) => return reply_error(&request, &e, true),
-            },
+            Some(in_flight) => {
+                match in_flight.start(&request.id, None, self.config.max_calls_per_session) {
+                    Ok((token, guard)) => (token, Some(guard)),
+                    Err(refusal) => return refusal.to(Some(&request.id)).into(),
+                }
+            }
             None => (CancellationToken::new(), None),
         };
         let era = EraFacts::Stateless {
             envelope,
             mirrored: inbound.mirrored,
         };
-        self.route(request, era, cancel, guard, inbound, None)
+        self.route(request, era, cancel, guard, inbound, None).await
     }
 
-    fn route(
+    async fn route(
         &self,
         request: IncomingRequest<'_>,
         era: EraFacts<'_>,
         cancel: CancellationToken,
         guard: Option<super::inflight::InFlightGuard>,
         inbound: &Inbound<'_>,
-        session: Option<Arc<Session>>,
+        session: Option<SessionRef>,
     ) -> Outcome {
         let stateless = matches!(era, EraFacts::Stateless { .. });
         let Some(feature) = self.features.route(&request.method, stateless) else {
@@ -370,15 +390,17 @@ impl Engine {
             );
         };
         let id = request.id.clone();
-        let handled = feature.handle(Request {
-            engine: self,
-            id: request.id,
-            method: &request.method,
-            params: request.params,
-            era,
-            cancel,
-            transport: inbound.transport.clone(),
-        });
+        let handled = feature
+            .handle(Request {
+                engine: self,
+                id: request.id,
+                method: &request.method,
+                params: request.params,
+                era,
+                cancel,
+                transport: inbound.transport.clone(),
+            })
+            .await;
         match handled.into_outcome(&id, stateless, session) {
             Outcome::Stream { stream, session } => Outcome::Stream {
                 stream: stream.holding(guard),
@@ -388,7 +410,7 @@ impl Engine {
         }
     }
 
-    fn notification(
+    async fn notification(
         &self,
         link: &Link,
         inbound: &Inbound<'_>,
@@ -411,9 +433,12 @@ impl Engine {
             // 2026-07-28 defines no other notification from the client here.
             return Outcome::Accepted;
         }
-        match self.session(inbound.session_id, inbound.protocol_version) {
+        match self
+            .session(inbound.session_id, inbound.protocol_version)
+            .await
+        {
             Ok(session) => {
-                self.features.notify(Some(&session), method, params);
+                self.features.notify(Some(&session), method, params).await;
                 Outcome::Accepted
             }
             Err(refusal) => refusal.unanswerable().into(),
@@ -423,7 +448,7 @@ impl Engine {
     /// A JSON-RPC batch: allowed only in sessions that negotiated 2025-03-26, never with
     /// `initialize`, never empty, at most `max_batch` messages. Its requests run
     /// concurrently; the reply is the array of their responses.
-    fn batch(&self, inbound: &Inbound<'_>, body: &[u8]) -> Outcome {
+    async fn batch(&self, inbound: &Inbound<'_>, body: &[u8]) -> Outcome {
         let refuse =
             |message: String| Refusal::new(Reason::Malformed, RpcError::invalid_request(message));
         if inbound
@@ -437,7 +462,10 @@ impl Engine {
             ))
             .into();
         }
-        let session = match self.session(inbound.session_id, inbound.protocol_version) {
+        let session = match self
+            .session(inbound.session_id, inbound.protocol_version)
+            .await
+        {
             Ok(session) => session,
             Err(refusal) => return refusal.into(),
         };
@@ -474,12 +502,14 @@ impl Engine {
                         .to(Some(&request.id))
                         .into()
                 }
-                Ok(Incoming::Request(request)) => self.handshake(inbound, request, Some(&session)),
+                Ok(Incoming::Request(request)) => {
+                    self.handshake(inbound, request, Some(&session)).await
+                }
                 Ok(Incoming::Notification { method, params }) => {
-                    self.features.notify(Some(&session), &method, params);
+                    self.features.notify(Some(&session), &method, params).await;
                     Outcome::Accepted
                 }
-                Ok(Incoming::Response) => Outcome::Accepted,
+                Ok(Incoming::Response { id, answer }) => deliver(&session, id, answer).await,
             };
             if let Some(reply) = batch_reply(outcome) {
                 replies.push(reply);
@@ -520,6 +550,37 @@ fn is_stateless(inbound: &Inbound<'_>, message: &Incoming<'_>) -> bool {
         .and_then(ProtocolVersion::parse)
         .is_some_and(ProtocolVersion::is_stateless)
         || matches!(message, Incoming::Request(request) if envelope::is_stateless_request(request))
+}
+
+/// A response from the client to a request of the server: to whoever waits for it. One
+/// that nobody waits for (unknown, timed out) is dropped, and logged: the client did
+/// nothing wrong by answering late.
+async fn deliver(
+    session: &SessionRef,
+    id: crate::protocol::RequestId,
+    answer: Result<&RawValue, &RawValue>,
+) -> Outcome {
+    let parse = |raw: &RawValue| serde_json::from_str::<Value>(raw.get()).unwrap_or(Value::Null);
+    let answer = answer.map(parse).map_err(parse);
+    match session.answer(id.clone(), answer).await {
+        Ok(true) => Outcome::Accepted,
+        Ok(false) => {
+            tracing::info!(%id, "ignoring a response to no request in flight");
+            Outcome::Accepted
+        }
+        Err(e) => unavailable(&e).unanswerable().into(),
+    }
+}
+
+/// The store is down: fail fast, say so, and let the client retry.
+fn unavailable(error: &super::store::StoreError) -> Box<Refusal> {
+    Refusal::new(
+        Reason::Unavailable,
+        RpcError::new(
+            crate::protocol::ErrorCode::INTERNAL_ERROR,
+            error.to_string(),
+        ),
+    )
 }
 
 fn reply_error(request: &IncomingRequest<'_>, error: &RpcError, stateless: bool) -> Outcome {

@@ -9,9 +9,9 @@ mod engine;
 mod envelope;
 mod features;
 mod inflight;
+mod limits;
 mod outcome;
-mod session;
-mod streams;
+pub(crate) mod store;
 
 use std::io;
 use std::net::SocketAddr;
@@ -25,9 +25,8 @@ pub use checks::ServerError;
 pub(crate) use config::Config;
 pub(crate) use engine::{Engine, Inbound, Link};
 pub(crate) use envelope::MirroredHeaders;
-pub(crate) use outcome::{Outcome, Reason};
-pub(crate) use session::Session;
-pub(crate) use streams::{EventId, StreamLog, Unresumable};
+pub(crate) use outcome::{Outcome, Reason, Refusal};
+pub(crate) use store::{EventId, Session, SessionRef, Unresumable};
 
 use crate::prompt::PromptDef;
 use crate::protocol::types::Implementation;
@@ -569,13 +568,13 @@ impl ServerHandle {
 
     /// How many sessions are open.
     pub fn session_count(&self) -> usize {
-        self.engine.sessions.len()
+        self.engine.store.len()
     }
 
     /// Ends sessions that have been idle too long now, instead of at the next background
     /// sweep.
     pub fn expire_idle_sessions(&self) {
-        self.engine.sessions.sweep();
+        self.engine.store.sweep();
     }
 }
 

@@ -1,12 +1,10 @@
 //! What the engine makes of one inbound message, in terms every transport can render.
 
-use std::sync::Arc;
-
 use bytes::Bytes;
 use futures_util::future::BoxFuture;
 
-use super::Session;
 use super::call::CallStream;
+use super::store::SessionRef;
 use crate::protocol::jsonrpc::error_message;
 use crate::protocol::{ErrorCode, RequestId, RpcError};
 
@@ -20,13 +18,13 @@ pub(crate) enum Outcome {
         stateless: bool,
     },
     /// `initialize` succeeded: its response, and the session it opened.
-    Opened { body: Bytes, session: Arc<Session> },
+    Opened { body: Bytes, session: SessionRef },
     /// A streaming request (a tool call, a subscription): its notifications, then its
     /// response. `session` is the handshake-era session it belongs to, whose stream logs
     /// make it resumable.
     Stream {
         stream: CallStream,
-        session: Option<Arc<Session>>,
+        session: Option<SessionRef>,
     },
     /// A batch (2025-03-26): resolves to the array of its responses (`None`: it held none).
     Batch(BoxFuture<'static, Option<Bytes>>),
@@ -50,6 +48,11 @@ pub(crate) enum Reason {
     /// A protocol version this server does not speak, or one without sessions where a
     /// session is needed (HTTP 400).
     BadVersion,
+    /// The session store cannot be reached (HTTP 503): nothing was done; retry later.
+    Unavailable,
+    /// A limit is reached (sessions, concurrent calls): nothing was done; retry later
+    /// (HTTP 503 with `Retry-After`).
+    Overloaded,
 }
 
 /// A refused message: the reason, the JSON-RPC error, and the id it answers.

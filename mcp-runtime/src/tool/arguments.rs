@@ -25,6 +25,7 @@ enum Source {
 /// Why a call's arguments were rejected. Becomes a tool result with `isError: true`, so the
 /// model reads what was wrong and can correct its call (SEP-1303).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ArgumentError {
     /// A required argument is absent.
     #[error("missing required argument `{0}`")]

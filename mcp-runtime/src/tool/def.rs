@@ -74,6 +74,9 @@ pub struct ToolDef {
     /// Client capabilities a call needs (e.g. `sampling`), checked before the tool runs.
     #[serde(skip)]
     pub(crate) required_client_capabilities: Vec<String>,
+    /// How long a call may run before it is stopped (`None`: the server's call timeout).
+    #[serde(skip)]
+    pub(crate) timeout: Option<std::time::Duration>,
     #[serde(skip)]
     handler: Handler,
 }
@@ -170,6 +173,7 @@ impl ToolDef {
             defined_at: None,
             required_states: Vec::new(),
             required_client_capabilities: Vec::new(),
+            timeout: None,
             handler: Arc::new(move |args| Box::pin(handler(args))),
         }
     }
@@ -177,6 +181,13 @@ impl ToolDef {
     /// Sets the description.
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
+        self
+    }
+
+    /// Stops a call of this tool after `timeout` (instead of the server's call timeout):
+    /// the client gets an `isError` result that says the tool timed out.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeout = Some(timeout);
         self
     }
 

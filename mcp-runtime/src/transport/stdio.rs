@@ -17,7 +17,8 @@ use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
 use crate::protocol::RpcError;
 use crate::protocol::jsonrpc::error_message;
-use crate::server::{Engine, Inbound, Link, Outcome, Outgoing, Session};
+use crate::server::store::Cursor;
+use crate::server::{Engine, Inbound, Link, Outcome, Outgoing, SessionRef};
 
 /// Longest message accepted, in bytes (the same limit as an HTTP body).
 const MAX_LINE_BYTES: usize = 4 * 1024 * 1024;
@@ -51,12 +52,12 @@ where
                 connection.send(error_message(None, &error)).await;
             }
             Err(LinesCodecError::Io(e)) => {
-                connection.close();
+                connection.close().await;
                 return Err(e);
             }
         }
     }
-    connection.close();
+    connection.close().await;
     drop(connection);
     // Every sender is gone once the cancelled calls are dropped: the writer drains and ends.
     writer.await.map_err(std::io::Error::other)?
@@ -81,7 +82,7 @@ async fn write_lines<W: AsyncWrite + Unpin>(
 /// through which it cancels stateless requests.
 struct Connection {
     engine: Arc<Engine>,
-    session: Option<Arc<Session>>,
+    session: Option<SessionRef>,
     out: mpsc::Sender<Bytes>,
     link: Link,
 }
@@ -96,7 +97,7 @@ impl Connection {
     /// forwarded in its own task, so calls run concurrently.
     async fn receive(&mut self, line: &[u8]) {
         let inbound = Inbound {
-            session_id: self.session.as_deref().map(Session::id),
+            session_id: self.session.as_deref().map(|session| session.id()),
             ..Inbound::default()
         };
         let outcome = self.engine.handle(&self.link, &inbound, line).await;
@@ -141,14 +142,13 @@ impl Connection {
     }
 
     /// Forwards the session's server-initiated messages to the client.
-    fn follow_server_messages(&self, session: &Session) {
-        let log = session.standalone_log();
-        let Ok(events) = log.subscribe(log.last_seq()) else {
-            return;
-        };
+    fn follow_server_messages(&self, session: &SessionRef) {
+        let log = session.standalone();
         let out = self.out.clone();
         tokio::spawn(async move {
-            let mut events = std::pin::pin!(events);
+            let Ok((_, mut events)) = log.subscribe(Cursor::Now).await else {
+                return;
+            };
             while let Some((_, message)) = events.next().await {
                 if out.send(message).await.is_err() {
                     break;
@@ -158,9 +158,11 @@ impl Connection {
     }
 
     /// The client is gone: end its session, which cancels its calls and closes its streams.
-    fn close(&mut self) {
+    async fn close(&mut self) {
         if let Some(session) = self.session.take() {
-            self.engine.sessions.remove(session.id());
+            if let Err(e) = self.engine.store.remove(session.id()).await {
+                tracing::warn!("could not end the stdio session: {e}");
+            }
         }
     }
 }

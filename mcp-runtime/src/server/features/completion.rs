@@ -8,7 +8,9 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{Eras, Feature, Handled, Method, Request, scoped};
+use futures_util::future::BoxFuture;
+
+use super::{Eras, Feature, Handled, Method, Request, now, scoped};
 use crate::completion::{Completer, Completion, CompletionArguments};
 use crate::prompt::PromptDef;
 use crate::protocol::RpcError;
@@ -130,8 +132,8 @@ impl Feature for Completions {
         METHODS
     }
 
-    fn handle(&self, request: Request<'_>) -> Handled {
-        self.complete(request)
+    fn handle<'a>(&'a self, request: Request<'a>) -> BoxFuture<'a, Handled> {
+        now(self.complete(request))
     }
 
     fn as_any(&self) -> &dyn Any {

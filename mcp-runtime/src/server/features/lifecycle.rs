@@ -7,12 +7,15 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
-use super::{Eras, Feature, Handled, Method, Request, parse_params};
+use futures_util::future::{BoxFuture, FutureExt as _};
+
+use super::{Eras, Feature, Handled, Method, Request, now, parse_params};
 use crate::protocol::methods::{CANCELLED, DISCOVER, INITIALIZE, INITIALIZED, PING};
 use crate::protocol::types::{CancelledParams, Implementation, InitializeParams};
 use crate::protocol::{ErrorCode, ProtocolVersion, RpcError};
-use crate::server::Session;
 use crate::server::features::tools::CacheHints;
+use crate::server::store::{NewSession, SessionRef, StoreError};
+use crate::server::{Reason, Refusal};
 
 /// The lifecycle feature.
 pub(crate) struct Lifecycle;
@@ -28,11 +31,11 @@ impl Feature for Lifecycle {
         METHODS
     }
 
-    fn handle(&self, request: Request<'_>) -> Handled {
+    fn handle<'a>(&'a self, request: Request<'a>) -> BoxFuture<'a, Handled> {
         match request.method {
-            INITIALIZE => initialize(&request),
-            DISCOVER => request.reply_raw(request.engine.discover()),
-            _ => request.reply(&json!({})),
+            INITIALIZE => async move { initialize(&request).await }.boxed(),
+            DISCOVER => now(request.reply_raw(request.engine.discover())),
+            _ => now(request.reply(&json!({}))),
         }
     }
 
@@ -40,17 +43,27 @@ impl Feature for Lifecycle {
         &[INITIALIZED, CANCELLED]
     }
 
-    fn notify(&self, session: Option<&Session>, method: &str, params: Option<&RawValue>) {
-        let Some(session) = session else { return };
-        match method {
-            INITIALIZED => session.mark_initialized(),
-            _ => match parse_params::<CancelledParams>(params) {
-                Ok(cancelled) => {
-                    session.cancel_call(&cancelled.request_id);
+    fn notify<'a>(
+        &'a self,
+        session: Option<&'a SessionRef>,
+        method: &'a str,
+        params: Option<&'a RawValue>,
+    ) -> BoxFuture<'a, ()> {
+        async move {
+            let Some(session) = session else { return };
+            match method {
+                INITIALIZED => {
+                    if let Err(e) = session.mark_initialized().await {
+                        tracing::warn!("could not record notifications/initialized: {e}");
+                    }
                 }
-                Err(e) => tracing::debug!("ignoring malformed notifications/cancelled: {e}"),
-            },
+                _ => match parse_params::<CancelledParams>(params) {
+                    Ok(cancelled) => session.cancel_call(&cancelled.request_id),
+                    Err(e) => tracing::debug!("ignoring malformed notifications/cancelled: {e}"),
+                },
+            }
         }
+        .boxed()
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -68,18 +81,24 @@ struct InitializeResult<'a> {
     instructions: Option<&'a str>,
 }
 
-fn initialize(request: &Request<'_>) -> Handled {
+async fn initialize(request: &Request<'_>) -> Handled {
     let params: InitializeParams = match request.params() {
         Ok(params) => params,
         Err(e) => return Handled::error(e),
     };
     let engine = request.engine;
     let version = ProtocolVersion::negotiate(&params.protocol_version);
-    let session = match engine
-        .sessions
-        .create(version, params.client_info, params.capabilities)
-    {
+    let new = NewSession {
+        protocol_version: version,
+        client_info: params.client_info,
+        client_capabilities: params.capabilities,
+    };
+    let session = match engine.store.create(new).await {
         Ok(session) => session,
+        Err(e @ StoreError::Full(_)) => {
+            let error = RpcError::new(ErrorCode::INTERNAL_ERROR, e.to_string());
+            return Handled::Refused(Refusal::new(Reason::Overloaded, error));
+        }
         Err(e) => {
             return Handled::error(RpcError::new(
                 ErrorCode::INTERNAL_ERROR,

@@ -5,9 +5,12 @@ use std::any::Any;
 
 use serde_json::{Map, Value, json};
 
+use futures_util::future::{BoxFuture, FutureExt as _};
+
 use super::{Eras, Feature, Handled, Method, Request};
 use crate::protocol::logging::SetLevelParams;
 use crate::protocol::methods::SET_LEVEL;
+use crate::protocol::{ErrorCode, RpcError};
 
 /// The logging feature.
 pub(crate) struct Logging;
@@ -22,16 +25,20 @@ impl Feature for Logging {
         METHODS
     }
 
-    fn handle(&self, request: Request<'_>) -> Handled {
-        match request.params::<SetLevelParams>() {
-            Ok(params) => {
-                if let Some(session) = request.session() {
-                    session.set_log_level(params.level);
+    fn handle<'a>(&'a self, request: Request<'a>) -> BoxFuture<'a, Handled> {
+        async move {
+            let params = match request.params::<SetLevelParams>() {
+                Ok(params) => params,
+                Err(e) => return Handled::error(e),
+            };
+            if let Some(session) = request.session() {
+                if let Err(e) = session.set_log_level(params.level).await {
+                    return Handled::error(RpcError::new(ErrorCode::INTERNAL_ERROR, e.to_string()));
                 }
-                request.reply(&json!({}))
             }
-            Err(e) => Handled::error(e),
+            request.reply(&json!({}))
         }
+        .boxed()
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -26,12 +26,14 @@ use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::Outcome;
 use super::call::CallStream;
 use super::engine::Engine;
 use super::envelope::{Envelope, MirroredHeaders};
-use super::{Outcome, Session};
+use super::store::SessionRef;
 use crate::protocol::jsonrpc::{Complete, error_message, result_message};
 use crate::protocol::{RequestId, RpcError};
+use futures_util::future::{BoxFuture, FutureExt as _};
 
 /// The eras a method exists in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,7 +78,7 @@ pub(crate) trait Feature: Any + Send + Sync {
     fn methods(&self) -> &'static [Method];
 
     /// Answers one of [`methods`](Self::methods).
-    fn handle(&self, request: Request<'_>) -> Handled;
+    fn handle<'a>(&'a self, request: Request<'a>) -> BoxFuture<'a, Handled>;
 
     /// The notifications from the client this feature acts on.
     fn notifications(&self) -> &'static [&'static str] {
@@ -84,7 +86,14 @@ pub(crate) trait Feature: Any + Send + Sync {
     }
 
     /// Acts on one of [`notifications`](Self::notifications).
-    fn notify(&self, _session: Option<&Session>, _method: &str, _params: Option<&RawValue>) {}
+    fn notify<'a>(
+        &'a self,
+        _session: Option<&'a SessionRef>,
+        _method: &'a str,
+        _params: Option<&'a RawValue>,
+    ) -> BoxFuture<'a, ()> {
+        std::future::ready(()).boxed()
+    }
 
     /// For [`Features::get`].
     fn as_any(&self) -> &dyn Any;
@@ -110,7 +119,7 @@ pub(crate) struct Request<'a> {
 #[allow(clippy::large_enum_variant)]
 pub(crate) enum EraFacts<'a> {
     /// The session (`None` only for `initialize`, and for `ping` before it).
-    Handshake(Option<Arc<Session>>),
+    Handshake(Option<SessionRef>),
     /// The validated envelope, and the headers that mirrored the body (HTTP).
     Stateless {
         envelope: Envelope,
@@ -125,7 +134,7 @@ impl Request<'_> {
     }
 
     /// The session of a handshake-era request.
-    pub(crate) fn session(&self) -> Option<&Arc<Session>> {
+    pub(crate) fn session(&self) -> Option<&SessionRef> {
         match &self.era {
             EraFacts::Handshake(session) => session.as_ref(),
             EraFacts::Stateless { .. } => None,
@@ -158,6 +167,11 @@ pub(crate) fn parse_params<T: DeserializeOwned>(params: Option<&RawValue>) -> Re
     serde_json::from_str(raw).map_err(RpcError::invalid_params)
 }
 
+/// A feature's answer that needs no waiting, as the future `handle` returns.
+pub(crate) fn now<'a>(handled: Handled) -> BoxFuture<'a, Handled> {
+    std::future::ready(handled).boxed()
+}
+
 /// What a feature made of a request.
 pub(crate) enum Handled {
     /// A complete response body, or the error to answer with.
@@ -165,7 +179,9 @@ pub(crate) enum Handled {
     /// A streaming response.
     Stream(CallStream),
     /// A session was opened (`initialize`).
-    Opened(Bytes, Arc<Session>),
+    Opened(Bytes, SessionRef),
+    /// Refused before anything was done (a limit, the store down).
+    Refused(Box<super::Refusal>),
 }
 
 impl Handled {
@@ -178,7 +194,7 @@ impl Handled {
         self,
         id: &RequestId,
         stateless: bool,
-        session: Option<Arc<Session>>,
+        session: Option<SessionRef>,
     ) -> Outcome {
         match self {
             Self::Reply(Ok(body)) => Outcome::Reply {
@@ -193,6 +209,7 @@ impl Handled {
             },
             Self::Stream(stream) => Outcome::Stream { stream, session },
             Self::Opened(body, session) => Outcome::Opened { body, session },
+            Self::Refused(refusal) => Outcome::Refused(refusal.to(Some(id))),
         }
     }
 }
@@ -254,16 +271,16 @@ impl Features {
 
     /// Hands a notification to the features that act on it; unknown ones are ignored, as
     /// JSON-RPC asks.
-    pub(crate) fn notify(
+    pub(crate) async fn notify(
         &self,
-        session: Option<&Session>,
+        session: Option<&SessionRef>,
         method: &str,
         params: Option<&RawValue>,
     ) {
         match self.notifications.get(method) {
             Some(indices) => {
                 for index in indices {
-                    self.parts[*index].notify(session, method, params);
+                    self.parts[*index].notify(session, method, params).await;
                 }
             }
             None => tracing::debug!("ignoring notification {method}"),

@@ -9,7 +9,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::tools::CacheHints;
-use super::{Eras, Feature, Handled, Method, Request, listing, scoped};
+use futures_util::future::BoxFuture;
+
+use super::{Eras, Feature, Handled, Method, Request, listing, now, scoped};
 use crate::prompt::{PromptDef, PromptError};
 use crate::protocol::RpcError;
 use crate::protocol::methods::{PROMPTS_GET, PROMPTS_LIST};
@@ -83,8 +85,8 @@ impl Feature for Prompts {
         METHODS
     }
 
-    fn handle(&self, request: Request<'_>) -> Handled {
-        match request.method {
+    fn handle<'a>(&'a self, request: Request<'a>) -> BoxFuture<'a, Handled> {
+        now(match request.method {
             PROMPTS_LIST => listing::list(
                 &request,
                 "prompts",
@@ -93,7 +95,7 @@ impl Feature for Prompts {
                 self.hints,
             ),
             _ => self.get(request),
-        }
+        })
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -8,7 +8,9 @@ use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use super::tools::CacheHints;
-use super::{Eras, Feature, Handled, Method, Request, listing, scoped};
+use futures_util::future::BoxFuture;
+
+use super::{Eras, Feature, Handled, Method, Request, listing, now, scoped};
 use crate::protocol::RpcError;
 use crate::protocol::methods::{RESOURCES_LIST, RESOURCES_READ, RESOURCES_TEMPLATES_LIST};
 use crate::resource::{ResourceDef, ResourceError, ResourceFuture, ResourceTemplateDef};
@@ -97,8 +99,8 @@ impl Feature for Resources {
         METHODS
     }
 
-    fn handle(&self, request: Request<'_>) -> Handled {
-        match request.method {
+    fn handle<'a>(&'a self, request: Request<'a>) -> BoxFuture<'a, Handled> {
+        now(match request.method {
             RESOURCES_LIST => listing::list(
                 &request,
                 "resources",
@@ -114,7 +116,7 @@ impl Feature for Resources {
                 self.hints,
             ),
             _ => self.read(request),
-        }
+        })
     }
 
     fn as_any(&self) -> &dyn Any {

@@ -10,10 +10,13 @@ use std::any::Any;
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{broadcast, mpsc};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::{Eras, Feature, Handled, Method, Request};
+use futures_util::future::BoxFuture;
+use futures_util::stream::{BoxStream, StreamExt as _};
+
+use super::{Eras, Feature, Handled, Method, Request, now};
 use crate::protocol::RequestId;
 use crate::protocol::jsonrpc::{Complete, notification_message, result_message};
 use crate::protocol::methods::{SUBSCRIPTIONS_ACKNOWLEDGED, SUBSCRIPTIONS_LISTEN};
@@ -29,17 +32,17 @@ impl Feature for Subscriptions {
         METHODS
     }
 
-    fn handle(&self, request: Request<'_>) -> Handled {
-        match request.params::<ListenParams>() {
+    fn handle<'a>(&'a self, request: Request<'a>) -> BoxFuture<'a, Handled> {
+        now(match request.params::<ListenParams>() {
             Ok(params) => Handled::Stream(listen(
                 request.id,
                 params,
-                request.engine.bus().subscribe(),
+                request.engine.store.changes(),
                 request.engine.shutdown_token(),
                 request.cancel,
             )),
             Err(e) => Handled::error(e),
-        }
+        })
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -106,7 +109,7 @@ fn tagged<T: Serialize>(id: &RequestId, body: T) -> Tagged<'_, T> {
 pub(crate) fn listen(
     id: RequestId,
     params: ListenParams,
-    mut changes: broadcast::Receiver<Change>,
+    mut changes: BoxStream<'static, Change>,
     shutdown: CancellationToken,
     cancel: CancellationToken,
 ) -> CallStream {
@@ -129,13 +132,10 @@ pub(crate) fn listen(
             loop {
                 let change = tokio::select! {
                     () = shutdown.cancelled() => break,
-                    change = changes.recv() => change,
+                    change = changes.next() => change,
                 };
-                let change = match change {
-                    Ok(change) => change,
-                    // Fell behind: list changes are idempotent, the newest one stands for all.
-                    Err(broadcast::error::RecvError::Lagged(_)) => Change::ToolsListChanged,
-                    Err(broadcast::error::RecvError::Closed) => break, // the server is gone
+                let Some(change) = change else {
+                    break; // the server is gone
                 };
                 if filter.wants(&change) {
                     let note = notification_message(change.method(), &tagged(&id, Empty {}));
@@ -153,8 +153,17 @@ pub(crate) fn listen(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures_util::StreamExt as _;
     use serde_json::Value;
+
+    fn follow(
+        mut receiver: tokio::sync::broadcast::Receiver<Change>,
+    ) -> BoxStream<'static, Change> {
+        Box::pin(async_stream::stream! {
+            while let Ok(change) = receiver.recv().await {
+                yield change;
+            }
+        })
+    }
 
     const META_SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
 
@@ -165,8 +174,8 @@ mod tests {
 
     #[tokio::test]
     async fn acknowledges_then_sends_only_what_was_asked_until_shutdown() {
-        let changes = broadcast::Sender::new(4);
-        let receiver = changes.subscribe();
+        let changes = tokio::sync::broadcast::Sender::new(4);
+        let receiver = follow(changes.subscribe());
         let shutdown = CancellationToken::new();
         let params: ListenParams = serde_json::from_str(
             r#"{"notifications":{"toolsListChanged":true,"promptsListChanged":true}}"#,
@@ -205,8 +214,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_filter_without_tools_gets_no_tool_notifications() {
-        let changes = broadcast::Sender::new(4);
-        let receiver = changes.subscribe();
+        let changes = tokio::sync::broadcast::Sender::new(4);
+        let receiver = follow(changes.subscribe());
         let shutdown = CancellationToken::new();
         let mut stream = listen(
             RequestId::String("s".into()),

@@ -11,14 +11,17 @@ use serde_json::{Map, Value, json};
 
 pub(crate) use super::tool_set::CacheHints;
 use super::tool_set::ToolSet;
-use super::{EraFacts, Eras, Feature, Handled, Method, Request};
+use futures_util::future::BoxFuture;
+
+use super::{EraFacts, Eras, Feature, Handled, Method, Request, now};
 use crate::context::{CallOrigin, CallSetup};
 use crate::protocol::RpcError;
 use crate::protocol::methods::{TOOLS_CALL, TOOLS_LIST};
 use crate::protocol::types::CallToolParams;
 use crate::server::bus::Change;
 use crate::server::call::CallStream;
-use crate::server::{Session, envelope};
+use crate::server::envelope;
+use crate::server::store::SessionRef;
 use crate::tool::{Arguments, ToolDef};
 
 /// The tools feature: the current tool set, replaced whole on every change.
@@ -72,13 +75,21 @@ impl Tools {
     }
 
     fn call(&self, request: Request<'_>) -> Handled {
-        match self.start_call(request) {
+        let permit = match request.engine.call_permit() {
+            Ok(permit) => permit,
+            Err(refusal) => return Handled::Refused(refusal),
+        };
+        match self.start_call(request, permit) {
             Ok(stream) => Handled::Stream(stream),
             Err(e) => Handled::error(e),
         }
     }
 
-    fn start_call(&self, request: Request<'_>) -> Result<CallStream, RpcError> {
+    fn start_call(
+        &self,
+        request: Request<'_>,
+        permit: tokio::sync::OwnedSemaphorePermit,
+    ) -> Result<CallStream, RpcError> {
         let Request {
             engine,
             id,
@@ -139,7 +150,13 @@ impl Tools {
             transport,
             server: engine.me(),
         };
-        Ok(CallStream::start(tool, arguments, setup))
+        Ok(CallStream::start(
+            tool,
+            arguments,
+            setup,
+            engine.config.call_timeout,
+            permit,
+        ))
     }
 }
 
@@ -158,11 +175,11 @@ impl Feature for Tools {
         METHODS
     }
 
-    fn handle(&self, request: Request<'_>) -> Handled {
-        match request.method {
+    fn handle<'a>(&'a self, request: Request<'a>) -> BoxFuture<'a, Handled> {
+        now(match request.method {
             TOOLS_LIST => self.list(&request),
             _ => self.call(request),
-        }
+        })
     }
 
     fn as_any(&self) -> &dyn Any {
@@ -173,7 +190,7 @@ impl Feature for Tools {
 /// The capabilities a client declared: a session's (read at `initialize`), or a stateless
 /// request's, still raw: most tools require none, so most calls never read them.
 enum Declared {
-    Session(Option<Arc<Session>>),
+    Session(Option<SessionRef>),
     Raw(Box<RawValue>),
 }
 
@@ -195,7 +212,7 @@ impl Declared {
         let capabilities = match self {
             Self::Session(session) => session
                 .as_deref()
-                .map_or(&none, Session::client_capabilities),
+                .map_or(&none, |session| session.client_capabilities()),
             Self::Raw(raw) => {
                 // The ladder checked it is an object.
                 raw_read = serde_json::from_str::<Map<String, Value>>(raw.get())

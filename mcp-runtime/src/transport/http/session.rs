@@ -9,12 +9,15 @@ use http::{HeaderMap, StatusCode};
 use super::headers;
 use super::reply::Rejection;
 use crate::protocol::ProtocolVersion;
-use crate::server::{Engine, Session};
+use crate::server::{Engine, SessionRef};
 
 /// The session named by `Mcp-Session-Id` (the engine's rules: missing → 400, unknown or
 /// ended → 404, an unsupported protocol version → 400). A stateless protocol version has
 /// no sessions, so no `GET` or `DELETE` → 405.
-pub(crate) fn require(engine: &Engine, headers: &HeaderMap) -> Result<Arc<Session>, Box<Response>> {
+pub(crate) async fn require(
+    engine: &Engine,
+    headers: &HeaderMap,
+) -> Result<SessionRef, Box<Response>> {
     let version = headers
         .get(headers::PROTOCOL_VERSION)
         .map(|v| v.to_str().unwrap_or("(not visible ASCII)"));
@@ -30,6 +33,7 @@ pub(crate) fn require(engine: &Engine, headers: &HeaderMap) -> Result<Arc<Sessio
     }
     engine
         .session(headers::session_id(headers), version)
+        .await
         .map_err(|refusal| {
             let mut response = super::reply::json(refusal.message());
             *response.status_mut() = super::post::status(refusal.reason);
@@ -39,11 +43,11 @@ pub(crate) fn require(engine: &Engine, headers: &HeaderMap) -> Result<Arc<Sessio
 
 /// `DELETE`: ends the session.
 pub(crate) async fn delete(State(engine): State<Arc<Engine>>, headers: HeaderMap) -> Response {
-    match require(&engine, &headers) {
-        Ok(session) => {
-            engine.sessions.remove(session.id());
-            StatusCode::OK.into_response()
-        }
+    match require(&engine, &headers).await {
+        Ok(session) => match engine.store.remove(session.id()).await {
+            Ok(_) => StatusCode::OK.into_response(),
+            Err(e) => Rejection::new(StatusCode::SERVICE_UNAVAILABLE, e).into_response(None),
+        },
         Err(response) => *response,
     }
 }
