@@ -310,6 +310,25 @@ async fn completion_is_capped_and_sees_the_other_arguments() {
     assert_eq!(unknown["code"], -32602);
 }
 
+#[test]
+fn the_listing_shows_everything_served() {
+    let listing: Value = serde_json::from_str(&server().listing_json()).expect("JSON");
+    assert_eq!(listing["tools"], json!([]));
+    let count = |key: &str| listing[key].as_array().map(Vec::len);
+    assert_eq!(
+        (
+            count("resources"),
+            count("resourceTemplates"),
+            count("prompts")
+        ),
+        (Some(2), Some(2), Some(2))
+    );
+    assert_eq!(
+        listing["resourceTemplates"][1]["uriTemplate"],
+        "notes://{id}/parts"
+    );
+}
+
 #[tokio::test]
 async fn duplicates_and_missing_state_are_startup_errors() {
     let twice = Server::new("twice")

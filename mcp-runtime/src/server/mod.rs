@@ -44,8 +44,9 @@ pub const DEFAULT_PATH: &str = "/mcp";
 /// Serves every `#[tool]` in this binary on `http://127.0.0.1:8000/mcp` (or `MCP_ADDR`)
 /// until Ctrl-C.
 ///
-/// Run the binary with `--list-tools` to print the `tools/list` result instead, or with
-/// `--stdio` to serve one client on stdin and stdout (see [`serve_stdio`]).
+/// Run the binary with `--list-tools` to print the `tools/list` result instead, with
+/// `--list` to print every tool, resource, resource template and prompt, or with `--stdio`
+/// to serve one client on stdin and stdout (see [`serve_stdio`]).
 ///
 /// ```no_run
 /// #[tokio::main]
@@ -403,6 +404,14 @@ impl Server {
         }
     }
 
+    /// Everything this server serves, pretty-printed as the list methods show it:
+    /// `{"tools": [...], "resources": [...], "resourceTemplates": [...], "prompts": [...]}`
+    /// (empty lists other than `tools` left out).
+    pub fn listing_json(&self) -> String {
+        let listing = self.surface.listing(&self.tools);
+        serde_json::to_string_pretty(&listing).unwrap_or_else(|_| listing.to_string())
+    }
+
     /// The MCP endpoint as an [`axum::Router`], to serve or to merge with your own routes.
     ///
     /// # Panics
@@ -470,12 +479,17 @@ impl Server {
     }
 
     /// Serves on `MCP_ADDR` (default `127.0.0.1:8000`) until Ctrl-C. On the command line,
-    /// `--list-tools` prints the `tools/list` result and returns instead, and `--stdio`
-    /// serves on stdin and stdout ([`serve_stdio`](Self::serve_stdio)).
+    /// `--list-tools` prints the `tools/list` result and returns instead, `--list` prints
+    /// everything served ([`listing_json`](Self::listing_json)), and `--stdio` serves on
+    /// stdin and stdout ([`serve_stdio`](Self::serve_stdio)).
     pub async fn serve(self) -> io::Result<()> {
         let flag = |name: &str| std::env::args().skip(1).any(|a| a == name);
         if flag("--list-tools") {
             println!("{}", self.tools_list_json());
+            return Ok(());
+        }
+        if flag("--list") {
+            println!("{}", self.listing_json());
             return Ok(());
         }
         if flag("--stdio") {

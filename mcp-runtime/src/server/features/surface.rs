@@ -20,6 +20,34 @@ pub(crate) struct Surface {
 }
 
 impl Surface {
+    /// Everything served, as the list methods show it: `tools`, `resources`,
+    /// `resourceTemplates` and `prompts` (the empty ones left out).
+    pub(crate) fn listing(&self, tools: &[crate::tool::ToolDef]) -> serde_json::Value {
+        let mut all = serde_json::Map::new();
+        let mut put = |key: &str, value: serde_json::Result<serde_json::Value>, empty: bool| {
+            if let (false, Ok(value)) = (empty, value) {
+                all.insert(key.to_owned(), value);
+            }
+        };
+        put("tools", serde_json::to_value(tools), false);
+        put(
+            "resources",
+            serde_json::to_value(&self.resources),
+            self.resources.is_empty(),
+        );
+        put(
+            "resourceTemplates",
+            serde_json::to_value(&self.templates),
+            self.templates.is_empty(),
+        );
+        put(
+            "prompts",
+            serde_json::to_value(&self.prompts),
+            self.prompts.is_empty(),
+        );
+        serde_json::Value::Object(all)
+    }
+
     /// The features for what is there: a server without prompts has no prompts feature
     /// (and declares no `prompts` capability).
     pub(crate) fn into_features(
