@@ -1,4 +1,4 @@
-//! Every misuse of `#[tool]` is a compile error at the offending span; the expected
+//! Every misuse of `#[tool]`, `#[resource]` and `#[prompt]` is a compile error at the offending span; the expected
 //! compiler output is checked in next to each case under `tests/ui/`.
 
 #[test]

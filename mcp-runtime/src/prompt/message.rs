@@ -55,18 +55,6 @@ impl PromptMessage {
     }
 }
 
-impl From<String> for Content {
-    fn from(text: String) -> Self {
-        Content::text(text)
-    }
-}
-
-impl From<&str> for Content {
-    fn from(text: &str) -> Self {
-        Content::text(text)
-    }
-}
-
 /// The result of `prompts/get`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct GetPromptResult {

@@ -124,3 +124,17 @@ impl Content {
         }
     }
 }
+
+/// Text is a text block (so `PromptMessage::user("…")` takes a `&str`).
+impl From<String> for Content {
+    fn from(text: String) -> Self {
+        Content::text(text)
+    }
+}
+
+/// Text is a text block.
+impl From<&str> for Content {
+    fn from(text: &str) -> Self {
+        Content::text(text)
+    }
+}
