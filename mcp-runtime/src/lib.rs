@@ -39,6 +39,8 @@
 #[cfg(test)]
 extern crate self as mcp_runtime;
 
+#[cfg(feature = "client")]
+pub mod client;
 pub mod context;
 mod macros;
 pub mod protocol;
