@@ -2,6 +2,7 @@
 //! over HTTP.
 
 pub mod clients;
+pub mod proxy;
 
 use std::net::SocketAddr;
 

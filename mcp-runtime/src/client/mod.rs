@@ -326,16 +326,28 @@ impl Client {
         })
     }
 
-    /// Asks the server to send log messages of `level` and above (`logging/setLevel`).
+    /// Asks the server to send log messages of `level` and above: `logging/setLevel` in the
+    /// handshake era; in 2026-07-28, where that method is gone, every later request
+    /// carries the level in its `_meta` (servers send no log messages without it).
     pub async fn set_log_level(&self, level: crate::LogLevel) -> Result<(), ClientError> {
+        if self.shared.stateless() {
+            self.shared.set_log_level(level);
+            return Ok(());
+        }
         let mut params = Map::new();
         params.insert("level".into(), json!(level));
         self.run("logging/setLevel", params, None).await.map(drop)
     }
 
-    /// Checks that the server answers (`ping`).
+    /// Checks that the server answers: `ping` in the handshake era, `server/discover` in
+    /// 2026-07-28 (which has no `ping`).
     pub async fn ping(&self) -> Result<(), ClientError> {
-        self.run("ping", Map::new(), None).await.map(drop)
+        let method = if self.shared.stateless() {
+            "server/discover"
+        } else {
+            "ping"
+        };
+        self.run(method, Map::new(), None).await.map(drop)
     }
 
     /// Notifications that belong to no call: list changes, resource updates, log messages

@@ -12,13 +12,14 @@ use tokio::sync::{broadcast, watch};
 use super::handlers::Handlers;
 use super::transport::{MessageStream, Outgoing, Transport};
 use super::types::ServerNotification;
-use crate::protocol::ProtocolVersion;
 use crate::protocol::types::Implementation;
+use crate::protocol::{LogLevel, ProtocolVersion};
 
 /// `params._meta` keys of 2026-07-28.
 const META_VERSION: &str = "io.modelcontextprotocol/protocolVersion";
 const META_CAPABILITIES: &str = "io.modelcontextprotocol/clientCapabilities";
 const META_CLIENT_INFO: &str = "io.modelcontextprotocol/clientInfo";
+const META_LOG_LEVEL: &str = "io.modelcontextprotocol/logLevel";
 
 pub(crate) struct Shared {
     pub(crate) transport: Arc<dyn Transport>,
@@ -28,6 +29,8 @@ pub(crate) struct Shared {
     pub(crate) max_input_rounds: u32,
     next_id: AtomicI64,
     version: RwLock<Option<ProtocolVersion>>,
+    /// 2026-07-28: the log level every request asks for (no `logging/setLevel` there).
+    log_level: RwLock<Option<LogLevel>>,
     notifications: broadcast::Sender<ServerNotification>,
     listening: AtomicBool,
     /// Dropped with the client, which stops the listener task.
@@ -51,6 +54,7 @@ impl Shared {
             max_input_rounds: 16,
             next_id: AtomicI64::new(0),
             version: RwLock::new(None),
+            log_level: RwLock::new(None),
             notifications: broadcast::channel(256).0,
             listening: AtomicBool::new(false),
             _alive: alive_tx,
@@ -72,7 +76,13 @@ impl Shared {
         }
     }
 
-    fn stateless(&self) -> bool {
+    pub(crate) fn set_log_level(&self, level: LogLevel) {
+        if let Ok(mut slot) = self.log_level.write() {
+            *slot = Some(level);
+        }
+    }
+
+    pub(crate) fn stateless(&self) -> bool {
         self.version().is_some_and(ProtocolVersion::is_stateless)
     }
 
@@ -108,6 +118,9 @@ impl Shared {
                 Value::Object(self.handlers.capabilities()),
             );
             meta.insert(META_CLIENT_INFO.into(), json!(self.client_info));
+            if let Some(level) = self.log_level.read().ok().and_then(|l| *l) {
+                meta.insert(META_LOG_LEVEL.into(), json!(level));
+            }
         }
         let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
         Outgoing {
