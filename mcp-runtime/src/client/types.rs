@@ -166,9 +166,9 @@ pub struct Completion {
     /// How many there are in all, when the server knows.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub total: Option<u64>,
-    /// Whether there are more than `values`.
-    #[serde(default)]
-    pub has_more: bool,
+    /// Whether there are more than `values`, when the server says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub has_more: Option<bool>,
 }
 
 /// What the client learned about the server when it connected.
