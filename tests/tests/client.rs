@@ -492,3 +492,25 @@ async fn speaks_stdio_in_both_eras() {
         client.close().await;
     }
 }
+
+/// The `client` example prints every progress update as it arrives, then the result.
+#[tokio::test]
+async fn the_client_example_prints_each_update_then_the_result() {
+    let server = TestServer::start(server()).await;
+    let mut command = tokio::process::Command::new(tests::example_binary("client"));
+    command.args([server.url.as_str(), "demo", "250"]);
+    let output = tests::clients::run_client(command, Duration::from_secs(60)).await;
+    let lines: Vec<&str> = output.stdout.lines().collect();
+    assert_eq!(
+        lines,
+        [
+            "connected to mcp-conformance-everything (protocol 2026-07-28)",
+            "progress 250/1000: Processed 250/1000 items (25%)",
+            "progress 500/1000: Processed 500/1000 items (50%)",
+            "progress 750/1000: Processed 750/1000 items (75%)",
+            "progress 1000/1000: Processed 1000/1000 items (100%)",
+            "result: Analysis of demo complete: 1000 items in chunks of 250",
+        ],
+        "{output:?}"
+    );
+}
