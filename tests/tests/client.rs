@@ -3,7 +3,7 @@
 //! timeouts that progress keeps alive, cancellation by dropping a call, bearer tokens and
 //! custom headers, notifications, and resuming a stream cut in the middle.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
@@ -417,32 +417,51 @@ async fn asks_the_token_provider_again_after_a_401_and_sends_custom_headers() {
     }
 }
 
-/// Tool-list changes reach `notifications()` over the session's GET stream.
+/// Tool-list changes reach `notifications()`: over the session's GET stream in the
+/// handshake era, over a `subscriptions/listen` request in 2026-07-28.
 #[tokio::test]
 async fn list_changes_arrive_on_the_notification_stream() {
-    static DONE: AtomicBool = AtomicBool::new(false);
     let server = TestServer::start(server()).await;
-    let client = connect(&server.url, Some(ProtocolVersion::V2025_11_25)).await;
-    let mut notifications = Box::pin(client.notifications());
-    // The GET stream opens in the background; a change made before it is open is not
-    // replayed, so trigger until one arrives (a bounded number of times).
-    for _ in 0..40 {
-        client
-            .call_tool("test_trigger_tool_change", ())
-            .await
-            .expect("trigger");
-        if let Ok(Some(n)) =
-            tokio::time::timeout(Duration::from_millis(250), notifications.next()).await
-        {
-            assert_eq!(n.method, "notifications/tools/list_changed");
-            DONE.store(true, Ordering::SeqCst);
-            break;
+    for era in [None, Some(ProtocolVersion::V2025_11_25)] {
+        let client = connect(&server.url, era).await;
+        let mut notifications = Box::pin(client.notifications());
+        // The stream opens in the background; a change made before it is open is not
+        // replayed, so trigger until one arrives (a bounded number of times).
+        let mut arrived = None;
+        for _ in 0..40 {
+            client
+                .call_tool("test_trigger_tool_change", ())
+                .await
+                .expect("trigger");
+            if let Ok(Some(n)) =
+                tokio::time::timeout(Duration::from_millis(250), notifications.next()).await
+            {
+                arrived = Some(n);
+                break;
+            }
+        }
+        let arrived = arrived.unwrap_or_else(|| panic!("{era:?}: no notification arrived"));
+        assert_eq!(
+            arrived.method, "notifications/tools/list_changed",
+            "{era:?}"
+        );
+    }
+}
+
+/// Closing the client ends the calls still waiting with `Cancelled`.
+#[tokio::test]
+async fn closing_the_client_cancels_waiting_calls() {
+    let server = TestServer::start(server()).await;
+    for era in [None, Some(ProtocolVersion::V2025_11_25)] {
+        let client = connect(&server.url, era).await;
+        let mut call = client.call_tool("slow", json!({"steps": 100}));
+        assert!(matches!(call.next().await, Some(CallUpdate::Progress(_))));
+        client.clone().close().await;
+        match call.result().await {
+            Err(ClientError::Cancelled) => {}
+            other => panic!("{era:?}: expected Cancelled, got {other:?}"),
         }
     }
-    assert!(
-        DONE.load(Ordering::SeqCst),
-        "no notifications/tools/list_changed arrived"
-    );
 }
 
 /// Over stdio the client starts the `progress` example with `--stdio`, in both eras.

@@ -195,14 +195,14 @@ impl ClientBuilder {
             }
             Target::Stdio(command) => Arc::new(StdioTransport::spawn(command)?),
         };
-        let shared = Shared::new(
+        let (shared, alive) = Shared::new(
             transport.clone(),
             self.handlers,
             self.client_info,
             self.timeout,
         );
         if transport.listens_from_start() {
-            shared.start_listening();
+            shared.start_transport_listener();
         }
         let info = match connect::negotiate(&shared, self.version).await {
             Ok(info) => info,
@@ -211,6 +211,10 @@ impl ClientBuilder {
                 return Err(e);
             }
         };
-        Ok(Client { shared, info })
+        Ok(Client {
+            shared,
+            info,
+            _alive: Arc::new(alive),
+        })
     }
 }

@@ -50,6 +50,7 @@ async fn call(shared: &Arc<Shared>, method: &str, params: Value) -> Result<Value
             params,
             name: None,
             progress: false,
+            long_lived: false,
         },
     );
     while let Some(step) = steps.next().await {

@@ -3,6 +3,7 @@
 //! time out when the server goes quiet, and cancel when dropped.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures_util::StreamExt as _;
 use futures_util::stream::BoxStream;
@@ -11,6 +12,7 @@ use serde_json::{Map, Value, json};
 use super::ClientError;
 use super::shared::{Shared, meta};
 use super::sse::is_response_to;
+use super::transport::MessageStream;
 use super::types::{LogMessage, Progress};
 
 /// What a request yields on its way to the result.
@@ -28,6 +30,8 @@ pub(crate) struct Request {
     pub(crate) name: Option<String>,
     /// Whether to ask for progress notifications.
     pub(crate) progress: bool,
+    /// A request that stays open (`subscriptions/listen`): no timeout.
+    pub(crate) long_lived: bool,
 }
 
 /// Runs `request`; the stream ends after [`Step::Done`] or an error.
@@ -36,7 +40,8 @@ pub(crate) fn run(
     request: Request,
 ) -> BoxStream<'static, Result<Step, ClientError>> {
     Box::pin(async_stream::try_stream! {
-        let Request { method, mut params, name, progress } = request;
+        let Request { method, mut params, name, progress, long_lived } = request;
+        let timeout = if long_lived { None } else { shared.timeout };
         let mut rounds = 0;
         loop {
             let id = shared.next_id();
@@ -48,13 +53,11 @@ pub(crate) fn run(
             let mut guard = CancelOnDrop { shared: shared.clone(), id: Some(id) };
             let mut messages = shared.transport.request(outgoing).await?;
             let response = loop {
-                let next = match shared.timeout {
-                    // Any message about the request (progress above all) resets the clock.
-                    Some(limit) => tokio::time::timeout(limit, messages.next())
-                        .await
-                        .map_err(|_| ClientError::Timeout(limit))?,
-                    None => messages.next().await,
+                let next = tokio::select! {
+                    next = next_message(&mut messages, timeout) => next,
+                    () = shared.closed() => Err(ClientError::Cancelled),
                 };
+                let next = next?;
                 let message = next.ok_or_else(|| {
                     ClientError::transport(format!("the server ended {method} without a response"))
                 })??;
@@ -109,6 +112,20 @@ pub(crate) fn run(
             };
         }
     })
+}
+
+/// The next message, within `timeout` of the last one: any message about the request
+/// (progress above all) resets the clock.
+async fn next_message(
+    messages: &mut MessageStream,
+    timeout: Option<Duration>,
+) -> Result<Option<Result<Value, ClientError>>, ClientError> {
+    match timeout {
+        Some(limit) => tokio::time::timeout(limit, messages.next())
+            .await
+            .map_err(|_| ClientError::Timeout(limit)),
+        None => Ok(messages.next().await),
+    }
 }
 
 /// The answers to an `InputRequiredResult`'s `inputRequests`, by key.

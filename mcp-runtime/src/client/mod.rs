@@ -47,6 +47,7 @@ mod http;
 mod shared;
 mod sse;
 mod stdio;
+mod subscription;
 mod transport;
 mod types;
 
@@ -86,6 +87,7 @@ const MAX_PAGES: usize = 1000;
 pub struct Client {
     shared: Arc<Shared>,
     info: ServerInfo,
+    _alive: Arc<shared::Alive>,
 }
 
 impl std::fmt::Debug for Client {
@@ -154,6 +156,7 @@ impl Client {
                 params,
                 name,
                 progress: false,
+                long_lived: false,
             },
         );
         while let Some(step) = steps.next().await {
@@ -259,6 +262,7 @@ impl Client {
                 params,
                 name: Some(name.to_owned()),
                 progress: true,
+                long_lived: false,
             },
         ))
     }
@@ -351,8 +355,9 @@ impl Client {
     }
 
     /// Notifications that belong to no call: list changes, resource updates, log messages
-    /// outside a call. Over HTTP in the handshake era this opens the session's GET stream
-    /// on first use. Only what arrives after the call is seen.
+    /// outside a call. On first use this opens the session's GET stream (HTTP, handshake
+    /// era) or a `subscriptions/listen` request for tool, prompt and resource list changes
+    /// (2026-07-28). Only what arrives after that is seen.
     pub fn notifications(&self) -> impl Stream<Item = ServerNotification> + Send + 'static {
         let mut receiver = self.shared.subscribe();
         self.shared.start_listening();
@@ -369,9 +374,11 @@ impl Client {
         }
     }
 
-    /// Ends the connection: `DELETE` of the HTTP session, or closing the child's stdin
-    /// (and killing it if it does not exit within 5 s).
+    /// Ends the connection: requests still waiting end with [`ClientError::Cancelled`],
+    /// then the HTTP session is ended with `DELETE`, or the child's stdin is closed (and
+    /// the child killed if it does not exit within 5 s). Affects every clone.
     pub async fn close(self) {
+        self.shared.close();
         self.shared.transport.close().await;
     }
 }

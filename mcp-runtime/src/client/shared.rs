@@ -33,10 +33,15 @@ pub(crate) struct Shared {
     log_level: RwLock<Option<LogLevel>>,
     notifications: broadcast::Sender<ServerNotification>,
     listening: AtomicBool,
-    /// Dropped with the client, which stops the listener task.
-    _alive: watch::Sender<()>,
-    alive: watch::Receiver<()>,
+    subscribed: AtomicBool,
+    /// Ends when every `Client` handle is gone, which stops the background tasks.
+    pub(crate) alive: watch::Receiver<()>,
+    /// Set by `Client::close`: requests still waiting end with `Cancelled`.
+    closed: watch::Sender<bool>,
 }
+
+/// Held by every `Client` handle; dropping the last one ends the background tasks.
+pub(crate) struct Alive(#[allow(dead_code)] watch::Sender<()>);
 
 impl Shared {
     pub(crate) fn new(
@@ -44,9 +49,9 @@ impl Shared {
         handlers: Handlers,
         client_info: Implementation,
         timeout: Option<Duration>,
-    ) -> Arc<Self> {
+    ) -> (Arc<Self>, Alive) {
         let (alive_tx, alive_rx) = watch::channel(());
-        Arc::new(Self {
+        let shared = Arc::new(Self {
             transport,
             handlers,
             client_info,
@@ -57,9 +62,23 @@ impl Shared {
             log_level: RwLock::new(None),
             notifications: broadcast::channel(256).0,
             listening: AtomicBool::new(false),
-            _alive: alive_tx,
+            subscribed: AtomicBool::new(false),
             alive: alive_rx,
-        })
+            closed: watch::channel(false).0,
+        });
+        (shared, Alive(alive_tx))
+    }
+
+    /// Ends every request still waiting with [`ClientError::Cancelled`](super::ClientError).
+    pub(crate) fn close(&self) {
+        self.closed.send_replace(true);
+    }
+
+    /// Resolves once the client was closed.
+    pub(crate) async fn closed(&self) {
+        let mut closed = self.closed.subscribe();
+        // An error means the sender is gone, which cannot happen while `self` lives.
+        let _ = closed.wait_for(|closed| *closed).await;
     }
 
     pub(crate) fn next_id(&self) -> i64 {
@@ -162,6 +181,9 @@ impl Shared {
         let Some(method) = message.get("method").and_then(Value::as_str) else {
             return;
         };
+        if method == "notifications/subscriptions/acknowledged" {
+            return;
+        }
         let _ = self.notifications.send(ServerNotification {
             method: method.to_owned(),
             params: message.get("params").cloned().unwrap_or(Value::Null),
@@ -172,8 +194,17 @@ impl Shared {
         self.notifications.subscribe()
     }
 
-    /// Starts reading the transport's stream of unrelated messages, once.
+    /// Starts everything that brings notifications: the transport's stream of unrelated
+    /// messages, and in 2026-07-28 a `subscriptions/listen` request. Each starts once.
     pub(crate) fn start_listening(self: &Arc<Self>) {
+        self.start_transport_listener();
+        if self.stateless() && !self.subscribed.swap(true, Ordering::SeqCst) {
+            super::subscription::start(self);
+        }
+    }
+
+    /// Starts reading the transport's stream of unrelated messages, once.
+    pub(crate) fn start_transport_listener(self: &Arc<Self>) {
         if self.listening.swap(true, Ordering::SeqCst) {
             return;
         }
