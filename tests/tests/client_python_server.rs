@@ -1,5 +1,5 @@
 //! The Rust client against a server no one here wrote: an official Python SDK `MCPServer`
-//! (`tests/clients/python/sdk_server.py`), over Streamable HTTP, in both eras. Listing,
+//! (`tests/clients/python/sdk_server.py`), over Streamable HTTP and stdio, in both eras. Listing,
 //! calling with progress and logs, structured output, resources, templates, prompts,
 //! completion, and answering an elicitation (a request mid-call in 2025-11-25, an
 //! `InputRequiredResult` round in 2026-07-28).
@@ -207,5 +207,50 @@ async fn a_declined_elicitation_keeps_the_file() {
             }
             other => panic!("expected the tool to fail on the decline, got {other:?}"),
         }
+    }
+}
+
+/// Over stdio the client starts the Python server itself; the elicitation arrives as a
+/// request on the shared channel (handshake era) or as an `InputRequiredResult`.
+#[tokio::test]
+async fn drives_the_python_sdk_server_over_stdio_in_both_eras() {
+    for era in [None, Some(ProtocolVersion::V2025_11_25)] {
+        let mut command = tokio::process::Command::new(clients::python());
+        command
+            .arg(clients::sources().join("python/sdk_server.py"))
+            .arg("stdio");
+        let mut builder = Client::stdio(command).on_elicitation(|_| async {
+            ElicitResult::accept(json!({"confirm": true, "reason": "over stdio"}))
+        });
+        if let Some(version) = era {
+            builder = builder.protocol_version(version);
+        }
+        let client = builder.connect().await.expect("connects over stdio");
+        assert_eq!(
+            client.protocol_version(),
+            era.unwrap_or(ProtocolVersion::V2026_07_28)
+        );
+        assert_eq!(client.list_tools().await.expect("tools/list").len(), 3);
+        let mut call = client.call_tool("count", json!({"steps": 3}));
+        let mut progress = Vec::new();
+        while let Some(update) = call.next().await {
+            if let CallUpdate::Progress(p) = update {
+                progress.push(p.progress);
+            }
+        }
+        call.result().await.expect("count over stdio");
+        assert_eq!(progress, [1.0, 2.0, 3.0], "{era:?}");
+        let result = client
+            .call_tool("delete", json!({"path": "/tmp/z"}))
+            .await
+            .expect("delete over stdio");
+        assert_eq!(
+            result.content,
+            vec![Content::text("deleted /tmp/z (over stdio)")],
+            "{era:?}"
+        );
+        let read = client.read_resource("memo://readme").await.expect("read");
+        assert_eq!(read.contents.len(), 1);
+        client.close().await;
     }
 }

@@ -1,8 +1,8 @@
 """A server written with the official Python SDK (`mcp` on PyPI, `MCPServer`), for the
 Rust client's tests (tests/tests/client_python_server.rs).
 
-Usage: python sdk_server.py PORT. Serves Streamable HTTP on 127.0.0.1:PORT/mcp, in both
-eras (the SDK answers `server/discover` and `initialize`). It offers a tool with progress
+Usage: python sdk_server.py PORT serves Streamable HTTP on 127.0.0.1:PORT/mcp;
+python sdk_server.py stdio serves on stdin and stdout. Both eras (the SDK answers `server/discover` and `initialize`). It offers a tool with progress
 and logs, a tool that asks the user to confirm (an elicitation: a request mid-call up to
 2025-11-25, an `InputRequiredResult` round in 2026-07-28), a structured tool, a
 resource, a resource template, and a prompt with a completable argument.
@@ -91,4 +91,7 @@ async def complete(ref, argument, context):
 
 
 if __name__ == "__main__":
-    server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[1]))
+    if sys.argv[1] == "stdio":
+        server.run("stdio")
+    else:
+        server.run("streamable-http", host="127.0.0.1", port=int(sys.argv[1]))
