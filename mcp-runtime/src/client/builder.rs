@@ -22,6 +22,8 @@ use crate::protocol::types::Implementation;
 enum Target {
     Http(String),
     Stdio(tokio::process::Command),
+    /// Any other transport (the in-process one, for tests of a server without sockets).
+    Custom(Arc<dyn Transport>),
 }
 
 /// Builds a [`Client`]: where the server is, how to authenticate, what the client can
@@ -66,6 +68,13 @@ impl ClientBuilder {
 
     pub(super) fn stdio(command: tokio::process::Command) -> Self {
         Self::new(Target::Stdio(command))
+    }
+
+    /// A client over `transport`: the hook for transports beyond HTTP and stdio (such as
+    /// an in-process one driving a `Server` directly).
+    #[allow(dead_code)] // Used once the in-process transport exists.
+    pub(crate) fn with_transport(transport: Arc<dyn Transport>) -> Self {
+        Self::new(Target::Custom(transport))
     }
 
     /// Sends `Authorization: Bearer <token>` on every HTTP request.
@@ -194,6 +203,7 @@ impl ClientBuilder {
                 ))
             }
             Target::Stdio(command) => Arc::new(StdioTransport::spawn(command)?),
+            Target::Custom(transport) => transport,
         };
         let (shared, alive) = Shared::new(
             transport.clone(),

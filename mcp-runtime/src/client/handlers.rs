@@ -238,3 +238,62 @@ impl Handlers {
 fn to_value(value: impl Serialize) -> Result<Value, Refusal> {
     serde_json::to_value(value).map_err(|e| (-32603, format!("cannot serialize the answer: {e}")))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn answers_what_it_has_a_handler_for_and_refuses_the_rest() {
+        let mut handlers = Handlers::default();
+        assert_eq!(
+            handlers.capabilities(),
+            Map::new(),
+            "no handler, no capability"
+        );
+        let refused = handlers
+            .answer("elicitation/create", json!({"message": "?"}))
+            .await;
+        assert_eq!(refused.map_err(|(code, _)| code), Err(-32601));
+
+        handlers.on_elicitation(|request| async move {
+            ElicitResult::accept(json!({"echo": request.message}))
+        });
+        handlers.roots(vec![Root::new("file:///w", "w")]);
+        let capabilities = handlers.capabilities();
+        assert!(capabilities.contains_key("elicitation") && capabilities.contains_key("roots"));
+        assert!(!capabilities.contains_key("sampling"));
+
+        let answer = handlers
+            .answer("elicitation/create", json!({"message": "name?"}))
+            .await;
+        assert_eq!(
+            answer,
+            Ok(json!({"action": "accept", "content": {"echo": "name?"}}))
+        );
+        let invalid = handlers
+            .answer("elicitation/create", json!({"nope": 1}))
+            .await;
+        assert_eq!(invalid.map_err(|(code, _)| code), Err(-32602));
+        assert_eq!(
+            handlers.answer("roots/list", json!({})).await,
+            Ok(json!({"roots": [{"uri": "file:///w", "name": "w"}]}))
+        );
+        assert_eq!(handlers.answer("ping", json!({})).await, Ok(json!({})));
+        let unknown = handlers.answer("tools/call", json!({})).await;
+        assert_eq!(unknown.map_err(|(code, _)| code), Err(-32601));
+    }
+
+    #[tokio::test]
+    async fn a_refused_sampling_is_error_minus_one() {
+        let mut handlers = Handlers::default();
+        handlers.on_sampling(|_| async { Err("the user said no".to_owned()) });
+        let refused = handlers
+            .answer(
+                "sampling/createMessage",
+                json!({"messages": [], "maxTokens": 5}),
+            )
+            .await;
+        assert_eq!(refused, Err((-1, "the user said no".to_owned())));
+    }
+}

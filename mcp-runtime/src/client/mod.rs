@@ -382,3 +382,18 @@ impl Client {
         self.shared.transport.close().await;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clients_and_calls_cross_threads() {
+        fn send_sync<T: Send + Sync>() {}
+        fn send<T: Send>() {}
+        send_sync::<Client>();
+        send_sync::<ClientError>();
+        send::<ToolCall>();
+        send::<ClientBuilder>();
+    }
+}
