@@ -533,3 +533,33 @@ async fn the_client_example_prints_each_update_then_the_result() {
         "{output:?}"
     );
 }
+
+/// 2026-07-28 over HTTP: arguments marked `x-mcp-header` travel in `Mcp-Param-*` headers
+/// (Base64 when not plain ASCII). Before `tools/list` the client does not know them; the
+/// server's `-32020` makes it list the tools and retry once.
+#[tokio::test]
+async fn mirrors_x_mcp_header_arguments_into_headers() {
+    let server = TestServer::start(server()).await;
+    let arguments = json!({"region": "Zürich", "priority": 3, "verbose": true, "query": "q"});
+    let expected = "region=Zürich priority=3 verbose=true query=q";
+
+    let client = connect(&server.url, None).await;
+    let result = client
+        .call_tool("test_custom_headers", &arguments)
+        .await
+        .expect("the retry after -32020 carries the headers");
+    assert_eq!(result.content, vec![mcp_runtime::Content::text(expected)]);
+
+    let client = connect(&server.url, None).await;
+    client.list_tools().await.expect("tools/list");
+    let result = client
+        .call_tool("test_custom_headers", json!({"region": "eu-west1"}))
+        .await
+        .expect("headers known from tools/list");
+    assert_eq!(
+        result.content,
+        vec![mcp_runtime::Content::text(
+            "region=eu-west1 priority=0 verbose=false query="
+        )]
+    );
+}

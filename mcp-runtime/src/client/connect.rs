@@ -4,11 +4,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures_util::StreamExt as _;
 use serde_json::{Map, Value, json};
 
 use super::ClientError;
-use super::exchange::{self, Request, Step};
+use super::exchange;
 use super::shared::Shared;
 use super::types::ServerInfo;
 use crate::protocol::ProtocolVersion;
@@ -43,24 +42,7 @@ async fn call(shared: &Arc<Shared>, method: &str, params: Value) -> Result<Value
         Value::Object(map) => map,
         _ => Map::new(),
     };
-    let mut steps = exchange::run(
-        shared.clone(),
-        Request {
-            method: method.to_owned(),
-            params,
-            name: None,
-            progress: false,
-            long_lived: false,
-        },
-    );
-    while let Some(step) = steps.next().await {
-        if let Step::Done(result) = step? {
-            return Ok(result);
-        }
-    }
-    Err(ClientError::transport(format!(
-        "{method} ended without a result"
-    )))
+    exchange::result(shared, method, params, None).await
 }
 
 async fn discover(shared: &Arc<Shared>) -> Result<ServerInfo, ClientError> {

@@ -9,11 +9,11 @@ use futures_util::StreamExt as _;
 use futures_util::stream::BoxStream;
 use serde_json::{Map, Value, json};
 
-use super::ClientError;
 use super::shared::{Shared, meta};
 use super::sse::is_response_to;
 use super::transport::MessageStream;
 use super::types::{LogMessage, Progress};
+use super::{ClientError, lists};
 
 /// What a request yields on its way to the result.
 pub(crate) enum Step {
@@ -43,6 +43,7 @@ pub(crate) fn run(
         let Request { method, mut params, name, progress, long_lived } = request;
         let timeout = if long_lived { None } else { shared.timeout };
         let mut rounds = 0;
+        let mut refreshed_headers = false;
         loop {
             let id = shared.next_id();
             let token = progress.then(|| format!("progress-{id}"));
@@ -89,7 +90,15 @@ pub(crate) fn run(
             guard.id = None;
             drop(messages);
             if let Some(error) = response.get("error") {
-                Err(ClientError::from_rpc_object(error))?;
+                let error = ClientError::from_rpc_object(error);
+                // The tool's `x-mcp-header` parameters were unknown or changed: list the
+                // tools again and retry once with the headers they ask for.
+                if error.rpc_code() == Some(-32020) && method == "tools/call" && !refreshed_headers {
+                    refreshed_headers = true;
+                    lists::tools(&shared).await?;
+                    continue;
+                }
+                Err(error)?;
             }
             let result = response.get("result").cloned().unwrap_or(Value::Null);
             if result.get("resultType").and_then(Value::as_str) != Some("input_required") {
@@ -112,6 +121,33 @@ pub(crate) fn run(
             };
         }
     })
+}
+
+/// Runs a request that yields no updates worth keeping and returns its result.
+pub(crate) async fn result(
+    shared: &Arc<Shared>,
+    method: &str,
+    params: Map<String, Value>,
+    name: Option<String>,
+) -> Result<Value, ClientError> {
+    let mut steps = run(
+        shared.clone(),
+        Request {
+            method: method.to_owned(),
+            params,
+            name,
+            progress: false,
+            long_lived: false,
+        },
+    );
+    while let Some(step) = steps.next().await {
+        if let Step::Done(result) = step? {
+            return Ok(result);
+        }
+    }
+    Err(ClientError::transport(format!(
+        "{method} ended without a result"
+    )))
 }
 
 /// The next message, within `timeout` of the last one: any message about the request

@@ -13,6 +13,7 @@ use serde_json::Value;
 use super::ClientError;
 use super::auth::Auth;
 use super::backoff::Reconnect;
+use super::param_headers::encode;
 use super::sse;
 use super::transport::{MessageStream, Outgoing, Transport};
 
@@ -123,13 +124,15 @@ impl Inner {
                 if let Some(method) = &message.method {
                     request = request.header(MCP_METHOD, method.as_str());
                 }
-                // A name that cannot be a header value travels in the body only.
                 if let Some(name) = message
                     .name
                     .as_deref()
-                    .and_then(|n| HeaderValue::from_str(n).ok())
+                    .and_then(|n| HeaderValue::from_str(&encode(n)).ok())
                 {
                     request = request.header(MCP_NAME, name);
+                }
+                for (name, value) in &message.param_headers {
+                    request = request.header(name.as_str(), value.as_str());
                 }
             }
             request

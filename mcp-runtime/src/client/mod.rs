@@ -44,6 +44,8 @@ mod error;
 mod exchange;
 mod handlers;
 mod http;
+mod lists;
+mod param_headers;
 mod shared;
 mod sse;
 mod stdio;
@@ -53,7 +55,7 @@ mod types;
 
 use std::sync::Arc;
 
-use futures_util::stream::{Stream, StreamExt as _};
+use futures_util::stream::Stream;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
@@ -75,12 +77,8 @@ pub use types::{
 pub use crate::protocol::ProtocolVersion;
 pub use crate::protocol::types::Implementation;
 
-use exchange::{Request, Step};
+use exchange::Request;
 use shared::Shared;
-
-/// The most pages a list call follows, so a server that always answers with a cursor
-/// cannot keep the client looping.
-const MAX_PAGES: usize = 1000;
 
 /// A connection to one MCP server. Cheap to clone; clones share the connection.
 #[derive(Clone)]
@@ -149,24 +147,7 @@ impl Client {
         params: Map<String, Value>,
         name: Option<String>,
     ) -> Result<Value, ClientError> {
-        let mut steps = exchange::run(
-            self.shared.clone(),
-            Request {
-                method: method.to_owned(),
-                params,
-                name,
-                progress: false,
-                long_lived: false,
-            },
-        );
-        while let Some(step) = steps.next().await {
-            if let Step::Done(result) = step? {
-                return Ok(result);
-            }
-        }
-        Err(ClientError::transport(format!(
-            "{method} ended without a result"
-        )))
+        exchange::result(&self.shared, method, params, name).await
     }
 
     async fn typed<T: DeserializeOwned>(
@@ -181,58 +162,31 @@ impl Client {
         })
     }
 
-    /// Every item of a paginated list (`tools/list`, …), following `nextCursor`.
-    async fn list_all<T: DeserializeOwned>(
-        &self,
-        method: &str,
-        field: &str,
-    ) -> Result<Vec<T>, ClientError> {
-        let mut items = Vec::new();
-        let mut cursor: Option<String> = None;
-        for _ in 0..MAX_PAGES {
-            let mut params = Map::new();
-            if let Some(cursor) = &cursor {
-                params.insert("cursor".into(), json!(cursor));
-            }
-            let mut page = self.run(method, params, None).await?;
-            let list = page.get_mut(field).map(Value::take).unwrap_or(json!([]));
-            let list: Vec<T> = serde_json::from_value(list).map_err(|e| {
-                ClientError::Protocol(format!("{method} returned an unexpected `{field}`: {e}"))
-            })?;
-            items.extend(list);
-            let next = page
-                .get("nextCursor")
-                .and_then(Value::as_str)
-                .map(str::to_owned);
-            if next.is_none() || next == cursor {
-                return Ok(items);
-            }
-            cursor = next;
-        }
-        Err(ClientError::Protocol(format!(
-            "{method}: still more pages after {MAX_PAGES}"
-        )))
-    }
-
-    /// Every tool the server offers (all pages).
+    /// Every tool the server offers (all pages), except tools whose `x-mcp-header`
+    /// annotations are invalid (logged as warnings). The annotations of the tools listed
+    /// decide the `Mcp-Param-*` headers of later calls (2026-07-28 over HTTP).
     pub async fn list_tools(&self) -> Result<Vec<Tool>, ClientError> {
-        self.list_all("tools/list", "tools").await
+        lists::tools(&self.shared).await
     }
 
     /// Every resource the server lists (all pages).
     pub async fn list_resources(&self) -> Result<Vec<Resource>, ClientError> {
-        self.list_all("resources/list", "resources").await
+        lists::all(&self.shared, "resources/list", "resources").await
     }
 
     /// Every resource template (all pages).
     pub async fn list_resource_templates(&self) -> Result<Vec<ResourceTemplate>, ClientError> {
-        self.list_all("resources/templates/list", "resourceTemplates")
-            .await
+        lists::all(
+            &self.shared,
+            "resources/templates/list",
+            "resourceTemplates",
+        )
+        .await
     }
 
     /// Every prompt the server offers (all pages).
     pub async fn list_prompts(&self) -> Result<Vec<Prompt>, ClientError> {
-        self.list_all("prompts/list", "prompts").await
+        lists::all(&self.shared, "prompts/list", "prompts").await
     }
 
     /// Calls a tool with `arguments` (any `Serialize` value that is a JSON object, or

@@ -1,6 +1,7 @@
 //! The state every request of one client shares: the transport, the negotiated revision,
 //! the handlers, and the notification fan-out.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
@@ -10,6 +11,7 @@ use serde_json::{Map, Value, json};
 use tokio::sync::{broadcast, watch};
 
 use super::handlers::Handlers;
+use super::param_headers::HeaderParams;
 use super::transport::{MessageStream, Outgoing, Transport};
 use super::types::ServerNotification;
 use crate::protocol::types::Implementation;
@@ -34,6 +36,8 @@ pub(crate) struct Shared {
     notifications: broadcast::Sender<ServerNotification>,
     listening: AtomicBool,
     subscribed: AtomicBool,
+    /// Each listed tool's `x-mcp-header` parameters, from the last `tools/list`.
+    tool_headers: RwLock<HashMap<String, HeaderParams>>,
     /// Ends when every `Client` handle is gone, which stops the background tasks.
     pub(crate) alive: watch::Receiver<()>,
     /// Set by `Client::close`: requests still waiting end with `Cancelled`.
@@ -63,10 +67,18 @@ impl Shared {
             notifications: broadcast::channel(256).0,
             listening: AtomicBool::new(false),
             subscribed: AtomicBool::new(false),
+            tool_headers: RwLock::new(HashMap::new()),
             alive: alive_rx,
             closed: watch::channel(false).0,
         });
         (shared, Alive(alive_tx))
+    }
+
+    /// Remembers the `x-mcp-header` parameters of the tools just listed.
+    pub(crate) fn remember_tools(&self, tools: HashMap<String, HeaderParams>) {
+        if let Ok(mut known) = self.tool_headers.write() {
+            *known = tools;
+        }
     }
 
     /// Ends every request still waiting with [`ClientError::Cancelled`](super::ClientError).
@@ -114,6 +126,7 @@ impl Shared {
             progress_token: None,
             protocol_version: self.version().map(ProtocolVersion::as_str),
             stateless: self.stateless(),
+            param_headers: Vec::new(),
         }
     }
 
@@ -141,11 +154,24 @@ impl Shared {
                 meta.insert(META_LOG_LEVEL.into(), json!(level));
             }
         }
+        let param_headers = match (&name, params.get("arguments")) {
+            (Some(tool), Some(Value::Object(arguments)))
+                if method == "tools/call" && self.stateless() =>
+            {
+                self.tool_headers
+                    .read()
+                    .ok()
+                    .and_then(|known| known.get(tool).map(|p| p.headers(arguments)))
+                    .unwrap_or_default()
+            }
+            _ => Vec::new(),
+        };
         let body = json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params});
         Outgoing {
             name,
             id: Some(id),
             progress_token,
+            param_headers,
             ..self.outgoing(body, Some(method))
         }
     }

@@ -28,6 +28,8 @@ pub(crate) struct Outgoing {
     pub(crate) protocol_version: Option<&'static str>,
     /// Whether the revision is the stateless one (2026-07-28).
     pub(crate) stateless: bool,
+    /// `Mcp-Param-*` headers of a 2026-07-28 `tools/call` (name, encoded value).
+    pub(crate) param_headers: Vec<(String, String)>,
 }
 
 /// A connection to one server.
