@@ -11,6 +11,7 @@ use tokio::task::JoinHandle;
 /// Forwards every connection to `upstream` until cut.
 pub struct Proxy {
     addr: SocketAddr,
+    upstream: Arc<Mutex<SocketAddr>>,
     live: Arc<Mutex<Vec<JoinHandle<()>>>>,
     accepted: Arc<AtomicUsize>,
     task: JoinHandle<()>,
@@ -25,12 +26,15 @@ impl Proxy {
         let addr = listener.local_addr().expect("local address");
         let live: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
         let accepted = Arc::new(AtomicUsize::new(0));
+        let upstream = Arc::new(Mutex::new(upstream));
         let task = tokio::spawn({
             let live = live.clone();
             let accepted = accepted.clone();
+            let upstream = upstream.clone();
             async move {
                 while let Ok((mut client, _)) = listener.accept().await {
                     accepted.fetch_add(1, Ordering::SeqCst);
+                    let upstream = *upstream.lock().expect("proxy lock");
                     let pipe = tokio::spawn(async move {
                         if let Ok(mut server) = TcpStream::connect(upstream).await {
                             let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
@@ -44,6 +48,7 @@ impl Proxy {
         });
         Self {
             addr,
+            upstream,
             live,
             accepted,
             task,
@@ -66,6 +71,11 @@ impl Proxy {
             pipe.abort();
         }
         cut
+    }
+
+    /// Sends new connections to `upstream` from now on (live ones stay until cut).
+    pub fn set_upstream(&self, upstream: SocketAddr) {
+        *self.upstream.lock().expect("proxy lock") = upstream;
     }
 
     /// How many connections it accepted so far.

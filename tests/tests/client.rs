@@ -563,3 +563,41 @@ async fn mirrors_x_mcp_header_arguments_into_headers() {
         )]
     );
 }
+
+/// The server forgets the session (here: the proxy now leads to a fresh server that never
+/// saw it); the 404 makes the client start a new session and retry, as the transport
+/// rules require. The cut also breaks the client's pooled connection: a request that
+/// cannot reach the server is tried again.
+#[tokio::test]
+async fn starts_a_new_session_when_the_server_forgets_it() {
+    let first = TestServer::start(server()).await;
+    let second = TestServer::start(server()).await;
+    let proxy = Proxy::start(first.addr).await;
+    for version in [ProtocolVersion::V2025_11_25, ProtocolVersion::V2025_03_26] {
+        proxy.set_upstream(first.addr);
+        proxy.cut();
+        let client = Client::http(proxy.url())
+            .protocol_version(version)
+            .connect()
+            .await
+            .expect("connects");
+        client
+            .call_tool("test_simple_text", ())
+            .await
+            .expect("first server");
+        proxy.set_upstream(second.addr);
+        proxy.cut();
+        let result = client
+            .call_tool("test_tool_with_progress", ())
+            .await
+            .expect("a new session on the second server");
+        assert_eq!(
+            result.content,
+            vec![mcp_runtime::Content::text("Progress test completed")]
+        );
+        client
+            .list_tools()
+            .await
+            .expect("the new session goes on working");
+    }
+}

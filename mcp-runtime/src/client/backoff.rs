@@ -3,7 +3,10 @@
 use std::time::Duration;
 
 /// Reconnection policy: exponential backoff with jitter, never sooner than the server's
-/// `retry`.
+/// `retry`. It paces both the resumption of a dropped SSE stream and, once the server has
+/// answered at least once, the resending of a request that could not reach it (a reset
+/// pooled connection, a server restarting). A request whose connection broke after the
+/// server read it may then run twice; `max_attempts(0)` turns both off.
 ///
 /// ```
 /// use std::time::Duration;

@@ -85,7 +85,7 @@ async fn discover(shared: &Arc<Shared>) -> Result<ServerInfo, ClientError> {
     })
 }
 
-async fn initialize(
+pub(crate) async fn initialize(
     shared: &Arc<Shared>,
     wanted: ProtocolVersion,
 ) -> Result<ServerInfo, ClientError> {

@@ -44,6 +44,7 @@ pub(crate) fn run(
         let timeout = if long_lived { None } else { shared.timeout };
         let mut rounds = 0;
         let mut refreshed_headers = false;
+        let mut renewed_session = false;
         loop {
             let id = shared.next_id();
             let token = progress.then(|| format!("progress-{id}"));
@@ -52,7 +53,18 @@ pub(crate) fn run(
             }
             let outgoing = shared.request(id, &method, params.clone(), name.clone(), token.clone());
             let mut guard = CancelOnDrop { shared: shared.clone(), id: Some(id) };
-            let mut messages = shared.transport.request(outgoing).await?;
+            let session = shared.session_generation();
+            let mut messages = match shared.transport.request(outgoing).await {
+                Ok(messages) => messages,
+                Err(e) if !renewed_session && shared.transport.take_session_expired() => {
+                    guard.id = None;
+                    tracing::info!("the server forgot the session ({e}); starting a new one");
+                    renewed_session = true;
+                    shared.renew_session(session).await?;
+                    continue;
+                }
+                Err(e) => Err(e)?,
+            };
             let response = loop {
                 let next = tokio::select! {
                     next = next_message(&mut messages, timeout) => next,

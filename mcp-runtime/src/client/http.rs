@@ -2,6 +2,7 @@
 //! stream ([`sse`](super::sse)); the session id, the protocol headers and the bearer token
 //! travel on every request.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures_util::future::BoxFuture;
@@ -37,6 +38,11 @@ pub(crate) struct Inner {
     session: Mutex<Option<HeaderValue>>,
     /// The revision of the last message sent (for GET and DELETE, which have no body).
     protocol: Mutex<Option<(&'static str, bool)>>,
+    /// Set when the server answered 404 to the session; taken by the client, which
+    /// starts a new session.
+    expired: AtomicBool,
+    /// The server has answered once: from then on, unreachable means "try again".
+    reached: AtomicBool,
 }
 
 impl HttpTransport {
@@ -55,6 +61,8 @@ impl HttpTransport {
             reconnect,
             session: Mutex::new(None),
             protocol: Mutex::new(None),
+            expired: AtomicBool::new(false),
+            reached: AtomicBool::new(false),
         }))
     }
 }
@@ -75,24 +83,56 @@ impl Inner {
         build: impl Fn() -> reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, ClientError> {
         let mut refreshed = false;
+        let mut failures = 0;
         loop {
             let token = self.auth.token().await?;
             let mut request = build().headers(self.headers.clone());
-            if let Some(session) = self.session() {
+            let session = self.session();
+            if let Some(session) = &session {
                 request = request.header(SESSION_ID, session);
             }
             if let Some(token) = &token {
                 request = request.bearer_auth(token);
             }
-            let response = request.send().await.map_err(|e| {
-                ClientError::transport_from(format!("cannot reach {}", self.url), e)
-            })?;
+            let response = match request.send().await {
+                Ok(response) => response,
+                // Once the server has answered, a request that cannot reach it (a pooled
+                // connection reset, a restart) is tried again with backoff.
+                Err(e)
+                    if self.reached.load(Ordering::SeqCst)
+                        && failures < self.reconnect.max_attempts
+                        && (e.is_connect() || e.is_request()) =>
+                {
+                    tracing::debug!("request failed ({e}); trying again");
+                    tokio::time::sleep(self.reconnect.delay(failures, None)).await;
+                    failures += 1;
+                    continue;
+                }
+                Err(e) => {
+                    return Err(ClientError::transport_from(
+                        format!("cannot reach {}", self.url),
+                        e,
+                    ));
+                }
+            };
+            self.reached.store(true, Ordering::SeqCst);
             if response.status() == StatusCode::UNAUTHORIZED
                 && !refreshed
                 && self.auth.rejected(token.as_deref()).await
             {
                 refreshed = true;
                 continue;
+            }
+            if response.status() == StatusCode::NOT_FOUND && session.is_some() {
+                // The server no longer knows the session (it restarted, or ended it): the
+                // client must start a new one, without the old id.
+                if let Ok(mut slot) = self.session.lock() {
+                    if *slot == session {
+                        *slot = None;
+                        self.expired.store(true, Ordering::SeqCst);
+                    }
+                }
+                return Ok(response);
             }
             if let Some(session) = response.headers().get(SESSION_ID) {
                 if let Ok(mut slot) = self.session.lock() {
@@ -203,6 +243,12 @@ impl Transport for HttpTransport {
     fn request(&self, request: Outgoing) -> BoxFuture<'_, Result<MessageStream, ClientError>> {
         Box::pin(async move {
             let response = self.0.post(&request).await?;
+            if response.status() == StatusCode::NOT_FOUND && self.0.expired.load(Ordering::SeqCst) {
+                return Err(ClientError::HttpStatus {
+                    status: 404,
+                    body: response.text().await.unwrap_or_default(),
+                });
+            }
             if response.status().is_success() && is_sse(&response) {
                 let resumable = !request.stateless;
                 return Ok(sse::messages(
@@ -264,6 +310,10 @@ impl Transport for HttpTransport {
 
     fn listens_from_start(&self) -> bool {
         false
+    }
+
+    fn take_session_expired(&self) -> bool {
+        self.0.expired.swap(false, Ordering::SeqCst)
     }
 
     fn close(&self) -> BoxFuture<'_, ()> {

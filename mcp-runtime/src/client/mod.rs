@@ -26,7 +26,10 @@
 //!   asking for the newest handshake revision (the server may pick an older one).
 //! - A dropped SSE stream is resumed with `Last-Event-ID` after exponential backoff with
 //!   jitter ([`Reconnect`]), never sooner than the server's `retry` (handshake era; 2026-07-28
-//!   streams are not resumable).
+//!   streams are not resumable). A request that cannot reach a server that answered before
+//!   is sent again on the same schedule.
+//! - A session the server forgot (`404`) is replaced: the client initializes again and
+//!   retries the request.
 //! - The request timeout ([`ClientBuilder::timeout`]) counts from the last message about
 //!   the request, so progress keeps a long call alive.
 //! - Dropping a call cancels it: `notifications/cancelled` in the handshake era and on

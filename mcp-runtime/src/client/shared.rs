@@ -2,7 +2,7 @@
 //! the handlers, and the notification fan-out.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
@@ -36,6 +36,8 @@ pub(crate) struct Shared {
     notifications: broadcast::Sender<ServerNotification>,
     listening: AtomicBool,
     subscribed: AtomicBool,
+    session_generation: AtomicU64,
+    renewing: tokio::sync::Mutex<()>,
     /// Each listed tool's `x-mcp-header` parameters, from the last `tools/list`.
     tool_headers: RwLock<HashMap<String, HeaderParams>>,
     /// Ends when every `Client` handle is gone, which stops the background tasks.
@@ -68,6 +70,8 @@ impl Shared {
             listening: AtomicBool::new(false),
             subscribed: AtomicBool::new(false),
             tool_headers: RwLock::new(HashMap::new()),
+            session_generation: AtomicU64::new(0),
+            renewing: tokio::sync::Mutex::new(()),
             alive: alive_rx,
             closed: watch::channel(false).0,
         });
@@ -79,6 +83,31 @@ impl Shared {
         if let Ok(mut known) = self.tool_headers.write() {
             *known = tools;
         }
+    }
+
+    /// Counts the sessions started, so concurrent requests that all found the session gone
+    /// start only one new session.
+    pub(crate) fn session_generation(&self) -> u64 {
+        self.session_generation.load(Ordering::SeqCst)
+    }
+
+    /// Starts a new session (handshake era) unless one was started since `seen`.
+    pub(crate) async fn renew_session(
+        self: &Arc<Self>,
+        seen: u64,
+    ) -> Result<(), super::ClientError> {
+        let _one_at_a_time = self.renewing.lock().await;
+        if self.session_generation() != seen {
+            return Ok(());
+        }
+        let version = self.version().unwrap_or(ProtocolVersion::LATEST);
+        super::connect::initialize(self, version).await?;
+        self.session_generation.fetch_add(1, Ordering::SeqCst);
+        // The old session's GET stream ended with it.
+        if !self.transport.listens_from_start() && self.listening.swap(false, Ordering::SeqCst) {
+            self.start_transport_listener();
+        }
+        Ok(())
     }
 
     /// Ends every request still waiting with [`ClientError::Cancelled`](super::ClientError).

@@ -58,6 +58,12 @@ pub(crate) trait Transport: Send + Sync + 'static {
     /// the server arrive there and wait for an answer).
     fn listens_from_start(&self) -> bool;
 
+    /// Whether the server forgot the session since the last call (HTTP answers 404 to a
+    /// request with `Mcp-Session-Id`); the client then starts a new session.
+    fn take_session_expired(&self) -> bool {
+        false
+    }
+
     /// Ends the connection (HTTP: `DELETE` of the session; stdio: stops the child).
     fn close(&self) -> BoxFuture<'_, ()>;
 }
