@@ -221,6 +221,11 @@ impl ClientBuilder {
                 return Err(e);
             }
         };
+        // A handshake-era server sends requests that belong to no call (roots/list, say)
+        // on the session's GET stream: a client that can answer listens from the start.
+        if !info.protocol_version.is_stateless() && !shared.handlers.capabilities().is_empty() {
+            shared.start_transport_listener();
+        }
         Ok(Client {
             shared,
             info,
