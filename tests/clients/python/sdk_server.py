@@ -2,10 +2,11 @@
 Rust client's tests (tests/tests/client_python_server.rs).
 
 Usage: python sdk_server.py PORT serves Streamable HTTP on 127.0.0.1:PORT/mcp;
-python sdk_server.py stdio serves on stdin and stdout. Both eras (the SDK answers `server/discover` and `initialize`). It offers a tool with progress
-and logs, a tool that asks the user to confirm (an elicitation: a request mid-call up to
-2025-11-25, an `InputRequiredResult` round in 2026-07-28), a structured tool, a
-resource, a resource template, and a prompt with a completable argument.
+python sdk_server.py stdio serves on stdin and stdout. Both eras (the SDK answers
+`server/discover` and `initialize`). Tools are listed two per page. It offers a tool
+with progress and logs, a tool that asks the user to confirm (an elicitation: a request
+mid-call up to 2025-11-25, an `InputRequiredResult` round in 2026-07-28), a structured
+tool, a resource, a resource template, and a prompt with a completable argument.
 """
 
 import asyncio
@@ -14,9 +15,27 @@ from typing import Annotated
 
 from pydantic import BaseModel
 
+from mcp_types import ListToolsResult
+
 from mcp.server.mcpserver import Context, Elicit, MCPServer, Resolve
 
-server = MCPServer(
+
+class PagedServer(MCPServer):
+    """Lists tools two at a time, so clients must follow `nextCursor`."""
+
+    PAGE = 2
+
+    async def _handle_list_tools(self, ctx, params):
+        tools = sorted(await self.list_tools(), key=lambda t: t.name)
+        start = int(params.cursor) if params is not None and params.cursor else 0
+        end = start + self.PAGE
+        return ListToolsResult(
+            tools=tools[start:end],
+            next_cursor=str(end) if end < len(tools) else None,
+        )
+
+
+server = PagedServer(
     "python-sdk-fixture",
     version="1.0.0",
     instructions="A fixture for the Rust client.",
