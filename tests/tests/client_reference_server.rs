@@ -4,7 +4,7 @@
 //! `server/discover` probe fails and it falls back to `initialize`. Listing (every page),
 //! calling with progress, structured output, resources, prompts, completion, and the
 //! server's requests to the client: elicitation and sampling on the call's stream, roots
-//! on the session's GET stream.
+//! on the session's GET stream. The same server over stdio too.
 
 use std::time::Duration;
 
@@ -227,5 +227,65 @@ async fn drives_the_official_reference_server() {
         .expect("completion/complete");
     assert_eq!(completion.values, ["Engineering"]);
 
+    client.close().await;
+}
+
+/// The reference server over stdio: the client starts it, the `server/discover` probe gets
+/// an error, `initialize` follows; progress and an elicitation travel on the shared channel.
+#[tokio::test]
+async fn drives_the_reference_server_over_stdio() {
+    let node = clients::node();
+    let mut command = tokio::process::Command::new(&node.node);
+    command
+        .arg(
+            node.dir
+                .join("node_modules/@modelcontextprotocol/server-everything/dist/index.js"),
+        )
+        .arg("stdio")
+        .current_dir(&node.dir);
+    let client = Client::stdio(command)
+        .on_elicitation(|_| async { ElicitResult::accept(json!({"name": "Grace Hopper"})) })
+        .connect()
+        .await
+        .expect("connects over stdio");
+    assert!(!client.protocol_version().is_stateless());
+    let mut names = Vec::new();
+    for _ in 0..50 {
+        names = client
+            .list_tools()
+            .await
+            .expect("tools/list")
+            .into_iter()
+            .map(|t| t.name)
+            .collect();
+        if names.iter().any(|n| n == "trigger-elicitation-request") {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        names.iter().any(|n| n == "trigger-elicitation-request"),
+        "{names:?}"
+    );
+
+    let mut call = client.call_tool(
+        "trigger-long-running-operation",
+        json!({"duration": 0.4, "steps": 2}),
+    );
+    let mut progress = Vec::new();
+    while let Some(update) = call.next().await {
+        if let CallUpdate::Progress(p) = update {
+            progress.push(p.progress);
+        }
+    }
+    call.result().await.expect("long-running operation");
+    assert_eq!(progress, [1.0, 2.0]);
+
+    let elicited = client
+        .call_tool("trigger-elicitation-request", ())
+        .await
+        .expect("elicitation over stdio");
+    let text = format!("{:?}", elicited.content);
+    assert!(text.contains("- Name: Grace Hopper"), "{text}");
     client.close().await;
 }
