@@ -1,14 +1,15 @@
 //! The Rust client against a server no one here wrote: an official Python SDK `MCPServer`
 //! (`tests/clients/python/sdk_server.py`), over Streamable HTTP and stdio, in both eras. Listing,
 //! calling with progress and logs, structured output, resources, templates, prompts,
-//! completion, and answering an elicitation (a request mid-call in 2025-11-25, an
-//! `InputRequiredResult` round in 2026-07-28).
+//! completion, and answering an elicitation and a sampling request (a request mid-call in
+//! 2025-11-25, an `InputRequiredResult` round in 2026-07-28).
 
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
 use mcp_runtime::client::{
     CallUpdate, Client, ClientError, CompletionTarget, ElicitResult, ProtocolVersion,
+    SamplingResult,
 };
 use mcp_runtime::tool::ResourceContents;
 use mcp_runtime::{Content, LogLevel};
@@ -48,12 +49,23 @@ struct Sum {
 async fn drives_an_official_python_sdk_server_in_both_eras() {
     let server = start_python_server().await;
     for era in [None, Some(ProtocolVersion::V2025_11_25)] {
-        let mut builder = Client::http(&server.url).on_elicitation(|request| async move {
-            assert_eq!(request.message, "Really delete /tmp/x?");
-            let schema = request.requested_schema.expect("a form schema");
-            assert!(schema["properties"]["confirm"].is_object(), "{schema}");
-            ElicitResult::accept(json!({"confirm": true, "reason": "sure"}))
-        });
+        let mut builder = Client::http(&server.url)
+            .on_elicitation(|request| async move {
+                assert_eq!(request.message, "Really delete /tmp/x?");
+                let schema = request.requested_schema.expect("a form schema");
+                assert!(schema["properties"]["confirm"].is_object(), "{schema}");
+                ElicitResult::accept(json!({"confirm": true, "reason": "sure"}))
+            })
+            .on_sampling(|request| async move {
+                let asked = request.messages[0]["content"]["text"]
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned();
+                Ok(SamplingResult::text(
+                    "rust-test-model",
+                    format!("short: {asked}"),
+                ))
+            });
         if let Some(version) = era {
             builder = builder.protocol_version(version);
         }
@@ -83,7 +95,7 @@ async fn drives_an_official_python_sdk_server_in_both_eras() {
         assert_eq!(first_page["nextCursor"], "2", "{first_page}");
         let tools = client.list_tools().await.expect("tools/list");
         let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["add", "count", "delete"], "{expected}");
+        assert_eq!(names, ["add", "count", "delete", "summarize"], "{expected}");
 
         // Progress and logs as they happen, then the result.
         // In 2026-07-28 log messages come only to requests that ask for a level; this
@@ -128,6 +140,19 @@ async fn drives_an_official_python_sdk_server_in_both_eras() {
         assert_eq!(
             result.content,
             vec![Content::text("deleted /tmp/x (sure)")],
+            "{expected}"
+        );
+
+        // Sampling, answered by the handler the same two ways.
+        let result = client
+            .call_tool("summarize", json!({"text": "a long story"}))
+            .await
+            .expect("summarize");
+        assert_eq!(
+            result.content,
+            vec![Content::text(
+                "rust-test-model says: short: Summarize: a long story"
+            )],
             "{expected}"
         );
 
@@ -240,7 +265,7 @@ async fn drives_the_python_sdk_server_over_stdio_in_both_eras() {
             client.protocol_version(),
             era.unwrap_or(ProtocolVersion::V2026_07_28)
         );
-        assert_eq!(client.list_tools().await.expect("tools/list").len(), 3);
+        assert_eq!(client.list_tools().await.expect("tools/list").len(), 4);
         let mut call = client.call_tool("count", json!({"steps": 3}));
         let mut progress = Vec::new();
         while let Some(update) = call.next().await {

@@ -5,7 +5,8 @@ Usage: python sdk_server.py PORT serves Streamable HTTP on 127.0.0.1:PORT/mcp;
 python sdk_server.py stdio serves on stdin and stdout. Both eras (the SDK answers
 `server/discover` and `initialize`). Tools are listed two per page. It offers a tool
 with progress and logs, a tool that asks the user to confirm (an elicitation: a request
-mid-call up to 2025-11-25, an `InputRequiredResult` round in 2026-07-28), a structured
+mid-call up to 2025-11-25, an `InputRequiredResult` round in 2026-07-28), one that asks
+the client's model (sampling, the same two ways), a structured
 tool, a resource, a resource template, and a prompt with a completable argument.
 """
 
@@ -15,9 +16,9 @@ from typing import Annotated
 
 from pydantic import BaseModel
 
-from mcp_types import ListToolsResult
+from mcp_types import CreateMessageResult, ListToolsResult, SamplingMessage, TextContent
 
-from mcp.server.mcpserver import Context, Elicit, MCPServer, Resolve
+from mcp.server.mcpserver import Context, Elicit, MCPServer, Resolve, Sample
 
 
 class PagedServer(MCPServer):
@@ -68,6 +69,17 @@ async def delete(path: str, answer: Annotated[Confirm, Resolve(ask_to_confirm)])
     if answer.confirm:
         return f"deleted {path} ({answer.reason})"
     return f"kept {path}"
+
+
+def ask_the_model(text: str) -> Sample:
+    question = SamplingMessage(role="user", content=TextContent(type="text", text=f"Summarize: {text}"))
+    return Sample([question], max_tokens=50)
+
+
+@server.tool()
+async def summarize(text: str, answer: Annotated[CreateMessageResult, Resolve(ask_the_model)]) -> str:
+    """Summarize a text with the client's model (sampling)."""
+    return f"{answer.model} says: {answer.content.text}"
 
 
 class Sum(BaseModel):
