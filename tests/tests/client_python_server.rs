@@ -1,14 +1,14 @@
 //! The Rust client against a server no one here wrote: an official Python SDK `MCPServer`
 //! (`tests/clients/python/sdk_server.py`), over Streamable HTTP and stdio, in both eras. Listing,
 //! calling with progress and logs, structured output, resources, templates, prompts,
-//! completion, and answering an elicitation and a sampling request (a request mid-call in
-//! 2025-11-25, an `InputRequiredResult` round in 2026-07-28).
+//! completion, and answering elicitation, sampling and roots requests (requests mid-call in
+//! 2025-11-25, `InputRequiredResult` rounds in 2026-07-28).
 
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
 use mcp_runtime::client::{
-    CallUpdate, Client, ClientError, CompletionTarget, ElicitResult, ProtocolVersion,
+    CallUpdate, Client, ClientError, CompletionTarget, ElicitResult, ProtocolVersion, Root,
     SamplingResult,
 };
 use mcp_runtime::tool::ResourceContents;
@@ -65,7 +65,8 @@ async fn drives_an_official_python_sdk_server_in_both_eras() {
                     "rust-test-model",
                     format!("short: {asked}"),
                 ))
-            });
+            })
+            .roots(vec![Root::new("file:///work/project", "project")]);
         if let Some(version) = era {
             builder = builder.protocol_version(version);
         }
@@ -95,7 +96,11 @@ async fn drives_an_official_python_sdk_server_in_both_eras() {
         assert_eq!(first_page["nextCursor"], "2", "{first_page}");
         let tools = client.list_tools().await.expect("tools/list");
         let names: Vec<&str> = tools.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["add", "count", "delete", "summarize"], "{expected}");
+        assert_eq!(
+            names,
+            ["add", "count", "delete", "summarize", "workspace"],
+            "{expected}"
+        );
 
         // Progress and logs as they happen, then the result.
         // In 2026-07-28 log messages come only to requests that ask for a level; this
@@ -153,6 +158,16 @@ async fn drives_an_official_python_sdk_server_in_both_eras() {
             vec![Content::text(
                 "rust-test-model says: short: Summarize: a long story"
             )],
+            "{expected}"
+        );
+
+        let result = client
+            .call_tool("workspace", ())
+            .await
+            .unwrap_or_else(|e| panic!("roots in {expected}: {e:?}"));
+        assert_eq!(
+            result.content,
+            vec![Content::text("project=file:///work/project")],
             "{expected}"
         );
 
@@ -265,7 +280,7 @@ async fn drives_the_python_sdk_server_over_stdio_in_both_eras() {
             client.protocol_version(),
             era.unwrap_or(ProtocolVersion::V2026_07_28)
         );
-        assert_eq!(client.list_tools().await.expect("tools/list").len(), 4);
+        assert_eq!(client.list_tools().await.expect("tools/list").len(), 5);
         let mut call = client.call_tool("count", json!({"steps": 3}));
         let mut progress = Vec::new();
         while let Some(update) = call.next().await {

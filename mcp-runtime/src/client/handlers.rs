@@ -199,7 +199,8 @@ impl Handlers {
             capabilities.insert("sampling".into(), json!({}));
         }
         if self.roots.is_some() {
-            capabilities.insert("roots".into(), json!({"listChanged": false}));
+            // No `listChanged`: the roots never change (and 2026-07-28 has no such field).
+            capabilities.insert("roots".into(), json!({}));
         }
         capabilities
     }

@@ -6,7 +6,7 @@ python sdk_server.py stdio serves on stdin and stdout. Both eras (the SDK answer
 `server/discover` and `initialize`). Tools are listed two per page. It offers a tool
 with progress and logs, a tool that asks the user to confirm (an elicitation: a request
 mid-call up to 2025-11-25, an `InputRequiredResult` round in 2026-07-28), one that asks
-the client's model (sampling, the same two ways), a structured
+the client's model (sampling), one that asks for its roots (the same two ways), a structured
 tool, a resource, a resource template, and a prompt with a completable argument.
 """
 
@@ -16,9 +16,9 @@ from typing import Annotated
 
 from pydantic import BaseModel
 
-from mcp_types import CreateMessageResult, ListToolsResult, SamplingMessage, TextContent
+from mcp_types import CreateMessageResult, ListRootsResult, ListToolsResult, SamplingMessage, TextContent
 
-from mcp.server.mcpserver import Context, Elicit, MCPServer, Resolve, Sample
+from mcp.server.mcpserver import Context, Elicit, ListRoots, MCPServer, Resolve, Sample
 
 
 class PagedServer(MCPServer):
@@ -80,6 +80,16 @@ def ask_the_model(text: str) -> Sample:
 async def summarize(text: str, answer: Annotated[CreateMessageResult, Resolve(ask_the_model)]) -> str:
     """Summarize a text with the client's model (sampling)."""
     return f"{answer.model} says: {answer.content.text}"
+
+
+def ask_for_roots() -> ListRoots:
+    return ListRoots()
+
+
+@server.tool()
+async def workspace(roots: Annotated[ListRootsResult, Resolve(ask_for_roots)]) -> str:
+    """Where the client works (roots)."""
+    return ", ".join(f"{root.name}={root.uri}" for root in roots.roots)
 
 
 class Sum(BaseModel):
