@@ -214,24 +214,24 @@ async fn log_messages_of_a_call_arrive_as_updates() {
 async fn the_timeout_resets_on_progress_and_a_timed_out_call_is_cancelled() {
     let server = TestServer::start(server()).await;
     for era in [None, Some(ProtocolVersion::V2025_11_25)] {
-        let mut builder = Client::http(&server.url).timeout(Some(Duration::from_millis(600)));
+        let mut builder = Client::http(&server.url).timeout(Some(Duration::from_millis(1500)));
         if let Some(version) = era {
             builder = builder.protocol_version(version);
         }
         let client = builder.connect().await.expect("connects");
-        // 12 steps of 100 ms: twice the timeout in all, never 600 ms without a message.
+        // 35 steps of 100 ms: over twice the timeout in all, never 1.5 s without a message.
         let result = client
-            .call_tool("slow", json!({"steps": 12}))
+            .call_tool("slow", json!({"steps": 35}))
             .await
             .expect("progress keeps the call alive");
-        assert_eq!(result.content, vec![mcp_runtime::Content::text("12 steps")]);
+        assert_eq!(result.content, vec![mcp_runtime::Content::text("35 steps")]);
 
         let dropped_before = SLOW_CALLS_DROPPED.load(Ordering::SeqCst);
         match client
             .call_tool("slow", json!({"steps": 1, "silence_ms": 30_000}))
             .await
         {
-            Err(ClientError::Timeout(limit)) => assert_eq!(limit, Duration::from_millis(600)),
+            Err(ClientError::Timeout(limit)) => assert_eq!(limit, Duration::from_millis(1500)),
             other => panic!("{era:?}: expected a timeout, got {other:?}"),
         }
         wait_for("the server to drop the timed-out call", || {
