@@ -14,8 +14,10 @@
 //!     println!("{}: {}", tool.name, tool.description.unwrap_or_default());
 //! }
 //! let mut call = client.call_tool("stream_data_analysis", serde_json::json!({"dataset": "sales"}));
-//! while let Some(CallUpdate::Progress(p)) = call.next().await {
-//!     println!("{}/{:?} {}", p.progress, p.total, p.message.unwrap_or_default());
+//! while let Some(update) = call.next().await {
+//!     if let CallUpdate::Progress(p) = update {
+//!         println!("{}/{:?} {}", p.progress, p.total, p.message.unwrap_or_default());
+//!     }
 //! }
 //! println!("{:?}", call.result().await?.content);
 //! client.close().await;
