@@ -43,8 +43,6 @@ extern crate self as mcp_runtime;
 
 #[cfg(feature = "client")]
 pub mod client;
-#[cfg(feature = "client")]
-pub mod client;
 pub mod context;
 mod macros;
 pub mod protocol;
