@@ -37,11 +37,15 @@
 //! - [`serve`] serves every `#[tool]` in the binary over Streamable HTTP; [`Server`] is the
 //!   builder for explicit tool sets and for mounting the endpoint in your own
 //!   [`axum::Router`].
+//! - `mcp_runtime::client` (cargo feature `client`) is a client for any MCP server, over
+//!   Streamable HTTP or stdio, in both protocol eras.
 
 // Lets `#[tool]` (which names `::mcp_runtime`) be used in this crate's own tests.
 #[cfg(test)]
 extern crate self as mcp_runtime;
 
+#[cfg(feature = "client")]
+pub mod client;
 pub mod completion;
 pub mod context;
 mod macro_support;

@@ -122,7 +122,7 @@ impl Icon {
 }
 
 /// Hints about a tool's behaviour (all optional; clients must not rely on them for safety).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ToolAnnotations {
     /// The tool does not change its environment.
