@@ -12,6 +12,7 @@ use super::handlers::{
     ElicitRequest, ElicitResult, Handlers, Root, SamplingRequest, SamplingResult,
 };
 use super::http::HttpTransport;
+use super::in_process::InProcessTransport;
 use super::shared::Shared;
 use super::stdio::StdioTransport;
 use super::transport::Transport;
@@ -22,8 +23,8 @@ use crate::protocol::types::Implementation;
 enum Target {
     Http(String),
     Stdio(tokio::process::Command),
-    /// Any other transport (the in-process one, for tests of a server without sockets).
-    Custom(Arc<dyn Transport>),
+    /// A server driven in this process, for tests without sockets.
+    InProcess(Box<crate::Server>),
 }
 
 /// Builds a [`Client`]: where the server is, how to authenticate, what the client can
@@ -70,11 +71,8 @@ impl ClientBuilder {
         Self::new(Target::Stdio(command))
     }
 
-    /// A client over `transport`: the hook for transports beyond HTTP and stdio (such as
-    /// an in-process one driving a `Server` directly).
-    #[allow(dead_code)] // Used once the in-process transport exists.
-    pub(crate) fn with_transport(transport: Arc<dyn Transport>) -> Self {
-        Self::new(Target::Custom(transport))
+    pub(super) fn in_process(server: crate::Server) -> Self {
+        Self::new(Target::InProcess(Box::new(server)))
     }
 
     /// Sends `Authorization: Bearer <token>` on every HTTP request.
@@ -203,7 +201,12 @@ impl ClientBuilder {
                 ))
             }
             Target::Stdio(command) => Arc::new(StdioTransport::spawn(command)?),
-            Target::Custom(transport) => transport,
+            Target::InProcess(server) => {
+                let engine = server
+                    .try_engine()
+                    .map_err(|e| ClientError::Protocol(format!("the server cannot start: {e}")))?;
+                Arc::new(InProcessTransport::new(engine))
+            }
         };
         let (shared, alive) = Shared::new(
             transport.clone(),

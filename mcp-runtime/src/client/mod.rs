@@ -49,6 +49,7 @@ mod error;
 mod exchange;
 mod handlers;
 mod http;
+mod in_process;
 mod lists;
 mod param_headers;
 mod shared;
@@ -119,6 +120,31 @@ impl Client {
     /// ```
     pub fn stdio(command: tokio::process::Command) -> ClientBuilder {
         ClientBuilder::stdio(command)
+    }
+
+    /// A client that drives `server` in this process, with no socket: for unit tests of a
+    /// server's tools. Every message still goes through the server's engine, so it is
+    /// answered exactly as over HTTP or stdio.
+    ///
+    /// ```
+    /// use mcp_runtime::client::Client;
+    /// use mcp_runtime::{Server, tool};
+    ///
+    /// /// Add two numbers.
+    /// #[tool]
+    /// async fn add(a: i64, b: i64) -> String {
+    ///     (a + b).to_string()
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), mcp_runtime::client::ClientError> {
+    /// let client = Client::in_process(Server::new("calc").tool(add_tool())).connect().await?;
+    /// let result = client.call_tool("add", serde_json::json!({"a": 2, "b": 3})).await?;
+    /// assert_eq!(result.text_content(), "5");
+    /// # Ok(()) }
+    /// ```
+    pub fn in_process(server: crate::Server) -> ClientBuilder {
+        ClientBuilder::in_process(server)
     }
 
     /// What the server said about itself when the client connected.

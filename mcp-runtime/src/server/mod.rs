@@ -461,6 +461,13 @@ impl Server {
         (crate::transport::http::router(&path, engine, hosts), handle)
     }
 
+    /// The engine, once the start-up checks pass.
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
+    pub(crate) fn try_engine(self) -> Result<Arc<Engine>, ServerError> {
+        self.check()?;
+        Ok(self.engine())
+    }
+
     /// The transport-free engine serving this description.
     pub(crate) fn engine(self) -> Arc<Engine> {
         let engine = Arc::new_cyclic(|me| {
