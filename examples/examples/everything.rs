@@ -254,6 +254,26 @@ pub async fn test_trigger_tool_change(ctx: Context) -> Result<String, ToolError>
     Ok("Added test_dynamic_tool".to_owned())
 }
 
+/// Changes the prompt list (adds `test_dynamic_prompt`, or removes it if present), so
+/// clients listening for `notifications/prompts/list_changed` get one.
+#[tool]
+pub async fn test_trigger_prompt_change(ctx: Context) -> Result<String, ToolError> {
+    let server = ctx
+        .server()
+        .ok_or_else(|| ToolError::internal("the server is shutting down"))?;
+    if server.remove_prompt("test_dynamic_prompt") {
+        return Ok("Removed test_dynamic_prompt".to_owned());
+    }
+    server.add_prompt(test_dynamic_prompt_prompt());
+    Ok("Added test_dynamic_prompt".to_owned())
+}
+
+/// A prompt that comes and goes with `test_trigger_prompt_change`.
+#[prompt]
+pub async fn test_dynamic_prompt() -> &'static str {
+    "I come and go too"
+}
+
 /// A tool that comes and goes with `test_trigger_tool_change`.
 #[tool(read_only)]
 pub async fn test_dynamic_tool() -> &'static str {
@@ -354,6 +374,7 @@ pub fn server() -> Server {
         .tool(test_streaming_elicitation_tool().requires_client_capability("elicitation"))
         .tool(test_logging_tool_tool())
         .tool(test_trigger_tool_change_tool())
+        .tool(test_trigger_prompt_change_tool())
         .resource(static_text_resource())
         .resource(static_binary_resource())
         .resource_template(template_data_resource())

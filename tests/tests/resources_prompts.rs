@@ -454,3 +454,96 @@ async fn lists_are_paginated() {
     let bad = error(&client, "prompts/list", json!({"cursor": "99"})).await;
     assert_eq!(bad["code"], -32602);
 }
+
+#[tokio::test]
+async fn subscribers_hear_of_updates_and_every_session_of_list_changes() {
+    let (router, handle) = server().router_with_handle();
+    let server = TestServer::start_router(router).await;
+    let mut watcher = server.client();
+    watcher.initialize("2025-11-25").await;
+    let mut bystander = server.client();
+    bystander.initialize("2025-11-25").await;
+    assert_eq!(
+        result(&watcher, "resources/subscribe", json!({"uri": "notes://1"})).await,
+        json!({})
+    );
+    let mut watching = tests::SseReader::new(watcher.get_stream(None).await);
+    let mut standing_by = tests::SseReader::new(bystander.get_stream(None).await);
+    // Both streams are open once their priming events arrived.
+    watching.next().await;
+    standing_by.next().await;
+
+    handle.resource_updated("notes://2"); // nobody watches this one
+    handle.resource_updated("notes://1");
+    let updated = watching.next_message().await.expect("an update").json();
+    assert_eq!(updated["method"], "notifications/resources/updated");
+    assert_eq!(updated["params"]["uri"], "notes://1");
+
+    assert!(handle.remove_prompt("greet"));
+    for stream in [&mut watching, &mut standing_by] {
+        let changed = stream.next_message().await.expect("a list change").json();
+        assert_eq!(changed["method"], "notifications/prompts/list_changed");
+    }
+    let prompts = result(&bystander, "prompts/list", json!({})).await;
+    assert_eq!(prompts["prompts"].as_array().map(Vec::len), Some(1));
+
+    assert_eq!(
+        result(
+            &watcher,
+            "resources/unsubscribe",
+            json!({"uri": "notes://1"})
+        )
+        .await,
+        json!({})
+    );
+    handle.resource_updated("notes://1");
+    assert!(handle.remove_resource("notes://logo"));
+    let next = watching.next_message().await.expect("a list change").json();
+    assert_eq!(
+        next["method"], "notifications/resources/list_changed",
+        "no update after unsubscribing: {next}"
+    );
+    let bare = Server::new("bare").router_with_handle().1;
+    assert!(
+        !bare.add_prompt(greet_prompt()),
+        "no prompts capability to announce"
+    );
+}
+
+#[tokio::test]
+async fn a_stateless_subscription_names_the_resources_it_watches() {
+    let (router, handle) = server().router_with_handle();
+    let server = TestServer::start_router(router).await;
+    let client = server.client();
+    let listen = json!({"jsonrpc": "2.0", "id": 9, "method": "subscriptions/listen", "params": {
+        "notifications": {"resourceSubscriptions": ["notes://1"], "promptsListChanged": true,
+            "toolsListChanged": true},
+        "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {}}}});
+    let response = client
+        .send(
+            reqwest::Method::POST,
+            Some(listen),
+            &[
+                ("mcp-protocol-version", "2026-07-28"),
+                ("mcp-method", "subscriptions/listen"),
+            ],
+        )
+        .await;
+    let mut events = tests::SseReader::new(response);
+    let ack = events.next_message().await.expect("ack").json();
+    assert_eq!(
+        ack["params"]["notifications"],
+        json!({"toolsListChanged": true, "promptsListChanged": true,
+            "resourceSubscriptions": ["notes://1"]})
+    );
+    handle.resource_updated("notes://3");
+    handle.resource_updated("notes://1");
+    let updated = events.next_message().await.expect("update").json();
+    assert_eq!(updated["method"], "notifications/resources/updated");
+    assert_eq!(updated["params"]["uri"], "notes://1");
+    assert_eq!(
+        updated["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        9
+    );
+}

@@ -38,3 +38,13 @@ pub const PROMPTS_LIST: &str = "prompts/list";
 pub const PROMPTS_GET: &str = "prompts/get";
 /// Completes an argument of a prompt or a resource template.
 pub const COMPLETION_COMPLETE: &str = "completion/complete";
+/// Subscribes to a resource's updates (handshake era).
+pub const RESOURCES_SUBSCRIBE: &str = "resources/subscribe";
+/// Ends a resource subscription (handshake era).
+pub const RESOURCES_UNSUBSCRIBE: &str = "resources/unsubscribe";
+/// A subscribed resource changed.
+pub const RESOURCES_UPDATED: &str = "notifications/resources/updated";
+/// The resource list changed.
+pub const RESOURCES_LIST_CHANGED: &str = "notifications/resources/list_changed";
+/// The prompt list changed.
+pub const PROMPTS_LIST_CHANGED: &str = "notifications/prompts/list_changed";

@@ -168,6 +168,11 @@ impl Engine {
         self.me.clone()
     }
 
+    /// The feature of type `F`, if this server has it.
+    pub(crate) fn feature<F: super::features::Feature>(&self) -> Option<&F> {
+        self.features.get::<F>()
+    }
+
     /// The tools feature.
     pub(crate) fn tools(&self) -> &Tools {
         self.features

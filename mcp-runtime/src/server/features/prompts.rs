@@ -5,6 +5,8 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use arc_swap::ArcSwap;
+
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
@@ -15,10 +17,11 @@ use super::{Eras, Feature, Handled, Method, Request, listing, now, scoped};
 use crate::prompt::{PromptDef, PromptError};
 use crate::protocol::RpcError;
 use crate::protocol::methods::{PROMPTS_GET, PROMPTS_LIST};
+use crate::server::bus::Change;
 
 /// The prompts feature.
 pub(crate) struct Prompts {
-    prompts: Arc<[PromptDef]>,
+    prompts: ArcSwap<Vec<PromptDef>>,
     page_size: usize,
     hints: CacheHints,
 }
@@ -26,10 +29,18 @@ pub(crate) struct Prompts {
 impl Prompts {
     pub(crate) fn new(prompts: Vec<PromptDef>, page_size: usize, hints: CacheHints) -> Self {
         Self {
-            prompts: prompts.into(),
+            prompts: ArcSwap::from_pointee(prompts),
             page_size,
             hints,
         }
+    }
+
+    /// Applies `change` to the prompts; the caller announces it.
+    pub(crate) fn update(&self, change: impl FnOnce(&mut Vec<PromptDef>)) -> Change {
+        let mut prompts = self.prompts.load().as_ref().clone();
+        change(&mut prompts);
+        self.prompts.store(Arc::new(prompts));
+        Change::PromptsListChanged
     }
 
     fn get(&self, request: Request<'_>) -> Handled {
@@ -43,7 +54,8 @@ impl Prompts {
             Ok(params) => params,
             Err(e) => return Handled::error(e),
         };
-        let Some(prompt) = self.prompts.iter().find(|p| p.name == params.name) else {
+        let prompts = self.prompts.load();
+        let Some(prompt) = prompts.iter().find(|p| p.name == params.name) else {
             return Handled::error(RpcError::invalid_params(format!(
                 "unknown prompt `{}`",
                 params.name
@@ -74,7 +86,7 @@ fn rpc_error(error: PromptError) -> RpcError {
 
 impl Feature for Prompts {
     fn declare(&self, capabilities: &mut Map<String, Value>) {
-        capabilities.insert("prompts".into(), json!({}));
+        capabilities.insert("prompts".into(), json!({"listChanged": true}));
     }
 
     fn methods(&self) -> &'static [Method] {
@@ -90,7 +102,7 @@ impl Feature for Prompts {
             PROMPTS_LIST => listing::list(
                 &request,
                 "prompts",
-                &self.prompts,
+                &self.prompts.load(),
                 self.page_size,
                 self.hints,
             ),

@@ -1,8 +1,12 @@
 //! Resources: `resources/list`, `resources/templates/list` and `resources/read` in both
-//! eras, and the `resources` capability. Present only on servers that have resources.
+//! eras, `resources/subscribe` and `resources/unsubscribe` in the handshake era (2026-07-28
+//! subscribes through `subscriptions/listen`), the `resources` capability, and changes of
+//! the set at run time. Present only on servers that have resources.
 
 use std::any::Any;
 use std::sync::Arc;
+
+use arc_swap::ArcSwap;
 
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -12,13 +16,18 @@ use futures_util::future::BoxFuture;
 
 use super::{Eras, Feature, Handled, Method, Request, listing, now, scoped};
 use crate::protocol::RpcError;
-use crate::protocol::methods::{RESOURCES_LIST, RESOURCES_READ, RESOURCES_TEMPLATES_LIST};
+use crate::protocol::methods::{
+    RESOURCES_LIST, RESOURCES_READ, RESOURCES_SUBSCRIBE, RESOURCES_TEMPLATES_LIST,
+    RESOURCES_UNSUBSCRIBE,
+};
+use crate::protocol::{ErrorCode, RpcError as Error};
 use crate::resource::{ResourceDef, ResourceError, ResourceFuture, ResourceTemplateDef};
+use crate::server::bus::Change;
 
 /// The resources feature.
 pub(crate) struct Resources {
-    resources: Arc<[ResourceDef]>,
-    templates: Arc<[ResourceTemplateDef]>,
+    resources: ArcSwap<Vec<ResourceDef>>,
+    templates: ArcSwap<Vec<ResourceTemplateDef>>,
     page_size: usize,
     hints: CacheHints,
 }
@@ -31,20 +40,60 @@ impl Resources {
         hints: CacheHints,
     ) -> Self {
         Self {
-            resources: resources.into(),
-            templates: templates.into(),
+            resources: ArcSwap::from_pointee(resources),
+            templates: ArcSwap::from_pointee(templates),
             page_size,
             hints,
+        }
+    }
+
+    /// Applies `change` to the fixed resources; the caller announces it.
+    pub(crate) fn update(&self, change: impl FnOnce(&mut Vec<ResourceDef>)) -> Change {
+        let mut resources = self.resources.load().as_ref().clone();
+        change(&mut resources);
+        self.resources.store(Arc::new(resources));
+        Change::ResourcesListChanged
+    }
+
+    /// Applies `change` to the templates; the caller announces it.
+    pub(crate) fn update_templates(
+        &self,
+        change: impl FnOnce(&mut Vec<ResourceTemplateDef>),
+    ) -> Change {
+        let mut templates = self.templates.load().as_ref().clone();
+        change(&mut templates);
+        self.templates.store(Arc::new(templates));
+        Change::ResourcesListChanged
+    }
+
+    /// `resources/subscribe` and `resources/unsubscribe`: any URI may be watched, one
+    /// that exists only later included.
+    async fn subscribe(&self, request: Request<'_>, on: bool) -> Handled {
+        #[derive(Deserialize)]
+        struct SubscribeParams {
+            uri: String,
+        }
+        let uri = match request.params::<SubscribeParams>() {
+            Ok(params) => params.uri,
+            Err(e) => return Handled::error(e),
+        };
+        let Some(session) = request.session() else {
+            return Handled::error(Error::invalid_request("subscriptions belong to a session"));
+        };
+        match session.subscribe_resource(&uri, on).await {
+            Ok(()) => request.reply(&json!({})),
+            Err(e) => Handled::error(Error::new(ErrorCode::INTERNAL_ERROR, e.to_string())),
         }
     }
 
     /// The read of `uri`: a fixed resource with that URI, else the first template it
     /// matches.
     fn reader(&self, uri: &str) -> Option<(String, ResourceFuture)> {
-        if let Some(resource) = self.resources.iter().find(|r| r.uri == uri) {
+        if let Some(resource) = self.resources.load().iter().find(|r| r.uri == uri) {
             return Some((resource.info.name.clone(), resource.read()));
         }
         self.templates
+            .load()
             .iter()
             .find_map(|t| Some((t.info.name.clone(), t.read(uri)?)))
     }
@@ -86,8 +135,10 @@ fn rpc_error(error: ResourceError) -> RpcError {
 
 impl Feature for Resources {
     fn declare(&self, capabilities: &mut Map<String, Value>) {
-        // No `subscribe` and no `listChanged` yet: the set is fixed at start-up.
-        capabilities.insert("resources".into(), json!({}));
+        capabilities.insert(
+            "resources".into(),
+            json!({"subscribe": true, "listChanged": true}),
+        );
     }
 
     fn methods(&self) -> &'static [Method] {
@@ -95,28 +146,32 @@ impl Feature for Resources {
             Method::new(RESOURCES_LIST, Eras::Both),
             Method::new(RESOURCES_TEMPLATES_LIST, Eras::Both),
             Method::new(RESOURCES_READ, Eras::Both),
+            Method::new(RESOURCES_SUBSCRIBE, Eras::Handshake),
+            Method::new(RESOURCES_UNSUBSCRIBE, Eras::Handshake),
         ];
         METHODS
     }
 
     fn handle<'a>(&'a self, request: Request<'a>) -> BoxFuture<'a, Handled> {
-        now(match request.method {
-            RESOURCES_LIST => listing::list(
+        match request.method {
+            RESOURCES_SUBSCRIBE => Box::pin(self.subscribe(request, true)),
+            RESOURCES_UNSUBSCRIBE => Box::pin(self.subscribe(request, false)),
+            RESOURCES_LIST => now(listing::list(
                 &request,
                 "resources",
-                &self.resources,
+                &self.resources.load(),
                 self.page_size,
                 self.hints,
-            ),
-            RESOURCES_TEMPLATES_LIST => listing::list(
+            )),
+            RESOURCES_TEMPLATES_LIST => now(listing::list(
                 &request,
                 "resourceTemplates",
-                &self.templates,
+                &self.templates.load(),
                 self.page_size,
                 self.hints,
-            ),
-            _ => self.read(request),
-        })
+            )),
+            _ => now(self.read(request)),
+        }
     }
 
     fn as_any(&self) -> &dyn Any {

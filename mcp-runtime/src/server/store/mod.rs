@@ -85,6 +85,9 @@ pub(crate) trait Session: Send + Sync + fmt::Debug + 'static {
     fn mark_initialized(&self) -> BoxFuture<'_, Result<(), StoreError>>;
     /// `logging/setLevel`.
     fn set_log_level(&self, level: LogLevel) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Subscribes the session to updates of the resource `uri` (`on`), or ends that
+    /// subscription (handshake era's `resources/subscribe` and `resources/unsubscribe`).
+    fn subscribe_resource(&self, uri: &str, on: bool) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Keeps the session from expiring: for transports whose connection is the session
     /// (stdio) and which end it when the connection ends.
     fn pin(&self);

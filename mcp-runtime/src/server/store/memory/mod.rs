@@ -14,7 +14,6 @@ use futures_util::stream::BoxStream;
 use tokio::sync::broadcast;
 
 use super::{Bus, NewSession, SessionRef, SessionStore, StoreError};
-use crate::protocol::jsonrpc::notification_message;
 use crate::server::bus::Change;
 use crate::server::config::Config;
 use session::MemorySession;
@@ -166,9 +165,15 @@ impl SessionStore for MemoryStore {
 
 impl Bus for MemoryStore {
     fn announce(&self, change: Change) {
-        let message = notification_message(change.method(), &serde_json::json!({}));
+        let message = change.notification();
         for session in self.all() {
-            session.push_standalone(message.clone());
+            let wanted = match &change {
+                Change::ResourceUpdated(uri) => session.is_subscribed(uri),
+                _ => true,
+            };
+            if wanted {
+                session.push_standalone(message.clone());
+            }
         }
         // No subscriber is not an error: nobody listens.
         let _ = self.changes.send(change);
@@ -180,8 +185,12 @@ impl Bus for MemoryStore {
             loop {
                 match receiver.recv().await {
                     Ok(change) => yield change,
-                    // Fell behind: list changes are idempotent, the newest one stands for all.
-                    Err(broadcast::error::RecvError::Lagged(_)) => yield Change::ToolsListChanged,
+                    // Fell behind: list changes are idempotent, one of each stands for all.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        for change in Change::every_list_change() {
+                            yield change;
+                        }
+                    }
                     Err(broadcast::error::RecvError::Closed) => break,
                 }
             }

@@ -2,7 +2,7 @@
 //! `Mcp-Session-Id`, ended by `DELETE` or by expiry. A session owns its in-flight calls (to
 //! cancel them) and its SSE event logs (to replay them).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
@@ -34,6 +34,8 @@ pub(crate) struct MemorySession {
     /// Cancelled when the session ends; every call's token is a child of it.
     ended: CancellationToken,
     calls: Arc<InFlight>,
+    /// The resources whose updates the client subscribed to.
+    resources: Mutex<HashSet<String>>,
     /// Requests to the client waiting for their answer, by id.
     waiting: Mutex<HashMap<RequestId, oneshot::Sender<Answer>>>,
     streams: Arc<Mutex<Streams>>,
@@ -75,6 +77,7 @@ impl MemorySession {
             ended: CancellationToken::new(),
             calls: Arc::default(),
             waiting: Mutex::default(),
+            resources: Mutex::default(),
             streams: Arc::default(),
             replay_events: config.replay_events,
             replay_streams: config.replay_streams,
@@ -108,6 +111,11 @@ impl MemorySession {
     fn standalone_log(&self) -> Arc<StreamLog> {
         let mut streams = lock(&self.streams);
         standalone_in(&mut streams, self.replay_events)
+    }
+
+    /// Whether the client subscribed to updates of `uri`.
+    pub(crate) fn is_subscribed(&self, uri: &str) -> bool {
+        lock(&self.resources).contains(uri)
     }
 
     /// Queues a server-initiated message for the standalone stream.
@@ -169,6 +177,16 @@ impl Session for MemorySession {
 
     fn set_log_level(&self, level: LogLevel) -> BoxFuture<'_, Result<(), StoreError>> {
         self.log_level.store(level.index(), Ordering::Relaxed);
+        done()
+    }
+
+    fn subscribe_resource(&self, uri: &str, on: bool) -> BoxFuture<'_, Result<(), StoreError>> {
+        let mut resources = lock(&self.resources);
+        if on {
+            resources.insert(uri.to_owned());
+        } else {
+            resources.remove(uri);
+        }
         done()
     }
 
