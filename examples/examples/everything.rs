@@ -7,14 +7,18 @@
 //! npx @modelcontextprotocol/conformance server --url http://127.0.0.1:8000/mcp
 //! ```
 //!
-//! Resources, prompts, completion and server-to-client requests (sampling, elicitation) are
-//! not part of the runtime yet, so neither are the tools and scenarios that need them.
+//! Resources, prompts and completion are not part of the runtime yet, so neither are the
+//! fixtures that need them. The tools that ask the client (elicitation, sampling, roots)
+//! serve both eras with the same code: server-to-client requests in the handshake era,
+//! `InputRequiredResult` rounds in 2026-07-28.
 
 use std::time::Duration;
 
+use mcp_runtime::peer::{ElicitSchema, Elicited, SamplingRequest};
 use mcp_runtime::{Content, Context, Server, ToolError, log, progress, tool};
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 /// A 1×1 red PNG.
 const RED_PIXEL_PNG: [u8; 69] = [
@@ -257,6 +261,246 @@ pub async fn test_dynamic_tool() -> &'static str {
     "I come and go"
 }
 
+/// What `test_elicitation` asks for.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct UserInfo {
+    /// User's response
+    pub username: String,
+    /// User's email address
+    pub email: String,
+}
+
+/// The answer of an elicitation, as the scenarios expect to read it.
+fn elicited<T: Serialize>(answer: &Elicited<T>) -> String {
+    let content = match answer {
+        Elicited::Accept(content) => serde_json::to_string(content).unwrap_or_default(),
+        _ => "{}".to_owned(),
+    };
+    format!("action={}, content={content}", answer.action())
+}
+
+/// Asks the client's model to answer `prompt` (`sampling/createMessage`).
+#[tool]
+pub async fn test_sampling(
+    /// The prompt to send to the LLM.
+    prompt: String,
+    ctx: Context,
+) -> Result<String, ToolError> {
+    let reply = ctx.sample(SamplingRequest::prompt(prompt, 100)).await?;
+    Ok(format!("LLM response: {}", reply.text()))
+}
+
+/// Asks the user for a username and an email address (`elicitation/create`).
+#[tool]
+pub async fn test_elicitation(
+    /// The message to show the user.
+    message: String,
+    ctx: Context,
+) -> Result<String, ToolError> {
+    let answer = ctx.elicit::<UserInfo>(message).await?;
+    Ok(format!("User response: {}", elicited(&answer)))
+}
+
+/// The SEP-1034 form: a default for every primitive type.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+struct Defaults {
+    #[serde(default = "default_name")]
+    name: String,
+    #[serde(default = "default_age")]
+    age: i64,
+    #[serde(default = "default_score")]
+    score: f64,
+    #[serde(default)]
+    status: Status,
+    #[serde(default = "default_verified")]
+    verified: bool,
+}
+
+/// A single-select enum without titles.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum Status {
+    #[default]
+    Active,
+    Inactive,
+    Pending,
+}
+
+fn default_name() -> String {
+    "John Doe".into()
+}
+fn default_age() -> i64 {
+    30
+}
+fn default_score() -> f64 {
+    95.5
+}
+fn default_verified() -> bool {
+    true
+}
+
+/// Elicits a form whose fields all have defaults (SEP-1034), derived from a Rust type.
+#[tool]
+pub async fn test_elicitation_sep1034_defaults(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx.elicit::<Defaults>("Please review your details").await?;
+    Ok(format!("Elicitation completed: {}", elicited(&answer)))
+}
+
+/// Elicits a form with all five enum shapes of SEP-1330 (a hand-written schema: the
+/// legacy `enumNames` has no Rust derive).
+#[tool]
+pub async fn test_elicitation_sep1330_enums(ctx: Context) -> Result<String, ToolError> {
+    let titled = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(value, title)| json!({"const": value, "title": title}))
+            .collect::<Vec<_>>()
+    };
+    let schema = ElicitSchema::new(json!({
+        "type": "object",
+        "properties": {
+            "untitledSingle": {"type": "string", "enum": ["option1", "option2", "option3"]},
+            "titledSingle": {"type": "string", "oneOf": titled(&[
+                ("value1", "First Option"), ("value2", "Second Option"), ("value3", "Third Option"),
+            ])},
+            "legacyEnum": {
+                "type": "string",
+                "enum": ["opt1", "opt2", "opt3"],
+                "enumNames": ["Option One", "Option Two", "Option Three"],
+            },
+            "untitledMulti": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["option1", "option2", "option3"]},
+            },
+            "titledMulti": {"type": "array", "items": {"anyOf": titled(&[
+                ("value1", "First Choice"), ("value2", "Second Choice"), ("value3", "Third Choice"),
+            ])}},
+        },
+    }))?;
+    let answer = ctx.elicit_with("Choose your options", schema).await?;
+    Ok(format!("Elicitation completed: {}", elicited(&answer)))
+}
+
+/// A name, asked of the user.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct Name {
+    name: String,
+}
+
+/// A yes or no.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct Confirmation {
+    ok: bool,
+}
+
+/// A favorite color.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct Color {
+    color: String,
+}
+
+async fn ask_name(ctx: &Context, key: &str, message: &str) -> Result<String, ToolError> {
+    match ctx.elicit::<Name>(message).key(key).await? {
+        Elicited::Accept(Name { name }) => Ok(name),
+        other => Err(ToolError::new(format!(
+            "no name: the user chose {}",
+            other.action()
+        ))),
+    }
+}
+
+/// Greets the user by the name it asks for (multi-round-trip in 2026-07-28).
+#[tool]
+pub async fn test_input_required_result_elicitation(ctx: Context) -> Result<String, ToolError> {
+    let name = ask_name(&ctx, "user_name", "What is your name?").await?;
+    Ok(format!("Hello, {name}!"))
+}
+
+/// Asks the client's model a question.
+#[tool]
+pub async fn test_input_required_result_sampling(ctx: Context) -> Result<String, ToolError> {
+    let request = SamplingRequest::prompt("What is the capital of France?", 100);
+    let reply = ctx.sample(request).key("capital_question").await?;
+    Ok(reply.text())
+}
+
+/// Lists the client's roots.
+#[tool]
+pub async fn test_input_required_result_list_roots(ctx: Context) -> Result<String, ToolError> {
+    let roots = ctx.roots().key("client_roots").await?;
+    let uris: Vec<&str> = roots.iter().map(|r| r.uri.as_str()).collect();
+    Ok(format!("Roots: {}", uris.join(", ")))
+}
+
+/// Asks for a confirmation; the runtime seals the round's state.
+#[tool]
+pub async fn test_input_required_result_request_state(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx
+        .elicit::<Confirmation>("Please confirm")
+        .key("confirm")
+        .await?;
+    let ok = matches!(answer, Elicited::Accept(Confirmation { ok: true }));
+    Ok(format!("state-ok: confirmed={ok}"))
+}
+
+/// Asks three questions at once (elicitation, sampling, roots): `join!` puts them in one
+/// round.
+#[tool]
+pub async fn test_input_required_result_multiple_inputs(ctx: Context) -> Result<String, ToolError> {
+    let (name, greeting, roots) = tokio::join!(
+        ask_name(&ctx, "user_name", "What is your name?"),
+        ctx.sample(SamplingRequest::prompt("Generate a greeting", 50))
+            .key("greeting"),
+        ctx.roots().key("client_roots"),
+    );
+    let (name, greeting, roots) = (name?, greeting?, roots?);
+    Ok(format!(
+        "{} {name} ({} roots)",
+        greeting.text(),
+        roots.len()
+    ))
+}
+
+/// Two rounds of questions, one after the other.
+#[tool]
+pub async fn test_input_required_result_multi_round(ctx: Context) -> Result<String, ToolError> {
+    let name = ask_name(&ctx, "step1", "Step 1: What is your name?").await?;
+    let color = match ctx
+        .elicit::<Color>("Step 2: What is your favorite color?")
+        .key("step2")
+        .await?
+    {
+        Elicited::Accept(Color { color }) => color,
+        _ => "none".to_owned(),
+    };
+    Ok(format!("{name} likes {color}"))
+}
+
+/// Asks for a confirmation; a retry with a modified `requestState` is refused.
+#[tool]
+pub async fn test_input_required_result_tampered_state(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx
+        .elicit::<Confirmation>("Please confirm")
+        .key("confirm")
+        .await?;
+    Ok(format!("confirmed: {}", answer.action()))
+}
+
+/// Asks only what the client declared it can answer.
+#[tool]
+pub async fn test_input_required_result_capabilities(ctx: Context) -> Result<String, ToolError> {
+    let declared = ctx.client_capabilities();
+    let mut said = Vec::new();
+    if declared.contains_key("elicitation") {
+        said.push(ask_name(&ctx, "user_name", "What is your name?").await?);
+    }
+    if declared.contains_key("sampling") {
+        let request = SamplingRequest::prompt("Say hello", 50);
+        said.push(ctx.sample(request).key("greeting").await?.text());
+    }
+    Ok(said.join(" "))
+}
+
 /// The fixture server.
 pub fn server() -> Server {
     Server::new("mcp-conformance-everything")
@@ -276,6 +520,18 @@ pub fn server() -> Server {
         .tool(test_streaming_elicitation_tool().requires_client_capability("elicitation"))
         .tool(test_logging_tool_tool())
         .tool(test_trigger_tool_change_tool())
+        .tool(test_sampling_tool())
+        .tool(test_elicitation_tool())
+        .tool(test_elicitation_sep1034_defaults_tool())
+        .tool(test_elicitation_sep1330_enums_tool())
+        .tool(test_input_required_result_elicitation_tool())
+        .tool(test_input_required_result_sampling_tool())
+        .tool(test_input_required_result_list_roots_tool())
+        .tool(test_input_required_result_request_state_tool())
+        .tool(test_input_required_result_multiple_inputs_tool())
+        .tool(test_input_required_result_multi_round_tool())
+        .tool(test_input_required_result_tampered_state_tool())
+        .tool(test_input_required_result_capabilities_tool())
 }
 
 #[allow(dead_code)] // Integration tests include this file as a module.

@@ -41,6 +41,7 @@ extern crate self as mcp_runtime;
 
 pub mod context;
 mod macros;
+pub mod peer;
 pub mod protocol;
 pub mod server;
 pub mod tool;

@@ -26,3 +26,13 @@ pub const TOOLS_LIST_CHANGED: &str = "notifications/tools/list_changed";
 pub const SUBSCRIPTIONS_LISTEN: &str = "subscriptions/listen";
 /// The first message of a subscription stream.
 pub const SUBSCRIPTIONS_ACKNOWLEDGED: &str = "notifications/subscriptions/acknowledged";
+/// Server → client: ask the user (form or URL).
+pub const ELICITATION_CREATE: &str = "elicitation/create";
+/// Server → client: a completion from the client's model.
+pub const SAMPLING_CREATE_MESSAGE: &str = "sampling/createMessage";
+/// Server → client: the client's roots.
+pub const ROOTS_LIST: &str = "roots/list";
+/// Client → server: its roots changed.
+pub const ROOTS_LIST_CHANGED: &str = "notifications/roots/list_changed";
+/// Server → client: a URL-mode elicitation finished out of band.
+pub const ELICITATION_COMPLETE: &str = "notifications/elicitation/complete";

@@ -11,6 +11,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use super::inflight::InFlightGuard;
+use super::peer::PeerLink;
+use super::peer::rounds::until_input;
 use crate::context::{CallContext, CallSetup};
 use crate::protocol::jsonrpc::{Complete, result_message};
 use crate::tool::{Arguments, CallToolResult, ToolDef};
@@ -99,9 +101,16 @@ impl CallStream {
         let cancelled = Box::pin(context.cancellation().clone().cancelled_owned());
         let future = tool.call(arguments);
         let call = async move {
-            let result = match context.scope(AssertUnwindSafe(future).catch_unwind()).await {
-                Ok(result) => result,
-                Err(panic) => {
+            let rounds = match context.peer_link() {
+                PeerLink::Rounds(rounds) => Some(&**rounds),
+                _ => None,
+            };
+            let run = until_input(rounds, AssertUnwindSafe(future).catch_unwind());
+            let result = match context.clone().scope(run).await {
+                // 2026-07-28: the tool waits for answers only the client's retry brings.
+                Err(input_required) => return result_message(&id, &input_required),
+                Ok(Ok(result)) => result,
+                Ok(Err(panic)) => {
                     let reason = panic_message(&*panic);
                     tracing::error!(tool = %name, "tool panicked: {reason}");
                     CallToolResult::error(format!("internal error in tool `{name}`"))

@@ -26,6 +26,8 @@ pub(crate) struct Config {
     pub(crate) max_batch: usize,
     /// `ttlMs` of cacheable 2026-07-28 results (`server/discover`, `tools/list`).
     pub(crate) cache_ttl: Duration,
+    /// Requests to the client: answer timeout, request-state sealing.
+    pub(crate) peer: super::peer::PeerConfig,
 }
 
 impl Default for Config {
@@ -41,6 +43,7 @@ impl Default for Config {
             page_size: 100,
             cache_ttl: Duration::from_secs(60),
             max_batch: 64,
+            peer: super::peer::PeerConfig::default(),
         }
     }
 }

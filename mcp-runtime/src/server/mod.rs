@@ -9,6 +9,7 @@ mod envelope;
 mod features;
 mod inflight;
 mod outcome;
+pub(crate) mod peer;
 pub(crate) mod store;
 
 use std::io;

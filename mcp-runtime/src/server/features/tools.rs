@@ -21,6 +21,7 @@ use crate::protocol::types::CallToolParams;
 use crate::server::bus::Change;
 use crate::server::call::CallStream;
 use crate::server::envelope;
+use crate::server::peer::{PeerLink, Rounds, rounds};
 use crate::server::store::SessionRef;
 use crate::tool::{Arguments, ToolDef};
 
@@ -92,16 +93,24 @@ impl Tools {
             ..
         } = request;
         let set = self.set.load();
+        let params_raw = params;
         let (params, origin, declared, mirrored) = match era {
             EraFacts::Handshake(session) => {
                 let params: CallToolParams = super::parse_params(params)?;
                 let declared = Declared::Session(session.clone());
+                let peer = match session {
+                    Some(_) => PeerLink::Session {
+                        timeout: engine.config.peer.answer_timeout,
+                    },
+                    None => PeerLink::None,
+                };
                 let origin = CallOrigin {
                     log_level: session.as_ref().map(|s| s.log_level()),
                     cancel,
                     session,
                     stateless: false,
                     client_info: None,
+                    peer,
                 };
                 (params, origin, declared, None)
             }
@@ -116,6 +125,8 @@ impl Tools {
                     cancel,
                     stateless: true,
                     client_info: envelope.client_info,
+                    // Set once the tool and its arguments are known (they bind the state).
+                    peer: PeerLink::None,
                 };
                 (
                     params,
@@ -132,6 +143,26 @@ impl Tools {
             envelope::check_param_headers(header_params, params.arguments.as_ref(), mirrored)?;
         }
         declared.check(tool)?;
+        let mut origin = origin;
+        if let Declared::Raw(capabilities) = &declared {
+            let principal = transport
+                .as_deref()
+                .and_then(|parts| parts.headers.get(http::header::AUTHORIZATION))
+                .map(http::HeaderValue::as_bytes);
+            let binding = rounds::binding(
+                TOOLS_CALL,
+                &params.name,
+                params.arguments.as_ref(),
+                principal,
+            );
+            let rounds = Rounds::read(
+                params_raw,
+                capabilities.clone(),
+                binding,
+                &engine.config.peer.sealing,
+            )?;
+            origin.peer = PeerLink::Rounds(Box::new(rounds));
+        }
         let arguments = Arguments::new(params.arguments.unwrap_or_default());
         let setup = CallSetup {
             request_id: id,
