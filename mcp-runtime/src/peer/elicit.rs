@@ -341,7 +341,7 @@ mod tests {
 
     #[test]
     fn nested_objects_are_refused_with_the_property_named() {
-        let error = ElicitSchema::of::<Nested>().unwrap_err();
+        let error = ElicitSchema::of::<Nested>().expect_err("nested");
         assert!(
             matches!(&error, PeerError::InvalidSchema(why) if why.contains("`inner`")),
             "{error}"

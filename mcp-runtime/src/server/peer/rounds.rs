@@ -355,9 +355,7 @@ mod tests {
         let s = sealing("key", Duration::from_secs(60));
         let state = first_round("b", &s);
         assert!(retry(&state, "b", &s).is_ok());
-        let tampered = retry(&format!("{state}-TAMPERED"), "b", &s)
-            .err()
-            .expect("refused");
+        let tampered = retry(&format!("{state}-TAMPERED"), "b", &s).expect_err("refused");
         assert_eq!(tampered.code, crate::protocol::ErrorCode::INVALID_PARAMS);
         assert!(
             tampered.message.contains("modified"),
@@ -365,22 +363,15 @@ mod tests {
             tampered.message
         );
         let foreign = retry(&state, "b", &sealing("other", Duration::from_secs(60)));
-        assert!(
-            foreign
-                .err()
-                .expect("refused")
-                .message
-                .contains("not issued")
-        );
-        let other_request = retry(&state, "c", &s).err().expect("refused");
+        assert!(foreign.expect_err("refused").message.contains("not issued"));
+        let other_request = retry(&state, "c", &s).expect_err("refused");
         assert!(other_request.message.contains("different request"));
         let expired = sealing("key", Duration::ZERO);
         let old = first_round("b", &expired);
         std::thread::sleep(Duration::from_millis(5));
         assert!(
             retry(&old, "b", &expired)
-                .err()
-                .expect("refused")
+                .expect_err("refused")
                 .message
                 .contains("expired")
         );
@@ -395,9 +386,8 @@ mod tests {
             json!({"requestState": 5}),
         ] {
             let params = raw(params);
-            let error = Rounds::read(Some(&params), raw(json!({})), "b".into(), &s)
-                .err()
-                .expect("refused");
+            let error =
+                Rounds::read(Some(&params), raw(json!({})), "b".into(), &s).expect_err("refused");
             assert_eq!(error.code, crate::protocol::ErrorCode::INVALID_PARAMS);
         }
     }
