@@ -43,6 +43,11 @@ const MUST_PASS_2025: &[&str] = &[
     "server-sse-polling",
     "server-sse-multiple-streams",
     "dns-rebinding-protection",
+    // issue 13: asking the client
+    "tools-call-sampling",
+    "tools-call-elicitation",
+    "elicitation-sep1034-defaults",
+    "elicitation-sep1330-enums",
 ];
 
 /// 2026-07-28 scenarios about tools, transport and headers that must pass outright
@@ -64,6 +69,20 @@ const MUST_PASS_2026: &[&str] = &[
     "json-schema-2020-12",
     "http-header-validation",
     "http-custom-header-server-validation",
+    // issue 13: multi-round-trip requests (`prompts/get` waits for prompts)
+    "input-required-result-basic-elicitation",
+    "input-required-result-basic-sampling",
+    "input-required-result-basic-list-roots",
+    "input-required-result-request-state",
+    "input-required-result-multiple-input-requests",
+    "input-required-result-multi-round",
+    "input-required-result-missing-input-response",
+    "input-required-result-result-type",
+    "input-required-result-tampered-state",
+    "input-required-result-capability-check",
+    "input-required-result-ignore-extra-params",
+    "input-required-result-unsupported-methods",
+    "input-required-result-validate-input",
 ];
 
 /// Per scenario, in the suite's own `--timeout` terms (0.2.x only). Our scenarios take
