@@ -15,7 +15,7 @@
 use std::time::Duration;
 
 use mcp_runtime::peer::{ElicitSchema, Elicited, SamplingRequest};
-use mcp_runtime::{Content, Context, Server, ToolError, log, progress, tool};
+use mcp_runtime::{Content, Context, Server, TaskSupport, ToolError, log, progress, tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -501,6 +501,104 @@ pub async fn test_input_required_result_capabilities(ctx: Context) -> Result<Str
     Ok(said.join(" "))
 }
 
+// The tasks extension (`io.modelcontextprotocol/tasks`): tools that run as tasks for
+// clients that declare it.
+
+/// Greets someone, at once (never a task).
+#[tool(read_only)]
+pub async fn greet(
+    /// Who to greet.
+    name: String,
+) -> String {
+    format!("Hello, {name}!")
+}
+
+/// Sleeps `seconds` seconds, then reports `label` (a task for clients with the extension).
+#[tool(read_only)]
+pub async fn slow_compute(
+    /// How long to work.
+    seconds: u64,
+    /// A name for the run.
+    #[arg(default = String::new())]
+    label: String,
+) -> String {
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    format!("Computed {label} in {seconds}s")
+}
+
+/// Fails after a second, the way a tool fails: the model reads the error.
+#[tool(read_only)]
+pub async fn failing_job() -> Result<String, ToolError> {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    Err(ToolError::new(
+        "the job failed: the input could not be processed",
+    ))
+}
+
+/// Breaks (panics) after a moment: a protocol-level failure, not a tool error.
+#[tool(read_only)]
+#[allow(clippy::panic, reason = "the fixture exists to panic")]
+pub async fn protocol_error_job() -> String {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    panic!("protocol_error_job always breaks")
+}
+
+/// A yes or no for a deletion.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct ConfirmDelete {
+    /// Delete it?
+    confirm: bool,
+}
+
+/// Deletes a file once the user confirms; as a task it waits in `input_required`.
+#[tool(destructive)]
+pub async fn confirm_delete(
+    /// The file to delete.
+    filename: String,
+    ctx: Context,
+) -> Result<String, ToolError> {
+    ctx.start_task().await;
+    let message = format!("Delete {filename}?");
+    match ctx.elicit::<ConfirmDelete>(message).key("confirm").await? {
+        Elicited::Accept(ConfirmDelete { confirm: true }) => Ok(format!("Deleted {filename}")),
+        _ => Ok(format!("Kept {filename}")),
+    }
+}
+
+/// One of `multi_input`'s questions.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct Entry {
+    name: String,
+    confirm: bool,
+}
+
+/// Asks two questions at once, so a task waits on two keys.
+#[tool]
+pub async fn multi_input(ctx: Context) -> Result<String, ToolError> {
+    ctx.start_task().await;
+    let (first, second) = tokio::join!(
+        ctx.elicit::<Entry>("First entry").key("first"),
+        ctx.elicit::<Entry>("Second entry").key("second"),
+    );
+    let name = |answer: Elicited<Entry>| match answer {
+        Elicited::Accept(Entry {
+            name,
+            confirm: true,
+        }) => name,
+        _ => "-".to_owned(),
+    };
+    Ok(format!("{} and {}", name(first?), name(second?)))
+}
+
+/// Asks for a name by multi-round-trip, then goes on as a task (tasks required).
+#[tool]
+pub async fn test_tool_with_task(ctx: Context) -> Result<String, ToolError> {
+    let name = ask_name(&ctx, "user_name", "What is your name?").await?;
+    ctx.start_task().await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    Ok(format!("Hello, {name}! (from a task)"))
+}
+
 /// The fixture server.
 pub fn server() -> Server {
     Server::new("mcp-conformance-everything")
@@ -532,6 +630,13 @@ pub fn server() -> Server {
         .tool(test_input_required_result_multi_round_tool())
         .tool(test_input_required_result_tampered_state_tool())
         .tool(test_input_required_result_capabilities_tool())
+        .tool(greet_tool())
+        .tool(slow_compute_tool().task_support(TaskSupport::Optional))
+        .tool(failing_job_tool().task_support(TaskSupport::Required))
+        .tool(protocol_error_job_tool().task_support(TaskSupport::Optional))
+        .tool(confirm_delete_tool().task_support(TaskSupport::Optional))
+        .tool(multi_input_tool().task_support(TaskSupport::Optional))
+        .tool(test_tool_with_task_tool().task_support(TaskSupport::Required))
 }
 
 #[allow(dead_code)] // Integration tests include this file as a module.

@@ -52,7 +52,7 @@ pub use protocol::LogLevel;
 pub use server::{Server, ServerHandle, serve, serve_stdio};
 pub use tool::{
     ArgumentError, Arguments, CallToolResult, Content, Icon, IntoToolResult, Json, State,
-    ToolAnnotations, ToolDef, ToolError, tools,
+    TaskSupport, ToolAnnotations, ToolDef, ToolError, tools,
 };
 
 /// Turns an `async fn` into an MCP tool, registered for [`serve`] at link time.

@@ -78,6 +78,20 @@ impl<'a, R: Send + 'a> IntoFuture for Ask<'a, R> {
 }
 
 impl CallContext {
+    /// In a call that runs as a task (a tool with [`TaskSupport`](crate::TaskSupport),
+    /// called by a client with the tasks extension): answers the request with the task now
+    /// and goes on in the background, so questions asked after this park the task in
+    /// `input_required` (answered by `tasks/update`) instead of ending a multi-round-trip
+    /// round. Any other wait of the tool does the same; elsewhere this does nothing.
+    pub async fn start_task(&self) {
+        if let crate::server::peer::PeerLink::Rounds(rounds) = self.peer_link() {
+            if rounds.before_task() {
+                // One yield: the runtime sees the tool wait with no question pending.
+                tokio::task::yield_now().await;
+            }
+        }
+    }
+
     fn question<'a, R>(
         &'a self,
         method: &'static str,

@@ -75,6 +75,8 @@ struct OnePass<'a> {
     name: Option<&'a RawValue>,
     #[serde(default, borrow)]
     uri: Option<&'a RawValue>,
+    #[serde(default, borrow, rename = "taskId")]
+    task_id: Option<&'a RawValue>,
     #[serde(default)]
     arguments: Option<Map<String, Value>>,
 }
@@ -89,6 +91,8 @@ struct EnvelopeParams<'a> {
     name: Option<&'a RawValue>,
     #[serde(default, borrow)]
     uri: Option<&'a RawValue>,
+    #[serde(default, borrow, rename = "taskId")]
+    task_id: Option<&'a RawValue>,
 }
 
 /// The envelope's keys in `_meta` (present even when `null`, as a map lookup would see
@@ -137,7 +141,13 @@ pub(crate) fn validate(
 ) -> Result<Envelope, RpcError> {
     if let Some(raw) = params {
         if let Ok(params) = serde_json::from_str::<OnePass<'_>>(raw.get()) {
-            let mut envelope = ladder(method, params.meta, params.name, params.uri, headers)?;
+            let mut envelope = ladder(
+                method,
+                params.meta,
+                params.name,
+                params.uri.or(params.task_id),
+                headers,
+            )?;
             if method == "tools/call" {
                 envelope.call = call_params(params.name, params.arguments, params.meta);
             }
@@ -150,6 +160,7 @@ pub(crate) fn validate(
             meta: None,
             name: None,
             uri: None,
+            task_id: None,
         },
     };
     let meta: Meta<'_> = match params.meta {
@@ -159,7 +170,13 @@ pub(crate) fn validate(
         Some(_) => return Err(RpcError::invalid_params("params._meta must be an object")),
         None => return Err(missing_meta()),
     };
-    ladder(method, Some(meta), params.name, params.uri, headers)
+    ladder(
+        method,
+        Some(meta),
+        params.name,
+        params.uri.or(params.task_id),
+        headers,
+    )
 }
 
 /// The `tools/call` parameters of a one-pass read, if they are well-formed.
@@ -221,6 +238,8 @@ fn ladder(
         let named = match method {
             "tools/call" | "prompts/get" => Some(("params.name", name)),
             "resources/read" => Some(("params.uri", uri)),
+            // The tasks extension (SEP-2663) names the task (`uri` carries `params.taskId`).
+            "tasks/get" | "tasks/update" | "tasks/cancel" => Some(("params.taskId", uri)),
             _ => None,
         };
         if let Some((field, value)) = named {

@@ -66,6 +66,9 @@ pub struct ToolDef {
     /// Client capabilities a call needs (e.g. `sampling`), checked before the tool runs.
     #[serde(skip)]
     pub(crate) required_client_capabilities: Vec<String>,
+    /// Whether a call may run as a task (tasks extension); see `ToolDef::task_support`.
+    #[serde(skip)]
+    pub(crate) task_support: super::TaskSupport,
     #[serde(skip)]
     handler: Handler,
 }
@@ -145,6 +148,7 @@ impl ToolDef {
             meta: None,
             required_states: Vec::new(),
             required_client_capabilities: Vec::new(),
+            task_support: super::TaskSupport::default(),
             handler: Arc::new(move |args| Box::pin(handler(args))),
         }
     }

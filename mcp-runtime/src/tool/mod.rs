@@ -10,6 +10,7 @@ mod registry;
 mod result;
 pub mod schema;
 mod state;
+mod task_support;
 
 pub use arguments::{ArgumentError, Arguments};
 pub use constraints::{Constraints, Pattern};
@@ -20,3 +21,4 @@ pub use registry::{Registration, tools};
 pub use result::{CallToolResult, IntoToolResult, Json};
 pub(crate) use state::StateMap;
 pub use state::{State, StateRequirement};
+pub use task_support::TaskSupport;

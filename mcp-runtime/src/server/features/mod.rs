@@ -8,6 +8,7 @@
 pub(crate) mod lifecycle;
 pub(crate) mod logging;
 pub(crate) mod subscriptions;
+pub(crate) mod tasks;
 pub(crate) mod tool_set;
 pub(crate) mod tools;
 
@@ -220,6 +221,7 @@ impl Features {
             Arc::new(tools),
             Arc::new(logging::Logging),
             Arc::new(subscriptions::Subscriptions),
+            Arc::new(tasks::Tasks::default()),
         ])
     }
 

@@ -13,7 +13,7 @@ pub(crate) use super::tool_set::CacheHints;
 use super::tool_set::ToolSet;
 use futures_util::future::BoxFuture;
 
-use super::{EraFacts, Eras, Feature, Handled, Method, Request, now};
+use super::{EraFacts, Eras, Feature, Handled, Method, Request, now, tasks};
 use crate::context::{CallOrigin, CallSetup};
 use crate::protocol::RpcError;
 use crate::protocol::methods::{TOOLS_CALL, TOOLS_LIST};
@@ -75,14 +75,15 @@ impl Tools {
         }
     }
 
-    fn call(&self, request: Request<'_>) -> Handled {
+    fn call(&self, request: Request<'_>) -> BoxFuture<'static, Handled> {
         match self.start_call(request) {
-            Ok(stream) => Handled::Stream(stream),
-            Err(e) => Handled::error(e),
+            Ok(Started::Stream(stream)) => now(Handled::Stream(stream)),
+            Ok(Started::Task(task)) => task,
+            Err(e) => now(Handled::error(e)),
         }
     }
 
-    fn start_call(&self, request: Request<'_>) -> Result<CallStream, RpcError> {
+    fn start_call(&self, request: Request<'_>) -> Result<Started, RpcError> {
         let Request {
             engine,
             id,
@@ -144,7 +145,9 @@ impl Tools {
         }
         declared.check(tool)?;
         let mut origin = origin;
+        let mut task_mode = false;
         if let Declared::Raw(capabilities) = &declared {
+            task_mode = tasks::task_mode(tool, capabilities)?;
             let principal = transport
                 .as_deref()
                 .and_then(|parts| parts.headers.get(http::header::AUTHORIZATION))
@@ -173,7 +176,15 @@ impl Tools {
             transport,
             server: engine.me(),
         };
-        Ok(CallStream::start(tool, arguments, setup))
+        if task_mode {
+            let id = setup.request_id.clone();
+            return Ok(Started::Task(engine.tasks().start(
+                id,
+                tool.call(arguments),
+                setup,
+            )));
+        }
+        Ok(Started::Stream(CallStream::start(tool, arguments, setup)))
     }
 }
 
@@ -193,15 +204,21 @@ impl Feature for Tools {
     }
 
     fn handle<'a>(&'a self, request: Request<'a>) -> BoxFuture<'a, Handled> {
-        now(match request.method {
-            TOOLS_LIST => self.list(&request),
+        match request.method {
+            TOOLS_LIST => now(self.list(&request)),
             _ => self.call(request),
-        })
+        }
     }
 
     fn as_any(&self) -> &dyn Any {
         self
     }
+}
+
+/// How a call started: streaming in the request, or (tasks extension) as a task.
+enum Started {
+    Stream(CallStream),
+    Task(BoxFuture<'static, Handled>),
 }
 
 /// The capabilities a client declared: a session's (read at `initialize`), or a stateless

@@ -64,6 +64,12 @@ impl CallContext {
                     None => self.next_question_key(question.method),
                 };
                 let request = json!({"method": question.method, "params": question.params});
+                if let Some(task) = rounds.task() {
+                    if let Some(answer) = rounds.answered(&key, valid) {
+                        return Ok(answer);
+                    }
+                    return task.ask(key, request).await;
+                }
                 match rounds.answer_or_ask(&key, request, valid) {
                     Some(answer) => Ok(answer),
                     // The round ends here: `until_input` sees the question and answers the

@@ -117,6 +117,10 @@ pub(crate) struct Rounds {
     binding: String,
     sealing: StateSealing,
     round: Mutex<Round>,
+    /// Set once a task call became a task: questions still unanswered park the task.
+    task: std::sync::OnceLock<std::sync::Arc<crate::server::features::tasks::TaskHandle>>,
+    /// The call runs in task mode (it becomes a task at its first wait).
+    task_mode: std::sync::atomic::AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -173,7 +177,41 @@ impl Rounds {
             binding,
             sealing: sealing.clone(),
             round: Mutex::default(),
+            task: std::sync::OnceLock::new(),
+            task_mode: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// Marks the call as running in task mode.
+    pub(crate) fn set_task_mode(&self) {
+        self.task_mode
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// Whether the call runs in task mode and is not a task yet.
+    pub(crate) fn before_task(&self) -> bool {
+        self.task_mode.load(std::sync::atomic::Ordering::Relaxed) && self.task.get().is_none()
+    }
+
+    /// The call became a task: from now on its questions park the task.
+    pub(crate) fn escalate(
+        &self,
+        task: std::sync::Arc<crate::server::features::tasks::TaskHandle>,
+    ) {
+        let _ = self.task.set(task);
+    }
+
+    /// The task this call became, if it did.
+    pub(crate) fn task(&self) -> Option<&crate::server::features::tasks::TaskHandle> {
+        self.task.get().map(|t| &**t)
+    }
+
+    /// The answer for `key` from the rounds so far, if `accept` takes it.
+    pub(crate) fn answered(&self, key: &str, accept: impl FnOnce(&Value) -> bool) -> Option<Value> {
+        let answer = self.answers.get(key).filter(|a| accept(a))?;
+        let mut round = self.round.lock().unwrap_or_else(|e| e.into_inner());
+        round.used.insert(key.to_owned(), answer.clone());
+        Some(answer.clone())
     }
 
     /// The client's declared capabilities.
