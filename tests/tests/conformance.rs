@@ -6,7 +6,9 @@
 //!   (`--suite all`: the active suite plus `json-schema-2020-12` and `server-sse-polling`,
 //!   which that release still files as pending);
 //! - 0.2.0-alpha.12, `--requirements 2026-07-28`: the scenarios that revision requires,
-//!   at its stateless wire.
+//!   at its stateless wire;
+//! - 0.2.0-alpha.12, `--suite all`: every scenario of that release, extensions (tasks)
+//!   included.
 //!
 //! Each run passes its baseline (`tests/clients/conformance/expected-failures-*.yaml`), so
 //! the suite itself fails on a regression *and* on a baseline entry that now passes. On top
@@ -85,6 +87,21 @@ const MUST_PASS_2026: &[&str] = &[
     "input-required-result-validate-input",
 ];
 
+/// Scenarios of 0.2.0-alpha.12 `--suite all` beyond the 2026-07-28 requirements that must
+/// pass outright: the tasks extension (issue 13).
+const MUST_PASS_2026_ALL: &[&str] = &[
+    "tasks-lifecycle",
+    "tasks-capability-negotiation",
+    "tasks-wire-fields",
+    "tasks-request-state-removal",
+    "tasks-mrtr-input",
+    "tasks-request-headers",
+    "tasks-dispatch-and-envelope",
+    "tasks-status-notifications",
+    "tasks-required-task-error",
+    "tasks-mrtr-composition",
+];
+
 /// Per scenario, in the suite's own `--timeout` terms (0.2.x only). Our scenarios take
 /// well under a second; this only bounds a server that hangs.
 const SCENARIO_TIMEOUT_MS: &str = "15000";
@@ -119,10 +136,24 @@ async fn conformance_0_2_0_alpha_12_requirements_2026_07_28() {
     .await;
 }
 
+#[tokio::test]
+async fn conformance_0_2_0_alpha_12_suite_all() {
+    run_suite(
+        "conformance-2026",
+        &["--suite", "all", "--timeout", SCENARIO_TIMEOUT_MS],
+        "expected-failures-2026-all.yaml",
+        MUST_PASS_2026_ALL,
+    )
+    .await;
+}
+
 async fn run_suite(package: &str, args: &[&str], baseline: &str, must_pass: &[&str]) {
     let node = clients::node();
     let server = TestServer::start(everything::server()).await;
-    let results = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{package}-results"));
+    let run = baseline
+        .trim_start_matches("expected-failures-")
+        .trim_end_matches(".yaml");
+    let results = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{package}-{run}-results"));
     let _ = std::fs::remove_dir_all(&results);
     let baseline = clients::sources().join("conformance").join(baseline);
 
