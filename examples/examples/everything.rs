@@ -514,7 +514,7 @@ pub async fn greet(
 }
 
 /// Sleeps `seconds` seconds, then reports `label` (a task for clients with the extension).
-#[tool(read_only)]
+#[tool(read_only, task = optional)]
 pub async fn slow_compute(
     /// How long to work.
     seconds: u64,
@@ -527,7 +527,7 @@ pub async fn slow_compute(
 }
 
 /// Fails after a second, the way a tool fails: the model reads the error.
-#[tool(read_only)]
+#[tool(read_only, task = required)]
 pub async fn failing_job() -> Result<String, ToolError> {
     tokio::time::sleep(Duration::from_secs(1)).await;
     Err(ToolError::new(
@@ -631,8 +631,8 @@ pub fn server() -> Server {
         .tool(test_input_required_result_tampered_state_tool())
         .tool(test_input_required_result_capabilities_tool())
         .tool(greet_tool())
-        .tool(slow_compute_tool().task_support(TaskSupport::Optional))
-        .tool(failing_job_tool().task_support(TaskSupport::Required))
+        .tool(slow_compute_tool())
+        .tool(failing_job_tool())
         .tool(protocol_error_job_tool().task_support(TaskSupport::Optional))
         .tool(confirm_delete_tool().task_support(TaskSupport::Optional))
         .tool(multi_input_tool().task_support(TaskSupport::Optional))

@@ -34,6 +34,7 @@ pub fn expand(tool: &Tool) -> TokenStream {
         hint(tool.open_world),
     );
     let icons = &tool.icons;
+    let task = tool.task.iter();
 
     let arguments: Vec<&Argument> = tool
         .params
@@ -118,6 +119,7 @@ pub fn expand(tool: &Tool) -> TokenStream {
                 __mcp_def = __mcp_def.output_schema(__mcp_output);
             }
             #( __mcp_def = __mcp_def.icon(::mcp_runtime::Icon::new(#icons)); )*
+            #( __mcp_def = __mcp_def.task_support(::mcp_runtime::TaskSupport::#task); )*
             #(#requirements)*
             __mcp_def
         }

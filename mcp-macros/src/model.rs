@@ -15,6 +15,8 @@ pub struct Tool {
     pub idempotent: bool,
     pub open_world: bool,
     pub icons: Vec<String>,
+    /// The `TaskSupport` variant, when `task = …` was given.
+    pub task: Option<Ident>,
     pub params: Vec<Param>,
 }
 
@@ -126,6 +128,7 @@ impl Tool {
             idempotent: args.idempotent,
             open_world: args.open_world,
             icons: args.icons.iter().map(|i| i.value()).collect(),
+            task: args.task,
             params: checked,
         })
     }

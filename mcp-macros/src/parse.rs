@@ -16,6 +16,8 @@ pub struct ToolArgs {
     pub idempotent: bool,
     pub open_world: bool,
     pub icons: Vec<LitStr>,
+    /// `task = optional | required | forbidden`: the variant of `TaskSupport`.
+    pub task: Option<syn::Ident>,
 }
 
 /// `#[arg(...)]` options of one parameter, as written.
@@ -112,9 +114,25 @@ fn parse_tool_args(attr: TokenStream) -> syn::Result<ToolArgs> {
             args.open_world = true;
         } else if path.is_ident("icon") {
             args.icons.push(meta.value()?.parse()?);
+        } else if path.is_ident("task") {
+            let mode: syn::Ident = meta.value()?.parse()?;
+            let variant = match mode.to_string().as_str() {
+                "optional" => "Optional",
+                "required" => "Required",
+                "forbidden" => "Forbidden",
+                other => {
+                    return Err(syn::Error::new(
+                        mode.span(),
+                        format!(
+                            "unknown task mode `{other}`; expected `optional` (a task for clients with the tasks extension), `required` (only as a task) or `forbidden`"
+                        ),
+                    ));
+                }
+            };
+            args.task = Some(syn::Ident::new(variant, mode.span()));
         } else {
             return Err(meta.error(format!(
-                "unknown `#[tool]` option `{}`; expected one of: name, title, description, read_only, destructive, idempotent, open_world, icon",
+                "unknown `#[tool]` option `{}`; expected one of: name, title, description, read_only, destructive, idempotent, open_world, icon, task",
                 path_text(path)
             )));
         }
