@@ -303,3 +303,64 @@ async fn an_expired_request_state_is_refused() {
         .to_owned();
     assert!(message.contains("expired"), "{}", reply.body);
 }
+
+#[path = "../../examples/examples/confirm_delete.rs"]
+#[allow(dead_code)]
+mod confirm_delete;
+
+/// The example's stateless round trip: the first round deletes nothing; the retry with the
+/// user's answer deletes.
+#[tokio::test]
+async fn the_confirm_delete_example_deletes_only_after_the_answer() {
+    let server = TestServer::start(confirm_delete::server()).await;
+    let call = |retry: Value| {
+        let mut params = json!({"name": "delete_files", "arguments": {"pattern": "draft"}, "_meta": {
+            "io.modelcontextprotocol/protocolVersion": V,
+            "io.modelcontextprotocol/clientCapabilities": {"elicitation": {}},
+        }});
+        if let (Some(params), Value::Object(retry)) = (params.as_object_mut(), retry) {
+            params.extend(retry);
+        }
+        let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params});
+        let client = server.client();
+        async move {
+            let headers = [
+                ("mcp-protocol-version", V),
+                ("mcp-method", "tools/call"),
+                ("mcp-name", "delete_files"),
+            ];
+            tests::read(client.send(Method::POST, Some(body), &headers).await)
+                .await
+                .json()
+        }
+    };
+    let first = call(json!({})).await["result"].clone();
+    assert_eq!(first["resultType"], "input_required", "{first}");
+    let question = &first["inputRequests"]["elicitation-1"];
+    assert_eq!(question["method"], "elicitation/create", "{first}");
+    assert_eq!(
+        question["params"]["message"],
+        "Delete 2 file(s): draft-1.md, draft-2.md?"
+    );
+    let schema = &question["params"]["requestedSchema"];
+    assert_eq!(
+        schema["properties"]["confirm"]["type"], "boolean",
+        "{schema}"
+    );
+    assert_eq!(schema["required"], json!(["confirm"]), "{schema}");
+
+    let state = first["requestState"].clone();
+    let answer = json!({"action": "accept", "content": {"confirm": true, "reason": "old drafts"}});
+    let retry = json!({"requestState": state, "inputResponses": {"elicitation-1": answer}});
+    let second = call(retry.clone()).await["result"].clone();
+    assert_eq!(
+        second["content"][0]["text"],
+        "Deleted draft-1.md, draft-2.md (old drafts)."
+    );
+    // The files are gone now: the same retry finds nothing to delete.
+    let third = call(retry).await["result"].clone();
+    assert_eq!(
+        third["content"][0]["text"], "No file matches \"draft\".",
+        "{third}"
+    );
+}
