@@ -47,6 +47,9 @@ pub struct CallContext {
     peer: PeerLink,
     /// Questions asked so far, per method: default keys of 2026-07-28 `inputRequests`.
     questions: Mutex<Vec<&'static str>>,
+    /// A JSON-RPC error the call answers with instead of its result (URL elicitation
+    /// required).
+    protocol_error: Mutex<Option<crate::protocol::RpcError>>,
 }
 
 /// What a call is started with; see [`CallContext`].
@@ -92,7 +95,24 @@ impl CallContext {
             outbox,
             peer: setup.origin.peer,
             questions: Mutex::default(),
+            protocol_error: Mutex::default(),
         }
+    }
+
+    /// Makes the call answer with `error` instead of the tool's result.
+    pub(crate) fn set_protocol_error(&self, error: crate::protocol::RpcError) {
+        *self
+            .protocol_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(error);
+    }
+
+    /// The error set by [`set_protocol_error`](Self::set_protocol_error), if any.
+    pub(crate) fn take_protocol_error(&self) -> Option<crate::protocol::RpcError> {
+        self.protocol_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 
     pub(crate) fn peer_link(&self) -> &PeerLink {

@@ -23,9 +23,16 @@ async fn show_roots(ctx: Context) -> Result<String, ToolError> {
         .join(","))
 }
 
+/// Needs the user to connect an account first.
+#[tool]
+async fn connect(ctx: Context) -> Result<String, ToolError> {
+    Err(ctx.url_elicitation_required("https://example.com/connect", "Connect your account."))
+}
+
 fn server() -> Server {
     Server::new("asking")
         .tool(show_roots_tool())
+        .tool(connect_tool())
         .client_answer_timeout(Duration::from_millis(400))
 }
 
@@ -362,5 +369,30 @@ async fn the_confirm_delete_example_deletes_only_after_the_answer() {
     assert_eq!(
         third["content"][0]["text"], "No file matches \"draft\".",
         "{third}"
+    );
+}
+
+#[tokio::test]
+async fn url_elicitation_required_is_a_json_rpc_error_listing_the_url() {
+    let server = TestServer::start(server()).await;
+    let client = session(&server, json!({"elicitation": {"url": {}}})).await;
+    let reply = client
+        .request(1, "tools/call", json!({"name": "connect", "arguments": {}}))
+        .await;
+    let response = reply
+        .sse_messages()
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| reply.json());
+    let error = &response["error"];
+    assert_eq!(error["code"], -32042, "{response}");
+    let elicitation = &error["data"]["elicitations"][0];
+    assert_eq!(elicitation["mode"], "url");
+    assert_eq!(elicitation["url"], "https://example.com/connect");
+    assert_eq!(elicitation["message"], "Connect your account.");
+    assert!(
+        elicitation["elicitationId"]
+            .as_str()
+            .is_some_and(|id| id.len() == 24)
     );
 }

@@ -14,6 +14,13 @@ use crate::context::CallContext;
 use crate::protocol::methods::{ELICITATION_CREATE, ROOTS_LIST, SAMPLING_CREATE_MESSAGE};
 use crate::server::peer::Question;
 
+/// An elicitation id: 96 random bits, hex.
+fn random_id() -> String {
+    let mut id = [0u8; 12];
+    let _ = getrandom::fill(&mut id);
+    id.iter().map(|b| format!("{b:02x}")).collect()
+}
+
 type Reader<'a, R> = Box<dyn Fn(Value) -> Result<R, PeerError> + Send + Sync + 'a>;
 
 /// A question for the client, ready to `.await`.
@@ -166,9 +173,7 @@ impl CallContext {
         url: impl Into<String>,
         message: impl Into<String>,
     ) -> Ask<'_, Elicited<()>> {
-        let mut id = [0u8; 12];
-        let _ = getrandom::fill(&mut id);
-        let elicitation_id: String = id.iter().map(|b| format!("{b:02x}")).collect();
+        let elicitation_id = random_id();
         let params = json!({
             "mode": "url",
             "message": message.into(),
@@ -187,6 +192,48 @@ impl CallContext {
                 })
             }),
         )
+    }
+
+    /// Ends the call with the URL-elicitation-required error (-32042, protocol
+    /// 2025-11-25): the client shows the user `url` (to sign in elsewhere, say) and retries
+    /// the call once they are done. Return the [`ToolError`](crate::ToolError) this gives;
+    /// the runtime answers with the JSON-RPC error instead of a result.
+    ///
+    /// ```
+    /// use mcp_runtime::{Context, ToolError, tool};
+    ///
+    /// /// Lists the user's repositories, once they have connected their account.
+    /// #[tool]
+    /// async fn repositories(ctx: Context) -> Result<String, ToolError> {
+    ///     let connected = false; // look the user's token up here
+    ///     if !connected {
+    ///         return Err(ctx.url_elicitation_required(
+    ///             "https://example.com/connect",
+    ///             "Connect your account to list its repositories.",
+    ///         ));
+    ///     }
+    ///     Ok("…".into())
+    /// }
+    /// ```
+    pub fn url_elicitation_required(
+        &self,
+        url: impl Into<String>,
+        message: impl Into<String>,
+    ) -> crate::ToolError {
+        let message = message.into();
+        let elicitation = json!({
+            "mode": "url",
+            "elicitationId": random_id(),
+            "url": url.into(),
+            "message": message,
+        });
+        let error = crate::protocol::RpcError::new(
+            crate::protocol::ErrorCode::URL_ELICITATION_REQUIRED,
+            "This request requires more information.",
+        )
+        .with_data(json!({"elicitations": [elicitation]}));
+        self.set_protocol_error(error);
+        crate::ToolError::new(message)
     }
 
     /// Asks the client's model for a completion (`sampling/createMessage`). Needs the

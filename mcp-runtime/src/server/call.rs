@@ -14,7 +14,7 @@ use super::inflight::InFlightGuard;
 use super::peer::PeerLink;
 use super::peer::rounds::until_input;
 use crate::context::{CallContext, CallSetup};
-use crate::protocol::jsonrpc::{Complete, result_message};
+use crate::protocol::jsonrpc::{Complete, error_message, result_message};
 use crate::tool::{Arguments, CallToolResult, ToolDef};
 
 /// How many frames a tool may queue before `progress!` waits for the client to read.
@@ -116,6 +116,9 @@ impl CallStream {
                     CallToolResult::error(format!("internal error in tool `{name}`"))
                 }
             };
+            if let Some(error) = context.take_protocol_error() {
+                return error_message(Some(&id), &error);
+            }
             if stateless {
                 result_message(&id, &Complete::new(&result))
             } else {

@@ -109,23 +109,23 @@ impl TaskHandle {
         result
     }
 
-    async fn finish(&self, outcome: Result<CallToolResult, String>) -> Result<(), StoreError> {
+    async fn finish(&self, outcome: Result<CallToolResult, Value>) -> Result<(), StoreError> {
         self.change(|record| settle(record, outcome)).await
     }
 }
 
 /// A finished tool's record: `completed` with its result (a tool error too: the model reads
 /// it), or `failed` with a JSON-RPC error when the tool broke (panicked).
-fn settle(record: &mut TaskRecord, outcome: Result<CallToolResult, String>) {
+fn settle(record: &mut TaskRecord, outcome: Result<CallToolResult, Value>) {
     record.input_requests.clear();
     match outcome {
         Ok(result) => {
             record.status = TaskStatus::Completed;
             record.result = Some(serde_json::to_value(&result).unwrap_or_default());
         }
-        Err(message) => {
+        Err(error) => {
             record.status = TaskStatus::Failed;
-            record.error = Some(json!({"code": ErrorCode::INTERNAL_ERROR.0, "message": message}));
+            record.error = Some(error);
         }
     }
 }
@@ -137,6 +137,21 @@ enum FirstSteps<T> {
     Input(crate::server::peer::rounds::InputRequired),
     /// It waits on something else: it becomes a task.
     Waiting,
+}
+
+/// A finished call's outcome: its result, or the JSON-RPC error it ends with (a panic, or
+/// an error the tool set, such as URL elicitation required).
+fn outcome(
+    context: &CallContext,
+    tool: &str,
+    output: Result<CallToolResult, Box<dyn Any + Send>>,
+) -> Result<CallToolResult, Value> {
+    if let Some(error) = context.take_protocol_error() {
+        return Err(serde_json::to_value(&error).unwrap_or_default());
+    }
+    output.map_err(|panic| {
+        json!({"code": ErrorCode::INTERNAL_ERROR.0, "message": panic_message(tool, &*panic)})
+    })
 }
 
 fn panic_message(tool: &str, panic: &(dyn Any + Send)) -> String {
@@ -212,7 +227,7 @@ impl Tasks {
                     return Handled::Reply(Ok(result_message(&id, &required)));
                 }
                 FirstSteps::Finished(output) => {
-                    settle(&mut record, output.map_err(|p| panic_message(&tool, &*p)));
+                    settle(&mut record, outcome(&context, &tool, output));
                     None
                 }
                 FirstSteps::Waiting => Some(Arc::new(TaskHandle {
@@ -238,10 +253,11 @@ impl Tasks {
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(record.task_id.clone(), handle.clone());
                 let task_id = record.task_id.clone();
+                let context = context.clone();
                 tokio::spawn(async move {
                     tokio::select! {
                         output = call => {
-                            let outcome = output.map_err(|p| panic_message(&tool, &*p));
+                            let outcome = outcome(&context, &tool, output);
                             if let Err(e) = handle.finish(outcome).await {
                                 tracing::error!(%task_id, "could not store the task's result: {e}");
                             }
