@@ -1,6 +1,7 @@
 """The official Python SDK (`mcp` on PyPI) answers a server's questions from its callbacks.
 
-Usage: python ask_client.py URL MODE, where MODE is `legacy` (initialize handshake: the
+Usage: python ask_client.py URL|BINARY MODE (a BINARY is launched with `--stdio`), where
+MODE is `legacy` (initialize handshake: the
 server sends `elicitation/create` and `sampling/createMessage` requests on the call's
 stream) or `auto` (2026-07-28: the server answers with `InputRequiredResult` and the SDK
 retries with the answers). The server must serve the conformance fixture's
@@ -9,6 +10,7 @@ retries with the answers). The server must serve the conformance fixture's
 """
 
 import asyncio
+import os
 import sys
 
 import mcp
@@ -43,8 +45,9 @@ async def main(url: str, mode: str) -> None:
         asked.append("roots")
         return types.ListRootsResult(roots=[types.Root(uri="file:///work", name="work")])
 
+    target = mcp.StdioServerParameters(command=url, args=["--stdio"]) if os.path.isfile(url) else url
     async with mcp.Client(
-        url,
+        target,
         mode=mode,
         elicitation_callback=on_elicit,
         sampling_callback=on_sample,
