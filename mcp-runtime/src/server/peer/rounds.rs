@@ -3,7 +3,6 @@
 //! answers so far sealed in `requestState`); the client's retry carries `inputResponses`
 //! and the echoed state, and the tool runs again with every answer at hand.
 
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Mutex;
@@ -79,26 +78,43 @@ pub(crate) fn binding(
         hash.update(part);
         hash.update([0]);
     }
-    let canonical = arguments.map(|a| canonical(&Value::Object(a.clone())));
-    hash.update(canonical.unwrap_or_default().as_bytes());
+    if let Some(arguments) = arguments {
+        hash_object(&mut hash, arguments);
+    }
     hash.update([0]);
     hash.update(principal.unwrap_or_default());
     hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn canonical(value: &Value) -> String {
-    fn sorted(value: &Value) -> Value {
-        match value {
-            Value::Object(map) => {
-                let ordered: BTreeMap<&String, Value> =
-                    map.iter().map(|(k, v)| (k, sorted(v))).collect();
-                Value::Object(ordered.into_iter().map(|(k, v)| (k.clone(), v)).collect())
+/// Feeds a JSON value to the hash with object keys sorted, copying nothing: the same
+/// arguments in another key order give the same digest.
+fn hash_value(hash: &mut Sha256, value: &Value) {
+    match value {
+        Value::Object(map) => hash_object(hash, map),
+        Value::Array(items) => {
+            hash.update(b"[");
+            for item in items {
+                hash_value(hash, item);
+                hash.update(b",");
             }
-            Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
-            other => other.clone(),
+            hash.update(b"]");
         }
+        // Scalars: their JSON text is unambiguous.
+        scalar => hash.update(scalar.to_string().as_bytes()),
     }
-    sorted(value).to_string()
+}
+
+fn hash_object(hash: &mut Sha256, map: &Map<String, Value>) {
+    let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    hash.update(b"{");
+    for (key, value) in entries {
+        hash.update(Value::String(key.clone()).to_string().as_bytes());
+        hash.update(b":");
+        hash_value(hash, value);
+        hash.update(b",");
+    }
+    hash.update(b"}");
 }
 
 fn now_ms() -> u64 {

@@ -263,6 +263,8 @@ impl Tasks {
                             }
                         }
                         () = cancel.cancelled() => {}
+                        // Past its time to live nobody can see or answer it: stop it.
+                        () = tokio::time::sleep(TTL) => cancel.cancel(),
                     }
                     running
                         .lock()

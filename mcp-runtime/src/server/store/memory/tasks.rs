@@ -8,17 +8,26 @@ use futures_util::future::{BoxFuture, FutureExt as _};
 use crate::server::store::StoreError;
 use crate::server::store::tasks::{TaskRecord, TaskStore};
 
+/// How often a write also drops expired tasks.
+const SWEEP_EVERY_MS: u64 = 1000;
+
 /// Tasks of this process.
 #[derive(Debug, Default)]
 pub(crate) struct MemoryTasks {
     map: Mutex<HashMap<String, TaskRecord>>,
+    /// When expired tasks were last dropped (ms since the Unix epoch).
+    last_sweep: Mutex<u64>,
 }
 
 impl TaskStore for MemoryTasks {
     fn put(&self, task: TaskRecord) -> BoxFuture<'_, Result<(), StoreError>> {
         let now = crate::server::features::tasks::now_ms();
         let mut map = self.map.lock().unwrap_or_else(|e| e.into_inner());
-        map.retain(|_, t| t.expires_at() >= now);
+        let mut last_sweep = self.last_sweep.lock().unwrap_or_else(|e| e.into_inner());
+        if now.saturating_sub(*last_sweep) >= SWEEP_EVERY_MS {
+            map.retain(|_, t| t.expires_at() >= now);
+            *last_sweep = now;
+        }
         map.insert(task.task_id.clone(), task);
         std::future::ready(Ok(())).boxed()
     }
