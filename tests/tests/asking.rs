@@ -396,3 +396,18 @@ async fn url_elicitation_required_is_a_json_rpc_error_listing_the_url() {
             .is_some_and(|id| id.len() == 24)
     );
 }
+
+#[tokio::test]
+async fn after_roots_list_changed_the_next_call_asks_afresh() {
+    let server = TestServer::start(server()).await;
+    let client = session(&server, json!({"roots": {"listChanged": true}})).await;
+    for (id, uri) in [(1, "file:///before"), (2, "file:///after")] {
+        let (mut stream, question) = call_and_read_question(&client, id).await;
+        let reply =
+            json!({"jsonrpc": "2.0", "id": question["id"], "result": {"roots": [{"uri": uri}]}});
+        assert_eq!(answer(&client, reply).await, 202);
+        assert_eq!(result_text(&mut stream, id).await, (false, uri.to_owned()));
+        let changed = json!({"jsonrpc": "2.0", "method": "notifications/roots/list_changed"});
+        assert_eq!(answer(&client, changed).await, 202);
+    }
+}

@@ -7,6 +7,7 @@
 
 pub(crate) mod lifecycle;
 pub(crate) mod logging;
+pub(crate) mod roots;
 pub(crate) mod subscriptions;
 pub(crate) mod tasks;
 pub(crate) mod tool_set;
@@ -222,6 +223,7 @@ impl Features {
             Arc::new(logging::Logging),
             Arc::new(subscriptions::Subscriptions),
             Arc::new(tasks::Tasks::default()),
+            Arc::new(roots::Roots),
         ])
     }
 
