@@ -29,9 +29,19 @@ async fn connect(ctx: Context) -> Result<String, ToolError> {
     Err(ctx.url_elicitation_required("https://example.com/connect", "Connect your account."))
 }
 
+/// Sends the user to a page.
+#[tool]
+async fn visit(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx
+        .elicit_url("https://example.com/pay", "Pay on our site.")
+        .await?;
+    Ok(answer.action().to_owned())
+}
+
 fn server() -> Server {
     Server::new("asking")
         .tool(show_roots_tool())
+        .tool(visit_tool())
         .tool(connect_tool())
         .client_answer_timeout(Duration::from_millis(400))
 }
@@ -410,4 +420,50 @@ async fn after_roots_list_changed_the_next_call_asks_afresh() {
         let changed = json!({"jsonrpc": "2.0", "method": "notifications/roots/list_changed"});
         assert_eq!(answer(&client, changed).await, 202);
     }
+}
+
+#[tokio::test]
+async fn url_mode_elicitation_needs_its_capability_and_sends_the_url() {
+    let server = TestServer::start(server()).await;
+    let form_only = session(&server, json!({"elicitation": {}})).await;
+    let reply = form_only
+        .request(1, "tools/call", json!({"name": "visit", "arguments": {}}))
+        .await;
+    let response = reply
+        .sse_messages()
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| reply.json());
+    let text = response["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        text.contains("does not support elicitation.url"),
+        "{response}"
+    );
+
+    let client = session(&server, json!({"elicitation": {"form": {}, "url": {}}})).await;
+    let call = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+                      "params": {"name": "visit", "arguments": {}}});
+    let response = client
+        .send(
+            Method::POST,
+            Some(call),
+            &[("mcp-protocol-version", "2025-11-25")],
+        )
+        .await;
+    let mut stream = SseReader::new(response);
+    let question = stream.next_message().await.expect("a question").json();
+    assert_eq!(question["method"], "elicitation/create", "{question}");
+    let params = &question["params"];
+    assert_eq!(params["mode"], "url");
+    assert_eq!(params["url"], "https://example.com/pay");
+    assert!(
+        params["elicitationId"]
+            .as_str()
+            .is_some_and(|id| !id.is_empty())
+    );
+    let reply = json!({"jsonrpc": "2.0", "id": question["id"], "result": {"action": "decline"}});
+    assert_eq!(answer(&client, reply).await, 202);
+    assert_eq!(result_text(&mut stream, 2).await, (false, "decline".into()));
 }
