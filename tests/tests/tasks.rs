@@ -54,7 +54,18 @@ fn server() -> Server {
 }
 
 /// A stateless request; `with_tasks`: the client declares the extension.
-async fn rpc(server: &TestServer, method: &str, mut params: Value, with_tasks: bool) -> Value {
+async fn rpc(server: &TestServer, method: &str, params: Value, with_tasks: bool) -> Value {
+    rpc_as(server, None, method, params, with_tasks).await
+}
+
+/// [`rpc`] with these credentials (`Authorization`).
+async fn rpc_as(
+    server: &TestServer,
+    auth: Option<&str>,
+    method: &str,
+    mut params: Value,
+    with_tasks: bool,
+) -> Value {
     let capabilities = if with_tasks {
         json!({"elicitation": {}, "extensions": {TASKS: {}}})
     } else {
@@ -72,6 +83,9 @@ async fn rpc(server: &TestServer, method: &str, mut params: Value, with_tasks: b
     let mut headers = vec![("mcp-protocol-version", V), ("mcp-method", method)];
     if let Some(name) = &name {
         headers.push(("mcp-name", name));
+    }
+    if let Some(auth) = auth {
+        headers.push(("authorization", auth));
     }
     let response = server
         .client()
@@ -209,4 +223,40 @@ async fn a_task_waits_for_each_answer_and_cancel_is_idempotent() {
     let ack = rpc(&server, "tasks/cancel", json!({"taskId": long}), true).await;
     assert_eq!(ack["result"], json!({"resultType": "complete"}));
     assert_eq!(get(&server, &long).await["status"], "cancelled");
+}
+
+#[tokio::test]
+async fn only_the_caller_that_created_a_task_sees_it() {
+    let server = TestServer::start(server()).await;
+    let call = json!({"name": "wait", "arguments": {"ms": 50}});
+    let created = rpc_as(&server, Some("Bearer alice"), "tools/call", call, true).await;
+    let task = created["result"]["taskId"]
+        .as_str()
+        .expect("taskId")
+        .to_owned();
+    let get = |auth: Option<&'static str>| {
+        let task = task.clone();
+        let server = &server;
+        async move { rpc_as(server, auth, "tasks/get", json!({"taskId": task}), true).await }
+    };
+    assert_eq!(
+        get(Some("Bearer alice")).await["result"]["taskId"],
+        task.as_str()
+    );
+    for other in [Some("Bearer mallory"), None] {
+        let refused = get(other).await;
+        assert_eq!(refused["error"]["code"], -32602, "{other:?}: {refused}");
+        let cancel = rpc_as(
+            &server,
+            other,
+            "tasks/cancel",
+            json!({"taskId": task}),
+            true,
+        )
+        .await;
+        assert_eq!(
+            cancel["error"]["code"], -32602,
+            "{other:?} cannot cancel it"
+        );
+    }
 }

@@ -49,6 +49,10 @@ pub(crate) struct TaskRecord {
     /// The JSON-RPC error (`failed`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub(crate) error: Option<Value>,
+    /// A digest of the credentials (`Authorization`) that created it: only the same
+    /// caller sees it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub(crate) owner: Option<String>,
 }
 
 impl TaskRecord {

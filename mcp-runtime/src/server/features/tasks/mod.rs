@@ -109,10 +109,12 @@ impl Tasks {
         running.get(id).cloned()
     }
 
-    async fn record(&self, id: &str) -> Result<TaskRecord, RpcError> {
+    /// The task, if `owner` (the caller's credentials) created it; another caller's task
+    /// reads as unknown, so task ids leak nothing.
+    async fn record(&self, id: &str, owner: Option<&str>) -> Result<TaskRecord, RpcError> {
         match self.store.get(id).await {
-            Ok(Some(record)) => Ok(record),
-            Ok(None) => Err(RpcError::invalid_params(format!(
+            Ok(Some(record)) if record.owner.as_deref() == owner => Ok(record),
+            Ok(_) => Err(RpcError::invalid_params(format!(
                 "unknown task {id:?}: it never existed or its ttlMs has passed"
             ))),
             Err(e) => Err(RpcError::new(
@@ -134,13 +136,18 @@ impl Tasks {
             Ok(params) => params,
             Err(e) => return Handled::error(e),
         };
+        let owner = owner(request.transport.as_deref());
+        let owner = owner.as_deref();
         let outcome = match request.method {
             TASKS_GET => self
-                .record(&params.task_id)
+                .record(&params.task_id, owner)
                 .await
                 .map(|record| detailed(&record)),
-            TASKS_UPDATE => self.update(&params.task_id, params.input_responses).await,
-            _ => self.cancel(&params.task_id).await,
+            TASKS_UPDATE => {
+                self.update(&params.task_id, owner, params.input_responses)
+                    .await
+            }
+            _ => self.cancel(&params.task_id, owner).await,
         };
         match outcome {
             Ok(result) => request.reply(&result),
@@ -151,6 +158,7 @@ impl Tasks {
     async fn update(
         &self,
         id: &str,
+        owner: Option<&str>,
         responses: Option<Map<String, Value>>,
     ) -> Result<Value, RpcError> {
         let responses = responses.ok_or_else(|| {
@@ -158,7 +166,7 @@ impl Tasks {
                 "tasks/update needs `inputResponses`: an object of answers by key",
             )
         })?;
-        self.record(id).await?;
+        self.record(id, owner).await?;
         // Answers for keys nobody waits for (already answered, unknown) are ignored.
         if let Some(handle) = self.running(id) {
             handle.answer(responses).await.map_err(store_error)?;
@@ -166,8 +174,8 @@ impl Tasks {
         Ok(json!({}))
     }
 
-    async fn cancel(&self, id: &str) -> Result<Value, RpcError> {
-        let mut record = self.record(id).await?;
+    async fn cancel(&self, id: &str, owner: Option<&str>) -> Result<Value, RpcError> {
+        let mut record = self.record(id, owner).await?;
         if record.status.is_terminal() {
             return Ok(json!({}));
         }
@@ -183,6 +191,14 @@ impl Tasks {
         }
         Ok(json!({}))
     }
+}
+
+/// A digest of the request's `Authorization` header: who owns the tasks it creates.
+pub(crate) fn owner(transport: Option<&http::request::Parts>) -> Option<String> {
+    use sha2::Digest as _;
+    let credentials = transport?.headers.get(http::header::AUTHORIZATION)?;
+    let digest = sha2::Sha256::digest(credentials.as_bytes());
+    Some(digest.iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn store_error(e: crate::server::store::StoreError) -> RpcError {

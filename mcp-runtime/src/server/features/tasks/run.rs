@@ -182,6 +182,7 @@ impl Tasks {
         let store = self.store.clone();
         let running = self.running.clone();
         let tool = setup.tool.clone();
+        let owner = super::owner(setup.transport.as_deref());
         // The task outlives its request: only `tasks/cancel` stops it.
         let cancel = CancellationToken::new();
         setup.origin.cancel = cancel.clone();
@@ -221,6 +222,7 @@ impl Tasks {
                 input_requests: Map::new(),
                 result: None,
                 error: None,
+                owner,
             };
             let running_here = match first {
                 FirstSteps::Input(required) => {

@@ -57,6 +57,7 @@ mod tests {
             input_requests: Default::default(),
             result: None,
             error: None,
+            owner: None,
         }
     }
 
