@@ -14,6 +14,7 @@ use crate::context::{CallContext, CallOrigin, CallSetup};
 use crate::protocol::RpcError;
 use crate::protocol::jsonrpc::{Complete, error_message, result_message};
 use crate::server::call::CallStream;
+use crate::server::peer::PeerLink;
 
 /// Streams the reply of `run`, which resolves to the result or the error to answer with;
 /// `name` names what runs (`CallContext::tool_name`); `hints` go on a 2026-07-28 result
@@ -44,6 +45,7 @@ where
             session,
             stateless: false,
             client_info: None,
+            peer: PeerLink::None,
         },
         EraFacts::Stateless { envelope, .. } => CallOrigin {
             session: None,
@@ -51,6 +53,7 @@ where
             cancel: cancel.clone(),
             stateless: true,
             client_info: envelope.client_info,
+            peer: PeerLink::None,
         },
     };
     let stateless = origin.stateless;

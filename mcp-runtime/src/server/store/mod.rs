@@ -7,6 +7,7 @@
 //! [`memory`] store is the default.
 
 pub(crate) mod memory;
+pub(crate) mod tasks;
 
 use std::fmt;
 use std::sync::Arc;
