@@ -515,6 +515,32 @@ pub async fn test_input_required_result_elicitation(ctx: Context) -> Result<Stri
     Ok(format!("Hello, {name}!"))
 }
 
+/// What `test_input_required_result_prompt` asks for.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PromptContext {
+    /// The context the prompt should use.
+    pub context: String,
+}
+
+/// A prompt that asks the user for its context first (multi-round-trip on a request that
+/// is not a tool call).
+#[prompt]
+pub async fn test_input_required_result_prompt(ctx: Context) -> Result<String, ToolError> {
+    match ctx
+        .elicit::<PromptContext>("What context should the prompt use?")
+        .key("user_context")
+        .await?
+    {
+        Elicited::Accept(PromptContext { context }) => {
+            Ok(format!("Answer with this context in mind: {context}"))
+        }
+        other => Err(ToolError::new(format!(
+            "no context: the user chose {}",
+            other.action()
+        ))),
+    }
+}
+
 /// Asks the client's model a question.
 #[tool]
 pub async fn test_input_required_result_sampling(ctx: Context) -> Result<String, ToolError> {
@@ -725,6 +751,7 @@ pub fn server() -> Server {
         .prompt(test_prompt_with_arguments_prompt())
         .prompt(test_prompt_with_embedded_resource_prompt())
         .prompt(test_prompt_with_image_prompt())
+        .prompt(test_input_required_result_prompt_prompt())
         .tool(test_sampling_tool())
         .tool(test_elicitation_tool())
         .tool(test_elicitation_sep1034_defaults_tool())
