@@ -39,6 +39,11 @@
 #[cfg(test)]
 extern crate self as mcp_runtime;
 
+/// Entry points for `fuzz/` (feature `fuzzing`). Not public API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[path = "fuzzing.rs"]
+pub mod __fuzz;
 pub mod context;
 mod macros;
 pub mod protocol;

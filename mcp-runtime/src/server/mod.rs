@@ -20,6 +20,8 @@ use serde_json::Value;
 pub(crate) use call::{CallStream, Outgoing};
 pub(crate) use config::Config;
 pub(crate) use dispatch::{Dispatched, Dispatcher, Era};
+#[cfg(feature = "fuzzing")]
+pub(crate) use envelope::validate as validate_envelope;
 pub(crate) use envelope::{MirroredHeaders, is_stateless_request};
 pub(crate) use session::Session;
 pub(crate) use streams::{EventId, StreamLog, Unresumable};

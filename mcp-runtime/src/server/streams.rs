@@ -20,12 +20,19 @@ pub(crate) struct EventId {
 }
 
 impl EventId {
-    /// Reads a `Last-Event-ID` value; `None` if it is not one of ours.
+    /// Reads a `Last-Event-ID` value; `None` if it is not one of ours: two decimal numbers
+    /// that fit in `u64`, digits only (`str::parse` alone would also take a `+` sign).
     pub(crate) fn parse(text: &str) -> Option<Self> {
+        let number = |digits: &str| {
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            digits.parse().ok()
+        };
         let (stream, seq) = text.trim().split_once('-')?;
         Some(Self {
-            stream: stream.parse().ok()?,
-            seq: seq.parse().ok()?,
+            stream: number(stream)?,
+            seq: number(seq)?,
         })
     }
 }
@@ -152,7 +159,8 @@ impl StreamLog {
         {
             let state = self.lock();
             let oldest_kept = state.events.front().map_or(state.next_seq, |(seq, _)| *seq);
-            if after + 1 < oldest_kept || after >= state.next_seq {
+            if after.checked_add(1).is_none_or(|next| next < oldest_kept) || after >= state.next_seq
+            {
                 return Err(Unresumable::Evicted);
             }
             if state.closed && after + 1 == state.next_seq {
@@ -205,6 +213,26 @@ mod tests {
         assert_eq!(EventId::parse("3-14"), Some(id));
         assert_eq!(EventId::parse("nope"), None);
         assert_eq!(EventId::parse("1-x"), None);
+        assert_eq!(EventId::parse("+1-2"), None, "no signs");
+        assert_eq!(EventId::parse("1--2"), None);
+        assert_eq!(EventId::parse("1-"), None);
+        assert_eq!(EventId::parse("1-18446744073709551616"), None, "past u64");
+        assert_eq!(
+            EventId::parse("1-18446744073709551615"),
+            Some(EventId {
+                stream: 1,
+                seq: u64::MAX
+            })
+        );
+    }
+
+    #[test]
+    fn the_largest_cursor_is_refused_not_an_overflow() {
+        let log = Arc::new(StreamLog::new(1, 4));
+        log.push(Bytes::from_static(b"a"));
+        assert_eq!(log.subscribe(u64::MAX).err(), Some(Unresumable::Evicted));
+        log.close();
+        assert_eq!(log.subscribe(u64::MAX).err(), Some(Unresumable::Evicted));
     }
 
     #[tokio::test]

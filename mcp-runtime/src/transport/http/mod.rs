@@ -2,7 +2,7 @@
 
 mod get;
 mod guard;
-mod headers;
+pub(crate) mod headers;
 mod post;
 mod reply;
 mod session;
