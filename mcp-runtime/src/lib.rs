@@ -58,6 +58,7 @@ pub use tool::{
     ArgumentError, Arguments, CallToolResult, Content, Icon, IntoToolResult, Json, State,
     ToolAnnotations, ToolDef, ToolError, tools,
 };
+pub use transport::http::{BodyMeter, HttpLimits};
 
 /// Turns an `async fn` into an MCP tool, registered for [`serve`] at link time.
 ///

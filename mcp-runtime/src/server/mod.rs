@@ -37,7 +37,7 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 pub const DEFAULT_PATH: &str = "/mcp";
 
 /// Serves every `#[tool]` in this binary on `http://127.0.0.1:8000/mcp` (or `MCP_ADDR`)
-/// until Ctrl-C.
+/// until SIGINT (Ctrl-C) or SIGTERM, then drains calls in flight.
 ///
 /// Run the binary with `--list-tools` to print the `tools/list` result instead, or with
 /// `--stdio` to serve one client on stdin and stdout (see [`serve_stdio`]).
@@ -107,6 +107,8 @@ pub struct Server {
     /// `None` until configured: loopback only, relaxed by `serve_on` for public addresses.
     hosts: Option<HostPolicy>,
     states: StateMap,
+    /// Connection and body limits (see `transport/http/config.rs`).
+    pub(crate) http: crate::transport::http::HttpOptions,
 }
 
 impl Server {
@@ -124,6 +126,7 @@ impl Server {
             config: Config::default(),
             hosts: None,
             states: StateMap::default(),
+            http: Default::default(),
         }
     }
 
@@ -318,6 +321,7 @@ impl Server {
 
     fn build(self, hosts: HostPolicy) -> (axum::Router, ServerHandle) {
         let path = self.path.clone();
+        let http = self.http.clone();
         if let Err(why) = self.check_states() {
             panic!("{why}");
         }
@@ -326,7 +330,7 @@ impl Server {
             dispatcher: dispatcher.clone(),
         };
         (
-            crate::transport::http::router(&path, dispatcher, hosts),
+            crate::transport::http::router(&path, dispatcher, hosts, &http),
             handle,
         )
     }
@@ -347,7 +351,7 @@ impl Server {
         dispatcher
     }
 
-    /// Serves on `MCP_ADDR` (default `127.0.0.1:8000`) until Ctrl-C. On the command line,
+    /// Serves on `MCP_ADDR` (default `127.0.0.1:8000`) until SIGINT or SIGTERM. On the command line,
     /// `--list-tools` prints the `tools/list` result and returns instead, and `--stdio`
     /// serves on stdin and stdout ([`serve_stdio`](Self::serve_stdio)).
     pub async fn serve(self) -> io::Result<()> {
@@ -375,12 +379,24 @@ impl Server {
         crate::transport::stdio::serve(dispatcher, tokio::io::stdin(), tokio::io::stdout()).await
     }
 
-    /// Serves on an already bound listener until Ctrl-C (tests bind `127.0.0.1:0`).
+    /// Serves on an already bound listener (tests bind `127.0.0.1:0`) until SIGINT or
+    /// SIGTERM: then it stops accepting, ends `GET` streams, and lets calls in flight finish
+    /// for up to the drain timeout ([`HttpLimits`](crate::HttpLimits)); a second signal
+    /// stops it at once.
     ///
     /// Bound to a public address with no [`allowed_hosts`](Self::allowed_hosts) set, any
     /// `Host` is accepted (the server cannot know its public names) but browser origins
     /// still need [`allowed_origins`](Self::allowed_origins).
-    pub async fn serve_on(mut self, listener: tokio::net::TcpListener) -> io::Result<()> {
+    pub async fn serve_on(self, listener: tokio::net::TcpListener) -> io::Result<()> {
+        let signals = crate::transport::http::Shutdown::signals();
+        self.serve_listener(listener, signals).await
+    }
+
+    pub(crate) async fn serve_listener(
+        mut self,
+        listener: tokio::net::TcpListener,
+        shutdown: crate::transport::http::Shutdown,
+    ) -> io::Result<()> {
         self.check_states()
             .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
         let local: SocketAddr = listener.local_addr()?;
@@ -393,11 +409,12 @@ impl Server {
             },
         };
         let path = self.path.clone();
+        let limits = self.http.limits;
         let tools = self.tools.len();
         let (router, handle) = self.build(hosts);
         let plural = if tools == 1 { "" } else { "s" };
         println!("MCP server listening on http://{local}{path} ({tools} tool{plural})");
-        crate::transport::http::serve(listener, router, handle).await
+        crate::transport::http::serve(listener, router, handle, limits, shutdown).await
     }
 }
 
