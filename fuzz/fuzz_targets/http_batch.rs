@@ -82,7 +82,11 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| {
         data.to_vec(),
     ));
     assert!(!status.is_server_error(), "{status} for {data:?}");
-    if !body.is_empty() && !body.starts_with(b"event:") && !body.starts_with(b"id:") && !body.starts_with(b"data:") {
+    if !body.is_empty()
+        && !body.starts_with(b"event:")
+        && !body.starts_with(b"id:")
+        && !body.starts_with(b"data:")
+    {
         assert!(
             serde_json::from_slice::<serde_json::Value>(&body).is_ok(),
             "not JSON: {:?}",
