@@ -521,3 +521,119 @@ async fn sigterm_lets_the_call_in_flight_finish_then_exits_0() {
         .expect("exit status");
     assert!(exited.success(), "{exited:?}");
 }
+
+/// Sleeps `ms` milliseconds, then answers.
+#[tool]
+async fn nap(ms: u64) -> String {
+    tokio::time::sleep(Duration::from_millis(ms)).await;
+    format!("napped {ms} ms")
+}
+
+#[tokio::test]
+async fn the_drain_ends_at_its_timeout_and_new_connections_are_refused() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("address");
+    let (stop, stopped) = oneshot::channel::<()>();
+    let serving = tokio::spawn(
+        server()
+            .tool(nap_tool())
+            .drain_timeout(Duration::from_millis(300))
+            .serve_with_shutdown(listener, async {
+                let _ = stopped.await;
+            }),
+    );
+    let mut client = tests::Client {
+        http: reqwest::Client::new(),
+        url: format!("http://{addr}/mcp"),
+        session: None,
+    };
+    client.initialize("2025-06-18").await;
+    let call = tokio::spawn({
+        let client = client.clone();
+        async move {
+            let body = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call",
+                              "params": {"name": "nap", "arguments": {"ms": 30000}}});
+            client
+                .http
+                .post(&client.url)
+                .header("content-type", "application/json")
+                .header("accept", "application/json, text/event-stream")
+                .header("mcp-session-id", client.session.clone().expect("session"))
+                .json(&body)
+                .send()
+                .await
+                .map(|_| ())
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    stop.send(()).expect("still serving");
+    timeout(Duration::from_secs(5), serving)
+        .await
+        .expect("serving stops soon after the drain timeout, the 30 s call still running")
+        .expect("serve task")
+        .expect("serve result");
+    assert!(
+        TcpStream::connect(addr).await.is_err(),
+        "no longer accepting"
+    );
+    assert!(
+        call.await.expect("call task").is_err(),
+        "the cut-off call got no response"
+    );
+}
+
+/// A second SIGTERM during the drain stops the server at once.
+#[tokio::test]
+async fn a_second_sigterm_stops_at_once() {
+    let port = {
+        let probe = std::net::TcpListener::bind("127.0.0.1:0").expect("free port");
+        probe.local_addr().expect("address").port()
+    };
+    let mut child = tokio::process::Command::new(tests::example_binary("progress"))
+        .env("MCP_ADDR", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the progress example");
+    let mut client = tests::Client {
+        http: reqwest::Client::new(),
+        url: format!("http://127.0.0.1:{port}/mcp"),
+        session: None,
+    };
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while client.http.get(&client.url).send().await.is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    client.initialize("2025-06-18").await;
+    // Thirty seconds of work: far past the 10 s default drain.
+    let _call = tokio::spawn({
+        let client = client.clone();
+        async move {
+            client
+                .request(
+                    1,
+                    "tools/call",
+                    json!({"name": "real_time_monitoring", "arguments": {"duration": 30}}),
+                )
+                .await
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let pid = child.id().expect("running").to_string();
+    for _ in 0..2 {
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("run kill");
+        assert!(sent.success());
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let exited = timeout(Duration::from_secs(5), child.wait())
+        .await
+        .expect("the second SIGTERM stops the server within seconds, not after the drain")
+        .expect("exit status");
+    assert!(exited.success(), "{exited:?}");
+}
