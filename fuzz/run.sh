@@ -4,8 +4,9 @@
 #   fuzz/run.sh 60 event_id envelope
 # Installs cargo-fuzz when it is missing. libFuzzer needs nightly-only rustc flags
 # (-Zsanitizer, sancov passes); RUSTC_BOOTSTRAP=1 lets the stable toolchain accept them.
-# A crash leaves its input in fuzz/artifacts/TARGET/ and stops with a non-zero status:
-# turn it into a regression test next to the code it broke.
+# Each run's output goes to fuzz/logs/TARGET.log; a crash prints its end, leaves the input
+# in fuzz/artifacts/TARGET/ and stops with a non-zero status: turn it into a regression
+# test next to the code it broke.
 set -euo pipefail
 cd "$(dirname "$0")"
 seconds=${1:?usage: fuzz/run.sh SECONDS [TARGET...]}
@@ -21,9 +22,17 @@ else
 fi
 # -a: debug assertions and overflow checks, so arithmetic on network integers is checked.
 cargo fuzz build -O -a
+mkdir -p logs
 for target in "${targets[@]}"; do
     mkdir -p "corpus/$target"
-    echo "== $target: ${seconds}s"
-    cargo fuzz run -O -a "$target" "corpus/$target" "seeds/$target" -- \
-        -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1
+    log="logs/$target.log"
+    echo "== $target: ${seconds}s (log: fuzz/$log)"
+    if ! cargo fuzz run -O -a "$target" "corpus/$target" "seeds/$target" -- \
+        -max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
+        >"$log" 2>&1; then
+        tail -n 60 "$log"
+        echo "== $target FAILED: the input is in fuzz/artifacts/$target/" >&2
+        exit 1
+    fi
+    grep -E '^(Done|stat::(number_of_executed_units|new_units_added|peak_rss_mb))' "$log" || true
 done
