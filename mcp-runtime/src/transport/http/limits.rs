@@ -42,8 +42,10 @@ pub(crate) struct BodyBudget(Arc<Counter>);
 struct Counter {
     held: AtomicUsize,
     peak: AtomicUsize,
-    /// Woken whenever bytes are released, for bodies waiting for room.
+    /// Woken when bytes are released while bodies wait for room.
     released: Notify,
+    /// Bodies waiting for room: releases skip the `Notify` (a lock) while there are none.
+    waiting: AtomicUsize,
 }
 
 impl BodyBudget {
@@ -60,7 +62,7 @@ impl BodyBudget {
         let taken = self
             .0
             .held
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |held| {
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |held| {
                 held.checked_add(bytes).filter(|&total| total <= cap)
             });
         match taken {
@@ -74,8 +76,12 @@ impl BodyBudget {
 
     fn give_back(&self, bytes: usize) {
         if bytes > 0 {
-            self.0.held.fetch_sub(bytes, Ordering::AcqRel);
-            self.0.released.notify_waiters();
+            // SeqCst with the waiter's increment and check: either it sees the room or we
+            // see it waiting.
+            self.0.held.fetch_sub(bytes, Ordering::SeqCst);
+            if self.0.waiting.load(Ordering::SeqCst) > 0 {
+                self.0.released.notify_waiters();
+            }
         }
     }
 }
@@ -95,19 +101,44 @@ impl Share {
         } else {
             total - total / 16
         };
-        loop {
-            let released = self.budget.0.released.notified();
+        if self.budget.try_take(bytes, cap) {
+            self.bytes += bytes;
+            return Ok(());
+        }
+        let counter = &self.budget.0;
+        let _waiting = Waiting::new(&counter.waiting);
+        let taken = loop {
+            let released = counter.released.notified();
             let mut released = std::pin::pin!(released);
             // Registered before the check, so a release between the two is not missed.
             released.as_mut().enable();
             if self.budget.try_take(bytes, cap) {
-                self.bytes += bytes;
-                return Ok(());
+                break Ok(());
             }
             if tokio::time::timeout_at(give_up, released).await.is_err() {
-                return Err(());
+                break Err(());
             }
+        };
+        if taken.is_ok() {
+            self.bytes += bytes;
         }
+        taken
+    }
+}
+
+/// Counts a body as waiting for room, also when its request is dropped while it waits.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl<'a> Waiting<'a> {
+    fn new(count: &'a AtomicUsize) -> Self {
+        count.fetch_add(1, Ordering::SeqCst);
+        Self(count)
+    }
+}
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
