@@ -257,6 +257,47 @@ async fn a_content_length_over_the_limit_is_refused_before_the_body() {
 }
 
 #[tokio::test]
+async fn chunked_bodies_are_counted_as_they_arrive() {
+    let served = Served::start(server().body_limit(1000)).await;
+    let client = initialized(&served, "2025-06-18").await;
+    let session = format!(
+        "Mcp-Session-Id: {}\r\n",
+        client.session.clone().expect("session")
+    );
+    let chunked_head = |extra: &str| {
+        format!(
+            "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n\
+             Accept: application/json, text/event-stream\r\nTransfer-Encoding: chunked\r\n{extra}\r\n"
+        )
+    };
+    // Within the limit, in two chunks: served.
+    let body = r#"{"jsonrpc":"2.0","id":1,"method":"ping"}"#;
+    let (a, b) = body.split_at(10);
+    let mut stream = served.connect().await;
+    let request = format!(
+        "{}{:x}\r\n{a}\r\n{:x}\r\n{b}\r\n0\r\n\r\n",
+        chunked_head(&session),
+        a.len(),
+        b.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let reply = read_reply(&mut stream, Duration::from_secs(5)).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+
+    // Past it: refused once the chunks add up to more, without waiting for the end.
+    let mut stream = served.connect().await;
+    let chunk = "x".repeat(600);
+    let request = format!(
+        "{}258\r\n{chunk}\r\n258\r\n{chunk}\r\n",
+        chunked_head(&session)
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let reply = read_reply(&mut stream, Duration::from_secs(5)).await;
+    assert_eq!(reply.status, 413, "{reply:?}");
+    assert_eq!(served.meter.held(), 0);
+}
+
+#[tokio::test]
 async fn unfinished_bodies_hold_no_more_than_the_budget_and_small_requests_pass() {
     const CONNECTIONS: usize = 250;
     const SENT: usize = 3_900_000;
