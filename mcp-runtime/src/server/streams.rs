@@ -233,6 +233,14 @@ mod tests {
         assert_eq!(log.subscribe(u64::MAX).err(), Some(Unresumable::Evicted));
         log.close();
         assert_eq!(log.subscribe(u64::MAX).err(), Some(Unresumable::Evicted));
+
+        // What `fuzz/` event_id found (from an empty corpus) before the cursor check was
+        // made checked: a panic on `u64::MAX + 1` in debug builds.
+        let found = EventId::parse("7701-0000000000000000000000000000018446744073709551615")
+            .expect("digits that fit in u64");
+        assert_eq!(found.seq, u64::MAX);
+        let log = Arc::new(StreamLog::new(found.stream, 4));
+        assert_eq!(log.subscribe(found.seq).err(), Some(Unresumable::Evicted));
     }
 
     #[tokio::test]
