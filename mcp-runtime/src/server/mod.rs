@@ -351,9 +351,9 @@ impl Server {
         dispatcher
     }
 
-    /// Serves on `MCP_ADDR` (default `127.0.0.1:8000`) until SIGINT or SIGTERM. On the command line,
-    /// `--list-tools` prints the `tools/list` result and returns instead, and `--stdio`
-    /// serves on stdin and stdout ([`serve_stdio`](Self::serve_stdio)).
+    /// Serves on `MCP_ADDR` (default `127.0.0.1:8000`) until SIGINT or SIGTERM. On the
+    /// command line, `--list-tools` prints the `tools/list` result and returns instead, and
+    /// `--stdio` serves on stdin and stdout ([`serve_stdio`](Self::serve_stdio)).
     pub async fn serve(self) -> io::Result<()> {
         let flag = |name: &str| std::env::args().skip(1).any(|a| a == name);
         if flag("--list-tools") {
@@ -392,6 +392,7 @@ impl Server {
         self.serve_listener(listener, signals).await
     }
 
+    /// [`serve_on`](Self::serve_on), stopping when `shutdown` says so.
     pub(crate) async fn serve_listener(
         mut self,
         listener: tokio::net::TcpListener,
