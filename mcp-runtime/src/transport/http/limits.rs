@@ -67,7 +67,11 @@ impl BodyBudget {
             });
         match taken {
             Ok(before) => {
-                self.0.peak.fetch_max(before + bytes, Ordering::Relaxed);
+                // Read first: a write on every body would bounce the line between cores.
+                let now = before + bytes;
+                if now > self.0.peak.load(Ordering::Relaxed) {
+                    self.0.peak.fetch_max(now, Ordering::Relaxed);
+                }
                 true
             }
             Err(_) => false,
@@ -327,7 +331,10 @@ async fn buffer(
 ) -> Result<(Bytes, Share), Refused> {
     let deadline = Instant::now() + limits.body_timeout;
     let mut share = Share { budget, bytes: 0 };
-    let mut chunks: Vec<Bytes> = Vec::new();
+    // Most bodies arrive in one chunk: it is passed on as it is, without a copy. Others are
+    // joined once at the end, so what is held is what was counted (no doubling buffer).
+    let mut first: Option<Bytes> = None;
+    let mut more: Vec<Bytes> = Vec::new();
     let mut stream = body.into_data_stream();
     loop {
         let next = match tokio::time::timeout_at(deadline, stream.next()).await {
@@ -356,14 +363,19 @@ async fn buffer(
         {
             return Err(Refused::Busy);
         }
-        chunks.push(chunk);
+        if first.is_none() {
+            first = Some(chunk);
+        } else {
+            more.push(chunk);
+        }
     }
-    let bytes = match chunks.len() {
-        0 => Bytes::new(),
-        1 => chunks.swap_remove(0),
-        _ => {
+    let bytes = match first {
+        None => Bytes::new(),
+        Some(one) if more.is_empty() => one,
+        Some(one) => {
             let mut whole = BytesMut::with_capacity(share.bytes);
-            for chunk in chunks {
+            whole.extend_from_slice(&one);
+            for chunk in more {
                 whole.extend_from_slice(&chunk);
             }
             whole.freeze()
