@@ -21,8 +21,8 @@ use axum::body::{Body, HttpBody as _};
 use axum::extract::Request;
 use axum::response::Response;
 use bytes::{Bytes, BytesMut};
-use futures_util::StreamExt as _;
 use futures_util::future::Either;
+use futures_util::{FutureExt as _, StreamExt as _};
 use http::header::{CONNECTION, CONTENT_LENGTH, RETRY_AFTER};
 use http::{HeaderMap, HeaderValue, StatusCode};
 use tokio::sync::Notify;
@@ -97,8 +97,14 @@ struct Share {
 }
 
 impl Share {
-    /// Grows the share by `bytes`, waiting until `give_up` for room.
-    async fn grow(&mut self, bytes: usize, total: usize, give_up: Instant) -> Result<(), ()> {
+    /// Grows the share by `bytes`, waiting up to `wait` (and never past `deadline`) for room.
+    async fn grow(
+        &mut self,
+        bytes: usize,
+        total: usize,
+        wait: Duration,
+        deadline: Instant,
+    ) -> Result<(), ()> {
         // A body's first bytes may use the whole budget; the rest leaves the reserve free.
         let cap = if self.bytes + bytes <= SMALL_BODY {
             total
@@ -109,6 +115,7 @@ impl Share {
             self.bytes += bytes;
             return Ok(());
         }
+        let give_up = (Instant::now() + wait).min(deadline);
         let counter = &self.budget.0;
         let _waiting = Waiting::new(&counter.waiting);
         let taken = loop {
@@ -337,15 +344,20 @@ async fn buffer(
     let mut more: Vec<Bytes> = Vec::new();
     let mut stream = body.into_data_stream();
     loop {
-        let next = match tokio::time::timeout_at(deadline, stream.next()).await {
-            Ok(next) => next,
-            Err(_) => {
-                return Err(Refused::TimedOut {
-                    timeout: limits.body_timeout,
-                    received: share.bytes,
-                    declared: hint,
-                });
-            }
+        // What hyper already holds needs no timer (the common case: a small body that came
+        // with its headers); the timer is set up only when the body keeps us waiting.
+        let next = match stream.next().now_or_never() {
+            Some(next) => next,
+            None => match tokio::time::timeout_at(deadline, stream.next()).await {
+                Ok(next) => next,
+                Err(_) => {
+                    return Err(Refused::TimedOut {
+                        timeout: limits.body_timeout,
+                        received: share.bytes,
+                        declared: hint,
+                    });
+                }
+            },
         };
         let chunk = match next {
             None => break,
@@ -355,9 +367,10 @@ async fn buffer(
         if share.bytes + chunk.len() > limits.body_limit {
             return Err(Refused::TooLarge(limits.body_limit));
         }
-        let give_up = (Instant::now() + limits.body_budget_wait).min(deadline);
+        let budget = limits.body_budget;
+        let wait = limits.body_budget_wait;
         if share
-            .grow(chunk.len(), limits.body_budget, give_up)
+            .grow(chunk.len(), budget, wait, deadline)
             .await
             .is_err()
         {
@@ -409,23 +422,26 @@ mod tests {
     #[tokio::test]
     async fn the_budget_holds_and_keeps_a_reserve_for_small_bodies() {
         let budget = BodyBudget::default();
-        let soon = || Instant::now() + Duration::from_millis(20);
+        let (wait, later) = (
+            Duration::from_millis(20),
+            Instant::now() + Duration::from_secs(60),
+        );
         let mut big = Share {
             budget: budget.clone(),
             bytes: 0,
         };
         // 1 MiB budget: big bodies may use 15/16 of it.
         let total = 1024 * 1024;
-        assert!(big.grow(900 * 1024, total, soon()).await.is_ok());
+        assert!(big.grow(900 * 1024, total, wait, later).await.is_ok());
         assert!(
-            big.grow(100 * 1024, total, soon()).await.is_err(),
+            big.grow(100 * 1024, total, wait, later).await.is_err(),
             "reserve"
         );
         let mut small = Share {
             budget: budget.clone(),
             bytes: 0,
         };
-        assert!(small.grow(60 * 1024, total, soon()).await.is_ok());
+        assert!(small.grow(60 * 1024, total, wait, later).await.is_ok());
         assert_eq!(budget.held(), 960 * 1024);
         drop(big);
         drop(small);
@@ -440,13 +456,21 @@ mod tests {
             budget: budget.clone(),
             bytes: 0,
         };
-        assert!(first.grow(1000, 1000, Instant::now()).await.is_ok());
+        assert!(
+            first
+                .grow(1000, 1000, Duration::ZERO, Instant::now())
+                .await
+                .is_ok()
+        );
         let waiter = tokio::spawn({
             let budget = budget.clone();
             async move {
                 let mut second = Share { budget, bytes: 0 };
-                let give_up = Instant::now() + Duration::from_secs(5);
-                second.grow(500, 1000, give_up).await.is_ok()
+                let later = Instant::now() + Duration::from_secs(60);
+                second
+                    .grow(500, 1000, Duration::from_secs(5), later)
+                    .await
+                    .is_ok()
             }
         });
         tokio::time::sleep(Duration::from_millis(20)).await;
