@@ -141,8 +141,18 @@ where
     }
 }
 
-/// The 403 for a request the policy refuses; `None` lets it through.
+/// The 403 for a request the policy refuses (400 for a repeated single-valued MCP
+/// header); `None` lets it through.
 fn refusal(policy: &HostPolicy, headers: &HeaderMap) -> Option<Response> {
+    if let Some(name) = super::headers::duplicated(headers) {
+        return Some(
+            Rejection::new(
+                StatusCode::BAD_REQUEST,
+                format!("the {name} header was sent more than once; send it once"),
+            )
+            .into_response(None),
+        );
+    }
     let host = headers
         .get(HOST)
         .map(|v| v.to_str().unwrap_or("(not visible ASCII)"));
