@@ -675,3 +675,17 @@ async fn a_second_sigterm_stops_at_once() {
         .expect("exit status");
     assert!(exited.success(), "{exited:?}");
 }
+
+#[tokio::test]
+async fn the_media_types_are_checked_before_the_body_is_read() {
+    // A long body timeout: an answer before it means the body was never waited for.
+    let served = Served::start(server().body_timeout(Duration::from_secs(30))).await;
+    let mut stream = served.connect().await;
+    let head = "POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\n\
+                Accept: application/json, text/event-stream\r\nContent-Length: 1000000\r\n\r\n";
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let reply = read_reply(&mut stream, Duration::from_secs(5)).await;
+    assert_eq!(reply.status, 415, "{}", reply.body);
+    assert!(reply.body.contains("Content-Type"), "{}", reply.body);
+    assert_eq!(served.meter.held(), 0, "nothing of the body was buffered");
+}

@@ -134,7 +134,13 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        match refusal(&self.policy, request.headers()) {
+        let refused = refusal(&self.policy, request.headers()).or_else(|| {
+            // A POST's media types are checked here, before its body is read.
+            (request.method() == http::Method::POST)
+                .then(|| super::post::media_refusal(request.headers()))
+                .flatten()
+        });
+        match refused {
             None => Either::Right(self.inner.call(request)),
             Some(refused) => Either::Left(ready(Ok(refused))),
         }
