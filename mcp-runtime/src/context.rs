@@ -19,7 +19,7 @@ use crate::protocol::types::{Implementation, Number, ProgressParams, ProgressTok
 use crate::protocol::{LogLevel, ProtocolVersion, RequestId};
 use crate::server::{Dispatcher, Outgoing, ServerHandle, Session};
 use crate::tool::{State, StateMap};
-use http::HeaderMap;
+use http::{Extensions, HeaderMap};
 
 tokio::task_local! {
     static CURRENT: Arc<CallContext>;
@@ -34,7 +34,7 @@ pub struct CallContext {
     session: Option<Arc<Session>>,
     client_info: Option<Implementation>,
     states: Arc<StateMap>,
-    http_headers: Option<Arc<HeaderMap>>,
+    http: Option<HttpParts>,
     server: Weak<Dispatcher>,
     /// The least severe level the client wants; `None`: it wants no log messages.
     log_level: Option<LogLevel>,
@@ -51,9 +51,18 @@ pub(crate) struct CallSetup {
     pub(crate) progress_token: Option<ProgressToken>,
     pub(crate) origin: CallOrigin,
     pub(crate) states: Arc<StateMap>,
-    pub(crate) http_headers: Option<Arc<HeaderMap>>,
+    pub(crate) http_headers: Option<HttpParts>,
     /// The server running the call.
     pub(crate) server: Weak<Dispatcher>,
+}
+
+/// What an HTTP request brings to the call: its headers, and the extensions the layers in
+/// front of the endpoint filled in (the auth layer's [`Identity`](crate::Identity), a
+/// user's own layers' values).
+#[derive(Debug, Clone)]
+pub(crate) struct HttpParts {
+    pub(crate) headers: Arc<HeaderMap>,
+    pub(crate) extensions: Arc<Extensions>,
 }
 
 /// What the call inherits from its era: a session, or a stateless request's envelope.
@@ -76,7 +85,7 @@ impl CallContext {
             session: setup.origin.session,
             client_info: setup.origin.client_info,
             states: setup.states,
-            http_headers: setup.http_headers,
+            http: setup.http_headers,
             server: setup.server,
             log_level: setup.origin.log_level,
             cancel: setup.origin.cancel,
@@ -117,7 +126,29 @@ impl CallContext {
     /// The HTTP headers of the request that started the call (e.g. `Authorization` for
     /// per-user credentials); `None` on transports without headers.
     pub fn http_headers(&self) -> Option<&HeaderMap> {
-        self.http_headers.as_deref()
+        self.http.as_ref().map(|http| &*http.headers)
+    }
+
+    /// The extensions of the HTTP request that started the call: what layers in front of
+    /// the endpoint put there (e.g. your own middleware's values); `None` on stdio.
+    pub fn extensions(&self) -> Option<&Extensions> {
+        self.http.as_ref().map(|http| &*http.extensions)
+    }
+
+    /// Who is calling: the verified bearer of the request's token, on a server with
+    /// [`Auth`](crate::Auth); `None` without auth and on stdio.
+    ///
+    /// ```
+    /// use mcp_runtime::{Context, tool};
+    ///
+    /// /// Who am I?
+    /// #[tool]
+    /// async fn whoami(ctx: Context) -> String {
+    ///     ctx.identity().map_or("anonymous".into(), |who| who.subject().to_owned())
+    /// }
+    /// ```
+    pub fn identity(&self) -> Option<&crate::Identity> {
+        self.extensions()?.get::<crate::Identity>()
     }
 
     /// The running server, to change what it serves from inside a tool (add or remove

@@ -39,12 +39,33 @@
 #[cfg(test)]
 extern crate self as mcp_runtime;
 
+pub mod auth;
 pub mod context;
 mod macros;
+mod observe;
 pub mod protocol;
 pub mod server;
+pub mod settings;
 pub mod tool;
 mod transport;
+
+pub use auth::{Auth, Identity};
+pub use settings::Settings;
+
+/// Re-exported so a project needs no direct dependency to mount [`Server::router`] next to
+/// its own routes (`mcp_runtime::axum::Router`) or to write `#[tokio::main]`
+/// (`#[mcp_runtime::tokio::main]`, with `crate = "mcp_runtime::tokio"`).
+pub use axum;
+/// Re-exported for `#[derive(JsonSchema)]` on tool argument types
+/// (`#[schemars(crate = "mcp_runtime::schemars")]`).
+pub use schemars;
+/// Re-exported for `#[derive(Deserialize)]` on tool argument types
+/// (`#[serde(crate = "mcp_runtime::serde")]`).
+pub use serde;
+/// Re-exported: tool results and hand-written schemas are `serde_json` values.
+pub use serde_json;
+/// Re-exported: the runtime the server runs on.
+pub use tokio;
 
 pub use context::{CallContext, Context, cancelled, is_cancelled, report_progress};
 pub use protocol::LogLevel;

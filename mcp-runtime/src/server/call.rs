@@ -11,7 +11,10 @@ use tokio::sync::mpsc;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use super::Session;
+use tracing::Instrument as _;
+
 use crate::context::{CallContext, CallSetup};
+use crate::observe;
 use crate::protocol::RequestId;
 use crate::protocol::jsonrpc::{Complete, result_message};
 use crate::tool::{Arguments, CallToolResult, ToolDef};
@@ -107,6 +110,7 @@ impl CallStream {
         let context = Arc::new(CallContext::new(setup, outbox));
         let cancelled = Box::pin(context.cancellation().clone().cancelled_owned());
         let future = tool.call(arguments);
+        let timer = observe::ToolTimer::start(&name);
         let call = async move {
             let result = match context.scope(AssertUnwindSafe(future).catch_unwind()).await {
                 Ok(result) => result,
@@ -116,12 +120,15 @@ impl CallStream {
                     CallToolResult::error(format!("internal error in tool `{name}`"))
                 }
             };
+            timer.finish(result.is_error);
             if stateless {
                 result_message(&id, &Complete::new(&result))
             } else {
                 result_message(&id, &result)
             }
-        };
+        }
+        // The request's span, wherever the call is polled from.
+        .instrument(tracing::Span::current());
         Self {
             frames,
             call: Some(Box::pin(call)),

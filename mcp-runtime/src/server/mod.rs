@@ -24,9 +24,11 @@ pub(crate) use envelope::{MirroredHeaders, is_stateless_request};
 pub(crate) use session::Session;
 pub(crate) use streams::{EventId, StreamLog, Unresumable};
 
+use crate::auth::Auth;
 use crate::protocol::types::Implementation;
+use crate::settings::Settings;
 use crate::tool::{StateMap, ToolDef};
-use crate::transport::http::HostPolicy;
+use crate::transport::http::{HostPolicy, Surface};
 
 /// The address [`serve`] binds when `MCP_ADDR` is not set.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
@@ -34,8 +36,9 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 /// The HTTP path of the MCP endpoint unless [`Server::path`] says otherwise.
 pub const DEFAULT_PATH: &str = "/mcp";
 
-/// Serves every `#[tool]` in this binary on `http://127.0.0.1:8000/mcp` (or `MCP_ADDR`)
-/// until Ctrl-C.
+/// Serves every `#[tool]` in this binary on `http://127.0.0.1:8000/mcp` until Ctrl-C, with
+/// the settings of the `MCP_*` environment variables and `--config file.toml` (see
+/// [`Settings`]): `MCP_ADDR`, `MCP_AUTH_TOKENS`, `MCP_METRICS_PATH`, ….
 ///
 /// Run the binary with `--list-tools` to print the `tools/list` result instead, or with
 /// `--stdio` to serve one client on stdin and stdout (see [`serve_stdio`]).
@@ -47,7 +50,10 @@ pub const DEFAULT_PATH: &str = "/mcp";
 /// }
 /// ```
 pub async fn serve() -> io::Result<()> {
-    Server::new(binary_name()).registered_tools().serve().await
+    Server::from_env(binary_name())
+        .registered_tools()
+        .serve()
+        .await
 }
 
 /// Serves every `#[tool]` in this binary to one client on stdin and stdout
@@ -61,7 +67,7 @@ pub async fn serve() -> io::Result<()> {
 /// }
 /// ```
 pub async fn serve_stdio() -> io::Result<()> {
-    Server::new(binary_name())
+    Server::from_env(binary_name())
         .registered_tools()
         .serve_stdio()
         .await
@@ -100,10 +106,14 @@ pub struct Server {
     info: Implementation,
     instructions: Option<String>,
     tools: Vec<ToolDef>,
-    path: String,
     config: Config,
-    /// `None` until configured: loopback only, relaxed by `serve_on` for public addresses.
-    hosts: Option<HostPolicy>,
+    /// The operator's knobs (path, hosts, origins, limits, …).
+    settings: Settings,
+    /// Why the environment's settings could not be read: reported when serving.
+    settings_error: Option<String>,
+    /// Whether `MCP_*` and `--config` were read already (by `from_env`).
+    env_loaded: bool,
+    auth: Option<Auth>,
     states: StateMap,
 }
 
@@ -118,11 +128,71 @@ impl Server {
             },
             instructions: None,
             tools: Vec::new(),
-            path: DEFAULT_PATH.to_owned(),
             config: Config::default(),
-            hosts: None,
+            settings: Settings::default(),
+            settings_error: None,
+            env_loaded: false,
+            auth: None,
             states: StateMap::default(),
         }
+    }
+
+    /// A server with this name and the operator's [`Settings`]: the TOML file of
+    /// `--config FILE` on the command line, then the `MCP_*` environment variables, over
+    /// the defaults. Builder calls after this override them. A bad value makes
+    /// [`serve`](Self::serve) fail with a message naming the variable.
+    ///
+    /// ```no_run
+    /// use mcp_runtime::{Auth, Server};
+    ///
+    /// # async fn run() -> std::io::Result<()> {
+    /// Server::from_env("notes")               // MCP_ADDR, MCP_ALLOWED_ORIGINS, …
+    ///     .auth(Auth::bearer_tokens(["s3cret"]))
+    ///     .metrics("/metrics")
+    ///     .serve()
+    ///     .await
+    /// # }
+    /// ```
+    pub fn from_env(name: impl Into<String>) -> Self {
+        let mut server = Self::new(name);
+        server.load_env();
+        server
+    }
+
+    fn load_env(&mut self) {
+        if std::mem::replace(&mut self.env_loaded, true) {
+            return;
+        }
+        if let Err(e) = self.settings.load_env() {
+            self.settings_error = Some(e.to_string());
+        }
+    }
+
+    /// Replaces every setting with `settings` (see [`Settings`] for each one's default).
+    pub fn settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// The settings as they stand (builder calls and, after [`from_env`](Self::from_env),
+    /// the environment).
+    pub fn current_settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Requires a valid access token on every request to the endpoint (`POST`, `GET`,
+    /// `DELETE`; stdio is exempt), and publishes the RFC 9728 metadata; see [`Auth`].
+    /// Without it, `MCP_AUTH_TOKENS` or `MCP_AUTH_ISSUER` turn auth on.
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// Serves Prometheus metrics at `path` (e.g. `/metrics`; `MCP_METRICS_PATH`); the
+    /// metrics are listed in the crate's README. Needs the `metrics` feature (default).
+    pub fn metrics(mut self, path: impl Into<String>) -> Self {
+        self.settings.metrics_path = Some(path.into());
+        self
     }
 
     /// Sets `serverInfo.version`.
@@ -145,14 +215,14 @@ impl Server {
 
     /// Sets the HTTP path of the endpoint (default `/mcp`).
     pub fn path(mut self, path: impl Into<String>) -> Self {
-        self.path = path.into();
+        self.settings.path = path.into();
         self
     }
 
     /// Ends sessions unused for this long (default 30 minutes), freeing what they hold;
     /// a session with a call running or a `GET` stream open is in use.
     pub fn session_idle_timeout(mut self, timeout: Duration) -> Self {
-        self.config.session_idle_timeout = timeout;
+        self.settings.session_idle_timeout = timeout;
         self
     }
 
@@ -167,7 +237,7 @@ impl Server {
     /// may run before its reply switches to SSE to keep proxies from timing out
     /// (default 15 seconds).
     pub fn keep_alive(mut self, interval: Duration) -> Self {
-        self.config.keep_alive = interval;
+        self.settings.keep_alive = interval;
         self
     }
 
@@ -204,29 +274,27 @@ impl Server {
     /// bound to a loopback address, any host otherwise. Requests with another `Host` are
     /// refused with 403 (DNS rebinding protection).
     pub fn allowed_hosts<I: IntoIterator<Item = S>, S: Into<String>>(mut self, hosts: I) -> Self {
-        let policy = self.hosts.get_or_insert_with(HostPolicy::default);
-        policy.hosts = Some(hosts.into_iter().map(Into::into).collect());
+        self.settings.allowed_hosts = Some(hosts.into_iter().map(Into::into).collect());
         self
     }
 
-    /// Accepts requests from these browser origins (`https://app.example.com`) besides pages
-    /// on an allowed host. Requests with another `Origin` header are refused with 403.
+    /// Accepts requests from these browser origins (`https://app.example.com`; `*` for any)
+    /// besides pages on an allowed host: the same list answers CORS preflights and lets
+    /// their pages read `Mcp-Session-Id` and the other MCP response headers. Requests with
+    /// another `Origin` header are refused with 403. Leaves the allowed hosts as they were.
     pub fn allowed_origins<I: IntoIterator<Item = S>, S: Into<String>>(
         mut self,
         origins: I,
     ) -> Self {
-        let policy = self.hosts.get_or_insert_with(HostPolicy::default);
-        policy.origins = Some(origins.into_iter().map(Into::into).collect());
+        self.settings.allowed_origins = origins.into_iter().map(Into::into).collect();
         self
     }
 
     /// Turns DNS rebinding protection off: any `Host`, any `Origin`. Only for servers behind
     /// a proxy that checks these itself.
     pub fn disable_dns_rebinding_protection(mut self) -> Self {
-        self.hosts = Some(HostPolicy {
-            hosts: None,
-            origins: None,
-        });
+        self.settings.allowed_hosts = Some(vec!["*".to_owned()]);
+        self.settings.allowed_origins = vec!["*".to_owned()];
         self
     }
 
@@ -309,24 +377,62 @@ impl Server {
     }
 
     /// The router, and a handle to change the running server (add or remove tools).
-    pub fn router_with_handle(mut self) -> (axum::Router, ServerHandle) {
-        let hosts = self.hosts.take().unwrap_or_default();
-        self.build(hosts)
+    ///
+    /// # Panics
+    /// As [`router`](Self::router), and on settings that do not hold together (see
+    /// [`Settings::validate`]).
+    pub fn router_with_handle(self) -> (axum::Router, ServerHandle) {
+        self.build(None).unwrap_or_else(|why| panic!("{why}"))
     }
 
-    fn build(self, hosts: HostPolicy) -> (axum::Router, ServerHandle) {
-        let path = self.path.clone();
-        if let Err(why) = self.check_states() {
-            panic!("{why}");
+    /// The router for a server bound to `bound` (`None`: not bound by us).
+    fn build(mut self, bound: Option<SocketAddr>) -> Result<(axum::Router, ServerHandle), String> {
+        if let Some(why) = self.settings_error.take() {
+            return Err(why);
         }
+        self.settings.validate().map_err(|e| e.to_string())?;
+        self.check_states()?;
+        let auth = match self.auth.take() {
+            Some(auth) => Some(auth),
+            None => Auth::from_settings(&self.settings).map_err(|e| e.to_string())?,
+        };
+        if let Some(auth) = &auth {
+            auth.check()?;
+        }
+        let settings = &self.settings;
+        let mut scopes: Vec<String> = self
+            .tools
+            .iter()
+            .flat_map(|t| t.required_scopes.iter().cloned())
+            .collect();
+        scopes.sort();
+        scopes.dedup();
+        let surface = Surface {
+            path: settings.path.clone(),
+            hosts: HostPolicy::new(
+                settings.allowed_hosts.as_deref(),
+                &settings.allowed_origins,
+                bound,
+            ),
+            auth: auth.map(|a| a.shared()),
+            scopes,
+            #[cfg(feature = "metrics")]
+            metrics: match &settings.metrics_path {
+                Some(path) => Some((path.clone(), crate::observe::install_prometheus()?)),
+                None => None,
+            },
+        };
+        #[cfg(not(feature = "metrics"))]
+        if settings.metrics_path.is_some() {
+            return Err("a metrics path is set (MCP_METRICS_PATH or Server::metrics), but mcp-runtime was built without its `metrics` feature".to_owned());
+        }
+        self.config.keep_alive = settings.keep_alive;
+        self.config.session_idle_timeout = settings.session_idle_timeout;
         let dispatcher = self.dispatcher();
         let handle = ServerHandle {
             dispatcher: dispatcher.clone(),
         };
-        (
-            crate::transport::http::router(&path, dispatcher, hosts),
-            handle,
-        )
+        Ok((crate::transport::http::router(dispatcher, surface), handle))
     }
 
     /// The transport-free core serving this description.
@@ -345,19 +451,28 @@ impl Server {
         dispatcher
     }
 
-    /// Serves on `MCP_ADDR` (default `127.0.0.1:8000`) until Ctrl-C. On the command line,
-    /// `--list-tools` prints the `tools/list` result and returns instead, and `--stdio`
-    /// serves on stdin and stdout ([`serve_stdio`](Self::serve_stdio)).
-    pub async fn serve(self) -> io::Result<()> {
+    /// Serves on the settings' address (default `127.0.0.1:8000`) until Ctrl-C, after
+    /// reading the `MCP_*` variables and `--config FILE` (unless
+    /// [`from_env`](Self::from_env) did): what they set overrides the builder. `MCP_LOG`
+    /// sets up logging to stderr unless the program installed a `tracing` subscriber. On the
+    /// command line, `--list-tools` prints the `tools/list` result and returns instead, and
+    /// `--stdio` serves on stdin and stdout ([`serve_stdio`](Self::serve_stdio)).
+    pub async fn serve(mut self) -> io::Result<()> {
         let flag = |name: &str| std::env::args().skip(1).any(|a| a == name);
         if flag("--list-tools") {
             println!("{}", self.tools_list_json());
             return Ok(());
         }
+        self.load_env();
+        if let Some(why) = &self.settings_error {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, why.clone()));
+        }
+        crate::observe::init_logging(&self.settings.log)
+            .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
         if flag("--stdio") {
             return self.serve_stdio().await;
         }
-        let addr = std::env::var("MCP_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
+        let addr = self.settings.addr.clone();
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
@@ -378,21 +493,13 @@ impl Server {
     /// Bound to a public address with no [`allowed_hosts`](Self::allowed_hosts) set, any
     /// `Host` is accepted (the server cannot know its public names) but browser origins
     /// still need [`allowed_origins`](Self::allowed_origins).
-    pub async fn serve_on(mut self, listener: tokio::net::TcpListener) -> io::Result<()> {
-        self.check_states()
-            .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
+    pub async fn serve_on(self, listener: tokio::net::TcpListener) -> io::Result<()> {
         let local: SocketAddr = listener.local_addr()?;
-        let hosts = match self.hosts.take() {
-            Some(configured) => configured,
-            None if local.ip().is_loopback() => HostPolicy::default(),
-            None => HostPolicy {
-                hosts: None,
-                origins: Some(Vec::new()),
-            },
-        };
-        let path = self.path.clone();
+        let path = self.settings.path.clone();
         let tools = self.tools.len();
-        let (router, handle) = self.build(hosts);
+        let (router, handle) = self
+            .build(Some(local))
+            .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
         let plural = if tools == 1 { "" } else { "s" };
         println!("MCP server listening on http://{local}{path} ({tools} tool{plural})");
         crate::transport::http::serve(listener, router, handle).await

@@ -60,6 +60,11 @@ pub struct ToolDef {
     /// Extra metadata for clients (`_meta`).
     #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
     pub meta: Option<Map<String, Value>>,
+    /// OAuth scopes a caller's token must grant (all of them) for a `tools/call`; without
+    /// them the server answers 403 `insufficient_scope`. Only checked when the server has
+    /// [`Auth`](crate::Auth).
+    #[serde(skip)]
+    pub required_scopes: Vec<String>,
     /// Server state the tool takes (`State<T>` parameters), checked at start-up.
     #[serde(skip)]
     pub(crate) required_states: Vec<StateRequirement>,
@@ -143,6 +148,7 @@ impl ToolDef {
             annotations: None,
             icons: Vec::new(),
             meta: None,
+            required_scopes: Vec::new(),
             required_states: Vec::new(),
             required_client_capabilities: Vec::new(),
             handler: Arc::new(move |args| Box::pin(handler(args))),
@@ -208,6 +214,25 @@ impl ToolDef {
         self
     }
 
+    /// Requires these OAuth scopes of a caller's token (in addition to any set before): a
+    /// `tools/call` whose token lacks one gets 403 with `error="insufficient_scope"` and
+    /// the scopes needed. `#[tool(scopes = ["notes:write"])]` calls this.
+    ///
+    /// ```
+    /// use mcp_runtime::{CallToolResult, ToolDef};
+    ///
+    /// let wipe = ToolDef::new("wipe", serde_json::json!({"type": "object"}), |_| async {
+    ///     CallToolResult::text("wiped")
+    /// })
+    /// .scopes(["notes:write", "notes:admin"]);
+    /// assert_eq!(wipe.required_scopes, ["notes:write", "notes:admin"]);
+    /// ```
+    pub fn scopes<I: IntoIterator<Item = S>, S: Into<String>>(mut self, scopes: I) -> Self {
+        self.required_scopes
+            .extend(scopes.into_iter().map(Into::into));
+        self
+    }
+
     /// Sets the output schema (the schema of `structuredContent`).
     pub fn output_schema(mut self, schema: Map<String, Value>) -> Self {
         self.output_schema = Some(schema);
@@ -256,6 +281,7 @@ impl fmt::Debug for ToolDef {
             .field("annotations", &self.annotations)
             .field("icons", &self.icons)
             .field("meta", &self.meta)
+            .field("required_scopes", &self.required_scopes)
             .finish_non_exhaustive()
     }
 }

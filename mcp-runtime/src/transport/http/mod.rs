@@ -1,5 +1,6 @@
 //! Streamable HTTP: one endpoint, `POST` for messages, `DELETE` to end a session.
 
+mod cors;
 mod get;
 mod guard;
 mod headers;
@@ -26,14 +27,43 @@ use crate::server::{Dispatcher, ServerHandle};
 /// Largest request body accepted (larger → 413).
 const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
-pub(crate) fn router(path: &str, dispatcher: Arc<Dispatcher>, hosts: HostPolicy) -> Router {
-    Router::new()
-        .route(
-            path,
-            post(post::handle).get(get::handle).delete(session::delete),
-        )
+/// What the HTTP surface serves besides the endpoint, and how it is guarded.
+pub(crate) struct Surface {
+    /// The endpoint's path.
+    pub(crate) path: String,
+    /// Accepted `Host` and `Origin` values; the origins drive CORS too.
+    pub(crate) hosts: HostPolicy,
+    /// Token checks on the endpoint, and the metadata routes.
+    pub(crate) auth: Option<Arc<crate::auth::Shared>>,
+    /// `scopes_supported` of the metadata.
+    pub(crate) scopes: Vec<String>,
+    /// The Prometheus endpoint's path and handle.
+    #[cfg(feature = "metrics")]
+    pub(crate) metrics: Option<(String, metrics_exporter_prometheus::PrometheusHandle)>,
+}
+
+pub(crate) fn router(dispatcher: Arc<Dispatcher>, surface: Surface) -> Router {
+    let mut endpoint = post(post::handle).get(get::handle).delete(session::delete);
+    if let Some(auth) = &surface.auth {
+        auth.set_endpoint(&surface.path);
+        endpoint = endpoint.route_layer(crate::auth::AuthLayer::new(auth.clone()));
+    }
+    let mut router = Router::new().route(&surface.path, endpoint);
+    if let Some(auth) = surface.auth {
+        router = router.merge(crate::auth::metadata_routes(auth, surface.scopes));
+    }
+    #[cfg(feature = "metrics")]
+    if let Some((path, handle)) = surface.metrics {
+        let scrape = move |axum::extract::State(d): axum::extract::State<Arc<Dispatcher>>| {
+            let text = crate::observe::render_prometheus(&handle, d.sessions.len());
+            std::future::ready(text)
+        };
+        router = router.route(&path, axum::routing::get(scrape));
+    }
+    router
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .route_layer(guard::GuardLayer::new(hosts))
+        .route_layer(guard::GuardLayer::new(surface.hosts.clone()))
+        .layer(cors::layer(&surface.hosts))
         .with_state(dispatcher)
 }
 

@@ -17,6 +17,8 @@ use serde_json::value::RawValue;
 use super::headers::{self, Accepts};
 use super::reply::{self, Rejection};
 use super::session;
+use crate::auth;
+use crate::context::HttpParts;
 use crate::protocol::jsonrpc::{Incoming, error_message, is_batch, parse_message};
 use crate::protocol::{ProtocolVersion, RpcError};
 use crate::server::{Dispatched, Dispatcher, Era, MirroredHeaders, Outgoing, is_stateless_request};
@@ -29,6 +31,12 @@ pub(crate) async fn handle(
     // shared with the tool a call runs (`CallContext::http_headers`) without copying.
     let (mut parts, body) = request.into_parts();
     let headers = Arc::new(std::mem::take(&mut parts.headers));
+    // What layers in front learned (the verified identity) goes on to the call.
+    let extensions = Arc::new(parts.extensions.clone());
+    let http = HttpParts {
+        headers: headers.clone(),
+        extensions: extensions.clone(),
+    };
     let body = match Bytes::from_request(Request::from_parts(parts, body), &()).await {
         Ok(body) => body,
         Err(rejection) => return rejection.into_response(),
@@ -54,14 +62,19 @@ pub(crate) async fn handle(
                 "JSON-RPC batches are not part of protocol 2026-07-28: send one message per request",
             );
         }
-        return batch(&dispatcher, &headers, &body).await;
+        return batch(&dispatcher, &http, &body).await;
     }
     let message = match parse_message(&body) {
         Ok(message) => message,
         Err(err) => return reply::error(StatusCode::BAD_REQUEST, None, &err),
     };
+    if let Incoming::Request(request) = &message {
+        if let Some(refused) = auth::scope_refusal(&dispatcher, &headers, &extensions, request) {
+            return refused;
+        }
+    }
     if is_stateless(&headers, &message) {
-        return stateless(&dispatcher, &headers, message, accepts).await;
+        return stateless(&dispatcher, http, message, accepts).await;
     }
 
     match message {
@@ -75,11 +88,7 @@ pub(crate) async fn handle(
                     Err(rejection) => return rejection.into_response(Some(&request.id)),
                 }
             };
-            match dispatcher.handle_request(
-                Era::Handshake(session.clone()),
-                request,
-                Some(headers.clone()),
-            ) {
+            match dispatcher.handle_request(Era::Handshake(session.clone()), request, Some(http)) {
                 Dispatched::Reply(body, _) => reply::json(body),
                 Dispatched::Initialized(body, session) => {
                     let mut response = reply::json(body);
@@ -124,19 +133,16 @@ fn is_stateless(headers: &HeaderMap, message: &Incoming<'_>) -> bool {
 /// acknowledged and dropped (the revision defines none from client to server here).
 async fn stateless(
     dispatcher: &Dispatcher,
-    headers: &Arc<HeaderMap>,
+    http: HttpParts,
     message: Incoming<'_>,
     accepts: Accepts,
 ) -> Response {
     let Incoming::Request(request) = message else {
         return reply::accepted();
     };
-    let mirrored = mirrored(headers);
-    match dispatcher.handle_request(
-        Era::Stateless(Some(&mirrored)),
-        request,
-        Some(headers.clone()),
-    ) {
+    let headers = http.headers.clone();
+    let mirrored = mirrored(&headers);
+    match dispatcher.handle_request(Era::Stateless(Some(&mirrored)), request, Some(http)) {
         Dispatched::Reply(body, error) => {
             let mut response = reply::json(body);
             if let Some(code) = error {
@@ -178,8 +184,8 @@ fn mirrored(headers: &HeaderMap) -> MirroredHeaders<'_> {
 
 /// A JSON-RPC batch: allowed only in sessions that negotiated 2025-03-26. Its requests run
 /// concurrently; the reply is the array of their responses (202 if it held none).
-async fn batch(dispatcher: &Dispatcher, headers: &Arc<HeaderMap>, body: &[u8]) -> Response {
-    let session = match session::require(dispatcher, headers) {
+async fn batch(dispatcher: &Dispatcher, http: &HttpParts, body: &[u8]) -> Response {
+    let session = match session::require(dispatcher, &http.headers) {
         Ok(session) => session,
         Err(rejection) => return rejection.into_response(None),
     };
@@ -206,11 +212,16 @@ async fn batch(dispatcher: &Dispatcher, headers: &Arc<HeaderMap>, body: &[u8]) -
                 replies.push(ready(error_message(Some(&request.id), &err)));
             }
             Ok(Incoming::Request(request)) => {
+                if let Some(refused) =
+                    auth::scope_refusal(dispatcher, &http.headers, &http.extensions, &request)
+                {
+                    return refused;
+                }
                 let era = Era::Handshake(Some(session.clone()));
                 replies.push(batch_reply(dispatcher.handle_request(
                     era,
                     request,
-                    Some(headers.clone()),
+                    Some(http.clone()),
                 )));
             }
             Ok(Incoming::Notification { method, params }) => {
