@@ -1,6 +1,7 @@
 //! Support for the integration tests: start a real server on `127.0.0.1:0` and speak to it
 //! over HTTP.
 
+pub mod browser;
 pub mod clients;
 pub mod issuer;
 
