@@ -104,15 +104,15 @@ impl Browser {
         let deadline = tokio::time::Instant::now() + limit;
         let mut last = String::new();
         loop {
-            if let Ok(response) = reqwest::get(&list).await {
-                if let Ok(targets) = response.json::<Vec<serde_json::Value>>().await {
-                    for target in targets {
-                        if target["type"] == "page" {
-                            last = target["title"].as_str().unwrap_or_default().to_owned();
-                            if last.starts_with(prefix) {
-                                return last;
-                            }
-                        }
+            let targets = match reqwest::get(&list).await {
+                Ok(response) => response.json::<Vec<serde_json::Value>>().await.ok(),
+                Err(_) => None,
+            };
+            for target in targets.unwrap_or_default() {
+                if target["type"] == "page" {
+                    last = target["title"].as_str().unwrap_or_default().to_owned();
+                    if last.starts_with(prefix) {
+                        return last;
                     }
                 }
             }

@@ -126,7 +126,7 @@ async fn a_config_file_is_read_and_the_environment_wins() {
     let file = dir.join("settings.toml");
     std::fs::write(
         &file,
-        format!("addr = \"127.0.0.1:1\"\npath = \"/from-file\"\nauth_tokens = [\"filed\"]\n"),
+        "addr = \"127.0.0.1:1\"\npath = \"/from-file\"\nauth_tokens = [\"filed\"]\n",
     )
     .expect("write the config");
     let _server = hello(

@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 /// The verified bearer of a request's access token: its subject, its scopes and every claim.
 ///
 /// The auth layer puts it in the request's extensions, so it reaches tools
-/// ([`Context::identity`](crate::Context::identity)) and your own axum handlers (it is an
+/// ([`Context::identity`](crate::CallContext::identity)) and your own axum handlers (it is an
 /// extractor). Cheap to clone.
 ///
 /// ```

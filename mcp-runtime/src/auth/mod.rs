@@ -24,7 +24,7 @@
 //! - `#[tool(scopes = ["notes:write"])]` ([`ToolDef::scopes`](crate::ToolDef::scopes)): a
 //!   call whose token lacks one of them gets 403 with `error="insufficient_scope"` and
 //!   the scopes needed.
-//! - The verified [`Identity`] reaches tools as [`Context::identity`](crate::Context::identity)
+//! - The verified [`Identity`] reaches tools as [`Context::identity`](crate::CallContext::identity)
 //!   and your own axum handlers as an extractor; [`Auth::require`] protects your own routes
 //!   with the same check.
 
@@ -164,7 +164,7 @@ impl Auth {
     }
 
     /// Adds an authorization server clients get tokens from (listed in the metadata;
-    /// [`jwt`](Self::jwt) adds its issuer).
+    /// `Auth::jwt` adds its issuer).
     pub fn authorization_server(self, issuer: impl Into<String>) -> Self {
         let issuer = issuer.into();
         self.change(|spec| spec.authorization_servers.push(issuer))

@@ -21,7 +21,7 @@ pub enum AuthError {
     Unavailable(String),
 }
 
-/// Checks access tokens: JWTs ([`Auth::jwt`](super::Auth::jwt)), token introspection, a
+/// Checks access tokens: JWTs (`Auth::jwt`, feature `jwt`), token introspection, a
 /// database of API keys, anything. Verified tokens are cached briefly by the auth layer
 /// (keyed by a hash of the token, never beyond [`Identity::expiry`]), so `verify` runs
 /// once per token rather than once per request.
