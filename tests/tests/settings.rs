@@ -192,3 +192,31 @@ async fn a_bad_value_stops_start_up_naming_the_variable() {
         );
     }
 }
+
+/// Stdio has no HTTP and no tokens: auth settings do not apply to it.
+#[tokio::test]
+async fn stdio_is_exempt_from_auth() {
+    use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _};
+    let mut child = tokio::process::Command::new(tests::example_binary("hello"))
+        .arg("--stdio")
+        .env("MCP_AUTH_TOKENS", "secret")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("start the hello example on stdio");
+    let mut stdin = child.stdin.take().expect("stdin");
+    stdin
+        .write_all(format!("{}\n", initialize()).as_bytes())
+        .await
+        .expect("write initialize");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let line = tokio::time::timeout(Duration::from_secs(10), lines.next_line())
+        .await
+        .expect("an answer within 10 s")
+        .expect("read")
+        .expect("a line");
+    let reply: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+    assert_eq!(reply["result"]["protocolVersion"], "2025-11-25", "{reply}");
+}
