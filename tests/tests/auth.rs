@@ -473,3 +473,41 @@ async fn a_streaming_call_runs_with_its_token() {
         "two progress frames and the result: {messages:?}"
     );
 }
+
+#[tokio::test]
+async fn a_session_belongs_to_the_identity_that_opened_it() {
+    let s = Secured::start().await;
+    let alice = s.token("notes:read");
+    let bob = s
+        .rsa
+        .sign(&s.issuer.claims(&s.server.url, "bob", "notes:read"));
+    let mut client = s.server.client();
+    session(&mut client, &alice).await;
+    let as_bob = format!("Bearer {bob}");
+    let (reply, _) = send(
+        &client,
+        Method::POST,
+        Some(call(2, "whoami", json!({}))),
+        &[("authorization", &as_bob), ("mcp-protocol-version", V2025)],
+    )
+    .await;
+    assert_eq!(reply.status, 403, "{}", reply.body);
+    assert!(reply.body.contains("another identity"), "{}", reply.body);
+    let (reply, _) = send(&client, Method::DELETE, None, &[("authorization", &as_bob)]).await;
+    assert_eq!(reply.status, 403, "nor can bob end it");
+    // Another token of alice's (a refreshed one) keeps the session.
+    let refreshed =
+        s.ec.sign(&s.issuer.claims(&s.server.url, "alice", "notes:read"));
+    let as_alice = format!("Bearer {refreshed}");
+    let (reply, _) = send(
+        &client,
+        Method::POST,
+        Some(call(3, "whoami", json!({}))),
+        &[
+            ("authorization", &as_alice),
+            ("mcp-protocol-version", V2025),
+        ],
+    )
+    .await;
+    assert_eq!(text_of(&reply), "alice [notes:read]");
+}

@@ -15,6 +15,8 @@ use super::metadata::{Refusal, refuse};
 use super::verifier::{AuthError, hash};
 use super::{Identity, Shared, Verifier};
 use crate::observe;
+use crate::transport::http::{PROTOCOL_VERSION, SESSION_ID};
+use axum::response::IntoResponse as _;
 
 /// Requires a valid bearer token on every request of the service it wraps; see
 /// [`Auth::layer`](super::Auth::layer).
@@ -104,6 +106,19 @@ where
         };
         match quick {
             Some(Ok(identity)) => {
+                if let Some(refused) = foreign_session(&self.shared, &request, &identity) {
+                    return Either::Left(Either::Left(ready(Ok(refused))));
+                }
+                if opens_session(&request) {
+                    let shared = self.shared.clone();
+                    admit(&mut request, identity.clone(), &shared);
+                    let response = self.inner.call(request);
+                    return Either::Right(Box::pin(async move {
+                        let response = response.await;
+                        bind_session(&shared, &response, &identity);
+                        response
+                    }));
+                }
                 admit(&mut request, identity, &self.shared);
                 Either::Left(Either::Right(self.inner.call(request)))
             }
@@ -124,8 +139,16 @@ where
                     match verifier.verify(&token).await {
                         Ok(identity) => {
                             shared.cache.insert(hashed, &identity);
-                            admit(&mut request, identity, &shared);
-                            inner.call(request).await
+                            if let Some(refused) = foreign_session(&shared, &request, &identity) {
+                                return Ok(refused);
+                            }
+                            let opens = opens_session(&request);
+                            admit(&mut request, identity.clone(), &shared);
+                            let response = inner.call(request).await;
+                            if opens {
+                                bind_session(&shared, &response, &identity);
+                            }
+                            response
                         }
                         Err(why) => {
                             tracing::debug!("refused a token: {why}");
@@ -136,6 +159,56 @@ where
             }
         }
     }
+}
+
+/// Whether the request may open a session: a `POST` with neither a session nor a protocol
+/// version header (so `initialize`; stateless requests carry their version).
+fn opens_session(request: &Request) -> bool {
+    let headers = request.headers();
+    request.method() == http::Method::POST
+        && !headers.contains_key(SESSION_ID)
+        && !headers.contains_key(PROTOCOL_VERSION)
+}
+
+/// Remembers whose session a response opened: sessions are bound to the identity that
+/// opened them, so a session id alone never lets another token's bearer in.
+fn bind_session(shared: &Shared, response: &Reply, identity: &Identity) {
+    if let Some(id) = response
+        .as_ref()
+        .ok()
+        .and_then(|r| r.headers().get(SESSION_ID))
+        .and_then(|v| v.to_str().ok())
+    {
+        shared
+            .sessions
+            .insert(id.to_owned(), identity.subject().into());
+    }
+}
+
+/// The 403 for a request naming a session another identity opened.
+fn foreign_session(shared: &Shared, request: &Request, identity: &Identity) -> Option<Response> {
+    let id = request.headers().get(SESSION_ID)?.to_str().ok()?;
+    let owner = shared.sessions.get(id)?;
+    if *owner == *identity.subject() {
+        return None;
+    }
+    observe::rejected(observe::Reason::Auth);
+    tracing::warn!(
+        "refused session {id:?} to {:?}: it belongs to another identity",
+        identity.subject()
+    );
+    let body = serde_json::json!({
+        "error": "access_denied",
+        "error_description": "this session was opened with another identity's token",
+    });
+    Some(
+        (
+            http::StatusCode::FORBIDDEN,
+            [(http::header::CONTENT_TYPE, "application/json")],
+            body.to_string(),
+        )
+            .into_response(),
+    )
 }
 
 fn admit(request: &mut Request, identity: Identity, shared: &Arc<Shared>) {

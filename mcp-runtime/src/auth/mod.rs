@@ -53,6 +53,8 @@ use verifier::StaticTokens;
 /// How verified tokens are cached unless [`Auth::cache`] says otherwise.
 const CACHE_TTL: Duration = Duration::from_secs(60);
 const CACHE_CAPACITY: usize = 10_000;
+/// Session owners remembered (beyond the default `MCP_MAX_SESSIONS`).
+const SESSION_BINDINGS: usize = 100_000;
 
 /// The auth configuration of a server: how tokens are checked and what the protected
 /// resource metadata says. Cheap to clone; clones share the key and token caches.
@@ -90,6 +92,8 @@ pub(crate) struct Shared {
     scopes: Vec<String>,
     /// The MCP endpoint's path, for resource URLs derived from requests.
     endpoint: OnceLock<String>,
+    /// Session id → the subject that opened it (bounded: the oldest are forgotten first).
+    sessions: quick_cache::sync::Cache<String, Arc<str>>,
 }
 
 enum Verifier {
@@ -294,6 +298,7 @@ impl Auth {
                     authorization_servers: spec.authorization_servers.clone(),
                     scopes: spec.scopes.clone(),
                     endpoint: OnceLock::new(),
+                    sessions: quick_cache::sync::Cache::new(SESSION_BINDINGS),
                 })
             })
             .clone()

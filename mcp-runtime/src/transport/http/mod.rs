@@ -19,6 +19,7 @@ use axum::routing::post;
 use axum::serve::ListenerExt as _;
 
 pub(crate) use guard::HostPolicy;
+pub(crate) use headers::{PROTOCOL_VERSION, SESSION_ID};
 
 use tokio_util::sync::CancellationToken;
 
