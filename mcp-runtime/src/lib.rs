@@ -53,18 +53,10 @@ pub use auth::{Auth, Identity};
 pub use settings::Settings;
 
 /// Re-exported so a project needs no direct dependency to mount [`Server::router`] next to
-/// its own routes (`mcp_runtime::axum::Router`) or to write `#[tokio::main]`
-/// (`#[mcp_runtime::tokio::main]`, with `crate = "mcp_runtime::tokio"`).
+/// its own routes (`mcp_runtime::axum::Router`).
 pub use axum;
-/// Re-exported for `#[derive(JsonSchema)]` on tool argument types
-/// (`#[schemars(crate = "mcp_runtime::schemars")]`).
-pub use schemars;
-/// Re-exported for `#[derive(Deserialize)]` on tool argument types
-/// (`#[serde(crate = "mcp_runtime::serde")]`).
-pub use serde;
-/// Re-exported: tool results and hand-written schemas are `serde_json` values.
-pub use serde_json;
-/// Re-exported: the runtime the server runs on.
+/// Re-exported: the runtime the server runs on (`#[mcp_runtime::tokio::main(crate =
+/// "mcp_runtime::tokio")]` works without a direct dependency).
 pub use tokio;
 
 pub use context::{CallContext, Context, cancelled, is_cancelled, report_progress};
