@@ -511,3 +511,40 @@ async fn a_session_belongs_to_the_identity_that_opened_it() {
     .await;
     assert_eq!(text_of(&reply), "alice [notes:read]");
 }
+
+#[tokio::test]
+async fn an_unreachable_issuer_is_a_503_and_a_missing_audience_a_start_up_error() {
+    // Nothing listens on port 1 of 127.0.0.1: the keys cannot be fetched.
+    let server = TestServer::start_at(|url| {
+        secured::Secured::server("lonely")
+            .auth(Auth::jwt("http://127.0.0.1:1").audience(url))
+            .router()
+    })
+    .await;
+    let token = SigningKey::ec("k")
+        .sign(&json!({"iss": "http://127.0.0.1:1", "aud": server.url, "exp": 4_000_000_000u64}));
+    let bearer = format!("Bearer {token}");
+    let (reply, _) = send(
+        &server.client(),
+        Method::POST,
+        Some(initialize()),
+        &[("authorization", &bearer)],
+    )
+    .await;
+    assert_eq!(reply.status, 503, "{}", reply.body);
+    assert!(
+        reply.body.contains("cannot find the signing keys"),
+        "{}",
+        reply.body
+    );
+
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let err = secured::Secured::server("no-audience")
+        .auth(Auth::jwt("https://auth.example.com"))
+        .serve_on(listener)
+        .await
+        .expect_err("refuses to start");
+    assert!(err.to_string().contains(".audience("), "{err}");
+}
