@@ -16,10 +16,10 @@ use tokio_util::sync::CancellationToken;
 use crate::protocol::jsonrpc::notification_message;
 use crate::protocol::logging::LogMessageParams;
 use crate::protocol::types::{Implementation, Number, ProgressParams, ProgressToken};
-use crate::protocol::{LogLevel, ProtocolVersion, RequestId};
-use crate::server::{Dispatcher, Outgoing, ServerHandle, Session};
+use crate::protocol::{LogLevel, RequestId};
+use crate::server::{Engine, Outgoing, ServerHandle, SessionRef};
 use crate::tool::{State, StateMap};
-use http::{Extensions, HeaderMap};
+use http::HeaderMap;
 
 tokio::task_local! {
     static CURRENT: Arc<CallContext>;
@@ -31,11 +31,11 @@ pub struct CallContext {
     request_id: RequestId,
     tool: String,
     progress_token: Option<ProgressToken>,
-    session: Option<Arc<Session>>,
+    session: Option<SessionRef>,
     client_info: Option<Implementation>,
     states: Arc<StateMap>,
-    http: Option<HttpParts>,
-    server: Weak<Dispatcher>,
+    transport: Option<Arc<http::request::Parts>>,
+    server: Weak<Engine>,
     /// The least severe level the client wants; `None`: it wants no log messages.
     log_level: Option<LogLevel>,
     cancel: CancellationToken,
@@ -51,23 +51,15 @@ pub(crate) struct CallSetup {
     pub(crate) progress_token: Option<ProgressToken>,
     pub(crate) origin: CallOrigin,
     pub(crate) states: Arc<StateMap>,
-    pub(crate) http_headers: Option<HttpParts>,
+    /// The HTTP request's parts (headers, extensions), on transports that have them.
+    pub(crate) transport: Option<Arc<http::request::Parts>>,
     /// The server running the call.
-    pub(crate) server: Weak<Dispatcher>,
-}
-
-/// What an HTTP request brings to the call: its headers, and the extensions the layers in
-/// front of the endpoint filled in (the auth layer's [`Identity`](crate::Identity), a
-/// user's own layers' values).
-#[derive(Debug, Clone)]
-pub(crate) struct HttpParts {
-    pub(crate) headers: Arc<HeaderMap>,
-    pub(crate) extensions: Arc<Extensions>,
+    pub(crate) server: Weak<Engine>,
 }
 
 /// What the call inherits from its era: a session, or a stateless request's envelope.
 pub(crate) struct CallOrigin {
-    pub(crate) session: Option<Arc<Session>>,
+    pub(crate) session: Option<SessionRef>,
     pub(crate) log_level: Option<LogLevel>,
     pub(crate) cancel: CancellationToken,
     /// A 2026-07-28 request: its result carries `resultType`.
@@ -85,7 +77,7 @@ impl CallContext {
             session: setup.origin.session,
             client_info: setup.origin.client_info,
             states: setup.states,
-            http: setup.http_headers,
+            transport: setup.transport,
             server: setup.server,
             log_level: setup.origin.log_level,
             cancel: setup.origin.cancel,
@@ -119,20 +111,37 @@ impl CallContext {
     pub fn client_info(&self) -> Option<&Implementation> {
         self.session
             .as_deref()
-            .map(Session::client_info)
+            .map(|session| session.client_info())
             .or(self.client_info.as_ref())
     }
 
     /// The HTTP headers of the request that started the call (e.g. `Authorization` for
     /// per-user credentials); `None` on transports without headers.
     pub fn http_headers(&self) -> Option<&HeaderMap> {
-        self.http.as_ref().map(|http| &*http.headers)
+        self.transport.as_deref().map(|parts| &parts.headers)
     }
 
-    /// The extensions of the HTTP request that started the call: what layers in front of
-    /// the endpoint put there (e.g. your own middleware's values); `None` on stdio.
-    pub fn extensions(&self) -> Option<&Extensions> {
-        self.http.as_ref().map(|http| &*http.extensions)
+    /// The extensions of the HTTP request that started the call: what a tower layer in
+    /// front of the server learned about the request (a verified identity, a tenant, a
+    /// trace id). `None` on transports without HTTP requests.
+    ///
+    /// ```
+    /// use mcp_runtime::{Context, tool};
+    ///
+    /// #[derive(Clone)]
+    /// struct Tenant(String);
+    ///
+    /// /// Says which tenant is calling (a layer inserts `Tenant` into the request).
+    /// #[tool]
+    /// async fn whoami(ctx: Context) -> String {
+    ///     match ctx.extensions().and_then(|e| e.get::<Tenant>()) {
+    ///         Some(Tenant(name)) => name.clone(),
+    ///         None => "nobody".into(),
+    ///     }
+    /// }
+    /// ```
+    pub fn extensions(&self) -> Option<&http::Extensions> {
+        self.transport.as_deref().map(|parts| &parts.extensions)
     }
 
     /// Who is calling: the verified bearer of the request's token, on a server with
@@ -208,7 +217,7 @@ impl CallContext {
         let resumable = self
             .session
             .as_ref()
-            .is_some_and(|s| s.protocol_version() >= ProtocolVersion::V2025_11_25);
+            .is_some_and(|s| s.protocol_version().primes_streams());
         if let (true, Some(outbox)) = (resumable, &self.outbox) {
             // In band, so the transport closes the stream after the frames queued before.
             let _ = outbox.send(Outgoing::CloseStream).await;
@@ -232,8 +241,11 @@ impl CallContext {
             total: total.map(Number),
             message,
         };
-        self.send(notification_message("notifications/progress", &params))
-            .await;
+        self.send(notification_message(
+            crate::protocol::methods::PROGRESS,
+            &params,
+        ))
+        .await;
     }
 
     /// Sends one `notifications/message` frame if the client wants messages of this level.
@@ -246,8 +258,11 @@ impl CallContext {
             logger,
             data: &data,
         };
-        self.send(notification_message("notifications/message", &params))
-            .await;
+        self.send(notification_message(
+            crate::protocol::methods::MESSAGE,
+            &params,
+        ))
+        .await;
     }
 
     async fn send(&self, frame: Bytes) {
@@ -287,7 +302,7 @@ impl CallContext {
 /// }
 /// ```
 #[derive(Debug, Clone)]
-pub struct Context(pub Arc<CallContext>);
+pub struct Context(pub(crate) Arc<CallContext>);
 
 impl std::ops::Deref for Context {
     type Target = CallContext;
@@ -360,7 +375,7 @@ mod tests {
                 client_info: None,
             },
             states: Arc::default(),
-            http_headers: None,
+            transport: None,
             server: Weak::new(),
         };
         CallContext::new(setup, Some(tx))

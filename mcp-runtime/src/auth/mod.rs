@@ -34,7 +34,7 @@ mod identity;
 mod jwt;
 mod layer;
 mod metadata;
-mod scope;
+pub(crate) mod scope;
 mod verifier;
 
 use std::sync::{Arc, OnceLock};
@@ -45,7 +45,6 @@ pub use layer::{AuthLayer, RequireAuth};
 pub use verifier::{AuthError, TokenVerifier};
 
 pub(crate) use metadata::routes as metadata_routes;
-pub(crate) use scope::refusal as scope_refusal;
 
 use cache::VerifiedCache;
 use verifier::StaticTokens;

@@ -1,20 +1,20 @@
 //! The scope check of a `tools/call`: the tool's `required_scopes` against the token's.
 //!
-//! In two engine-agnostic pieces, [`missing`] (does the caller lack a scope?) and
-//! [`forbidden`] (the 403 saying so), and [`refusal`], which the HTTP `POST` handler calls
-//! with the parsed request.
+//! The engine's tools feature calls [`check`] where it starts a call (it has the tool and
+//! the request's extensions); the HTTP `POST` handler turns the refusal into the 403 with
+//! its `insufficient_scope` challenge ([`render`]).
 
 use axum::response::Response;
 use http::{Extensions, HeaderMap};
-use serde::Deserialize;
+use serde_json::json;
 
 use super::Identity;
 use super::layer::Checked;
-use super::metadata::{Refusal, refuse};
+use super::metadata::{Refusal as Challenge, refuse};
 use crate::observe;
 use crate::protocol::RpcError;
-use crate::protocol::jsonrpc::{IncomingRequest, error_message};
-use crate::server::Dispatcher;
+use crate::server::{Reason, Refusal};
+use crate::tool::ToolDef;
 
 /// The scopes of `required` the request's identity lacks; `None` when it has them all, or
 /// when the request did not come through the auth layer (no auth, stdio).
@@ -31,59 +31,42 @@ pub(crate) fn missing(extensions: &Extensions, required: &[String]) -> Option<Ve
     (!missing.is_empty()).then_some(missing)
 }
 
-/// The 403 `insufficient_scope` for a request through the auth layer, naming `required`
-/// in its challenge; `body` is the JSON-RPC error that answers the request.
-pub(crate) fn forbidden(
+/// The refusal of a call to `tool` whose token lacks one of its scopes, if it does.
+pub(crate) fn check(extensions: Option<&Extensions>, tool: &ToolDef) -> Option<Box<Refusal>> {
+    let missing = missing(extensions?, &tool.required_scopes)?;
+    let error = RpcError::invalid_request(format!(
+        "tool `{}` needs the scope(s) {}, which this token does not grant",
+        tool.name,
+        missing.join(" ")
+    ))
+    .with_data(json!({"requiredScopes": tool.required_scopes}));
+    Some(Refusal::new(Reason::InsufficientScope, error))
+}
+
+/// The 403 `insufficient_scope` for a refusal of [`check`], naming the tool's scopes in
+/// its challenge and answering the request with the refusal's JSON-RPC error.
+pub(crate) fn render(
     headers: &HeaderMap,
     extensions: &Extensions,
-    required: &[String],
-    body: String,
+    refusal: &Refusal,
 ) -> Option<Response> {
+    if refusal.reason != Reason::InsufficientScope {
+        return None;
+    }
     let Checked(shared) = extensions.get::<Checked>()?;
+    let required: Vec<String> = refusal
+        .error
+        .data
+        .as_ref()
+        .and_then(|d| d.get("requiredScopes"))
+        .and_then(|s| serde_json::from_value(s.clone()).ok())
+        .unwrap_or_default();
     observe::rejected(observe::Reason::Scope);
+    let body = String::from_utf8_lossy(&refusal.message()).into_owned();
     Some(refuse(
         shared,
         headers,
-        &Refusal::Scope(required),
+        &Challenge::Scope(&required),
         Some(body),
     ))
-}
-
-/// The JSON-RPC error of a call refused for lacking `missing` scopes.
-pub(crate) fn error(tool: &str, missing: &[String]) -> RpcError {
-    RpcError::invalid_request(format!(
-        "tool `{tool}` needs the scope(s) {}, which this token does not grant",
-        missing.join(" ")
-    ))
-}
-
-/// The 403 for a `tools/call` whose token lacks one of the tool's scopes; `None` lets the
-/// request through (as it does every request on a server without auth, and every method
-/// but `tools/call`, whose unknown tools and bad params the core answers).
-pub(crate) fn refusal(
-    dispatcher: &Dispatcher,
-    headers: &HeaderMap,
-    extensions: &Extensions,
-    request: &IncomingRequest<'_>,
-) -> Option<Response> {
-    if request.method != "tools/call" || extensions.get::<Checked>().is_none() {
-        return None;
-    }
-    #[derive(Deserialize)]
-    struct Name<'a> {
-        #[serde(borrow)]
-        name: std::borrow::Cow<'a, str>,
-    }
-    let name: Name<'_> = serde_json::from_str(request.params?.get()).ok()?;
-    let (required, missing) = dispatcher.with_tool(&name.name, |tool| {
-        let missing = missing(extensions, &tool.required_scopes)?;
-        Some((tool.required_scopes.clone(), missing))
-    })??;
-    let body = error_message(Some(&request.id), &error(&name.name, &missing));
-    forbidden(
-        headers,
-        extensions,
-        &required,
-        String::from_utf8_lossy(&body).into_owned(),
-    )
 }

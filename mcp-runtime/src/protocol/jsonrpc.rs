@@ -44,7 +44,12 @@ pub enum Incoming<'a> {
         params: Option<&'a RawValue>,
     },
     /// A response to a request the server sent (a `result` or an `error` with an `id`).
-    Response,
+    Response {
+        /// The id of the server's request it answers.
+        id: RequestId,
+        /// The client's answer: its `result`, or its `error` (raw).
+        answer: Result<&'a RawValue, &'a RawValue>,
+    },
 }
 
 /// A request, with its parameters still unparsed.
@@ -123,15 +128,28 @@ fn classify(raw: RawMessage<'_>) -> Result<Incoming<'_>, RpcError> {
             })?,
         ),
     };
+    // JSON-RPC also allows positional (array) params, but every MCP method takes named
+    // ones: an array would be read as something the client did not mean.
     if let Some(params) = raw.params {
-        let first = params.get().as_bytes().first();
-        if !matches!(first, Some(b'{') | Some(b'[')) {
+        if params.get().as_bytes().first() != Some(&b'{') {
             return Err(RpcError::invalid_request(
-                "\"params\" must be an object or an array",
+                "\"params\" must be an object (MCP methods take named parameters)",
             ));
         }
     }
     match (raw.method, id) {
+        (None, Some(id)) if raw.result.is_some() || raw.error.is_some() => {
+            let answer = match (raw.result, raw.error) {
+                (Some(result), None) => Ok(result),
+                (None, Some(error)) => Err(error),
+                _ => {
+                    return Err(RpcError::invalid_request(
+                        "a response has a \"result\" or an \"error\", not both",
+                    ));
+                }
+            };
+            Ok(Incoming::Response { id, answer })
+        }
         (Some(method), Some(id)) => Ok(Incoming::Request(IncomingRequest {
             id,
             method,
@@ -141,7 +159,6 @@ fn classify(raw: RawMessage<'_>) -> Result<Incoming<'_>, RpcError> {
             method,
             params: raw.params,
         }),
-        (None, Some(_)) if raw.result.is_some() || raw.error.is_some() => Ok(Incoming::Response),
         (None, _) => Err(RpcError::invalid_request(
             "a message needs a \"method\" (request or notification) or a \"result\"/\"error\" with an \"id\" (response)",
         )),
@@ -254,7 +271,7 @@ mod tests {
         let msg = parse_message(br#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#);
         assert!(matches!(msg, Ok(Incoming::Notification { .. })));
         let msg = parse_message(br#"{"jsonrpc":"2.0","id":"a","result":{}}"#);
-        assert!(matches!(msg, Ok(Incoming::Response)));
+        assert!(matches!(msg, Ok(Incoming::Response { .. })));
     }
 
     #[test]
@@ -280,6 +297,10 @@ mod tests {
         );
         assert_eq!(
             code(r#"{"jsonrpc":"2.0","id":1,"method":"x","params":3}"#),
+            ErrorCode::INVALID_REQUEST
+        );
+        assert_eq!(
+            code(r#"{"jsonrpc":"2.0","id":1,"method":"tools/call","params":["echo",{}]}"#),
             ErrorCode::INVALID_REQUEST
         );
         assert_eq!(

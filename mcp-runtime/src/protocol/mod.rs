@@ -6,10 +6,11 @@
 pub mod error;
 pub mod jsonrpc;
 pub mod logging;
+pub mod methods;
 pub mod types;
 pub mod version;
 
 pub use error::{ErrorCode, RpcError};
-pub use jsonrpc::{Incoming, IncomingRequest, RequestId};
+pub use jsonrpc::RequestId;
 pub use logging::LogLevel;
 pub use version::ProtocolVersion;

@@ -8,6 +8,7 @@ use std::fmt;
 
 /// A revision of the MCP specification this crate speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum ProtocolVersion {
     /// `2024-11-05`: the first revision (HTTP+SSE era; served here over Streamable HTTP).
     V2024_11_05,
@@ -52,6 +53,18 @@ impl ProtocolVersion {
     /// Whether requests of this revision are self-contained (no `initialize`, no session).
     pub const fn is_stateless(self) -> bool {
         matches!(self, Self::V2026_07_28)
+    }
+
+    /// Whether SSE streams of this revision open with a priming event (an id and no data)
+    /// and announce `retry`, so the server may close them early and the client resumes
+    /// (SEP-1699, 2025-11-25 on). Older clients do not expect an empty event.
+    pub fn primes_streams(self) -> bool {
+        self >= Self::V2025_11_25 && !self.is_stateless()
+    }
+
+    /// Whether JSON-RPC batches are allowed: only in 2025-03-26.
+    pub const fn has_batches(self) -> bool {
+        matches!(self, Self::V2025_03_26)
     }
 
     /// Parses a wire version string; `None` for revisions we do not speak.

@@ -10,12 +10,11 @@ use futures_util::{FutureExt as _, Stream};
 use tokio::sync::mpsc;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
-use super::Session;
+use super::inflight::InFlightGuard;
 use tracing::Instrument as _;
 
 use crate::context::{CallContext, CallSetup};
 use crate::observe;
-use crate::protocol::RequestId;
 use crate::protocol::jsonrpc::{Complete, result_message};
 use crate::tool::{Arguments, CallToolResult, ToolDef};
 
@@ -54,25 +53,16 @@ pub(crate) struct CallStream {
     call: Option<Pin<Box<dyn Future<Output = Bytes> + Send>>>,
     response: Option<Bytes>,
     cancelled: Pin<Box<WaitForCancellationFutureOwned>>,
-    _registration: Option<Registration>,
-}
-
-/// Keeps the call listed in its session (so it can be cancelled) until the stream is dropped.
-struct Registration {
-    session: Arc<Session>,
-    id: RequestId,
-}
-
-impl Drop for Registration {
-    fn drop(&mut self) {
-        self.session.finish_call(&self.id);
-    }
+    /// Keeps the request listed as in flight (so it can be cancelled by id) until the
+    /// stream is dropped.
+    in_flight: Option<InFlightGuard>,
 }
 
 impl CallStream {
     /// A request other than a tool call that streams like one (`subscriptions/listen`):
-    /// `run` gets the outbox for its notifications and resolves to the response.
-    pub(crate) fn from_fn<F, Fut>(run: F) -> Self
+    /// `run` gets the outbox for its notifications and resolves to the response; `cancel`
+    /// ends it with no response.
+    pub(crate) fn from_fn<F, Fut>(cancel: CancellationToken, run: F) -> Self
     where
         F: FnOnce(mpsc::Sender<Outgoing>) -> Fut,
         Fut: Future<Output = Bytes> + Send + 'static,
@@ -82,13 +72,26 @@ impl CallStream {
             frames: Some(frames),
             call: Some(Box::pin(run(outbox))),
             response: None,
-            // Ended by dropping the stream (the client closing it), not by a token.
-            cancelled: Box::pin(CancellationToken::new().cancelled_owned()),
-            _registration: None,
+            cancelled: Box::pin(cancel.cancelled_owned()),
+            in_flight: None,
         }
     }
 
-    pub(crate) fn start(tool: &ToolDef, arguments: Arguments, setup: CallSetup) -> Self {
+    /// Keeps `guard` (the request's in-flight registration) as long as the stream lives.
+    pub(crate) fn holding(mut self, guard: Option<InFlightGuard>) -> Self {
+        self.in_flight = guard;
+        self
+    }
+
+    /// Starts a tool call: it is stopped after `timeout` unless the tool has its own, and
+    /// holds `permit` (its place among the calls the server runs at once) until it ends.
+    pub(crate) fn start(
+        tool: &ToolDef,
+        arguments: Arguments,
+        setup: CallSetup,
+        timeout: std::time::Duration,
+        permit: tokio::sync::OwnedSemaphorePermit,
+    ) -> Self {
         // A call can emit frames only with a progress token, a log level, or a session (to
         // close its stream in); most calls have none of these and get no channel at all.
         let can_emit = setup.progress_token.is_some()
@@ -103,18 +106,23 @@ impl CallStream {
         let name = tool.name.clone();
         let id = setup.request_id.clone();
         let stateless = setup.origin.stateless;
-        let registration = setup.origin.session.clone().map(|session| Registration {
-            session,
-            id: id.clone(),
-        });
         let context = Arc::new(CallContext::new(setup, outbox));
         let cancelled = Box::pin(context.cancellation().clone().cancelled_owned());
         let future = tool.call(arguments);
         let timer = observe::ToolTimer::start(&name);
+        let limit = tool.timeout.unwrap_or(timeout);
         let call = async move {
-            let result = match context.scope(AssertUnwindSafe(future).catch_unwind()).await {
-                Ok(result) => result,
-                Err(panic) => {
+            let _permit = permit;
+            let guarded = tokio::time::timeout(limit, AssertUnwindSafe(future).catch_unwind());
+            let result = match context.scope(guarded).await {
+                Ok(Ok(result)) => result,
+                Err(_elapsed) => {
+                    tracing::warn!(tool = %name, "tool call timed out after {limit:?}");
+                    CallToolResult::error(format!(
+                        "tool `{name}` did not finish within {limit:?} and was stopped"
+                    ))
+                }
+                Ok(Err(panic)) => {
                     let reason = panic_message(&*panic);
                     tracing::error!(tool = %name, "tool panicked: {reason}");
                     CallToolResult::error(format!("internal error in tool `{name}`"))
@@ -134,7 +142,7 @@ impl CallStream {
             call: Some(Box::pin(call)),
             response: None,
             cancelled,
-            _registration: registration,
+            in_flight: None,
         }
     }
 }

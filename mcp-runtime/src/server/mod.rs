@@ -1,14 +1,17 @@
 //! The server: a builder for what it serves ([`Server`]), and the transport-free core that
 //! answers each message (dispatch, sessions, tool calls).
 
+mod bus;
 mod call;
+mod checks;
 mod config;
-mod dispatch;
+mod engine;
 mod envelope;
-mod session;
-mod streams;
-mod subscriptions;
-mod tools;
+mod features;
+mod inflight;
+mod limits;
+mod outcome;
+pub(crate) mod store;
 
 use std::io;
 use std::net::SocketAddr;
@@ -18,17 +21,21 @@ use std::time::Duration;
 use serde_json::Value;
 
 pub(crate) use call::{CallStream, Outgoing};
+pub use checks::ServerError;
 pub(crate) use config::Config;
-pub(crate) use dispatch::{Dispatched, Dispatcher, Era};
-pub(crate) use envelope::{MirroredHeaders, is_stateless_request};
-pub(crate) use session::Session;
-pub(crate) use streams::{EventId, StreamLog, Unresumable};
+pub(crate) use engine::{Engine, Inbound, Link};
+pub(crate) use envelope::MirroredHeaders;
+pub(crate) use outcome::{Outcome, Reason, Refusal};
+pub(crate) use store::{EventId, Session, SessionRef, Unresumable};
 
 use crate::auth::Auth;
+use crate::prompt::PromptDef;
 use crate::protocol::types::Implementation;
+use crate::resource::{ResourceDef, ResourceTemplateDef};
 use crate::settings::Settings;
 use crate::tool::{StateMap, ToolDef};
-use crate::transport::http::{HostPolicy, Surface};
+use crate::transport::http::{HostPolicy, Surface as HttpSurface};
+use features::surface::Surface;
 
 /// The address [`serve`] binds when `MCP_ADDR` is not set.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
@@ -36,12 +43,12 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 /// The HTTP path of the MCP endpoint unless [`Server::path`] says otherwise.
 pub const DEFAULT_PATH: &str = "/mcp";
 
-/// Serves every `#[tool]` in this binary on `http://127.0.0.1:8000/mcp` until Ctrl-C, with
-/// the settings of the `MCP_*` environment variables and `--config file.toml` (see
-/// [`Settings`]): `MCP_ADDR`, `MCP_AUTH_TOKENS`, `MCP_METRICS_PATH`, ….
+/// Serves every `#[tool]` in this binary on `http://127.0.0.1:8000/mcp` (or `MCP_ADDR`)
+/// until Ctrl-C.
 ///
-/// Run the binary with `--list-tools` to print the `tools/list` result instead, or with
-/// `--stdio` to serve one client on stdin and stdout (see [`serve_stdio`]).
+/// Run the binary with `--list-tools` to print the `tools/list` result instead, with
+/// `--list` to print every tool, resource, resource template and prompt, or with `--stdio`
+/// to serve one client on stdin and stdout (see [`serve_stdio`]).
 ///
 /// ```no_run
 /// #[tokio::main]
@@ -52,6 +59,8 @@ pub const DEFAULT_PATH: &str = "/mcp";
 pub async fn serve() -> io::Result<()> {
     Server::from_env(binary_name())
         .registered_tools()
+        .registered_resources()
+        .registered_prompts()
         .serve()
         .await
 }
@@ -69,6 +78,8 @@ pub async fn serve() -> io::Result<()> {
 pub async fn serve_stdio() -> io::Result<()> {
     Server::from_env(binary_name())
         .registered_tools()
+        .registered_resources()
+        .registered_prompts()
         .serve_stdio()
         .await
 }
@@ -115,6 +126,10 @@ pub struct Server {
     env_loaded: bool,
     auth: Option<Auth>,
     states: StateMap,
+    /// Resources, templates and prompts.
+    surface: Surface,
+    /// The first mistake in the description, returned when it is served (see `checks`).
+    startup_error: Option<ServerError>,
 }
 
 impl Server {
@@ -134,6 +149,8 @@ impl Server {
             env_loaded: false,
             auth: None,
             states: StateMap::default(),
+            surface: Surface::default(),
+            startup_error: None,
         }
     }
 
@@ -305,43 +322,128 @@ impl Server {
         self
     }
 
-    /// Every `State<T>` a tool takes must be provided: a missing one is a start-up error
-    /// that names the tool and the type.
-    fn check_states(&self) -> Result<(), String> {
-        for tool in &self.tools {
-            for needed in &tool.required_states {
-                if !self.states.contains(needed) {
-                    return Err(format!(
-                        "tool `{}` takes State<{}>, but the server has none: add it with `Server::state(...)`",
-                        tool.name, needed.type_name
-                    ));
-                }
+    /// Whether the description can be served: the first mistake [`tool`](Self::tool)
+    /// recorded, or a `State<T>` a tool takes that the server was not given.
+    fn check(&self) -> Result<(), ServerError> {
+        if let Some(error) = &self.startup_error {
+            return Err(error.clone());
+        }
+        let surface = &self.surface;
+        let needs = (self.tools.iter())
+            .map(|t| (format!("tool `{}`", t.name), &t.required_states[..]))
+            .chain(
+                surface
+                    .resources
+                    .iter()
+                    .map(|r| (format!("resource `{}`", r.uri), &r.info.required_states[..])),
+            )
+            .chain(surface.templates.iter().map(|t| {
+                (
+                    format!("resource template `{}`", t.uri_template),
+                    &t.info.required_states[..],
+                )
+            }))
+            .chain(
+                surface
+                    .prompts
+                    .iter()
+                    .map(|p| (format!("prompt `{}`", p.name), &p.required_states[..])),
+            );
+        checks::check_states(needs, &self.states)
+    }
+
+    /// Keeps `error` (the first one) for when the description is served.
+    fn record(&mut self, result: Result<(), ServerError>) -> bool {
+        match result {
+            Ok(()) => true,
+            Err(error) => {
+                self.startup_error.get_or_insert(error);
+                false
             }
         }
-        Ok(())
+    }
+
+    /// Adds a resource with a fixed URI (`resources/list`, `resources/read`). A second
+    /// resource with the same URI is a start-up error, like a duplicate tool.
+    pub fn resource(mut self, resource: ResourceDef) -> Self {
+        let existing = self
+            .surface
+            .resources
+            .iter()
+            .map(|r| (r.uri.as_str(), r.info.defined_at));
+        let check = checks::check_unique(
+            "resource",
+            existing,
+            &resource.uri,
+            resource.info.defined_at,
+        );
+        if self.record(check) {
+            self.surface.resources.push(resource);
+        }
+        self
+    }
+
+    /// Adds a resource template (`resources/templates/list`; `resources/read` of a URI it
+    /// matches). Templates are tried in the order they were added, after the fixed URIs.
+    pub fn resource_template(mut self, template: ResourceTemplateDef) -> Self {
+        let existing =
+            (self.surface.templates.iter()).map(|t| (t.uri_template.as_str(), t.info.defined_at));
+        let key = template.uri_template.as_str().to_owned();
+        let check = checks::check_unique(
+            "resource template",
+            existing,
+            &key,
+            template.info.defined_at,
+        );
+        if self.record(check) {
+            self.surface.templates.push(template);
+        }
+        self
+    }
+
+    /// Adds a prompt (`prompts/list`, `prompts/get`).
+    pub fn prompt(mut self, prompt: PromptDef) -> Self {
+        let existing = self
+            .surface
+            .prompts
+            .iter()
+            .map(|p| (p.name.as_str(), p.defined_at));
+        let check = checks::check_unique("prompt", existing, &prompt.name, prompt.defined_at);
+        if self.record(check) {
+            self.surface.prompts.push(prompt);
+        }
+        self
+    }
+
+    /// Adds every `#[resource]` linked into this binary.
+    pub fn registered_resources(self) -> Self {
+        let with_resources = crate::resource::resources()
+            .into_iter()
+            .fold(self, Server::resource);
+        crate::resource::resource_templates()
+            .into_iter()
+            .fold(with_resources, Server::resource_template)
+    }
+
+    /// Adds every `#[prompt]` linked into this binary.
+    pub fn registered_prompts(self) -> Self {
+        crate::prompt::prompts()
+            .into_iter()
+            .fold(self, Server::prompt)
     }
 
     /// Adds a tool.
     ///
-    /// # Panics
-    /// If a tool with the same name is already added, the name breaks the spec's rule
-    /// (1–128 characters of `A-Za-z0-9_.-`), or an `x-mcp-header` annotation is invalid
-    /// (not on a string, integer or boolean; a duplicate name): mistakes to catch at start-up.
+    /// A tool whose name is taken, breaks the spec's rule (1–128 characters of
+    /// `A-Za-z0-9_.-`), or has an invalid `x-mcp-header` annotation is not added: the mistake
+    /// is kept and returned by [`serve`](Self::serve), [`serve_on`](Self::serve_on),
+    /// [`serve_stdio`](Self::serve_stdio) and [`try_router`](Self::try_router) as a
+    /// [`ServerError`] naming the definitions involved.
     pub fn tool(mut self, tool: ToolDef) -> Self {
-        assert!(
-            crate::tool::is_valid_tool_name(&tool.name),
-            "invalid tool name `{}`: use 1-128 characters of A-Z, a-z, 0-9, `_`, `-` and `.`",
-            tool.name
-        );
-        assert!(
-            !self.tools.iter().any(|t| t.name == tool.name),
-            "two tools are named `{}`: tool names must be unique",
-            tool.name
-        );
-        if let Err(why) = envelope::check_header_annotations(&tool.input_schema) {
-            panic!("tool `{}`: {why}", tool.name);
+        let check = checks::check_tool(&self.tools, &tool);
+        if self.record(check) {
+            self.tools.push(tool);
         }
-        self.tools.push(tool);
         self
     }
 
@@ -357,7 +459,7 @@ impl Server {
 
     /// The `tools/list` result for all tools (unpaginated), pretty-printed.
     pub fn tools_list_json(&self) -> String {
-        let raw = tools::list_result(&self.tools, None);
+        let raw = features::tool_set::list_result(&self.tools, None);
         match serde_json::from_str::<Value>(raw.get()) {
             Ok(value) => {
                 serde_json::to_string_pretty(&value).unwrap_or_else(|_| raw.get().to_owned())
@@ -366,21 +468,46 @@ impl Server {
         }
     }
 
+    /// Everything this server serves, pretty-printed as the list methods show it:
+    /// `{"tools": [...], "resources": [...], "resourceTemplates": [...], "prompts": [...]}`
+    /// (empty lists other than `tools` left out).
+    pub fn listing_json(&self) -> String {
+        let listing = self.surface.listing(&self.tools);
+        serde_json::to_string_pretty(&listing).unwrap_or_else(|_| listing.to_string())
+    }
+
     /// The MCP endpoint as an [`axum::Router`], to serve or to merge with your own routes.
     ///
     /// # Panics
-    /// If a tool takes a `State<T>` the server was not given (see [`state`](Self::state)):
-    /// caught when the router is built, never at call time. [`serve`](Self::serve) returns
-    /// this as an error instead.
+    /// With the [`ServerError`]'s message if the description has a mistake: two tools with
+    /// one name, an invalid tool name or header annotation, a `State<T>` a tool takes that
+    /// the server was not given (see [`state`](Self::state)). Caught when the router is
+    /// built, never at call time; [`try_router`](Self::try_router) returns it instead.
     pub fn router(self) -> axum::Router {
         self.router_with_handle().0
+    }
+
+    /// The MCP endpoint as an [`axum::Router`], or the mistake that keeps the description
+    /// from being served.
+    ///
+    /// ```
+    /// use mcp_runtime::{CallToolResult, Server, ServerError, ToolDef};
+    ///
+    /// let echo = || ToolDef::new("echo", serde_json::json!({"type": "object"}), |_| async {
+    ///     CallToolResult::text("hi")
+    /// });
+    /// let error = Server::new("twice").tool(echo()).tool(echo()).try_router().unwrap_err();
+    /// assert!(matches!(error, ServerError::DuplicateTool { .. }));
+    /// ```
+    pub fn try_router(self) -> Result<axum::Router, ServerError> {
+        self.check()?;
+        Ok(self.router())
     }
 
     /// The router, and a handle to change the running server (add or remove tools).
     ///
     /// # Panics
-    /// As [`router`](Self::router), and on settings that do not hold together (see
-    /// [`Settings::validate`]).
+    /// Like [`router`](Self::router).
     pub fn router_with_handle(self) -> (axum::Router, ServerHandle) {
         self.build(None).unwrap_or_else(|why| panic!("{why}"))
     }
@@ -391,7 +518,7 @@ impl Server {
             return Err(why);
         }
         self.settings.validate().map_err(|e| e.to_string())?;
-        self.check_states()?;
+        self.check().map_err(|e| e.to_string())?;
         let auth = match self.auth.take() {
             Some(auth) => Some(auth),
             None => Auth::from_settings(&self.settings).map_err(|e| e.to_string())?,
@@ -407,7 +534,7 @@ impl Server {
             .collect();
         scopes.sort();
         scopes.dedup();
-        let surface = Surface {
+        let surface = HttpSurface {
             path: settings.path.clone(),
             hosts: HostPolicy::new(
                 settings.allowed_hosts.as_deref(),
@@ -428,39 +555,53 @@ impl Server {
         }
         self.config.keep_alive = settings.keep_alive;
         self.config.session_idle_timeout = settings.session_idle_timeout;
-        let dispatcher = self.dispatcher();
+        let engine = self.engine();
         let handle = ServerHandle {
-            dispatcher: dispatcher.clone(),
+            engine: engine.clone(),
         };
-        Ok((crate::transport::http::router(dispatcher, surface), handle))
+        Ok((crate::transport::http::router(engine, surface), handle))
     }
 
-    /// The transport-free core serving this description.
-    pub(crate) fn dispatcher(self) -> Arc<Dispatcher> {
-        let dispatcher = Arc::new_cyclic(|me| {
-            Dispatcher::new(
+    /// The engine, once the start-up checks pass.
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
+    pub(crate) fn try_engine(self) -> Result<Arc<Engine>, ServerError> {
+        self.check()?;
+        Ok(self.engine())
+    }
+
+    /// The transport-free engine serving this description.
+    pub(crate) fn engine(self) -> Arc<Engine> {
+        let engine = Arc::new_cyclic(|me| {
+            Engine::new(
                 self.info,
                 self.instructions,
                 self.tools,
+                self.surface,
                 self.states,
                 self.config,
                 me.clone(),
             )
         });
-        dispatcher.start_session_sweeper();
-        dispatcher
+        engine.start_session_sweeper();
+        engine
     }
 
-    /// Serves on the settings' address (default `127.0.0.1:8000`) until Ctrl-C, after
-    /// reading the `MCP_*` variables and `--config FILE` (unless
-    /// [`from_env`](Self::from_env) did): what they set overrides the builder. `MCP_LOG`
-    /// sets up logging to stderr unless the program installed a `tracing` subscriber. On the
-    /// command line, `--list-tools` prints the `tools/list` result and returns instead, and
-    /// `--stdio` serves on stdin and stdout ([`serve_stdio`](Self::serve_stdio)).
+    /// Serves on `MCP_ADDR` (default `127.0.0.1:8000`) until Ctrl-C. On the command line,
+    /// `--list-tools` prints the `tools/list` result and returns instead, `--list` prints
+    /// everything served ([`listing_json`](Self::listing_json)), and `--stdio` serves on
+    /// stdin and stdout ([`serve_stdio`](Self::serve_stdio)).
+    ///
+    /// Unless [`from_env`](Self::from_env) did, it reads the `MCP_*` variables and
+    /// `--config FILE` first: what they set overrides the builder. `MCP_LOG` sets up logging
+    /// to stderr unless the program installed a `tracing` subscriber.
     pub async fn serve(mut self) -> io::Result<()> {
         let flag = |name: &str| std::env::args().skip(1).any(|a| a == name);
         if flag("--list-tools") {
             println!("{}", self.tools_list_json());
+            return Ok(());
+        }
+        if flag("--list") {
+            println!("{}", self.listing_json());
             return Ok(());
         }
         self.load_env();
@@ -482,10 +623,9 @@ impl Server {
     /// Serves one client on stdin and stdout (newline-delimited JSON-RPC) until stdin ends.
     /// Nothing but protocol messages is written to stdout.
     pub async fn serve_stdio(self) -> io::Result<()> {
-        self.check_states()
-            .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
-        let dispatcher = self.dispatcher();
-        crate::transport::stdio::serve(dispatcher, tokio::io::stdin(), tokio::io::stdout()).await
+        self.check()?;
+        let engine = self.engine();
+        crate::transport::stdio::serve(engine, tokio::io::stdin(), tokio::io::stdout()).await
     }
 
     /// Serves on an already bound listener until Ctrl-C (tests bind `127.0.0.1:0`).
@@ -512,12 +652,12 @@ impl Server {
 /// stream, or kept for it until the client opens or resumes one).
 #[derive(Clone)]
 pub struct ServerHandle {
-    dispatcher: Arc<Dispatcher>,
+    engine: Arc<Engine>,
 }
 
 impl ServerHandle {
-    pub(crate) fn new(dispatcher: Arc<Dispatcher>) -> Self {
-        Self { dispatcher }
+    pub(crate) fn new(engine: Arc<Engine>) -> Self {
+        Self { engine }
     }
 
     /// Begins a graceful shutdown: `GET` streams and subscriptions end (they would keep
@@ -525,35 +665,48 @@ impl ServerHandle {
     /// this on Ctrl-C; call it from your own shutdown signal when you serve
     /// [`Server::router`] yourself with `axum::serve(..).with_graceful_shutdown(..)`.
     pub fn shutdown(&self) {
-        self.dispatcher.begin_shutdown();
+        self.engine.begin_shutdown();
     }
 
     /// Adds a tool (replacing one with the same name).
     pub fn add_tool(&self, tool: ToolDef) {
-        self.dispatcher.add_tool(tool);
+        let change = self.engine.tools().update(|tools| {
+            tools.retain(|t| t.name != tool.name);
+            tools.push(tool);
+        });
+        self.engine.announce(change);
     }
 
     /// Removes a tool; `false` if there was none by that name.
     pub fn remove_tool(&self, name: &str) -> bool {
-        self.dispatcher.remove_tool(name)
+        let mut removed = false;
+        let change = self.engine.tools().update(|tools| {
+            let before = tools.len();
+            tools.retain(|t| t.name != name);
+            removed = tools.len() != before;
+        });
+        if removed {
+            self.engine.announce(change);
+        }
+        removed
     }
 
     /// How many sessions are open.
     pub fn session_count(&self) -> usize {
-        self.dispatcher.sessions.len()
+        self.engine.store.len()
     }
 
     /// Ends sessions that have been idle too long now, instead of at the next background
     /// sweep.
     pub fn expire_idle_sessions(&self) {
-        self.dispatcher.sessions.sweep();
+        self.engine.store.sweep();
     }
 }
 
 impl std::fmt::Debug for ServerHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServerHandle")
-            .field("tools", &self.dispatcher.tool_count())
+            .field("tools", &self.engine.tools().len())
             .finish()
     }
 }

@@ -2,4 +2,6 @@
 //! protocol rules live in [`server`](crate::server).
 
 pub(crate) mod http;
+#[cfg(test)]
+mod parity;
 pub(crate) mod stdio;

@@ -7,21 +7,18 @@
 //! (`notifications/tools/list_changed`) follow the session. Stateless-era (2026-07-28)
 //! requests need no session. End of input ends the session and cancels what still runs.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use bytes::Bytes;
 use futures_util::StreamExt as _;
-use futures_util::future::{AbortHandle, Abortable, BoxFuture, FutureExt as _, join_all};
-use serde_json::value::RawValue;
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _};
 use tokio::sync::mpsc;
 use tokio_util::codec::{FramedRead, LinesCodec, LinesCodecError};
 
-use crate::protocol::jsonrpc::{Incoming, error_message, is_batch, parse_message};
-use crate::protocol::types::CancelledParams;
-use crate::protocol::{ProtocolVersion, RequestId, RpcError};
-use crate::server::{Dispatched, Dispatcher, Era, Outgoing, Session, is_stateless_request};
+use crate::protocol::RpcError;
+use crate::protocol::jsonrpc::error_message;
+use crate::server::store::Cursor;
+use crate::server::{Engine, Inbound, Link, Outcome, Outgoing, SessionRef};
 
 /// Longest message accepted, in bytes (the same limit as an HTTP body).
 const MAX_LINE_BYTES: usize = 4 * 1024 * 1024;
@@ -30,11 +27,7 @@ const MAX_LINE_BYTES: usize = 4 * 1024 * 1024;
 const OUTPUT_QUEUE: usize = 256;
 
 /// Serves one client on `input` and `output` until `input` ends.
-pub(crate) async fn serve<R, W>(
-    dispatcher: Arc<Dispatcher>,
-    input: R,
-    output: W,
-) -> std::io::Result<()>
+pub(crate) async fn serve<R, W>(engine: Arc<Engine>, input: R, output: W) -> std::io::Result<()>
 where
     R: AsyncRead + Unpin,
     W: AsyncWrite + Unpin + Send + 'static,
@@ -42,10 +35,10 @@ where
     let (out, lines_out) = mpsc::channel::<Bytes>(OUTPUT_QUEUE);
     let writer = tokio::spawn(write_lines(lines_out, output));
     let mut connection = Connection {
-        dispatcher,
+        engine,
         session: None,
         out,
-        stateless_streams: Arc::default(),
+        link: Link::connection(),
     };
     let mut lines = FramedRead::new(input, LinesCodec::new_with_max_length(MAX_LINE_BYTES));
     while let Some(line) = lines.next().await {
@@ -59,12 +52,12 @@ where
                 connection.send(error_message(None, &error)).await;
             }
             Err(LinesCodecError::Io(e)) => {
-                connection.close();
+                connection.close().await;
                 return Err(e);
             }
         }
     }
-    connection.close();
+    connection.close().await;
     drop(connection);
     // Every sender is gone once the cancelled calls are dropped: the writer drains and ends.
     writer.await.map_err(std::io::Error::other)?
@@ -85,14 +78,13 @@ async fn write_lines<W: AsyncWrite + Unpin>(
     output.flush().await
 }
 
-/// The state of the one client on this stdio pair.
+/// The state of the one client on this stdio pair: the session it opened, and the link
+/// through which it cancels stateless requests.
 struct Connection {
-    dispatcher: Arc<Dispatcher>,
-    session: Option<Arc<Session>>,
+    engine: Arc<Engine>,
+    session: Option<SessionRef>,
     out: mpsc::Sender<Bytes>,
-    /// Stateless-era streaming requests in flight (tool calls, subscriptions), which
-    /// `notifications/cancelled` ends; a session's calls are cancelled through the session.
-    stateless_streams: Arc<Mutex<HashMap<RequestId, AbortHandle>>>,
+    link: Link,
 }
 
 impl Connection {
@@ -101,163 +93,62 @@ impl Connection {
         let _ = self.out.send(message).await;
     }
 
+    /// Hands one line to the engine and writes what comes back; a streaming reply is
+    /// forwarded in its own task, so calls run concurrently.
     async fn receive(&mut self, line: &[u8]) {
-        if is_batch(line) {
-            let reply = self.batch(line);
-            let out = self.out.clone();
-            tokio::spawn(async move {
-                if let Some(array) = reply.await {
-                    let _ = out.send(array).await;
-                }
-            });
-            return;
-        }
-        if let Some(reply) = self.message(line) {
-            let out = self.out.clone();
-            tokio::spawn(async move {
-                if let Some(message) = reply.await {
-                    let _ = out.send(message).await;
-                }
-            });
-        }
-    }
-
-    /// Handles one message; the future (if any) resolves to its response. A tool call's
-    /// notifications are sent on the way.
-    fn message(&mut self, bytes: &[u8]) -> Option<BoxFuture<'static, Option<Bytes>>> {
-        let message = match parse_message(bytes) {
-            Ok(message) => message,
-            Err(error) => return Some(ready(error_message(None, &error))),
+        let inbound = Inbound {
+            session_id: self.session.as_deref().map(|session| session.id()),
+            ..Inbound::default()
         };
-        let request = match message {
-            Incoming::Request(request) => request,
-            Incoming::Notification { method, params } => {
-                if method == "notifications/cancelled" {
-                    self.cancel_stateless(params);
-                }
-                if let Some(session) = &self.session {
-                    self.dispatcher
-                        .handle_notification(Some(session), &method, params);
-                }
-                return None;
-            }
-            Incoming::Response => return None,
-        };
-        let stateless = is_stateless_request(&request);
-        let id = request.id.clone();
-        let era = if stateless {
-            Era::Stateless(None)
-        } else if request.method == "initialize" {
-            if self.session.is_some() {
-                let error = RpcError::invalid_request(
-                    "this connection is already initialized: `initialize` is sent once",
-                );
-                return Some(ready(error_message(Some(&request.id), &error)));
-            }
-            Era::Handshake(None)
-        } else if self.session.is_none() && request.method != "ping" {
-            let error = RpcError::invalid_request(format!(
-                "`{}` before `initialize`: initialize the connection first",
-                request.method
-            ));
-            return Some(ready(error_message(Some(&request.id), &error)));
-        } else {
-            Era::Handshake(self.session.clone())
-        };
-        match self.dispatcher.handle_request(era, request, None) {
-            Dispatched::Reply(body, _) => Some(ready(body)),
-            Dispatched::Initialized(body, session) => {
+        let outcome = self.engine.handle(&self.link, &inbound, line).await;
+        let out = self.out.clone();
+        match outcome {
+            Outcome::Reply { body, .. } => self.send(body).await,
+            Outcome::Opened { body, session } => {
                 // The process is the session: it lasts until stdin ends, however idle.
                 session.pin();
                 self.follow_server_messages(&session);
                 self.session = Some(session);
-                Some(ready(body))
+                self.send(body).await;
             }
-            Dispatched::Call(mut call) => {
-                let out = self.out.clone();
-                let forward = async move {
-                    while let Some(item) = call.next().await {
+            Outcome::Stream { mut stream, .. } => {
+                tokio::spawn(async move {
+                    while let Some(item) = stream.next().await {
                         match item {
-                            Outgoing::Notification(frame) => {
-                                let _ = out.send(frame).await;
-                            }
                             // Nothing to close here: stdio is one stream.
                             Outgoing::CloseStream => {}
-                            Outgoing::Response(body) => return Some(body),
+                            Outgoing::Notification(message) | Outgoing::Response(message) => {
+                                let _ = out.send(message).await;
+                            }
                         }
                     }
-                    None // cancelled: no response, as the spec says
-                };
-                if !stateless {
-                    return Some(forward.boxed());
-                }
-                let (abort, registration) = AbortHandle::new_pair();
-                let streams = self.stateless_streams.clone();
-                lock(&streams).insert(id.clone(), abort);
-                Some(
-                    async move {
-                        let response = Abortable::new(forward, registration).await;
-                        lock(&streams).remove(&id);
-                        response.ok().flatten() // aborted: no response either
+                    // Cancelled: no response, as the spec says.
+                });
+            }
+            Outcome::Batch(replies) => {
+                tokio::spawn(async move {
+                    if let Some(array) = replies.await {
+                        let _ = out.send(array).await;
                     }
-                    .boxed(),
-                )
+                });
             }
-        }
-    }
-
-    /// A JSON-RPC batch (protocol 2025-03-26 only): the array of its responses.
-    fn batch(&mut self, bytes: &[u8]) -> BoxFuture<'static, Option<Bytes>> {
-        let version = self.session.as_ref().map(|s| s.protocol_version());
-        if version != Some(ProtocolVersion::V2025_03_26) {
-            let error = RpcError::invalid_request(
-                "JSON-RPC batches exist only in protocol version 2025-03-26, after `initialize`: send one message per line",
-            );
-            return ready(error_message(None, &error));
-        }
-        let items: Vec<&RawValue> = match serde_json::from_slice(bytes) {
-            Ok(items) => items,
-            Err(e) => return ready(error_message(None, &RpcError::parse_error(e))),
-        };
-        if items.is_empty() {
-            return ready(error_message(
-                None,
-                &RpcError::invalid_request("an empty batch"),
-            ));
-        }
-        let replies: Vec<_> = items
-            .into_iter()
-            .filter_map(|item| self.message(item.get().as_bytes()))
-            .collect();
-        async move {
-            let bodies: Vec<Bytes> = join_all(replies).await.into_iter().flatten().collect();
-            if bodies.is_empty() {
-                return None;
-            }
-            let mut array =
-                Vec::with_capacity(bodies.iter().map(|b| b.len() + 1).sum::<usize>() + 1);
-            array.push(b'[');
-            for (i, body) in bodies.iter().enumerate() {
-                if i > 0 {
-                    array.push(b',');
+            Outcome::Accepted => {}
+            Outcome::Refused(refusal) => {
+                if refusal.answerable {
+                    self.send(refusal.message()).await;
                 }
-                array.extend_from_slice(body);
             }
-            array.push(b']');
-            Some(Bytes::from(array))
         }
-        .boxed()
     }
 
     /// Forwards the session's server-initiated messages to the client.
-    fn follow_server_messages(&self, session: &Session) {
-        let log = session.standalone_log();
-        let Ok(events) = log.subscribe(log.last_seq()) else {
-            return;
-        };
+    fn follow_server_messages(&self, session: &SessionRef) {
+        let log = session.standalone();
         let out = self.out.clone();
         tokio::spawn(async move {
-            let mut events = std::pin::pin!(events);
+            let Ok((_, mut events)) = log.subscribe(Cursor::Now).await else {
+                return;
+            };
             while let Some((_, message)) = events.next().await {
                 if out.send(message).await.is_err() {
                     break;
@@ -266,38 +157,20 @@ impl Connection {
         });
     }
 
-    /// `notifications/cancelled` for a stateless-era request: drop it where it stands.
-    fn cancel_stateless(&self, params: Option<&RawValue>) {
-        let Some(cancelled) =
-            params.and_then(|p| serde_json::from_str::<CancelledParams>(p.get()).ok())
-        else {
-            return;
-        };
-        if let Some(abort) = lock(&self.stateless_streams).remove(&cancelled.request_id) {
-            abort.abort();
-        }
-    }
-
     /// The client is gone: end its session, which cancels its calls and closes its streams.
-    fn close(&mut self) {
+    async fn close(&mut self) {
         if let Some(session) = self.session.take() {
-            self.dispatcher.sessions.remove(session.id());
+            if let Err(e) = self.engine.store.remove(session.id()).await {
+                tracing::warn!("could not end the stdio session: {e}");
+            }
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
-}
-
-fn ready(message: Bytes) -> BoxFuture<'static, Option<Bytes>> {
-    std::future::ready(Some(message)).boxed()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::Server;
+    use crate::server::{Server, ServerHandle};
     use serde_json::{Value, json};
     use tokio::io::{AsyncBufReadExt as _, BufReader};
 
@@ -309,7 +182,7 @@ mod tests {
     }
 
     struct Pipe {
-        dispatcher: Arc<Dispatcher>,
+        engine: Arc<Engine>,
         to_server: tokio::io::DuplexStream,
         from_server: tokio::io::Lines<BufReader<tokio::io::DuplexStream>>,
         served: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -317,12 +190,12 @@ mod tests {
 
     impl Pipe {
         fn start() -> Self {
-            let dispatcher = Server::new("stdio-test").tool(echo_tool()).dispatcher();
+            let engine = Server::new("stdio-test").tool(echo_tool()).engine();
             let (client_in, server_out) = tokio::io::duplex(1 << 16);
             let (server_in, client_out) = tokio::io::duplex(1 << 16);
-            let served = tokio::spawn(serve(dispatcher.clone(), server_in, server_out));
+            let served = tokio::spawn(serve(engine.clone(), server_in, server_out));
             Self {
-                dispatcher,
+                engine,
                 to_server: client_out,
                 from_server: BufReader::new(client_in).lines(),
                 served,
@@ -419,7 +292,7 @@ mod tests {
             .await;
         let ack = pipe.next().await;
         assert_eq!(ack["method"], "notifications/subscriptions/acknowledged");
-        pipe.dispatcher.add_tool(echo_tool());
+        ServerHandle::new(pipe.engine.clone()).add_tool(echo_tool());
         let changed = pipe.next().await;
         assert_eq!(changed["method"], "notifications/tools/list_changed");
         assert_eq!(
@@ -434,7 +307,7 @@ mod tests {
         // Let the cancellation land before the next change.
         pipe.send(&stateless(6, "server/discover", json!({}))).await;
         assert_eq!(pipe.next().await["id"], 6);
-        pipe.dispatcher.add_tool(echo_tool());
+        ServerHandle::new(pipe.engine.clone()).add_tool(echo_tool());
         pipe.send(&stateless(7, "server/discover", json!({}))).await;
         assert_eq!(
             pipe.next().await["id"],

@@ -10,16 +10,14 @@ use http::{HeaderMap, StatusCode};
 use super::headers::{self, Accepts};
 use super::reply::{self, Rejection};
 use super::session;
-use crate::server::{Dispatcher, EventId, Unresumable};
+use crate::server::store::Cursor;
+use crate::server::{Engine, EventId, Unresumable};
 
-pub(crate) async fn handle(
-    State(dispatcher): State<Arc<Dispatcher>>,
-    headers: HeaderMap,
-) -> Response {
+pub(crate) async fn handle(State(engine): State<Arc<Engine>>, headers: HeaderMap) -> Response {
     let reject = |status, message: &str| Rejection::new(status, message).into_response(None);
-    let session = match session::require(&dispatcher, &headers) {
+    let session = match session::require(&engine, &headers).await {
         Ok(session) => session,
-        Err(rejection) => return rejection.into_response(None),
+        Err(response) => return *response,
     };
     if !Accepts::from_headers(&headers).event_stream {
         return reject(
@@ -27,17 +25,19 @@ pub(crate) async fn handle(
             "Accept must include text/event-stream",
         );
     }
-    let config = &dispatcher.config;
+    let config = &engine.config;
     let gone = || unresumable(Unresumable::Evicted);
 
     if let Some(last) = headers.get(headers::LAST_EVENT_ID) {
         let Some(event) = last.to_str().ok().and_then(EventId::parse) else {
             return gone();
         };
-        let Some(log) = session.stream(event.stream) else {
-            return gone();
+        let log = match session.stream(event.stream).await {
+            Ok(Some(log)) => log,
+            Ok(None) => return gone(),
+            Err(e) => return unresumable(Unresumable::Unavailable(e)),
         };
-        let guard = if session.is_standalone(event.stream) {
+        let guard = if session.standalone().id() == event.stream {
             match session.attach_standalone() {
                 Some(guard) => Some(guard),
                 None => return already_open(),
@@ -45,7 +45,8 @@ pub(crate) async fn handle(
         } else {
             None
         };
-        return reply::from_log(config, &session, &log, event.seq, guard)
+        return reply::from_log(config, &*session, &log, Cursor::After(event.seq), guard)
+            .await
             .unwrap_or_else(unresumable);
     }
 
@@ -59,13 +60,17 @@ pub(crate) async fn handle(
         return already_open();
     };
     let log = guard.log.clone();
-    let after = log.last_seq();
-    reply::from_log(config, &session, &log, after, Some(guard)).unwrap_or_else(unresumable)
+    reply::from_log(config, &*session, &log, Cursor::Now, Some(guard))
+        .await
+        .unwrap_or_else(unresumable)
 }
 
 /// 404, never a `200` with an empty stream: SDK clients resume a stream until it brings the
 /// response, so an empty one would have them come back for ever.
 fn unresumable(why: Unresumable) -> Response {
+    if let Unresumable::Unavailable(e) = why {
+        return Rejection::new(StatusCode::SERVICE_UNAVAILABLE, e).into_response(None);
+    }
     let message = match why {
         Unresumable::Evicted => {
             "Last-Event-ID names an event this server no longer holds (or never sent); the stream cannot be resumed"
@@ -73,6 +78,7 @@ fn unresumable(why: Unresumable) -> Response {
         Unresumable::Finished => {
             "the stream Last-Event-ID names has ended and nothing follows that event (a cancelled request gets no response); there is nothing to resume"
         }
+        Unresumable::Unavailable(_) => unreachable!("answered above"),
     };
     Rejection::new(StatusCode::NOT_FOUND, message).into_response(None)
 }

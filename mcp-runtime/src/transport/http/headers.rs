@@ -3,8 +3,6 @@
 use http::header::{ACCEPT, CONTENT_TYPE};
 use http::{HeaderMap, HeaderName};
 
-use crate::protocol::ProtocolVersion;
-
 // Header names as `HeaderName`s, not `&str`: a lookup by string parses the name first, on
 // every request.
 
@@ -84,21 +82,6 @@ pub(crate) const LAST_EVENT_ID: &str = "last-event-id";
 
 /// The protocol version header, as the spec spells it.
 pub(crate) const PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
-
-/// The `MCP-Protocol-Version` header: absent means 2025-03-26 (the last revision without
-/// it); a value we do not speak is an error naming the value.
-pub(crate) fn protocol_version(headers: &HeaderMap) -> Result<ProtocolVersion, String> {
-    let Some(value) = headers.get(PROTOCOL_VERSION) else {
-        return Ok(ProtocolVersion::HTTP_DEFAULT);
-    };
-    let text = value.to_str().unwrap_or("(not visible ASCII)");
-    ProtocolVersion::parse(text).ok_or_else(|| {
-        format!(
-            "unsupported MCP-Protocol-Version {text:?}; this server supports {}",
-            ProtocolVersion::supported_list()
-        )
-    })
-}
 
 /// The `Mcp-Session-Id` header, if present and readable.
 pub(crate) fn session_id(headers: &HeaderMap) -> Option<&str> {

@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::routing::post;
 use axum::serve::ListenerExt as _;
 
@@ -23,10 +22,10 @@ pub(crate) use headers::{PROTOCOL_VERSION, SESSION_ID};
 
 use tokio_util::sync::CancellationToken;
 
-use crate::server::{Dispatcher, ServerHandle};
+use crate::server::{Engine, ServerHandle};
 
 /// Largest request body accepted (larger → 413).
-const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
 
 /// What the HTTP surface serves besides the endpoint, and how it is guarded.
 pub(crate) struct Surface {
@@ -43,7 +42,7 @@ pub(crate) struct Surface {
     pub(crate) metrics: Option<(String, metrics_exporter_prometheus::PrometheusHandle)>,
 }
 
-pub(crate) fn router(dispatcher: Arc<Dispatcher>, surface: Surface) -> Router {
+pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> Router {
     let mut endpoint = post(post::handle).get(get::handle).delete(session::delete);
     if let Some(auth) = &surface.auth {
         auth.set_endpoint(&surface.path);
@@ -55,17 +54,16 @@ pub(crate) fn router(dispatcher: Arc<Dispatcher>, surface: Surface) -> Router {
     }
     #[cfg(feature = "metrics")]
     if let Some((path, handle)) = surface.metrics {
-        let scrape = move |axum::extract::State(d): axum::extract::State<Arc<Dispatcher>>| {
-            let text = crate::observe::render_prometheus(&handle, d.sessions.len());
+        let scrape = move |axum::extract::State(d): axum::extract::State<Arc<Engine>>| {
+            let text = crate::observe::render_prometheus(&handle, d.store.len());
             std::future::ready(text)
         };
         router = router.route(&path, axum::routing::get(scrape));
     }
     router
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .route_layer(guard::GuardLayer::new(surface.hosts.clone()))
         .layer(cors::layer(&surface.hosts))
-        .with_state(dispatcher)
+        .with_state(engine)
 }
 
 /// How long calls in flight may take to finish after Ctrl-C before the server stops anyway.

@@ -10,8 +10,9 @@ use http::{HeaderValue, StatusCode};
 
 use super::sse;
 use crate::protocol::jsonrpc::error_message;
-use crate::protocol::{ProtocolVersion, RequestId, RpcError};
-use crate::server::{CallStream, Config, EventId, Outgoing, Session, StreamLog, Unresumable};
+use crate::protocol::{RequestId, RpcError};
+use crate::server::store::{Cursor, EventLog};
+use crate::server::{CallStream, Config, EventId, Outgoing, Session, SessionRef, Unresumable};
 
 /// `200 OK` with a JSON body.
 pub(crate) fn json(body: Bytes) -> Response {
@@ -64,7 +65,7 @@ pub(crate) fn accepted() -> Response {
 /// `Last-Event-ID` and misses nothing; disconnecting does not cancel the call.
 pub(crate) async fn call(
     config: &Config,
-    session: Option<Arc<Session>>,
+    session: Option<SessionRef>,
     mut call: CallStream,
     event_stream: bool,
 ) -> Response {
@@ -92,36 +93,43 @@ pub(crate) async fn call(
         });
         return sse::response(events, config.keep_alive);
     };
-    let log = session.open_stream();
+    let log = match session.open_stream().await {
+        Ok(log) => log,
+        Err(e) => return Rejection::new(StatusCode::SERVICE_UNAVAILABLE, e).into_response(None),
+    };
     // Attach the response before the call can push (or detach) anything.
-    let response = from_log(config, &session, &log, 0, None::<()>);
+    let response = from_log(config, &*session, &log, Cursor::After(0), None::<()>).await;
     tokio::spawn(async move {
         let mut items = std::pin::pin!(futures_util::stream::iter(first).chain(call));
         while let Some(item) = items.next().await {
             match item.into_message() {
                 Some(message) => {
-                    log.push(message);
+                    if let Err(e) = log.push(message).await {
+                        // Nowhere to put the call's messages: end it rather than lose them.
+                        tracing::error!("call stream dropped: {e}");
+                        break;
+                    }
                 }
-                None => log.detach(),
+                None => log.detach().await,
             }
         }
-        log.close();
+        log.close().await;
     });
     response.unwrap_or_else(|_| cancelled())
 }
 
-/// Replays `log` after sequence number `after`, then follows it live. `keep` (the
-/// standalone stream's guard) lives as long as the response.
-pub(crate) fn from_log<K: Send + 'static>(
+/// Replays `log` from `from`, then follows it live. `keep` (the standalone stream's guard)
+/// lives as long as the response.
+pub(crate) async fn from_log<K: Send + 'static>(
     config: &Config,
-    session: &Session,
-    log: &Arc<StreamLog>,
-    after: u64,
+    session: &dyn Session,
+    log: &Arc<dyn EventLog>,
+    from: Cursor,
     keep: Option<K>,
 ) -> Result<Response, Unresumable> {
-    let events = log.subscribe(after)?;
+    let (after, events) = log.subscribe(from).await?;
     // Priming (2025-11-25+): an id to resume from before any message has been sent.
-    let priming = (session.protocol_version() >= ProtocolVersion::V2025_11_25).then(|| {
+    let priming = session.protocol_version().primes_streams().then(|| {
         let id = EventId {
             stream: log.id(),
             seq: after,

@@ -1,4 +1,4 @@
-//! Finding the caller's session, and ending it with `DELETE`.
+//! Finding the caller's session for `GET` and `DELETE`, and ending it with `DELETE`.
 
 use std::sync::Arc;
 
@@ -8,49 +8,46 @@ use http::{HeaderMap, StatusCode};
 
 use super::headers;
 use super::reply::Rejection;
-use crate::server::{Dispatcher, Session};
+use crate::protocol::ProtocolVersion;
+use crate::server::{Engine, SessionRef};
 
-/// The session named by `Mcp-Session-Id`: missing → 400, unknown or ended → 404. The
-/// request must also carry a protocol version we speak (or none) → else 400.
-pub(crate) fn require(
-    dispatcher: &Dispatcher,
+/// The session named by `Mcp-Session-Id` (the engine's rules: missing → 400, unknown or
+/// ended → 404, an unsupported protocol version → 400). A stateless protocol version has
+/// no sessions, so no `GET` or `DELETE` → 405.
+pub(crate) async fn require(
+    engine: &Engine,
     headers: &HeaderMap,
-) -> Result<Arc<Session>, Rejection> {
-    match headers::protocol_version(headers) {
-        Err(message) => return Err(Rejection::new(StatusCode::BAD_REQUEST, message)),
-        // Only GET and DELETE get here with a stateless version (POSTs are routed before).
-        Ok(version) if version.is_stateless() => {
-            return Err(Rejection::new(
-                StatusCode::METHOD_NOT_ALLOWED,
-                format!("protocol {version} has no sessions: GET and DELETE are not part of it"),
-            ));
-        }
-        Ok(_) => {}
-    }
-    let Some(session_id) = headers::session_id(headers) else {
-        return Err(Rejection::new(
-            StatusCode::BAD_REQUEST,
-            "missing Mcp-Session-Id header: send `initialize` first and echo the session id it returns",
+) -> Result<SessionRef, Box<Response>> {
+    let version = headers
+        .get(headers::PROTOCOL_VERSION)
+        .map(|v| v.to_str().unwrap_or("(not visible ASCII)"));
+    if let Some(stateless) = version
+        .and_then(ProtocolVersion::parse)
+        .filter(|v| v.is_stateless())
+    {
+        let message =
+            format!("protocol {stateless} has no sessions: GET and DELETE are not part of it");
+        return Err(Box::new(
+            Rejection::new(StatusCode::METHOD_NOT_ALLOWED, message).into_response(None),
         ));
-    };
-    dispatcher.sessions.get(session_id).ok_or_else(|| {
-        Rejection::new(
-            StatusCode::NOT_FOUND,
-            format!("session {session_id:?} not found: it has ended or never existed; start a new one with `initialize`"),
-        )
-    })
+    }
+    engine
+        .session(headers::session_id(headers), version)
+        .await
+        .map_err(|refusal| {
+            let mut response = super::reply::json(refusal.message());
+            *response.status_mut() = super::post::status(refusal.reason);
+            Box::new(response)
+        })
 }
 
 /// `DELETE`: ends the session.
-pub(crate) async fn delete(
-    State(dispatcher): State<Arc<Dispatcher>>,
-    headers: HeaderMap,
-) -> Response {
-    match require(&dispatcher, &headers) {
-        Ok(session) => {
-            dispatcher.sessions.remove(session.id());
-            StatusCode::OK.into_response()
-        }
-        Err(rejection) => rejection.into_response(None),
+pub(crate) async fn delete(State(engine): State<Arc<Engine>>, headers: HeaderMap) -> Response {
+    match require(&engine, &headers).await {
+        Ok(session) => match engine.store.remove(session.id()).await {
+            Ok(_) => StatusCode::OK.into_response(),
+            Err(e) => Rejection::new(StatusCode::SERVICE_UNAVAILABLE, e).into_response(None),
+        },
+        Err(response) => *response,
     }
 }

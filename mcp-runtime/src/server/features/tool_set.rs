@@ -6,7 +6,7 @@ use std::time::Duration;
 use serde::Serialize;
 use serde_json::value::RawValue;
 
-use super::envelope::{HeaderParam, header_params};
+use crate::server::envelope::{HeaderParam, header_params};
 use crate::tool::ToolDef;
 
 /// An immutable snapshot of the tools; a change builds a new one.

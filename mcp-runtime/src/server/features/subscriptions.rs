@@ -6,14 +6,49 @@
 //! the subscription's id (the request's id). It ends when the client closes it, or, with a
 //! result, when the server shuts down.
 
+use std::any::Any;
+
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::call::{CallStream, Outgoing};
+use futures_util::future::BoxFuture;
+use futures_util::stream::{BoxStream, StreamExt as _};
+
+use super::{Eras, Feature, Handled, Method, Request, now};
 use crate::protocol::RequestId;
 use crate::protocol::jsonrpc::{Complete, notification_message, result_message};
+use crate::protocol::methods::{SUBSCRIPTIONS_ACKNOWLEDGED, SUBSCRIPTIONS_LISTEN};
+use crate::server::bus::Change;
+use crate::server::call::{CallStream, Outgoing};
+
+/// The subscriptions feature (2026-07-28).
+pub(crate) struct Subscriptions;
+
+impl Feature for Subscriptions {
+    fn methods(&self) -> &'static [Method] {
+        const METHODS: &[Method] = &[Method::new(SUBSCRIPTIONS_LISTEN, Eras::Stateless)];
+        METHODS
+    }
+
+    fn handle<'a>(&'a self, request: Request<'a>) -> BoxFuture<'a, Handled> {
+        now(match request.params::<ListenParams>() {
+            Ok(params) => Handled::Stream(listen(
+                request.id,
+                params,
+                request.engine.store.changes(),
+                request.engine.shutdown_token(),
+                request.cancel,
+            )),
+            Err(e) => Handled::error(e),
+        })
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}
 
 /// The notification types a client asks for. Types this server never sends (prompts,
 /// resources) are accepted and left out of the acknowledgment.
@@ -22,6 +57,14 @@ use crate::protocol::jsonrpc::{Complete, notification_message, result_message};
 pub(crate) struct NotificationFilter {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     tools_list_changed: bool,
+}
+
+impl NotificationFilter {
+    fn wants(&self, change: &Change) -> bool {
+        match change {
+            Change::ToolsListChanged => self.tools_list_changed,
+        }
+    }
 }
 
 /// `subscriptions/listen` params.
@@ -61,22 +104,23 @@ fn tagged<T: Serialize>(id: &RequestId, body: T) -> Tagged<'_, T> {
     }
 }
 
-/// Opens a subscription: the acknowledgment, then a `notifications/tools/list_changed` for
-/// each change of `tools` (when asked for), until `shutdown`.
+/// Opens a subscription: the acknowledgment, then a notification for each change the
+/// client asked for, until `shutdown` (or the server goes away).
 pub(crate) fn listen(
     id: RequestId,
     params: ListenParams,
-    mut tools: watch::Receiver<()>,
+    mut changes: BoxStream<'static, Change>,
     shutdown: CancellationToken,
+    cancel: CancellationToken,
 ) -> CallStream {
     let filter = params.notifications;
-    CallStream::from_fn(move |outbox: mpsc::Sender<Outgoing>| async move {
+    CallStream::from_fn(cancel, move |outbox: mpsc::Sender<Outgoing>| async move {
         let send = |message: Bytes| {
             let outbox = outbox.clone();
             async move { outbox.send(Outgoing::Notification(message)).await.is_ok() }
         };
         let ack = notification_message(
-            "notifications/subscriptions/acknowledged",
+            SUBSCRIPTIONS_ACKNOWLEDGED,
             &tagged(
                 &id,
                 Acknowledged {
@@ -85,23 +129,18 @@ pub(crate) fn listen(
             ),
         );
         if send(ack).await {
-            tools.mark_unchanged();
             loop {
-                tokio::select! {
+                let change = tokio::select! {
                     () = shutdown.cancelled() => break,
-                    changed = tools.changed() => {
-                        if changed.is_err() {
-                            break; // the server is gone
-                        }
-                        if filter.tools_list_changed {
-                            let note = notification_message(
-                                "notifications/tools/list_changed",
-                                &tagged(&id, Empty {}),
-                            );
-                            if !send(note).await {
-                                break;
-                            }
-                        }
+                    change = changes.next() => change,
+                };
+                let Some(change) = change else {
+                    break; // the server is gone
+                };
+                if filter.wants(&change) {
+                    let note = notification_message(change.method(), &tagged(&id, Empty {}));
+                    if !send(note).await {
+                        break;
                     }
                 }
             }
@@ -114,8 +153,17 @@ pub(crate) fn listen(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures_util::StreamExt as _;
     use serde_json::Value;
+
+    fn follow(
+        mut receiver: tokio::sync::broadcast::Receiver<Change>,
+    ) -> BoxStream<'static, Change> {
+        Box::pin(async_stream::stream! {
+            while let Ok(change) = receiver.recv().await {
+                yield change;
+            }
+        })
+    }
 
     const META_SUBSCRIPTION_ID: &str = "io.modelcontextprotocol/subscriptionId";
 
@@ -126,13 +174,20 @@ mod tests {
 
     #[tokio::test]
     async fn acknowledges_then_sends_only_what_was_asked_until_shutdown() {
-        let (changes, receiver) = watch::channel(());
+        let changes = tokio::sync::broadcast::Sender::new(4);
+        let receiver = follow(changes.subscribe());
         let shutdown = CancellationToken::new();
         let params: ListenParams = serde_json::from_str(
             r#"{"notifications":{"toolsListChanged":true,"promptsListChanged":true}}"#,
         )
         .expect("params");
-        let mut stream = listen(RequestId::Number(7), params, receiver, shutdown.clone());
+        let mut stream = listen(
+            RequestId::Number(7),
+            params,
+            receiver,
+            shutdown.clone(),
+            CancellationToken::new(),
+        );
 
         let ack = json(stream.next().await.expect("ack"));
         assert_eq!(ack["method"], "notifications/subscriptions/acknowledged");
@@ -143,7 +198,9 @@ mod tests {
             "prompts are never sent, so they are not acknowledged"
         );
 
-        changes.send_replace(());
+        changes
+            .send(Change::ToolsListChanged)
+            .expect("a subscriber");
         let changed = json(stream.next().await.expect("list_changed"));
         assert_eq!(changed["method"], "notifications/tools/list_changed");
         assert_eq!(changed["params"]["_meta"][META_SUBSCRIPTION_ID], 7);
@@ -157,17 +214,21 @@ mod tests {
 
     #[tokio::test]
     async fn a_filter_without_tools_gets_no_tool_notifications() {
-        let (changes, receiver) = watch::channel(());
+        let changes = tokio::sync::broadcast::Sender::new(4);
+        let receiver = follow(changes.subscribe());
         let shutdown = CancellationToken::new();
         let mut stream = listen(
             RequestId::String("s".into()),
             ListenParams::default(),
             receiver,
             shutdown.clone(),
+            CancellationToken::new(),
         );
         let ack = json(stream.next().await.expect("ack"));
         assert_eq!(ack["params"]["notifications"], serde_json::json!({}));
-        changes.send_replace(());
+        changes
+            .send(Change::ToolsListChanged)
+            .expect("a subscriber");
         let next = tokio::time::timeout(std::time::Duration::from_millis(50), stream.next()).await;
         assert!(next.is_err(), "nothing was asked for: {next:?}");
         drop(changes);

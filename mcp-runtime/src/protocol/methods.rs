@@ -1,0 +1,40 @@
+//! Method names of MCP, as they appear on the wire: each spelled once, here.
+
+/// Opens a handshake-era session.
+pub const INITIALIZE: &str = "initialize";
+/// The client's acknowledgement that the handshake is complete.
+pub const INITIALIZED: &str = "notifications/initialized";
+/// Liveness check (handshake era only; 2026-07-28 removed it).
+pub const PING: &str = "ping";
+/// Describes a 2026-07-28 server (its versions, capabilities and identity).
+pub const DISCOVER: &str = "server/discover";
+/// A request's cancellation by the side that sent it.
+pub const CANCELLED: &str = "notifications/cancelled";
+/// Progress of a request that carried a `progressToken`.
+pub const PROGRESS: &str = "notifications/progress";
+/// A log message.
+pub const MESSAGE: &str = "notifications/message";
+/// Sets the least severe log level the client wants (handshake era).
+pub const SET_LEVEL: &str = "logging/setLevel";
+/// Lists tools.
+pub const TOOLS_LIST: &str = "tools/list";
+/// Calls a tool.
+pub const TOOLS_CALL: &str = "tools/call";
+/// The tool list changed.
+pub const TOOLS_LIST_CHANGED: &str = "notifications/tools/list_changed";
+/// Opens a 2026-07-28 subscription stream.
+pub const SUBSCRIPTIONS_LISTEN: &str = "subscriptions/listen";
+/// The first message of a subscription stream.
+pub const SUBSCRIPTIONS_ACKNOWLEDGED: &str = "notifications/subscriptions/acknowledged";
+/// Lists resources.
+pub const RESOURCES_LIST: &str = "resources/list";
+/// Lists resource templates.
+pub const RESOURCES_TEMPLATES_LIST: &str = "resources/templates/list";
+/// Reads a resource.
+pub const RESOURCES_READ: &str = "resources/read";
+/// Lists prompts.
+pub const PROMPTS_LIST: &str = "prompts/list";
+/// Renders a prompt.
+pub const PROMPTS_GET: &str = "prompts/get";
+/// Completes an argument of a prompt or a resource template.
+pub const COMPLETION_COMPLETE: &str = "completion/complete";

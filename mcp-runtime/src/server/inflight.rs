@@ -1,0 +1,128 @@
+//! Requests in flight that the client may cancel by id: a session's calls, and the stateless
+//! requests of a stdio connection (whose one stream cannot be closed per request).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use tokio_util::sync::CancellationToken;
+
+use super::outcome::{Reason, Refusal};
+use crate::protocol::{RequestId, RpcError};
+
+/// The cancellable requests of one session or connection, by id.
+#[derive(Debug, Default)]
+pub(crate) struct InFlight {
+    calls: Mutex<HashMap<RequestId, CancellationToken>>,
+}
+
+impl InFlight {
+    fn lock(&self) -> MutexGuard<'_, HashMap<RequestId, CancellationToken>> {
+        self.calls.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Registers a request under `id`, with a token that `parent` (the session's end)
+    /// cancels too. An id already in flight is refused: the client could no longer say
+    /// which of the two a cancellation means; so is a request past `limit` in flight.
+    pub(crate) fn start(
+        self: &Arc<Self>,
+        id: &RequestId,
+        parent: Option<&CancellationToken>,
+        limit: usize,
+    ) -> Result<(CancellationToken, InFlightGuard), Box<Refusal>> {
+        let token = parent.map_or_else(CancellationToken::new, CancellationToken::child_token);
+        let mut calls = self.lock();
+        if calls.contains_key(id) {
+            let error = RpcError::invalid_request(format!(
+                "request id {id} is already in use by a request in flight: use a new id for each request"
+            ));
+            return Err(Refusal::new(Reason::Malformed, error));
+        }
+        if calls.len() >= limit {
+            let error = RpcError::new(
+                crate::protocol::ErrorCode::INTERNAL_ERROR,
+                format!(
+                    "{limit} requests of this session are in flight, as many as it may have: retry when one ends"
+                ),
+            );
+            return Err(Refusal::new(Reason::Overloaded, error));
+        }
+        calls.insert(id.clone(), token.clone());
+        let guard = InFlightGuard {
+            registry: Arc::clone(self),
+            id: id.clone(),
+        };
+        Ok((token, guard))
+    }
+
+    /// Cancels the request with this id; `false` if none is in flight.
+    pub(crate) fn cancel(&self, id: &RequestId) -> bool {
+        match self.lock().remove(id) {
+            Some(token) => {
+                token.cancel();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether nothing is in flight.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.lock().is_empty()
+    }
+}
+
+/// Keeps a request listed until it ends (the guard is dropped with its stream).
+#[derive(Debug)]
+pub(crate) struct InFlightGuard {
+    registry: Arc<InFlight>,
+    id: RequestId,
+}
+
+impl Drop for InFlightGuard {
+    fn drop(&mut self) {
+        self.registry.lock().remove(&self.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_while_in_flight_and_free_again_after() {
+        let calls = Arc::new(InFlight::default());
+        let id = RequestId::Number(1);
+        let (token, guard) = calls.start(&id, None, 2).expect("free");
+        assert_eq!(
+            calls.start(&id, None, 2).expect_err("in use").error.code,
+            crate::protocol::ErrorCode::INVALID_REQUEST
+        );
+        let _second = calls.start(&RequestId::Number(2), None, 2).expect("room");
+        assert_eq!(
+            calls
+                .start(&RequestId::Number(3), None, 2)
+                .expect_err("full")
+                .reason,
+            Reason::Overloaded
+        );
+        drop(_second);
+        drop(guard);
+        assert!(calls.is_empty());
+        assert!(!token.is_cancelled());
+        let (token, _guard) = calls.start(&id, None, 2).expect("free again");
+        assert!(calls.cancel(&id));
+        assert!(token.is_cancelled());
+        assert!(!calls.cancel(&id));
+    }
+
+    #[test]
+    fn the_parent_cancels_its_children() {
+        let calls = Arc::new(InFlight::default());
+        let session = CancellationToken::new();
+        let (token, _guard) = calls
+            .start(&RequestId::Number(1), Some(&session), 1)
+            .expect("free");
+        session.cancel();
+        assert!(token.is_cancelled());
+    }
+}

@@ -1,0 +1,343 @@
+//! The in-process store, the default: sessions and their event logs live in this process,
+//! announcements reach this process's sessions and subscriptions.
+
+mod log;
+mod session;
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, Instant};
+
+use futures_util::future::{BoxFuture, FutureExt as _};
+use futures_util::stream::BoxStream;
+use tokio::sync::broadcast;
+
+use super::{Bus, NewSession, SessionRef, SessionStore, StoreError};
+use crate::protocol::jsonrpc::notification_message;
+use crate::server::bus::Change;
+use crate::server::config::Config;
+use session::MemorySession;
+
+/// How often creating a session also sweeps out expired ones.
+const SWEEP_EVERY: Duration = Duration::from_secs(1);
+
+/// How many changes a slow subscriber may fall behind before it skips to the newest; a list
+/// change is idempotent, so a skipped one is sent once as the latest.
+const BACKLOG: usize = 64;
+
+/// Every live session of this process, by id, and the bus of its announcements.
+#[derive(Debug)]
+pub(crate) struct MemoryStore {
+    map: RwLock<HashMap<Arc<str>, Arc<MemorySession>>>,
+    config: Config,
+    last_sweep: Mutex<Instant>,
+    changes: broadcast::Sender<Change>,
+}
+
+impl MemoryStore {
+    pub(crate) fn new(config: Config) -> Self {
+        Self {
+            map: RwLock::default(),
+            config,
+            last_sweep: Mutex::new(Instant::now()),
+            changes: broadcast::Sender::new(BACKLOG),
+        }
+    }
+
+    fn open(&self, new: NewSession) -> Result<Arc<MemorySession>, StoreError> {
+        self.sweep_if_due();
+        if self.count() >= self.config.max_sessions {
+            // Expired sessions make room first; live ones are never evicted for a newcomer.
+            self.sweep_now();
+            if self.count() >= self.config.max_sessions {
+                return Err(StoreError::Full(self.config.max_sessions));
+            }
+        }
+        let id: Arc<str> = new_session_id()
+            .map_err(|e| StoreError::Unavailable(format!("no randomness for a session id: {e}")))?
+            .into();
+        let session = Arc::new(MemorySession::new(id.clone(), new, &self.config));
+        self.map
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(id, session.clone());
+        Ok(session)
+    }
+
+    /// The live session with this id (an expired one is ended here and not returned).
+    fn find(&self, id: &str) -> Option<Arc<MemorySession>> {
+        let session = self
+            .map
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(id)
+            .cloned()?;
+        if session.is_expired(&self.config, Instant::now()) {
+            self.end(id);
+            return None;
+        }
+        session.touch();
+        Some(session)
+    }
+
+    fn end(&self, id: &str) -> bool {
+        let removed = self
+            .map
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(id);
+        match removed {
+            Some(session) => {
+                session.end();
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn all(&self) -> Vec<Arc<MemorySession>> {
+        self.map
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect()
+    }
+
+    fn sweep_now(&self) {
+        let now = Instant::now();
+        let expired: Vec<Arc<str>> = self
+            .map
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .filter(|(_, s)| s.is_expired(&self.config, now))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in expired {
+            self.end(&id);
+        }
+    }
+
+    fn sweep_if_due(&self) {
+        let mut last = self.last_sweep.lock().unwrap_or_else(|e| e.into_inner());
+        if last.elapsed() >= SWEEP_EVERY {
+            *last = Instant::now();
+            drop(last);
+            self.sweep_now();
+        }
+    }
+
+    fn count(&self) -> usize {
+        self.map.read().unwrap_or_else(|e| e.into_inner()).len()
+    }
+}
+
+fn ready<'a, T: Send + 'a>(value: T) -> BoxFuture<'a, T> {
+    std::future::ready(value).boxed()
+}
+
+impl SessionStore for MemoryStore {
+    fn create(&self, new: NewSession) -> BoxFuture<'_, Result<SessionRef, StoreError>> {
+        ready(self.open(new).map(|s| s as SessionRef))
+    }
+
+    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<SessionRef>, StoreError>> {
+        ready(Ok(self.find(id).map(|s| s as SessionRef)))
+    }
+
+    fn remove<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        ready(Ok(self.end(id)))
+    }
+
+    fn local(&self) -> Vec<SessionRef> {
+        self.all().into_iter().map(|s| s as SessionRef).collect()
+    }
+
+    fn sweep(&self) {
+        self.sweep_now();
+    }
+
+    fn len(&self) -> usize {
+        self.count()
+    }
+}
+
+impl Bus for MemoryStore {
+    fn announce(&self, change: Change) {
+        let message = notification_message(change.method(), &serde_json::json!({}));
+        for session in self.all() {
+            session.push_standalone(message.clone());
+        }
+        // No subscriber is not an error: nobody listens.
+        let _ = self.changes.send(change);
+    }
+
+    fn changes(&self) -> BoxStream<'static, Change> {
+        let mut receiver = self.changes.subscribe();
+        Box::pin(async_stream::stream! {
+            loop {
+                match receiver.recv().await {
+                    Ok(change) => yield change,
+                    // Fell behind: list changes are idempotent, the newest one stands for all.
+                    Err(broadcast::error::RecvError::Lagged(_)) => yield Change::ToolsListChanged,
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        })
+    }
+}
+
+/// 128 bits from the operating system's CSPRNG, as 32 lowercase hex digits (visible ASCII,
+/// as the transport spec requires).
+fn new_session_id() -> std::io::Result<String> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)?;
+    let mut id = String::with_capacity(32);
+    for b in bytes {
+        let _ = write!(id, "{b:02x}");
+    }
+    Ok(id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::protocol::types::Implementation;
+    use crate::protocol::{ProtocolVersion, RequestId};
+    use crate::server::store::Session as _;
+    use serde_json::Map;
+
+    fn new() -> NewSession {
+        NewSession {
+            protocol_version: ProtocolVersion::LATEST,
+            client_info: Implementation {
+                name: "c".into(),
+                version: "1".into(),
+                title: None,
+            },
+            client_capabilities: Map::new(),
+        }
+    }
+
+    #[test]
+    fn sessions_are_created_found_and_removed() {
+        let sessions = MemoryStore::new(Config::default());
+        let a = sessions.open(new()).expect("rng");
+        let b = sessions.open(new()).expect("rng");
+        assert_ne!(a.id(), b.id());
+        assert_eq!(a.id().len(), 32);
+        assert!(sessions.find(a.id()).is_some());
+        assert!(sessions.end(a.id()));
+        assert!(!sessions.end(a.id()));
+        assert!(sessions.find(a.id()).is_none());
+        assert_eq!(sessions.count(), 1);
+    }
+
+    #[test]
+    fn ending_a_session_cancels_its_calls() {
+        let sessions = MemoryStore::new(Config::default());
+        let s = sessions.open(new()).expect("rng");
+        let (call, _guard) = s.start_call(&RequestId::Number(1)).expect("free id");
+        sessions.end(s.id());
+        assert!(call.is_cancelled());
+    }
+
+    #[test]
+    fn idle_and_half_open_sessions_expire_unless_busy() {
+        let config = Config {
+            session_idle_timeout: Duration::from_millis(40),
+            handshake_timeout: Duration::from_millis(10),
+            ..Config::default()
+        };
+        let sessions = MemoryStore::new(config);
+        let half_open = sessions.open(new()).expect("rng");
+        let idle = sessions.open(new()).expect("rng");
+        drop(idle.mark_initialized());
+        let busy = sessions.open(new()).expect("rng");
+        drop(busy.mark_initialized());
+        let _running = busy.start_call(&RequestId::Number(7)).expect("free id");
+        std::thread::sleep(Duration::from_millis(20));
+        sessions.sweep_now();
+        assert!(
+            sessions.find(half_open.id()).is_none(),
+            "no handshake: ended sooner"
+        );
+        assert!(sessions.find(idle.id()).is_some());
+        std::thread::sleep(Duration::from_millis(50));
+        sessions.sweep_now();
+        assert_eq!(sessions.count(), 1);
+        assert!(
+            sessions.find(busy.id()).is_some(),
+            "a running call keeps its session"
+        );
+    }
+
+    #[test]
+    fn a_pinned_session_never_expires() {
+        let config = Config {
+            session_idle_timeout: Duration::from_millis(1),
+            handshake_timeout: Duration::from_millis(1),
+            ..Config::default()
+        };
+        let sessions = MemoryStore::new(config);
+        let stdio = sessions.open(new()).expect("rng");
+        stdio.pin();
+        std::thread::sleep(Duration::from_millis(5));
+        sessions.sweep_now();
+        assert!(sessions.find(stdio.id()).is_some());
+    }
+
+    #[tokio::test]
+    async fn answers_reach_the_request_that_waits_for_them_once() {
+        let sessions = MemoryStore::new(Config::default());
+        let s = sessions.open(new()).expect("rng");
+        let waiting = s
+            .expect_answer(RequestId::String("q".into()))
+            .await
+            .expect("memory");
+        let unknown = s
+            .answer(RequestId::Number(1), Ok(serde_json::json!({})))
+            .await;
+        assert_eq!(unknown, Ok(false));
+        let answer = Ok(serde_json::json!({"action": "accept"}));
+        assert_eq!(
+            s.answer(RequestId::String("q".into()), answer.clone())
+                .await,
+            Ok(true)
+        );
+        assert_eq!(waiting.await.ok(), Some(answer));
+        assert_eq!(
+            s.answer(RequestId::String("q".into()), Ok(serde_json::json!({})))
+                .await,
+            Ok(false),
+            "answered already"
+        );
+    }
+
+    #[test]
+    fn the_session_cap_holds_and_expired_sessions_make_room() {
+        let config = Config {
+            max_sessions: 2,
+            handshake_timeout: Duration::from_millis(5),
+            ..Config::default()
+        };
+        let sessions = MemoryStore::new(config);
+        sessions.open(new()).expect("room");
+        sessions.open(new()).expect("room");
+        assert_eq!(sessions.open(new()).err(), Some(StoreError::Full(2)));
+        std::thread::sleep(Duration::from_millis(10));
+        sessions.open(new()).expect("the half-open ones expired");
+    }
+
+    #[test]
+    fn the_standalone_stream_takes_one_listener_at_a_time() {
+        let sessions = MemoryStore::new(Config::default());
+        let s = sessions.open(new()).expect("rng");
+        let first = s.attach_standalone().expect("free");
+        assert!(s.attach_standalone().is_none());
+        drop(first);
+        assert!(s.attach_standalone().is_some());
+    }
+}

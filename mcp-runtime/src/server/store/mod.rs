@@ -1,0 +1,244 @@
+//! Where what outlives one request is kept: sessions, their SSE event logs, and the bus
+//! that fans announcements out. The engine and the transports see only these traits, so a
+//! store shared by many replicas (Redis) makes any replica able to serve any request of
+//! any session, with no change to the engine.
+//!
+//! Everything that a network store would have to wait for is async. The in-process
+//! [`memory`] store is the default.
+
+pub(crate) mod memory;
+
+use std::fmt;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
+use serde_json::{Map, Value};
+use tokio_util::sync::CancellationToken;
+
+use super::bus::Change;
+use super::inflight::InFlightGuard;
+use crate::protocol::types::Implementation;
+use crate::protocol::{LogLevel, ProtocolVersion, RequestId};
+
+/// Why a store could not do what was asked.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum StoreError {
+    /// It could not be reached or answered wrongly: requests that need it fail fast.
+    #[error("the session store is unavailable: {0}")]
+    Unavailable(String),
+    /// A stream's reader took nothing for this long while the stream was full: the request
+    /// that writes it is cut off rather than buffered without bound.
+    #[error("the client read nothing of this stream for {0:?} while it was full")]
+    Stalled(std::time::Duration),
+    /// The store holds as many sessions as it may.
+    #[error("the server has {0} sessions open, as many as it accepts: retry later")]
+    Full(usize),
+}
+
+/// What `initialize` learned, to open a session with.
+#[derive(Debug, Clone)]
+pub(crate) struct NewSession {
+    pub(crate) protocol_version: ProtocolVersion,
+    pub(crate) client_info: Implementation,
+    pub(crate) client_capabilities: Map<String, Value>,
+}
+
+/// Sessions, by id. Ids are 128 random bits, unique across processes.
+pub(crate) trait SessionStore: Send + Sync + 'static {
+    /// Opens a session with a fresh, unguessable id.
+    fn create(&self, new: NewSession) -> BoxFuture<'_, Result<SessionRef, StoreError>>;
+
+    /// The live session with this id (`None` if it ended, expired or never existed); using
+    /// it keeps it alive.
+    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<SessionRef>, StoreError>>;
+
+    /// Ends a session: cancels its calls, closes its streams; `false` if there was none.
+    fn remove<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<bool, StoreError>>;
+
+    /// The sessions with live state in this process (open streams, running calls): what
+    /// a graceful shutdown of this process must end.
+    fn local(&self) -> Vec<SessionRef>;
+
+    /// Ends expired sessions now.
+    fn sweep(&self);
+
+    /// How many sessions are open.
+    fn len(&self) -> usize;
+}
+
+/// A shared handle to a session.
+pub(crate) type SessionRef = Arc<dyn Session>;
+
+/// One client's session of the handshake era.
+pub(crate) trait Session: Send + Sync + fmt::Debug + 'static {
+    fn id(&self) -> &str;
+    fn protocol_version(&self) -> ProtocolVersion;
+    fn client_info(&self) -> &Implementation;
+    /// The `capabilities` the client declared in `initialize`.
+    fn client_capabilities(&self) -> &Map<String, Value>;
+    /// The least severe log level the client wants (all until it says).
+    fn log_level(&self) -> LogLevel;
+
+    /// `notifications/initialized` arrived: the session is past its handshake.
+    fn mark_initialized(&self) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// `logging/setLevel`.
+    fn set_log_level(&self, level: LogLevel) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Keeps the session from expiring: for transports whose connection is the session
+    /// (stdio) and which end it when the connection ends.
+    fn pin(&self);
+
+    /// Registers a request in flight; its token is cancelled by [`cancel_call`] for its id
+    /// or by the end of the session. An id already in flight is refused.
+    ///
+    /// [`cancel_call`]: Session::cancel_call
+    fn start_call(
+        &self,
+        id: &RequestId,
+    ) -> Result<(CancellationToken, InFlightGuard), Box<crate::server::Refusal>>;
+    /// Cancels the request with this id, wherever it runs.
+    fn cancel_call(&self, id: &RequestId);
+
+    /// Registers a request this server sends to the client (elicitation, sampling, roots)
+    /// under `id`: the receiver resolves with the client's answer, whichever replica it
+    /// reaches. Dropping the receiver forgets the request.
+    #[allow(
+        dead_code,
+        reason = "the peer that sends requests to the client uses it"
+    )]
+    fn expect_answer(
+        &self,
+        id: RequestId,
+    ) -> BoxFuture<'_, Result<tokio::sync::oneshot::Receiver<Answer>, StoreError>>;
+    /// Hands the client's answer to whoever waits for it; `false` if nobody does (an
+    /// unknown or expired id).
+    fn answer(&self, id: RequestId, answer: Answer) -> BoxFuture<'_, Result<bool, StoreError>>;
+
+    /// Opens a new event log (for a POST reply that became SSE).
+    fn open_stream(&self) -> BoxFuture<'_, Result<Arc<dyn EventLog>, StoreError>>;
+    /// The log with this id, if it is still kept.
+    fn stream(&self, id: u64) -> BoxFuture<'_, Result<Option<Arc<dyn EventLog>>, StoreError>>;
+    /// The log of server-initiated messages (the `GET` stream), created on first use.
+    fn standalone(&self) -> Arc<dyn EventLog>;
+    /// Attaches a listener to the standalone stream; `None` if one is already attached.
+    fn attach_standalone(&self) -> Option<StandaloneGuard>;
+    /// Ends the standalone stream's listeners (graceful shutdown).
+    fn close_standalone(&self);
+}
+
+/// The client's answer to a request of the server: its `result`, or its `error` object.
+pub(crate) type Answer = Result<Value, Value>;
+
+/// Holds a session's standalone stream attached while a client listens on it.
+pub(crate) struct StandaloneGuard {
+    pub(crate) log: Arc<dyn EventLog>,
+    pub(crate) release: Box<dyn FnOnce() + Send + Sync>,
+}
+
+impl Drop for StandaloneGuard {
+    fn drop(&mut self) {
+        let release = std::mem::replace(&mut self.release, Box::new(|| {}));
+        release();
+    }
+}
+
+/// The id of one SSE event: `<stream>-<seq>`, unique within its session, naming its
+/// stream so a resumption replays that stream only. Sequence 0 is the priming event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct EventId {
+    pub(crate) stream: u64,
+    pub(crate) seq: u64,
+}
+
+impl EventId {
+    /// Reads a `Last-Event-ID` value; `None` if it is not one of ours.
+    pub(crate) fn parse(text: &str) -> Option<Self> {
+        let (stream, seq) = text.trim().split_once('-')?;
+        Some(Self {
+            stream: stream.parse().ok()?,
+            seq: seq.parse().ok()?,
+        })
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}-{}", self.stream, self.seq)
+    }
+}
+
+/// One event to send: its id and its JSON-RPC message.
+pub(crate) type LoggedEvent = (EventId, Bytes);
+
+/// Where a subscription to an event log starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Cursor {
+    /// After the newest event: only what is pushed from now on.
+    Now,
+    /// After this sequence number: a resumption.
+    After(u64),
+}
+
+/// Why a resumption cannot be served.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Unresumable {
+    /// Events after the cursor were already dropped, or the cursor names an event the
+    /// stream never had.
+    Evicted,
+    /// The stream has ended and nothing follows the cursor: an empty stream that ends at
+    /// once would have a client that resumes until it has the response come back forever.
+    Finished,
+    /// The store could not be reached.
+    Unavailable(StoreError),
+}
+
+/// The events of one SSE stream, kept for replay with `Last-Event-ID`.
+pub(crate) trait EventLog: Send + Sync + fmt::Debug + 'static {
+    fn id(&self) -> u64;
+    /// Appends a message, waiting while the stream's readers are too far behind (so a
+    /// slow reader slows the request down instead of losing events); fails with
+    /// [`StoreError::Stalled`] when they take nothing for too long.
+    fn push(&self, message: Bytes) -> BoxFuture<'_, Result<EventId, StoreError>>;
+    /// No more events will come: subscribers end after the last one.
+    fn close(&self) -> BoxFuture<'_, ()>;
+    /// Ends the connections now following the stream once they have sent the events pushed
+    /// so far, while the stream goes on (SEP-1699 polling).
+    fn detach(&self) -> BoxFuture<'_, ()>;
+    /// The events after `from`, then the live ones until the stream closes (or detaches).
+    /// Also returns the sequence number the subscription starts after (for priming).
+    fn subscribe(
+        &self,
+        from: Cursor,
+    ) -> BoxFuture<'_, Result<(u64, BoxStream<'static, LoggedEvent>), Unresumable>>;
+}
+
+/// A whole store: sessions, their logs, and the bus.
+pub(crate) trait Store: SessionStore + Bus {}
+
+impl<T: SessionStore + Bus> Store for T {}
+
+/// Fans announcements out to every follower, in this process or (with a network store)
+/// in every replica.
+pub(crate) trait Bus: Send + Sync + 'static {
+    /// Announces a change to every session (on its standalone stream) and every
+    /// subscription.
+    fn announce(&self, change: Change);
+    /// Follows the changes announced from now on.
+    fn changes(&self) -> BoxStream<'static, Change>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_ids_round_trip() {
+        let id = EventId { stream: 3, seq: 14 };
+        assert_eq!(id.to_string(), "3-14");
+        assert_eq!(EventId::parse("3-14"), Some(id));
+        assert_eq!(EventId::parse("nope"), None);
+        assert_eq!(EventId::parse("1-x"), None);
+        assert_eq!(EventId::parse("1-18446744073709551616"), None, "too large");
+    }
+}
