@@ -42,6 +42,21 @@ pub(crate) struct Surface {
     pub(crate) metrics: Option<(String, metrics_exporter_prometheus::PrometheusHandle)>,
 }
 
+impl Surface {
+    /// The endpoint at `path` alone: loopback hosts, no auth, no metrics.
+    #[cfg(test)]
+    pub(crate) fn plain(path: &str) -> Self {
+        Self {
+            path: path.to_owned(),
+            hosts: HostPolicy::default(),
+            auth: None,
+            scopes: Vec::new(),
+            #[cfg(feature = "metrics")]
+            metrics: None,
+        }
+    }
+}
+
 pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> Router {
     let mut endpoint = post(post::handle).get(get::handle).delete(session::delete);
     if let Some(auth) = &surface.auth {
