@@ -22,7 +22,7 @@
 //! | `MCP_WORKERS` / `workers` | one per core | Tokio worker threads |
 //! | `MCP_MAX_CONNECTIONS` / `max_connections` | `10000` | open connections at once |
 //! | `MCP_MAX_SESSIONS` / `max_sessions` | `10000` | open sessions at once |
-//! | `MCP_MAX_CONCURRENT_CALLS` / `max_concurrent_calls` | `1024` | tool calls running at once |
+//! | `MCP_MAX_CONCURRENT_CALLS` / `max_concurrent_calls` | `1000` | tool calls running at once |
 //! | `MCP_CALL_TIMEOUT` / `call_timeout` | `10m` | longest a tool call may run |
 //! | `MCP_HEADER_TIMEOUT` / `header_timeout` | `10s` | time a client has to send its request headers |
 //! | `MCP_BODY_LIMIT` / `body_limit` | `4MiB` | largest request body |
@@ -75,7 +75,7 @@ pub struct Settings {
     pub max_connections: usize,
     /// Open sessions at once (`MCP_MAX_SESSIONS`, default 10000).
     pub max_sessions: usize,
-    /// Tool calls running at once (`MCP_MAX_CONCURRENT_CALLS`, default 1024).
+    /// Tool calls running at once (`MCP_MAX_CONCURRENT_CALLS`, default 1000).
     pub max_concurrent_calls: usize,
     /// Longest a tool call may run (`MCP_CALL_TIMEOUT`, default 10 minutes).
     pub call_timeout: Duration,
@@ -108,7 +108,7 @@ impl Default for Settings {
             workers: None,
             max_connections: 10_000,
             max_sessions: 10_000,
-            max_concurrent_calls: 1024,
+            max_concurrent_calls: 1000,
             call_timeout: Duration::from_secs(600),
             header_timeout: Duration::from_secs(10),
             body_limit: 4 * 1024 * 1024,

@@ -553,8 +553,6 @@ impl Server {
         if settings.metrics_path.is_some() {
             return Err("a metrics path is set (MCP_METRICS_PATH or Server::metrics), but mcp-runtime was built without its `metrics` feature".to_owned());
         }
-        self.config.keep_alive = settings.keep_alive;
-        self.config.session_idle_timeout = settings.session_idle_timeout;
         let engine = self.engine();
         let handle = ServerHandle {
             engine: engine.clone(),
@@ -570,7 +568,14 @@ impl Server {
     }
 
     /// The transport-free engine serving this description.
-    pub(crate) fn engine(self) -> Arc<Engine> {
+    pub(crate) fn engine(mut self) -> Arc<Engine> {
+        // The settings the engine enforces (the HTTP surface reads the rest).
+        let settings = &self.settings;
+        self.config.keep_alive = settings.keep_alive;
+        self.config.session_idle_timeout = settings.session_idle_timeout;
+        self.config.max_sessions = settings.max_sessions;
+        self.config.max_concurrent_calls = settings.max_concurrent_calls;
+        self.config.call_timeout = settings.call_timeout;
         let engine = Arc::new_cyclic(|me| {
             Engine::new(
                 self.info,
