@@ -220,3 +220,17 @@ async fn stdio_is_exempt_from_auth() {
     let reply: serde_json::Value = serde_json::from_str(&line).expect("JSON");
     assert_eq!(reply["result"]["protocolVersion"], "2025-11-25", "{reply}");
 }
+
+/// A setting given as a `Settings` value reaches the server: the body limit here.
+#[tokio::test]
+async fn the_body_limit_setting_is_enforced() {
+    let mut settings = mcp_runtime::Settings::default();
+    settings.body_limit = 1024;
+    let server =
+        tests::TestServer::start(mcp_runtime::Server::new("small").settings(settings)).await;
+    let padding = "x".repeat(2048);
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": "ping", "params": {"pad": padding}});
+    let reply = server.client().post(body).await;
+    assert_eq!(reply.status, 413, "{}", reply.body);
+    assert!(reply.body.contains("1024 bytes"), "{}", reply.body);
+}

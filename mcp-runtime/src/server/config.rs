@@ -37,6 +37,8 @@ pub(crate) struct Config {
     pub(crate) max_batch: usize,
     /// `ttlMs` of cacheable 2026-07-28 results (`server/discover`, `tools/list`).
     pub(crate) cache_ttl: Duration,
+    /// Largest request body over HTTP (larger → 413); `body_limit` of the settings.
+    pub(crate) body_limit: usize,
 }
 
 impl Default for Config {
@@ -57,6 +59,7 @@ impl Default for Config {
             max_calls_per_session: 64,
             call_timeout: Duration::from_secs(10 * 60),
             stall_timeout: Duration::from_secs(30),
+            body_limit: 4 * 1024 * 1024,
         }
     }
 }

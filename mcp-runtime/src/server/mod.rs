@@ -576,6 +576,7 @@ impl Server {
         self.config.max_sessions = settings.max_sessions;
         self.config.max_concurrent_calls = settings.max_concurrent_calls;
         self.config.call_timeout = settings.call_timeout;
+        self.config.body_limit = settings.body_limit;
         let engine = Arc::new_cyclic(|me| {
             Engine::new(
                 self.info,

@@ -24,9 +24,6 @@ use tokio_util::sync::CancellationToken;
 
 use crate::server::{Engine, ServerHandle};
 
-/// Largest request body accepted (larger → 413).
-pub(crate) const MAX_BODY_BYTES: usize = 4 * 1024 * 1024;
-
 /// What the HTTP surface serves besides the endpoint, and how it is guarded.
 pub(crate) struct Surface {
     /// The endpoint's path.

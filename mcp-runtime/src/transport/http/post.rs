@@ -10,7 +10,6 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 
-use super::MAX_BODY_BYTES;
 use super::headers::{self, Accepts};
 use super::reply::{self, Rejection};
 use crate::server::{Engine, Inbound, Link, MirroredHeaders, Outcome, Reason};
@@ -31,9 +30,10 @@ pub(crate) async fn handle(State(engine): State<Arc<Engine>>, request: Request) 
             "Accept must include application/json and text/event-stream",
         );
     }
-    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+    let limit = engine.config.body_limit;
+    let body = match axum::body::to_bytes(body, limit).await {
         Ok(body) => body,
-        Err(e) => return body_error(&e),
+        Err(e) => return body_error(&e, limit),
     };
     // Shared with the tool a call runs (headers, extensions), without copying.
     let parts = Arc::new(parts);
@@ -100,12 +100,12 @@ async fn render(engine: &Engine, outcome: Outcome, accepts: Accepts) -> Response
 }
 
 /// A body that could not be read: too long (413), or broken off (400).
-fn body_error(error: &axum::Error) -> Response {
+fn body_error(error: &axum::Error, limit: usize) -> Response {
     let too_long = std::error::Error::source(error)
         .is_some_and(|e| e.is::<http_body_util::LengthLimitError>())
         || error.to_string().contains("length limit exceeded");
     if too_long {
-        let message = format!("the request body is larger than {MAX_BODY_BYTES} bytes");
+        let message = format!("the request body is larger than {limit} bytes");
         return Rejection::new(StatusCode::PAYLOAD_TOO_LARGE, message).into_response(None);
     }
     let message = format!("could not read the request body: {error}");
