@@ -32,6 +32,10 @@
 //!
 //! Lists are comma-separated in variables and arrays in TOML; durations are written as
 //! `30s`, `5m`, `1h 30m` ([`humantime`]); sizes as `4MiB`, `512kB` or bytes ([`bytesize`]).
+//!
+//! `max_connections`, `header_timeout`, `workers`, `redis_url` and `drain_timeout` are read
+//! and checked but not acted on yet: the serve loop, the runtime set-up and the Redis store
+//! will read them.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
