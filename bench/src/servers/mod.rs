@@ -12,6 +12,7 @@
 pub mod floor;
 pub mod ours;
 pub mod rmcp;
+pub mod secured;
 
 use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
@@ -31,6 +32,8 @@ pub enum Kind {
     Rmcp,
     /// A bare axum handler: the floor.
     Floor,
+    /// Ours with JWT auth and the Prometheus endpoint on (workload g only).
+    Secured,
 }
 
 impl Kind {
@@ -43,12 +46,16 @@ impl Kind {
             Kind::Ours => "ours",
             Kind::Rmcp => "rmcp",
             Kind::Floor => "floor",
+            Kind::Secured => "ours+auth",
         }
     }
 
     /// The kind named `name`.
     pub fn parse(name: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.name() == name)
+        Kind::ALL
+            .into_iter()
+            .chain([Kind::Secured])
+            .find(|k| k.name() == name)
     }
 }
 
@@ -65,6 +72,11 @@ pub fn serve(kind: Kind) -> anyhow::Result<()> {
             Kind::Ours => ours::router(),
             Kind::Rmcp => rmcp::router(),
             Kind::Floor => floor::router(),
+            Kind::Secured => {
+                let (router, token) = secured::router(port).await?;
+                println!("TOKEN {token}");
+                router
+            }
         };
         println!("PORT {port}");
         let listener = listener.tap_io(|tcp| {
@@ -81,6 +93,8 @@ pub struct Spawned {
     child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
+    /// The bearer token its requests need, if any.
+    pub token: Option<String>,
 }
 
 impl Spawned {
@@ -104,10 +118,14 @@ impl Spawned {
             .with_context(|| format!("starting the {} server", kind.name()))?;
         let stdout = child.stdout.take().context("child stdout")?;
         let mut lines = BufReader::new(stdout).lines();
+        let mut token = None;
         let port = loop {
             let line = lines
                 .next()
                 .with_context(|| format!("the {} server exited before listening", kind.name()))??;
+            if let Some(t) = line.strip_prefix("TOKEN ") {
+                token = Some(t.trim().to_owned());
+            }
             if let Some(port) = line.strip_prefix("PORT ") {
                 break port.trim().parse::<u16>()?;
             }
@@ -117,6 +135,7 @@ impl Spawned {
         Ok(Self {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            token,
         })
     }
 

@@ -41,6 +41,11 @@ pub fn working_tools() -> Vec<ToolDef> {
 
 /// The MCP endpoint with every tool of [`spec::tools`], all in one `tools/list` page.
 pub fn router() -> axum::Router {
+    server().router()
+}
+
+/// The server behind [`router`], to configure further.
+pub fn server() -> Server {
     let mut server = Server::new("bench")
         .page_size(spec::TOOL_COUNT)
         .tool(echo_tool())
@@ -53,5 +58,5 @@ pub fn router() -> axum::Router {
         .description(filler.description);
         server = server.tool(def);
     }
-    server.path(spec::PATH).router()
+    server.path(spec::PATH)
 }
