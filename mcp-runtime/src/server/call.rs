@@ -12,6 +12,7 @@ use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use super::inflight::InFlightGuard;
 use crate::context::{CallContext, CallSetup};
+use crate::protocol::RequestId;
 use crate::protocol::jsonrpc::{Complete, result_message};
 use crate::tool::{Arguments, CallToolResult, ToolDef};
 
@@ -53,6 +54,8 @@ pub(crate) struct CallStream {
     /// Keeps the request listed as in flight (so it can be cancelled by id) until the
     /// stream is dropped.
     in_flight: Option<InFlightGuard>,
+    /// The id of the request this stream answers (a tool call's).
+    request: Option<RequestId>,
 }
 
 impl CallStream {
@@ -71,7 +74,13 @@ impl CallStream {
             response: None,
             cancelled: Box::pin(cancel.cancelled_owned()),
             in_flight: None,
+            request: None,
         }
+    }
+
+    /// The id of the request this stream answers, when known.
+    pub(crate) fn request_id(&self) -> Option<&RequestId> {
+        self.request.as_ref()
     }
 
     /// Keeps `guard` (the request's in-flight registration) as long as the stream lives.
@@ -94,6 +103,7 @@ impl CallStream {
         };
         let name = tool.name.clone();
         let id = setup.request_id.clone();
+        let request = Some(id.clone());
         let stateless = setup.origin.stateless;
         let context = Arc::new(CallContext::new(setup, outbox));
         let cancelled = Box::pin(context.cancellation().clone().cancelled_owned());
@@ -119,6 +129,7 @@ impl CallStream {
             response: None,
             cancelled,
             in_flight: None,
+            request,
         }
     }
 }

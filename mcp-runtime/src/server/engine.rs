@@ -117,6 +117,14 @@ impl Engine {
         }
     }
 
+    /// Keeps sessions, streams and announcements in `store` instead of in this process.
+    pub(crate) fn with_store(mut self, store: Option<Arc<dyn Store>>) -> Self {
+        if let Some(store) = store {
+            self.store = store;
+        }
+        self
+    }
+
     pub(crate) fn info(&self) -> &Implementation {
         &self.info
     }

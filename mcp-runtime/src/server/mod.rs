@@ -106,6 +106,9 @@ pub struct Server {
     /// `None` until configured: loopback only, relaxed by `serve_on` for public addresses.
     hosts: Option<HostPolicy>,
     states: StateMap,
+    /// A store shared by replicas; `None`: in this process.
+    #[cfg(feature = "redis")]
+    redis: Option<store::redis::RedisStore>,
 }
 
 impl Server {
@@ -123,6 +126,8 @@ impl Server {
             config: Config::default(),
             hosts: None,
             states: StateMap::default(),
+            #[cfg(feature = "redis")]
+            redis: None,
         }
     }
 
@@ -231,6 +236,52 @@ impl Server {
         self
     }
 
+    /// Keeps sessions, their SSE streams and announcements in Redis, so that replicas of
+    /// this server behind a plain load balancer serve every session alike (feature
+    /// `redis`). The default keeps them in this process. [`serve`](Self::serve) picks
+    /// Redis by itself when `MCP_REDIS_URL` is set.
+    ///
+    /// ```no_run
+    /// # async fn run() -> std::io::Result<()> {
+    /// use mcp_runtime::{RedisStore, Server};
+    /// Server::new("notes")
+    ///     .store(RedisStore::new("redis://127.0.0.1:6379"))
+    ///     .serve()
+    ///     .await
+    /// # }
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn store(mut self, store: crate::RedisStore) -> Self {
+        self.redis = Some(store);
+        self
+    }
+
+    /// `MCP_REDIS_URL` (and `MCP_REDIS_PREFIX`) choose the Redis store unless the builder
+    /// chose a store already.
+    fn store_from_env(self) -> Self {
+        let Ok(url) = std::env::var("MCP_REDIS_URL") else {
+            return self;
+        };
+        #[cfg(feature = "redis")]
+        {
+            if self.redis.is_some() {
+                return self;
+            }
+            let mut store = crate::RedisStore::new(url);
+            if let Ok(prefix) = std::env::var("MCP_REDIS_PREFIX") {
+                store = store.prefix(prefix);
+            }
+            self.store(store)
+        }
+        #[cfg(not(feature = "redis"))]
+        {
+            tracing::warn!(
+                "MCP_REDIS_URL is set ({url}) but this binary was built without the `redis` feature of mcp-runtime: sessions stay in this process"
+            );
+            self
+        }
+    }
+
     /// Makes `value` available to every tool that takes a `State<T>` parameter (one value
     /// per type; a second call for the same type replaces the first).
     pub fn state<T: Send + Sync + 'static>(mut self, value: T) -> Self {
@@ -329,6 +380,10 @@ impl Server {
 
     /// The transport-free engine serving this description.
     pub(crate) fn engine(self) -> Arc<Engine> {
+        #[cfg(feature = "redis")]
+        let store = self.redis.as_ref().map(|redis| redis.open(&self.config));
+        #[cfg(not(feature = "redis"))]
+        let store = None;
         let engine = Arc::new_cyclic(|me| {
             Engine::new(
                 self.info,
@@ -338,6 +393,7 @@ impl Server {
                 self.config,
                 me.clone(),
             )
+            .with_store(store)
         });
         engine.start_session_sweeper();
         engine
@@ -355,16 +411,22 @@ impl Server {
         if flag("--stdio") {
             return self.serve_stdio().await;
         }
+        let this = self.store_from_env();
         let addr = std::env::var("MCP_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
-        self.serve_on(listener).await
+        this.serve_on(listener).await
     }
 
     /// Serves one client on stdin and stdout (newline-delimited JSON-RPC) until stdin ends.
     /// Nothing but protocol messages is written to stdout.
-    pub async fn serve_stdio(self) -> io::Result<()> {
+    pub async fn serve_stdio(#[allow(unused_mut)] mut self) -> io::Result<()> {
+        // One client, one connection: its session lives with the connection, here.
+        #[cfg(feature = "redis")]
+        {
+            self.redis = None;
+        }
         self.check_states()
             .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
         let engine = self.engine();

@@ -82,9 +82,26 @@ pub(crate) async fn serve(
     }
 }
 
-/// Resolves on Ctrl-C; never where signals cannot be handled.
+/// Resolves on Ctrl-C or (on Unix) SIGTERM, what container runtimes and process
+/// managers send to stop a server; never where signals cannot be handled.
 async fn ctrl_c() {
-    if tokio::signal::ctrl_c().await.is_err() {
-        std::future::pending::<()>().await;
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        interrupted = tokio::signal::ctrl_c() => {
+            if interrupted.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        () = terminate => {}
     }
 }

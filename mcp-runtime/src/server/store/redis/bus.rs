@@ -1,0 +1,180 @@
+//! The bus between replicas: one Redis pub/sub channel that every replica follows. It
+//! carries what one replica produces for a session or stream another replica holds:
+//! wake-ups of streams (an event was appended), cancellations, the client's answers to
+//! requests that wait elsewhere, the end of a session, and announcements (list changes),
+//! which each replica writes to the `GET` streams it holds open.
+//!
+//! Pub/sub is fire-and-forget, so nothing depends on it alone: the events themselves are in
+//! Redis Streams, and a follower that misses a wake-up reads them at its next poll.
+
+use std::sync::Weak;
+use std::sync::atomic::Ordering;
+
+use redis::{PushInfo, PushKind};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::log::RedisLog;
+use super::replica::{Replica, lock};
+use crate::protocol::RequestId;
+use crate::protocol::jsonrpc::notification_message;
+use crate::server::bus::Change;
+use crate::server::store::EventLog as _;
+
+/// One message on the bus.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "lowercase")]
+pub(super) enum Message {
+    /// Stream `n` of session `s` has new events.
+    Wake { s: String, n: u64 },
+    /// The client cancelled request `id` of session `s`.
+    Cancel { s: String, id: RequestId },
+    /// The client answered the server's request `id` of session `s`.
+    Answer {
+        s: String,
+        id: RequestId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ok: Option<Value>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        err: Option<Value>,
+    },
+    /// Session `s` ended.
+    End { s: String },
+    /// A change to announce (its notification method).
+    Change { m: String },
+}
+
+impl Message {
+    pub(super) fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// The change a notification method announces (`None`: one this build does not know).
+fn change_of(method: &str) -> Option<Change> {
+    [Change::ToolsListChanged]
+        .into_iter()
+        .find(|change| change.method() == method)
+}
+
+/// Publishes a message on the bus; failures are logged (the bus is best-effort).
+pub(super) async fn publish(replica: &Replica, message: Message) {
+    let Ok(mut connection) = replica.connection().await else {
+        tracing::warn!("Redis unavailable: bus message dropped: {message:?}");
+        return;
+    };
+    let mut command = redis::cmd("PUBLISH");
+    command.arg(replica.keys.channel()).arg(message.encode());
+    let published = command.query_async::<i64>(&mut connection);
+    if let Err(e) = replica.run(published).await {
+        tracing::warn!("bus message dropped: {e}");
+    }
+}
+
+/// Acts on every message the bus brings this replica, until the replica is gone.
+pub(super) async fn dispatch(replica: Weak<Replica>, mut pushes: UnboundedReceiver<PushInfo>) {
+    while let Some(push) = pushes.recv().await {
+        let Some(replica) = replica.upgrade() else {
+            return;
+        };
+        match push.kind {
+            PushKind::Message => {
+                let payload = push.data.get(1).and_then(|v| match v {
+                    redis::Value::BulkString(bytes) => std::str::from_utf8(bytes).ok(),
+                    _ => None,
+                });
+                match payload.map(serde_json::from_str::<Message>) {
+                    Some(Ok(message)) => handle(&replica, message),
+                    other => tracing::warn!("unreadable bus message: {other:?}"),
+                }
+            }
+            // Wake-ups may have been lost while disconnected: followers poll anyway.
+            PushKind::Disconnection => tracing::warn!("lost the connection to Redis"),
+            _ => {}
+        }
+    }
+}
+
+fn handle(replica: &std::sync::Arc<Replica>, message: Message) {
+    match message {
+        Message::Wake { s, n } => replica.wake(&s, n),
+        Message::Cancel { s, id } => {
+            if let Some(local) = replica.find_local(&s) {
+                local.calls.cancel(&id);
+            }
+        }
+        Message::Answer { s, id, ok, err } => {
+            let waiting = replica
+                .find_local(&s)
+                .and_then(|local| lock(&local.waiting).remove(&id));
+            if let Some(sender) = waiting {
+                let answer = match err {
+                    Some(error) => Err(error),
+                    None => Ok(ok.unwrap_or(Value::Null)),
+                };
+                let _ = sender.send(answer);
+            }
+        }
+        Message::End { s } => {
+            if let Some(local) = replica.find_local(&s) {
+                local.ended.cancel();
+            }
+        }
+        Message::Change { m } => {
+            let Some(change) = change_of(&m) else {
+                return;
+            };
+            // Only the replica holding a session's GET stream writes to it: exactly once.
+            let message = notification_message(change.method(), &serde_json::json!({}));
+            for local in replica.locals() {
+                if local.standalone_attached.load(Ordering::Relaxed) {
+                    let log = RedisLog::standalone(replica.clone(), local.clone());
+                    let message = message.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = log.push(message).await {
+                            tracing::warn!("list change not delivered to a GET stream: {e}");
+                        }
+                    });
+                }
+            }
+            // Nobody following is not an error.
+            let _ = replica.changes.send(change);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_trip() {
+        let messages = [
+            Message::Wake { s: "a".into(), n: 3 },
+            Message::Cancel {
+                s: "a".into(),
+                id: RequestId::String("x".into()),
+            },
+            Message::Answer {
+                s: "a".into(),
+                id: RequestId::Number(4),
+                ok: Some(serde_json::json!({"action": "accept"})),
+                err: None,
+            },
+            Message::End { s: "a".into() },
+            Message::Change {
+                m: Change::ToolsListChanged.method().into(),
+            },
+        ];
+        for message in messages {
+            let decoded: Message = serde_json::from_str(&message.encode()).expect("decodes");
+            assert_eq!(decoded, message);
+        }
+        assert_eq!(
+            change_of(Change::ToolsListChanged.method()),
+            Some(Change::ToolsListChanged)
+        );
+        assert_eq!(change_of("notifications/unknown"), None);
+    }
+}
