@@ -2,6 +2,7 @@
 //! over HTTP.
 
 pub mod clients;
+pub mod replicas;
 
 use std::net::SocketAddr;
 

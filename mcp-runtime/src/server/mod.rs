@@ -271,6 +271,12 @@ impl Server {
             if let Ok(prefix) = std::env::var("MCP_REDIS_PREFIX") {
                 store = store.prefix(prefix);
             }
+            if let Some(ms) = std::env::var("MCP_REDIS_LEASE_MS")
+                .ok()
+                .and_then(|ms| ms.parse().ok())
+            {
+                store = store.lease(Duration::from_millis(ms));
+            }
             self.store(store)
         }
         #[cfg(not(feature = "redis"))]
