@@ -95,7 +95,7 @@ async fn initialize(request: &Request<'_>) -> Handled {
     let session = match engine.store.create(new).await {
         Ok(session) => session,
         Err(e) => {
-            return Handled::error(RpcError::new(
+            return Handled::Unavailable(RpcError::new(
                 ErrorCode::INTERNAL_ERROR,
                 format!("could not create a session: {e}"),
             ));

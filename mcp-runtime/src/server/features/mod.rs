@@ -174,6 +174,8 @@ pub(crate) enum Handled {
     Stream(CallStream),
     /// A session was opened (`initialize`).
     Opened(Bytes, SessionRef),
+    /// The store is down: nothing was done (HTTP 503); the client may retry.
+    Unavailable(RpcError),
 }
 
 impl Handled {
@@ -201,6 +203,11 @@ impl Handled {
             },
             Self::Stream(stream) => Outcome::Stream { stream, session },
             Self::Opened(body, session) => Outcome::Opened { body, session },
+            Self::Unavailable(error) => {
+                super::outcome::Refusal::new(super::outcome::Reason::Unavailable, error)
+                    .to(Some(id))
+                    .into()
+            }
         }
     }
 }
