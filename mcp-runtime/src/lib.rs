@@ -48,9 +48,9 @@ mod transport;
 
 pub use context::{CallContext, Context, cancelled, is_cancelled, report_progress};
 pub use protocol::LogLevel;
-pub use server::{Server, ServerHandle, serve, serve_stdio};
 #[cfg(feature = "redis")]
 pub use server::store::redis::RedisStore;
+pub use server::{Server, ServerHandle, serve, serve_stdio};
 pub use tool::{
     ArgumentError, Arguments, CallToolResult, Content, Icon, IntoToolResult, Json, State,
     ToolAnnotations, ToolDef, ToolError, tools,

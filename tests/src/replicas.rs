@@ -22,10 +22,17 @@ pub fn free_port() -> u16 {
 }
 
 fn on_path(program: &str) -> Option<PathBuf> {
-    ["/usr/bin", "/usr/sbin", "/usr/local/bin", "/usr/local/sbin", "/bin", "/sbin"]
-        .iter()
-        .map(|dir| Path::new(dir).join(program))
-        .find(|path| path.exists())
+    [
+        "/usr/bin",
+        "/usr/sbin",
+        "/usr/local/bin",
+        "/usr/local/sbin",
+        "/bin",
+        "/sbin",
+    ]
+    .iter()
+    .map(|dir| Path::new(dir).join(program))
+    .find(|path| path.exists())
 }
 
 /// `program`, installing Debian's `package` (as root, with `apt-get install -y`) if it is
@@ -83,7 +90,10 @@ impl Drop for TempDir {
 pub async fn wait_for_port(port: u16, limit: Duration) -> bool {
     let deadline = Instant::now() + limit;
     while Instant::now() < deadline {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
             return true;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
@@ -104,7 +114,10 @@ fn spawn(mut command: AsyncCommand, what: &str) -> Child {
 /// Sends `signal` (`-TERM`, `-KILL`) to a process.
 pub fn signal(child: &Child, signal: &str) {
     if let Some(pid) = child.id() {
-        let _ = Command::new("kill").arg(signal).arg(pid.to_string()).status();
+        let _ = Command::new("kill")
+            .arg(signal)
+            .arg(pid.to_string())
+            .status();
     }
 }
 
@@ -142,7 +155,14 @@ impl Redis {
             .arg(self.port.to_string())
             .arg("--dir")
             .arg(&self.dir.0)
-            .args(["--save", "", "--appendonly", "yes", "--appendfsync", "always"])
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+            ])
             .args(["--protected-mode", "no", "--loglevel", "warning"]);
         self.child = Some(spawn(command, "redis-server"));
         assert!(
@@ -213,8 +233,8 @@ impl Nginx {
         let program = require("nginx", "nginx");
         let dir = TempDir::new("nginx");
         let port = free_port();
-        let template = Path::new(env!("CARGO_MANIFEST_DIR"))
-            .join("../deploy/nginx/mcp.conf.template");
+        let template =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/nginx/mcp.conf.template");
         let mut site = std::fs::read_to_string(&template)
             .unwrap_or_else(|e| panic!("cannot read {}: {e}", template.display()))
             .replace("${MCP_LISTEN}", &format!("127.0.0.1:{port}"));

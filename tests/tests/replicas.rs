@@ -190,7 +190,10 @@ async fn any_replica_serves_any_session_through_round_robin() {
     // A GET stream held by replica 0 carries a list change made on replica 1.
     let mut get = Events::open(sse_request(&replica(0), reqwest::Method::GET)).await;
     let priming = get.next().await.expect("priming event");
-    assert!(priming.data.is_empty() && priming.id.is_some(), "{priming:?}");
+    assert!(
+        priming.data.is_empty() && priming.id.is_some(),
+        "{priming:?}"
+    );
     let changed = replica(1)
         .request(
             7,
@@ -291,7 +294,10 @@ async fn a_replica_killed_mid_call_ends_the_resumed_stream_with_an_error() {
         progress.windows(2).all(|w| w[1] == w[0] + 1) && progress.first().is_none_or(|p| *p == 3),
         "stored events, in order, from the cursor on: {progress:?}"
     );
-    assert!(resumed.next().await.is_none(), "the stream ends after the error");
+    assert!(
+        resumed.next().await.is_none(),
+        "the stream ends after the error"
+    );
     // The error is stored: resuming before it gets it again, after it there is nothing.
     let again = sse_request(&other, reqwest::Method::GET)
         .header("last-event-id", &last_id)
@@ -329,7 +335,10 @@ async fn a_rolling_restart_drains_calls_and_keeps_sessions() {
     assert_eq!(progress, [1, 2, 3, 4, 5, 6, 7, 8]);
     assert_eq!(result["result"]["content"][0]["text"], "counted to 8");
     // Its GET stream ended, so the client reopens it elsewhere.
-    assert!(get.next_message().await.is_none(), "GET stream ends on SIGTERM");
+    assert!(
+        get.next_message().await.is_none(),
+        "GET stream ends on SIGTERM"
+    );
     let status = tokio::time::timeout(PATIENCE, deployment.replicas[0].child.wait())
         .await
         .expect("the replica exits after draining")
@@ -341,9 +350,11 @@ async fn a_rolling_restart_drains_calls_and_keeps_sessions() {
         let listed = session.request(id, "tools/list", json!({})).await;
         assert_eq!(listed.status, 200, "{}", listed.body);
     }
-    let mut reopened =
-        Events::open(sse_request(&at(&session, deployment.replicas[1].url()), reqwest::Method::GET))
-            .await;
+    let mut reopened = Events::open(sse_request(
+        &at(&session, deployment.replicas[1].url()),
+        reqwest::Method::GET,
+    ))
+    .await;
     assert!(reopened.next().await.is_some(), "priming event");
 }
 
@@ -356,7 +367,11 @@ async fn redis_down_is_a_fast_503_and_its_return_is_recovery() {
         .await
         .expect("fails fast, no hang");
     assert_eq!(down.status, 503, "{}", down.body);
-    assert!(down.body.contains("Redis"), "says what is down: {}", down.body);
+    assert!(
+        down.body.contains("Redis"),
+        "says what is down: {}",
+        down.body
+    );
     let fresh = tokio::time::timeout(PATIENCE, async {
         let fresh = client(&deployment.nginx.url());
         fresh

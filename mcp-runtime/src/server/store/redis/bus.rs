@@ -151,7 +151,10 @@ mod tests {
     #[test]
     fn messages_round_trip() {
         let messages = [
-            Message::Wake { s: "a".into(), n: 3 },
+            Message::Wake {
+                s: "a".into(),
+                n: 3,
+            },
             Message::Cancel {
                 s: "a".into(),
                 id: RequestId::String("x".into()),

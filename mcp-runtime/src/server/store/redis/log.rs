@@ -136,7 +136,10 @@ impl RedisLog {
 
     fn keys(&self) -> (String, String) {
         let keys = &self.replica.keys;
-        (keys.meta(&self.sid, self.id), keys.events(&self.sid, self.id))
+        (
+            keys.meta(&self.sid, self.id),
+            keys.events(&self.sid, self.id),
+        )
     }
 
     fn wake_up(&self) -> String {

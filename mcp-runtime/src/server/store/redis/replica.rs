@@ -103,6 +103,9 @@ pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A stream of a session: its session id and number.
+type StreamKey = (Arc<str>, u64);
+
 /// The replica: connection, live sessions, wake-ups, and the local end of the bus.
 pub(super) struct Replica {
     pub(super) keys: Keys,
@@ -110,7 +113,7 @@ pub(super) struct Replica {
     url: String,
     connection: OnceCell<ConnectionManager>,
     locals: Mutex<HashMap<Arc<str>, Arc<Local>>>,
-    wakers: Mutex<HashMap<(Arc<str>, u64), watch::Sender<()>>>,
+    wakers: Mutex<HashMap<StreamKey, watch::Sender<()>>>,
     pub(super) changes: broadcast::Sender<Change>,
     me: Weak<Replica>,
 }
@@ -275,7 +278,8 @@ async fn heartbeat(replica: Weak<Replica>) {
                 streams.push(0);
             }
             for stream in streams {
-                pipe.pexpire(replica.keys.meta(sid, stream), idle_ms).ignore();
+                pipe.pexpire(replica.keys.meta(sid, stream), idle_ms)
+                    .ignore();
                 pipe.pexpire(replica.keys.events(sid, stream), idle_ms)
                     .ignore();
                 if stream != 0 {
@@ -292,10 +296,7 @@ async fn heartbeat(replica: Weak<Replica>) {
         let Some(mut connection) = replica.connection.get().cloned() else {
             continue;
         };
-        if let Err(e) = replica
-            .run(pipe.query_async::<()>(&mut connection))
-            .await
-        {
+        if let Err(e) = replica.run(pipe.query_async::<()>(&mut connection)).await {
             tracing::warn!("heartbeat to Redis failed (leases run out if this goes on): {e}");
         }
     }
@@ -303,5 +304,7 @@ async fn heartbeat(replica: Weak<Replica>) {
 
 /// A duration in whole milliseconds, for TTLs (at least 1: 0 would delete the key).
 pub(super) fn millis(duration: Duration) -> i64 {
-    i64::try_from(duration.as_millis()).unwrap_or(i64::MAX).max(1)
+    i64::try_from(duration.as_millis())
+        .unwrap_or(i64::MAX)
+        .max(1)
 }

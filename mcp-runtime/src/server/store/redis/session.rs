@@ -201,7 +201,11 @@ impl Session for RedisSession {
     }
 
     fn set_log_level(&self, level: LogLevel) -> BoxFuture<'_, Result<(), StoreError>> {
-        async move { self.update(None, &[("lvl", level.index().to_string())]).await }.boxed()
+        async move {
+            self.update(None, &[("lvl", level.index().to_string())])
+                .await
+        }
+        .boxed()
     }
 
     fn pin(&self) {
@@ -231,10 +235,10 @@ impl Session for RedisSession {
         id: RequestId,
     ) -> BoxFuture<'_, Result<oneshot::Receiver<Answer>, StoreError>> {
         async move {
-            let key = self
-                .replica
-                .keys
-                .waiting(&self.record.id, &serde_json::to_string(&id).unwrap_or_default());
+            let key = self.replica.keys.waiting(
+                &self.record.id,
+                &serde_json::to_string(&id).unwrap_or_default(),
+            );
             let mut connection = self.replica.connection().await?;
             let mut command = redis::cmd("SET");
             command
@@ -254,10 +258,10 @@ impl Session for RedisSession {
 
     fn answer(&self, id: RequestId, answer: Answer) -> BoxFuture<'_, Result<bool, StoreError>> {
         async move {
-            let key = self
-                .replica
-                .keys
-                .waiting(&self.record.id, &serde_json::to_string(&id).unwrap_or_default());
+            let key = self.replica.keys.waiting(
+                &self.record.id,
+                &serde_json::to_string(&id).unwrap_or_default(),
+            );
             let mut connection = self.replica.connection().await?;
             let mut command = redis::cmd("DEL");
             command.arg(key);
