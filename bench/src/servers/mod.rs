@@ -31,6 +31,9 @@ pub enum Kind {
     Rmcp,
     /// A bare axum handler: the floor.
     Floor,
+    /// `mcp-runtime` with the Redis store (sessions in Redis, as a replica of many):
+    /// compared with [`Kind::Ours`]. Not in the default set: `--servers ours,ours-redis`.
+    OursRedis,
 }
 
 impl Kind {
@@ -43,12 +46,16 @@ impl Kind {
             Kind::Ours => "ours",
             Kind::Rmcp => "rmcp",
             Kind::Floor => "floor",
+            Kind::OursRedis => "ours-redis",
         }
     }
 
     /// The kind named `name`.
     pub fn parse(name: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.name() == name)
+        Kind::ALL
+            .into_iter()
+            .chain([Kind::OursRedis])
+            .find(|k| k.name() == name)
     }
 }
 
@@ -62,7 +69,8 @@ pub fn serve(kind: Kind) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
         let router = match kind {
-            Kind::Ours => ours::router(),
+            Kind::Ours => ours::router(None),
+            Kind::OursRedis => ours::router(Some(crate::redis::store_for_child()?)),
             Kind::Rmcp => rmcp::router(),
             Kind::Floor => floor::router(),
         };
@@ -96,6 +104,9 @@ impl Spawned {
             }
             None => Command::new(&exe),
         };
+        if let Some(url) = crate::redis::url() {
+            command.env(crate::redis::URL_VARIABLE, url);
+        }
         let mut child = command
             .args(["serve", kind.name()])
             .stdout(Stdio::piped())

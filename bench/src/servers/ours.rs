@@ -39,8 +39,9 @@ pub fn working_tools() -> Vec<ToolDef> {
     vec![echo_tool(), progress_tool_tool()]
 }
 
-/// The MCP endpoint with every tool of [`spec::tools`], all in one `tools/list` page.
-pub fn router() -> axum::Router {
+/// The MCP endpoint with every tool of [`spec::tools`], all in one `tools/list` page;
+/// sessions in `store` (Redis) or, by default, in the process.
+pub fn router(store: Option<mcp_runtime::RedisStore>) -> axum::Router {
     let mut server = Server::new("bench")
         .page_size(spec::TOOL_COUNT)
         .tool(echo_tool())
@@ -52,6 +53,9 @@ pub fn router() -> axum::Router {
         })
         .description(filler.description);
         server = server.tool(def);
+    }
+    if let Some(store) = store {
+        server = server.store(store);
     }
     server.path(spec::PATH).router()
 }
