@@ -237,6 +237,27 @@ async fn any_replica_serves_any_session_through_round_robin() {
         "{result}"
     );
 
+    // A cancellation sent to replica 1 stops the call running on replica 0.
+    let mut running = slow_count(&replica(0), 10, 1000, 100).await;
+    let (_, first) = running.next_message().await.expect("first progress");
+    assert_eq!(progress_of(&first), Some(1), "{first}");
+    let cancel = replica(1)
+        .post(
+            json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                     "params": {"requestId": 10, "reason": "changed my mind"}}),
+        )
+        .await;
+    assert_eq!(cancel.status, 202, "{}", cancel.body);
+    let mut after_cancel = 0;
+    while let Some((_, message)) = running.next_message().await {
+        assert!(
+            progress_of(&message).is_some(),
+            "no response after a cancel: {message}"
+        );
+        after_cancel += 1;
+        assert!(after_cancel < 100, "the call was not stopped");
+    }
+
     // DELETE through nginx ends the session on every replica.
     let deleted = sse_request(&session, reqwest::Method::DELETE)
         .send()
@@ -272,14 +293,14 @@ async fn a_replica_killed_mid_call_ends_the_resumed_stream_with_an_error() {
     let other = at(&session, deployment.replicas[1].url());
     let mut resumed = resume(&other, &last_id).await;
     let mut progress = Vec::new();
-    let error = loop {
-        let (_, message) = resumed
+    let (error_id, error) = loop {
+        let (id, message) = resumed
             .next_message()
             .await
             .expect("an error for the lost call, not the end of the stream");
         match progress_of(&message) {
             Some(p) => progress.push(p),
-            None => break message,
+            None => break (id, message),
         }
     };
     assert_eq!(error["id"], 21, "{error}");
@@ -305,6 +326,13 @@ async fn a_replica_killed_mid_call_ends_the_resumed_stream_with_an_error() {
         .await
         .expect("GET");
     assert_eq!(again.status(), 200);
+    let error_id = error_id.expect("the error is an event with an id");
+    let finished = sse_request(&other, reqwest::Method::GET)
+        .header("last-event-id", &error_id)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(finished.status(), 404, "nothing follows the error");
     // The session itself lives on.
     let listed = at(&session, deployment.replicas[2].url())
         .request(22, "tools/list", json!({}))
