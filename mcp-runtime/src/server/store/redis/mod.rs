@@ -40,6 +40,8 @@ mod keys;
 mod log;
 mod replica;
 mod session;
+#[cfg(test)]
+mod tests;
 
 use std::sync::Arc;
 use std::time::Duration;
