@@ -428,6 +428,24 @@ async fn redis_down_is_a_fast_503_and_its_return_is_recovery() {
     }
     let mut fresh = client(&deployment.nginx.url());
     fresh.initialize(VERSION).await;
+
+    // The bus is back too: a list change made on replica 1 reaches a GET stream on replica 0.
+    let mut get = Events::open(sse_request(
+        &at(&session, deployment.replicas[0].url()),
+        reqwest::Method::GET,
+    ))
+    .await;
+    assert!(get.next().await.is_some(), "priming event");
+    let changed = at(&session, deployment.replicas[1].url())
+        .request(
+            90,
+            "tools/call",
+            json!({"name": "test_trigger_tool_change", "arguments": {}}),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    let (_, notification) = get.next_message().await.expect("a notification");
+    assert_eq!(notification["method"], "notifications/tools/list_changed");
 }
 
 /// The official Python SDK through nginx, in both eras.
