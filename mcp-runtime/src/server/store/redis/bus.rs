@@ -1,26 +1,26 @@
 //! The bus between replicas: one Redis pub/sub channel that every replica follows. It
 //! carries what one replica produces for a session or stream another replica holds:
 //! wake-ups of streams (an event was appended), cancellations, the client's answers to
-//! requests that wait elsewhere, the end of a session, and announcements (list changes),
-//! which each replica writes to the `GET` streams it holds open.
+//! requests that wait elsewhere, the end of a session, and announcements (list changes) for
+//! the 2026-07-28 subscriptions. Announcements to sessions go to their `GET` streams in
+//! Redis instead (see [`announce`]), so a client that is not connected gets them later.
 //!
 //! Pub/sub is fire-and-forget, so nothing depends on it alone: the events themselves are in
 //! Redis Streams, and a follower that misses a wake-up reads them at its next poll.
 
 use std::sync::Weak;
-use std::sync::atomic::Ordering;
 
 use redis::{PushInfo, PushKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
 
-use super::log::RedisLog;
+use super::log;
 use super::replica::{Replica, lock};
 use crate::protocol::RequestId;
 use crate::protocol::jsonrpc::notification_message;
 use crate::server::bus::Change;
-use crate::server::store::EventLog as _;
+use crate::server::store::StoreError;
 
 /// One message on the bus.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -69,6 +69,77 @@ pub(super) async fn publish(replica: &Replica, message: Message) {
     let published = command.query_async::<i64>(&mut connection);
     if let Err(e) = replica.run(published).await {
         tracing::warn!("bus message dropped: {e}");
+    }
+}
+
+/// Announces a change: writes its notification to the `GET` stream of every session that
+/// has one (kept there for a client that reconnects later, exactly once whichever replica
+/// holds the stream), then tells every replica's subscriptions over the bus.
+pub(super) async fn announce(replica: &Replica, change: Change) {
+    let message = notification_message(change.method(), &serde_json::json!({}));
+    let sessions: Result<Vec<String>, StoreError> = async {
+        let mut connection = replica.connection().await?;
+        let mut command = redis::cmd("SMEMBERS");
+        command.arg(replica.keys.standalone_set());
+        replica
+            .run(command.query_async::<Vec<String>>(&mut connection))
+            .await
+    }
+    .await;
+    match sessions {
+        Ok(sessions) => {
+            let mut gone = Vec::new();
+            for sid in sessions {
+                match log::push_standalone(replica, &sid, &message).await {
+                    Ok(true) => {}
+                    Ok(false) => gone.push(sid),
+                    Err(e) => {
+                        tracing::warn!("{} not delivered to a GET stream: {e}", change.method())
+                    }
+                }
+            }
+            if !gone.is_empty() {
+                forget_streams(replica, gone).await;
+            }
+        }
+        Err(e) => tracing::warn!("{} not delivered to GET streams: {e}", change.method()),
+    }
+    publish(
+        replica,
+        Message::Change {
+            m: change.method().to_owned(),
+        },
+    )
+    .await;
+}
+
+/// Drops ended sessions from the set of sessions with a `GET` stream.
+async fn forget_streams(replica: &Replica, sessions: Vec<String>) {
+    let Ok(mut connection) = replica.connection().await else {
+        return;
+    };
+    let mut command = redis::cmd("SREM");
+    command.arg(replica.keys.standalone_set()).arg(sessions);
+    if let Err(e) = replica
+        .run(command.query_async::<i64>(&mut connection))
+        .await
+    {
+        tracing::warn!("could not forget ended sessions' GET streams: {e}");
+    }
+}
+
+/// Records that session `sid` has a `GET` stream, for announcements to reach it.
+pub(super) async fn remember_stream(replica: &Replica, sid: &str) {
+    let Ok(mut connection) = replica.connection().await else {
+        return;
+    };
+    let mut command = redis::cmd("SADD");
+    command.arg(replica.keys.standalone_set()).arg(sid);
+    if let Err(e) = replica
+        .run(command.query_async::<i64>(&mut connection))
+        .await
+    {
+        tracing::warn!("announcements may miss a GET stream: {e}");
     }
 }
 
@@ -122,24 +193,11 @@ fn handle(replica: &std::sync::Arc<Replica>, message: Message) {
             }
         }
         Message::Change { m } => {
-            let Some(change) = change_of(&m) else {
-                return;
-            };
-            // Only the replica holding a session's GET stream writes to it: exactly once.
-            let message = notification_message(change.method(), &serde_json::json!({}));
-            for local in replica.locals() {
-                if local.standalone_attached.load(Ordering::Relaxed) {
-                    let log = RedisLog::standalone(replica.clone(), local.clone());
-                    let message = message.clone();
-                    tokio::spawn(async move {
-                        if let Err(e) = log.push(message).await {
-                            tracing::warn!("list change not delivered to a GET stream: {e}");
-                        }
-                    });
-                }
+            // The GET streams have it already (see `announce`); subscriptions here follow.
+            if let Some(change) = change_of(&m) {
+                // Nobody following is not an error.
+                let _ = replica.changes.send(change);
             }
-            // Nobody following is not an error.
-            let _ = replica.changes.send(change);
         }
     }
 }

@@ -50,6 +50,11 @@ impl Keys {
         format!("{}:{{{sid}}}:w:{id}", self.prefix)
     }
 
+    /// The set of sessions that have a `GET` stream, which announcements are written to.
+    pub(super) fn standalone_set(&self) -> String {
+        format!("{}:gets", self.prefix)
+    }
+
     /// The one pub/sub channel every replica follows (the bus).
     pub(super) fn channel(&self) -> String {
         format!("{}:bus", self.prefix)

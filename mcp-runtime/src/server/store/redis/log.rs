@@ -102,6 +102,52 @@ pub(super) struct RedisLog {
     owner: bool,
 }
 
+/// Runs one of the write scripts on stream `stream` of session `sid`, with the arguments
+/// they share.
+async fn write(
+    replica: &Replica,
+    sid: &str,
+    stream: u64,
+    script: &str,
+    third_key: Option<String>,
+    first_arg: &[u8],
+) -> Result<i64, StoreError> {
+    let keys = &replica.keys;
+    let script = redis::Script::new(script);
+    let mut invocation = script.key(keys.meta(sid, stream));
+    invocation.key(keys.events(sid, stream));
+    if let Some(key) = third_key {
+        invocation.key(key);
+    }
+    let wake_up = Message::Wake {
+        s: sid.to_owned(),
+        n: stream,
+    };
+    invocation
+        .arg(first_arg)
+        .arg(replica.timings.replay_events.max(1))
+        .arg(millis(replica.timings.idle))
+        .arg(keys.channel())
+        .arg(wake_up.encode());
+    let mut connection = replica.connection().await?;
+    let written = replica
+        .run(invocation.invoke_async::<i64>(&mut connection))
+        .await?;
+    // Followers here need not wait for the bus.
+    replica.wake(sid, stream);
+    Ok(written)
+}
+
+/// Appends `message` to the `GET` stream of session `sid`; `false` if the session is gone.
+pub(super) async fn push_standalone(
+    replica: &Replica,
+    sid: &str,
+    message: &[u8],
+) -> Result<bool, StoreError> {
+    let session = replica.keys.session(sid);
+    Ok(write(replica, sid, 0, PUSH, Some(session), message).await? != -2)
+}
+
 /// A Redis Stream entry id, `<ms>-<seq>`, as numbers.
 type EntryId = (u64, u64);
 
@@ -142,14 +188,6 @@ impl RedisLog {
         )
     }
 
-    fn wake_up(&self) -> String {
-        Message::Wake {
-            s: self.sid.to_string(),
-            n: self.id,
-        }
-        .encode()
-    }
-
     /// Runs one of the write scripts with the arguments they share.
     async fn write(
         &self,
@@ -157,27 +195,15 @@ impl RedisLog {
         third_key: Option<String>,
         first_arg: &[u8],
     ) -> Result<i64, StoreError> {
-        let (meta, events) = self.keys();
-        let script = redis::Script::new(script);
-        let mut invocation = script.key(meta);
-        invocation.key(events);
-        if let Some(key) = third_key {
-            invocation.key(key);
-        }
-        invocation
-            .arg(first_arg)
-            .arg(self.replica.timings.replay_events.max(1))
-            .arg(millis(self.replica.timings.idle))
-            .arg(self.replica.keys.channel())
-            .arg(self.wake_up());
-        let mut connection = self.replica.connection().await?;
-        let written = self
-            .replica
-            .run(invocation.invoke_async::<i64>(&mut connection))
-            .await?;
-        // Followers here need not wait for the bus.
-        self.replica.wake(&self.sid, self.id);
-        Ok(written)
+        write(
+            &self.replica,
+            &self.sid,
+            self.id,
+            script,
+            third_key,
+            first_arg,
+        )
+        .await
     }
 
     async fn range(&self, after: &str) -> Result<Vec<StreamId>, StoreError> {
@@ -293,6 +319,10 @@ impl EventLog for RedisLog {
         async move {
             // Before reading, so no wake-up between the read and the wait is missed.
             let mut woken = self.replica.waker(&self.sid, self.id);
+            if self.id == 0 {
+                // Before the client hears of the stream, so no announcement misses it.
+                super::bus::remember_stream(&self.replica, &self.sid).await;
+            }
             let (seq, closed, oldest, newest) =
                 self.state().await.map_err(Unresumable::Unavailable)?;
             let after = match from {

@@ -29,9 +29,10 @@
 //!   connection comes back by itself when Redis does. Every write is one atomic script, so a
 //!   failure never leaves half a session or half an event; a late write to a stream that was
 //!   ended (or a session that was deleted) is refused, not merged.
-//! - Announcements (list changes) reach the `GET` streams open at the time, on whichever
-//!   replica holds them; a session with no `GET` stream open misses them (it lists again
-//!   when it reconnects). A request id is checked for reuse within a replica only.
+//! - Announcements (list changes) are written to the `GET` stream of every session that
+//!   ever opened one (a set in Redis), so a client reconnecting later gets them with
+//!   `Last-Event-ID`; a session that never opened a `GET` stream gets none. A request id is
+//!   checked for reuse within a replica only, and so is the one-`GET`-stream rule.
 //!
 //! Needs Redis 7 or later (stream ids `<ms>-*`, RESP3 push messages).
 
@@ -233,11 +234,7 @@ impl SessionStore for RedisBackend {
 impl Bus for RedisBackend {
     fn announce(&self, change: Change) {
         let replica = self.replica.clone();
-        let message = Message::Change {
-            m: change.method().to_owned(),
-        };
-        // Every replica, this one included, acts on it when the bus brings it.
-        tokio::spawn(async move { bus::publish(&replica, message).await });
+        tokio::spawn(async move { bus::announce(&replica, change).await });
     }
 
     fn changes(&self) -> BoxStream<'static, Change> {

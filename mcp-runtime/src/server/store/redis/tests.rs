@@ -239,3 +239,30 @@ async fn redis_down_is_an_error_not_a_hang() {
         .expect_err("nothing listens there");
     assert!(error.to_string().contains("Redis"), "{error}");
 }
+
+#[tokio::test]
+async fn announcements_wait_in_get_streams_for_clients_that_come_back() {
+    let server = redis_server();
+    let (a, b) = replicas(&server);
+    let session = a.create(new()).await.expect("create");
+    {
+        // The client listens on A a while, then goes away.
+        let guard = session.attach_standalone().expect("free");
+        let (after, _events) = guard.log.subscribe(Cursor::Now).await.expect("open");
+        assert_eq!(after, 0);
+    }
+    b.announce(crate::server::bus::Change::ToolsListChanged);
+    let (_, mut events) = session
+        .standalone()
+        .subscribe(Cursor::After(0))
+        .await
+        .expect("resumable");
+    let (id, message) = within("the kept announcement", events.next())
+        .await
+        .expect("an event");
+    assert_eq!(id.to_string(), "0-1");
+    assert!(
+        String::from_utf8_lossy(&message).contains("notifications/tools/list_changed"),
+        "{message:?}"
+    );
+}
