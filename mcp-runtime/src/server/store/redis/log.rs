@@ -253,9 +253,21 @@ impl RedisLog {
         ))
     }
 
+    /// Whether the replica running the stream's call still holds its lease.
+    async fn lease_held(&self) -> Result<bool, StoreError> {
+        let mut connection = self.replica.connection().await?;
+        let mut command = redis::cmd("EXISTS");
+        command.arg(self.replica.keys.lease(&self.sid, self.id));
+        let held = self
+            .replica
+            .run(command.query_async::<i64>(&mut connection))
+            .await?;
+        Ok(held == 1)
+    }
+
     /// Ends the stream with an error for its call if the replica running it is gone;
     /// `true` if the stream itself is gone.
-    async fn check_lease(&self) -> bool {
+    async fn end_lost(&self) -> bool {
         let Some(request) = &self.request else {
             return false;
         };
@@ -365,6 +377,10 @@ impl EventLog for RedisLog {
             };
             let beat = self.replica.timings.beat();
             let events = async_stream::stream! {
+                // The lease was missing at the last look. A call is given up for lost only
+                // when it is still missing a beat later: the replica running it renews it
+                // every beat, also right after Redis comes back from an outage.
+                let mut suspect = false;
                 loop {
                     woken.mark_unchanged();
                     let entries = match log.range(&cursor).await {
@@ -401,11 +417,20 @@ impl EventLog for RedisLog {
                     }
                     tokio::select! {
                         _ = woken.changed() => {}
-                        () = tokio::time::sleep(beat) => {
-                            if log.check_lease().await {
-                                break;
+                        () = tokio::time::sleep(beat), if log.request.is_some() => {
+                            match log.lease_held().await {
+                                Ok(true) => suspect = false,
+                                Ok(false) if suspect => {
+                                    if log.end_lost().await {
+                                        break;
+                                    }
+                                }
+                                Ok(false) => suspect = true,
+                                Err(_) => {}
                             }
                         }
+                        // Streams without a call poll too, in case a wake-up was lost.
+                        () = tokio::time::sleep(beat), if log.request.is_none() => {}
                         () = ended.cancelled() => break,
                         () = local_close.cancelled() => break,
                     }

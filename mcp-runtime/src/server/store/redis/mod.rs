@@ -15,7 +15,8 @@
 //!
 //! # Failure semantics
 //! - **A replica dies mid-call** (SIGKILL, OOM, lost node): its calls' leases run out
-//!   (after [`RedisStore::lease`], 10 s by default). A client resuming such a call's stream
+//!   (after [`RedisStore::lease`], 10 s by default, plus up to half a lease for a follower
+//!   to be sure: it must find the lease gone twice). A client resuming such a call's stream
 //!   on another replica gets every event that was stored, then a JSON-RPC error (-32603,
 //!   "the server replica running this request stopped before it answered…") for the call,
 //!   and the stream ends: never a hang. The call's side effects may or may not have
