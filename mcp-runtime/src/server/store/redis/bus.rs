@@ -79,8 +79,8 @@ pub(super) async fn announce(replica: &Replica, change: Change) {
     let message = notification_message(change.method(), &serde_json::json!({}));
     let sessions: Result<Vec<String>, StoreError> = async {
         let mut connection = replica.connection().await?;
-        let mut command = redis::cmd("SMEMBERS");
-        command.arg(replica.keys.standalone_set());
+        let mut command = redis::cmd("ZRANGE");
+        command.arg(replica.keys.standalone_set()).arg(0).arg(-1);
         replica
             .run(command.query_async::<Vec<String>>(&mut connection))
             .await
@@ -118,7 +118,7 @@ async fn forget_streams(replica: &Replica, sessions: Vec<String>) {
     let Ok(mut connection) = replica.connection().await else {
         return;
     };
-    let mut command = redis::cmd("SREM");
+    let mut command = redis::cmd("ZREM");
     command.arg(replica.keys.standalone_set()).arg(sessions);
     if let Err(e) = replica
         .run(command.query_async::<i64>(&mut connection))
@@ -128,19 +128,32 @@ async fn forget_streams(replica: &Replica, sessions: Vec<String>) {
     }
 }
 
-/// Records that session `sid` has a `GET` stream, for announcements to reach it.
+/// Records that session `sid` has a `GET` stream open now, for announcements to reach it,
+/// and forgets the sessions whose streams have been closed longer than the idle timeout
+/// (their events have expired by then).
 pub(super) async fn remember_stream(replica: &Replica, sid: &str) {
     let Ok(mut connection) = replica.connection().await else {
         return;
     };
-    let mut command = redis::cmd("SADD");
-    command.arg(replica.keys.standalone_set()).arg(sid);
-    if let Err(e) = replica
-        .run(command.query_async::<i64>(&mut connection))
-        .await
-    {
+    let mut pipe = redis::pipe();
+    remember_in(&mut pipe, replica, sid);
+    if let Err(e) = replica.run(pipe.query_async::<()>(&mut connection)).await {
         tracing::warn!("announcements may miss a GET stream: {e}");
     }
+}
+
+/// Adds [`remember_stream`]'s commands to a pipeline (the heartbeat's, for open streams).
+pub(super) fn remember_in(pipe: &mut redis::Pipeline, replica: &Replica, sid: &str) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, super::replica::millis);
+    let set = replica.keys.standalone_set();
+    pipe.cmd("ZADD").arg(&set).arg(now).arg(sid).ignore();
+    pipe.cmd("ZREMRANGEBYSCORE")
+        .arg(&set)
+        .arg("-inf")
+        .arg(now.saturating_sub(super::replica::millis(replica.timings.idle)))
+        .ignore();
 }
 
 /// Acts on every message the bus brings this replica, until the replica is gone.

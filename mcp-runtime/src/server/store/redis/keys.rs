@@ -50,7 +50,8 @@ impl Keys {
         format!("{}:{{{sid}}}:w:{id}", self.prefix)
     }
 
-    /// The set of sessions that have a `GET` stream, which announcements are written to.
+    /// The sessions that had a `GET` stream open within the idle timeout, which
+    /// announcements are written to: a sorted set, scored by when it was last open.
     pub(super) fn standalone_set(&self) -> String {
         format!("{}:gets", self.prefix)
     }

@@ -30,9 +30,10 @@
 //!   connection comes back by itself when Redis does. Every write is one atomic script, so a
 //!   failure never leaves half a session or half an event; a late write to a stream that was
 //!   ended (or a session that was deleted) is refused, not merged.
-//! - Announcements (list changes) are written to the `GET` stream of every session that
-//!   ever opened one (a set in Redis), so a client reconnecting later gets them with
-//!   `Last-Event-ID`; a session that never opened a `GET` stream gets none. A request id is
+//! - Announcements (list changes) are written to the `GET` stream of every session that had
+//!   one open within the idle timeout (a sorted set in Redis), so a client reconnecting
+//!   later gets them with `Last-Event-ID`; a session that never opened a `GET` stream gets
+//!   none. A request id is
 //!   checked for reuse within a replica only, and so is the one-`GET`-stream rule.
 //!
 //! Needs Redis 7 or later (stream ids `<ms>-*`, RESP3 push messages).

@@ -276,6 +276,7 @@ async fn heartbeat(replica: Weak<Replica>) {
             let mut streams: Vec<u64> = lock(&local.owned).iter().copied().collect();
             if local.standalone_attached.load(Ordering::Relaxed) {
                 streams.push(0);
+                bus::remember_in(&mut pipe, &replica, sid);
             }
             for stream in streams {
                 pipe.pexpire(replica.keys.meta(sid, stream), idle_ms)
