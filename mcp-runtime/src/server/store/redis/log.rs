@@ -13,7 +13,7 @@
 //! that finds the stream silent and the lease gone knows the call is lost: it appends a
 //! JSON-RPC error for the call and ends the stream, atomically and only once.
 
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 
 use bytes::Bytes;
 use futures_util::future::{BoxFuture, FutureExt as _};
@@ -32,7 +32,9 @@ const READ_BATCH: usize = 256;
 
 /// Appends an event, unless the stream has ended or the session is gone.
 /// KEYS: meta, events, session. ARGV: message, max length, TTL ms, channel, wake-up.
-const PUSH: &str = r"
+static PUSH: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
 if redis.call('EXISTS', KEYS[3]) == 0 then return -2 end
 if redis.call('HEXISTS', KEYS[1], 'closed') == 1 then return -1 end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
@@ -41,11 +43,15 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('PUBLISH', ARGV[4], ARGV[5])
 return seq
-";
+",
+    )
+});
 
 /// Appends a marker (`end` once; `detach` any time).
 /// KEYS: meta, events. ARGV: kind, max length, TTL ms, channel, wake-up.
-const MARK: &str = r"
+static MARK: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if redis.call('HEXISTS', KEYS[1], 'closed') == 1 then return 0 end
 if ARGV[1] == 'end' then redis.call('HSET', KEYS[1], 'closed', 1) end
@@ -55,12 +61,16 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('PUBLISH', ARGV[4], ARGV[5])
 return 1
-";
+",
+    )
+});
 
 /// Ends a stream whose call was lost (lease gone, not ended) with the error message.
 /// KEYS: meta, events, lease. ARGV: error message, max length, TTL ms, channel, wake-up.
 /// Returns -1 when the stream is gone, 1 when it wrote the error, 0 otherwise.
-const LOST: &str = r"
+static LOST: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if redis.call('HEXISTS', KEYS[1], 'closed') == 1 then return 0 end
 if redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
@@ -72,12 +82,16 @@ redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('PUBLISH', ARGV[4], ARGV[5])
 return 1
-";
+",
+    )
+});
 
 /// Opens call stream number `HINCRBY session n`, with its lease.
 /// KEYS: session. ARGV: session key base, request id (JSON or ''), TTL ms, lease ms.
 /// Returns the stream's number, or -2 when the session is gone.
-pub(super) const OPEN: &str = r"
+pub(super) static OPEN: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return -2 end
 local n = redis.call('HINCRBY', KEYS[1], 'n', 1)
 local meta = ARGV[1] .. 'm:' .. n
@@ -86,7 +100,9 @@ if ARGV[2] ~= '' then redis.call('HSET', meta, 'req', ARGV[2]) end
 redis.call('PEXPIRE', meta, ARGV[3])
 redis.call('SET', ARGV[1] .. 'l:' .. n, 1, 'PX', ARGV[4])
 return n
-";
+",
+    )
+});
 
 /// One stream of one session, in Redis. Stream 0 is the session's `GET` stream.
 #[derive(Debug)]
@@ -108,12 +124,11 @@ async fn write(
     replica: &Replica,
     sid: &str,
     stream: u64,
-    script: &str,
+    script: &redis::Script,
     third_key: Option<String>,
     first_arg: &[u8],
 ) -> Result<i64, StoreError> {
     let keys = &replica.keys;
-    let script = redis::Script::new(script);
     let mut invocation = script.key(keys.meta(sid, stream));
     invocation.key(keys.events(sid, stream));
     if let Some(key) = third_key {
@@ -145,7 +160,7 @@ pub(super) async fn push_standalone(
     message: &[u8],
 ) -> Result<bool, StoreError> {
     let session = replica.keys.session(sid);
-    Ok(write(replica, sid, 0, PUSH, Some(session), message).await? != -2)
+    Ok(write(replica, sid, 0, &PUSH, Some(session), message).await? != -2)
 }
 
 /// A Redis Stream entry id, `<ms>-<seq>`, as numbers.
@@ -191,7 +206,7 @@ impl RedisLog {
     /// Runs one of the write scripts with the arguments they share.
     async fn write(
         &self,
-        script: &str,
+        script: &redis::Script,
         third_key: Option<String>,
         first_arg: &[u8],
     ) -> Result<i64, StoreError> {
@@ -277,7 +292,7 @@ impl RedisLog {
         );
         let message = error_message(Some(request), &error);
         let lease = self.replica.keys.lease(&self.sid, self.id);
-        matches!(self.write(LOST, Some(lease), &message).await, Ok(-1))
+        matches!(self.write(&LOST, Some(lease), &message).await, Ok(-1))
     }
 }
 
@@ -289,7 +304,7 @@ impl EventLog for RedisLog {
     fn push(&self, message: Bytes) -> BoxFuture<'_, Result<EventId, StoreError>> {
         async move {
             let session = self.replica.keys.session(&self.sid);
-            match self.write(PUSH, Some(session), &message).await? {
+            match self.write(&PUSH, Some(session), &message).await? {
                 -2 => Err(StoreError("the session has ended".into())),
                 -1 => Err(StoreError(
                     "the stream has ended (its call was given up for lost)".into(),
@@ -305,7 +320,7 @@ impl EventLog for RedisLog {
 
     fn close(&self) -> BoxFuture<'_, ()> {
         async move {
-            if let Err(e) = self.write(MARK, None, b"end").await {
+            if let Err(e) = self.write(&MARK, None, b"end").await {
                 tracing::warn!("could not mark a stream ended in Redis: {e}");
             }
             if self.owner {
@@ -317,7 +332,7 @@ impl EventLog for RedisLog {
 
     fn detach(&self) -> BoxFuture<'_, ()> {
         async move {
-            if let Err(e) = self.write(MARK, None, b"detach").await {
+            if let Err(e) = self.write(&MARK, None, b"detach").await {
                 tracing::warn!("could not detach a stream in Redis: {e}");
             }
         }

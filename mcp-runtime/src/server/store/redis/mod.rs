@@ -166,7 +166,7 @@ impl RedisBackend {
         if !keys::is_session_id(id) {
             return Ok(None);
         }
-        let script = redis::Script::new(LOAD);
+        let script = &*LOAD;
         let invocation = script.key(self.replica.keys.session(id));
         let mut connection = self.replica.connection().await?;
         let fields = self
@@ -184,7 +184,7 @@ impl RedisBackend {
         if !keys::is_session_id(id) {
             return Ok(false);
         }
-        let script = redis::Script::new(REMOVE);
+        let script = &*REMOVE;
         let mut invocation = script.key(self.replica.keys.session(id));
         invocation.arg(self.replica.keys.session_base(id));
         let mut connection = self.replica.connection().await?;

@@ -3,8 +3,8 @@
 //! the session's expiry, refreshed by every request that names it. Any replica loads it
 //! for the request it serves; only what runs here stays here (see [`Replica`]).
 
-use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::sync::{Arc, LazyLock};
 
 use futures_util::future::{BoxFuture, FutureExt as _};
 use serde_json::{Map, Value};
@@ -21,16 +21,22 @@ use crate::server::store::{Answer, EventLog, NewSession, Session, StandaloneGuar
 
 /// Loads a session and refreshes its TTL (the one stored with it).
 /// KEYS: session. Returns its fields and values, or nothing.
-pub(super) const LOAD: &str = r"
+pub(super) static LOAD: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
 local fields = redis.call('HGETALL', KEYS[1])
 if #fields == 0 then return fields end
 redis.call('PEXPIRE', KEYS[1], redis.call('HGET', KEYS[1], 'ttl'))
 return fields
-";
+",
+    )
+});
 
 /// Sets fields of a session that still exists, with a new TTL ('' keeps it).
 /// KEYS: session. ARGV: TTL ms or '', then field, value pairs.
-const UPDATE: &str = r"
+static UPDATE: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
 if ARGV[1] ~= '' then
@@ -38,10 +44,14 @@ if ARGV[1] ~= '' then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
 end
 return 1
-";
+",
+    )
+});
 
 /// Deletes a session and all its streams. KEYS: session. ARGV: session key base.
-pub(super) const REMOVE: &str = r"
+pub(super) static REMOVE: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
 local n = redis.call('HGET', KEYS[1], 'n')
 if not n then return 0 end
 redis.call('DEL', KEYS[1])
@@ -49,7 +59,9 @@ for i = 0, tonumber(n) do
   redis.call('DEL', ARGV[1] .. 'm:' .. i, ARGV[1] .. 'e:' .. i, ARGV[1] .. 'l:' .. i)
 end
 return 1
-";
+",
+    )
+});
 
 /// What a session is, as loaded from Redis for one request.
 #[derive(Debug)]
@@ -123,7 +135,7 @@ pub(super) struct RedisSession {
 
 impl RedisSession {
     async fn update(&self, ttl: Option<i64>, fields: &[(&str, String)]) -> Result<(), StoreError> {
-        let script = redis::Script::new(UPDATE);
+        let script = &*UPDATE;
         let mut invocation = script.key(self.replica.keys.session(&self.record.id));
         invocation.arg(ttl.map(|t| t.to_string()).unwrap_or_default());
         for (name, value) in fields {
@@ -147,7 +159,7 @@ impl RedisSession {
             .unwrap_or_default();
         let keys = &self.replica.keys;
         let timings = &self.replica.timings;
-        let script = redis::Script::new(OPEN);
+        let script = &*OPEN;
         let mut invocation = script.key(keys.session(&self.record.id));
         invocation
             .arg(keys.session_base(&self.record.id))
