@@ -7,12 +7,15 @@
 //! npx @modelcontextprotocol/conformance server --url http://127.0.0.1:8000/mcp
 //! ```
 //!
-//! Resources, prompts, completion and server-to-client requests (sampling, elicitation) are
-//! not part of the runtime yet, so neither are the tools and scenarios that need them.
+//! It also serves the scenarios' resources, resource template, prompts and completion.
+//! Resource subscriptions and server-to-client requests (sampling, elicitation) are not part
+//! of the runtime yet, so neither are the tools and scenarios that need them.
 
 use std::time::Duration;
 
-use mcp_runtime::{Content, Context, Server, ToolError, log, progress, tool};
+use mcp_runtime::prompt::PromptMessage;
+use mcp_runtime::resource::Blob;
+use mcp_runtime::{Content, Context, Server, ToolError, log, progress, prompt, resource, tool};
 use schemars::JsonSchema;
 use serde::Deserialize;
 
@@ -251,10 +254,105 @@ pub async fn test_trigger_tool_change(ctx: Context) -> Result<String, ToolError>
     Ok("Added test_dynamic_tool".to_owned())
 }
 
+/// Changes the prompt list (adds `test_dynamic_prompt`, or removes it if present), so
+/// clients listening for `notifications/prompts/list_changed` get one.
+#[tool]
+pub async fn test_trigger_prompt_change(ctx: Context) -> Result<String, ToolError> {
+    let server = ctx
+        .server()
+        .ok_or_else(|| ToolError::internal("the server is shutting down"))?;
+    if server.remove_prompt("test_dynamic_prompt") {
+        return Ok("Removed test_dynamic_prompt".to_owned());
+    }
+    server.add_prompt(test_dynamic_prompt_prompt());
+    Ok("Added test_dynamic_prompt".to_owned())
+}
+
+/// A prompt that comes and goes with `test_trigger_prompt_change`.
+#[prompt]
+pub async fn test_dynamic_prompt() -> &'static str {
+    "I come and go too"
+}
+
 /// A tool that comes and goes with `test_trigger_tool_change`.
 #[tool(read_only)]
 pub async fn test_dynamic_tool() -> &'static str {
     "I come and go"
+}
+
+/// A static text resource.
+#[resource(uri = "test://static-text", mime = "text/plain")]
+pub async fn static_text() -> &'static str {
+    "This is the content of the static text resource."
+}
+
+/// A static binary resource: a 1×1 PNG.
+#[resource(uri = "test://static-binary", mime = "image/png")]
+pub async fn static_binary() -> Blob {
+    Blob(RED_PIXEL_PNG.to_vec())
+}
+
+/// Data for an id, from a resource template.
+#[resource(uri = "test://template/{id}/data", mime = "application/json")]
+pub async fn template_data(
+    /// The id to substitute.
+    id: String,
+) -> String {
+    serde_json::json!({"id": id, "templateTest": true, "data": format!("Data for ID: {id}")})
+        .to_string()
+}
+
+/// A simple prompt without arguments.
+#[prompt]
+pub async fn test_simple_prompt() -> &'static str {
+    "This is a simple prompt for testing."
+}
+
+/// A prompt with two arguments.
+#[prompt]
+pub async fn test_prompt_with_arguments(
+    /// First test argument.
+    #[arg(complete = arg1_values)]
+    arg1: String,
+    /// Second test argument.
+    arg2: String,
+) -> String {
+    format!("Prompt with arguments: arg1='{arg1}', arg2='{arg2}'")
+}
+
+/// Completions of `arg1`.
+async fn arg1_values(prefix: String) -> Vec<String> {
+    ["paris", "park", "party"]
+        .into_iter()
+        .filter(|v| v.starts_with(&prefix))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// A prompt that embeds a resource.
+#[prompt]
+pub async fn test_prompt_with_embedded_resource(
+    /// URI of the resource to embed.
+    #[arg(rename = "resourceUri")]
+    resource_uri: String,
+) -> Vec<PromptMessage> {
+    vec![
+        PromptMessage::user(Content::embedded_text(
+            resource_uri,
+            "text/plain",
+            "Embedded resource content for testing.",
+        )),
+        PromptMessage::user("Please process the embedded resource above."),
+    ]
+}
+
+/// A prompt with an image.
+#[prompt]
+pub async fn test_prompt_with_image() -> Vec<PromptMessage> {
+    vec![
+        PromptMessage::user(Content::image(RED_PIXEL_PNG, "image/png")),
+        PromptMessage::user("Please analyze the image above."),
+    ]
 }
 
 /// The fixture server.
@@ -276,6 +374,14 @@ pub fn server() -> Server {
         .tool(test_streaming_elicitation_tool().requires_client_capability("elicitation"))
         .tool(test_logging_tool_tool())
         .tool(test_trigger_tool_change_tool())
+        .tool(test_trigger_prompt_change_tool())
+        .resource(static_text_resource())
+        .resource(static_binary_resource())
+        .resource_template(template_data_resource())
+        .prompt(test_simple_prompt_prompt())
+        .prompt(test_prompt_with_arguments_prompt())
+        .prompt(test_prompt_with_embedded_resource_prompt())
+        .prompt(test_prompt_with_image_prompt())
 }
 
 #[allow(dead_code)] // Integration tests include this file as a module.

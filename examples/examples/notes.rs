@@ -1,5 +1,7 @@
 //! A small notes service backed by SQLite: server state (`State<Notes>`), structured output
-//! (`Json<T>`), argument constraints, and errors the model can act on (`ToolError`).
+//! (`Json<T>`), argument constraints, and errors the model can act on (`ToolError`); each
+//! note is also a resource (`notes://{id}`, with id completion), and a prompt asks for a
+//! summary of one.
 //!
 //! ```text
 //! cargo run -p examples --example notes                    # in-memory database
@@ -8,7 +10,9 @@
 
 use std::sync::Mutex;
 
-use mcp_runtime::{Json, Server, State, ToolError, tool};
+use mcp_runtime::prompt::PromptMessage;
+use mcp_runtime::resource::ResourceError;
+use mcp_runtime::{Content, Json, Server, State, ToolError, prompt, resource, tool};
 use rusqlite::{Connection, OptionalExtension as _, params};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -199,6 +203,81 @@ pub async fn delete_note(
     Ok(format!("Deleted note {id}"))
 }
 
+impl Notes {
+    /// The note with this id, if there is one.
+    fn find(&self, id: i64) -> Result<Option<Note>, ToolError> {
+        self.with(|db| {
+            db.query_row(
+                "SELECT id, title, body, tags FROM notes WHERE id = ?1",
+                params![id],
+                note,
+            )
+            .optional()
+        })
+    }
+}
+
+/// What this server holds, for people and models new to it.
+#[resource(uri = "notes://about", mime = "text/plain")]
+pub async fn about() -> &'static str {
+    "Notes with a title, a body and tags. Read one as notes://{id}."
+}
+
+/// A note as Markdown, by id.
+#[resource(uri = "notes://{id}", name = "note", mime = "text/markdown")]
+pub async fn note_markdown(
+    /// The note's id.
+    #[arg(min = 1, complete = note_ids)]
+    id: i64,
+    notes: State<Notes>,
+) -> Result<String, ResourceError> {
+    match notes
+        .find(id)
+        .map_err(|e| ResourceError::failed(e.to_string()))?
+    {
+        Some(note) => Ok(format!("# {}\n\n{}", note.title, note.body)),
+        None => Err(ResourceError::not_found(format!("notes://{id}"))),
+    }
+}
+
+/// The ids of the notes, for completion: those that start with what was typed.
+pub async fn note_ids(prefix: String, notes: State<Notes>) -> Vec<String> {
+    let ids = notes.with(|db| {
+        let mut q = db.prepare("SELECT id FROM notes ORDER BY id")?;
+        q.query_map([], |row| row.get::<_, i64>(0))?
+            .collect::<rusqlite::Result<Vec<_>>>()
+    });
+    ids.unwrap_or_default()
+        .into_iter()
+        .map(|id| id.to_string())
+        .filter(|id| id.starts_with(&prefix))
+        .collect()
+}
+
+/// Ask for a summary of a note.
+#[prompt(title = "Summarize a note")]
+pub async fn summarize(
+    /// The note's id.
+    #[arg(complete = note_ids)]
+    id: i64,
+    /// How to summarize, e.g. "in one line" (default: briefly).
+    style: Option<String>,
+    notes: State<Notes>,
+) -> Result<Vec<PromptMessage>, ToolError> {
+    let note = notes
+        .find(id)?
+        .ok_or_else(|| ToolError::not_found(format!("no note with id {id}")))?;
+    let style = style.unwrap_or_else(|| "briefly".to_owned());
+    Ok(vec![
+        PromptMessage::user(Content::embedded_text(
+            format!("notes://{id}"),
+            "text/markdown",
+            format!("# {}\n\n{}", note.title, note.body),
+        )),
+        PromptMessage::user(format!("Summarize the note above {style}.")),
+    ])
+}
+
 /// The notes server with its database.
 pub fn server(notes: Notes) -> Server {
     Server::new("notes")
@@ -209,6 +288,9 @@ pub fn server(notes: Notes) -> Server {
         .tool(get_note_tool())
         .tool(search_notes_tool())
         .tool(delete_note_tool())
+        .resource(about_resource())
+        .resource_template(note_markdown_resource())
+        .prompt(summarize_prompt())
 }
 
 #[allow(dead_code)] // Integration tests include this file as a module.

@@ -6,7 +6,7 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned as _;
 use syn::{ReturnType, Type};
 
-use crate::model::{Argument, ArgumentKind, Param, Tool};
+use crate::model::{ArgumentKind, Param, Tool};
 
 pub fn expand(tool: &Tool) -> TokenStream {
     let function = &tool.function;
@@ -20,12 +20,9 @@ pub fn expand(tool: &Tool) -> TokenStream {
     let name = &tool.name;
     let description = option_str(tool.description.as_deref());
     let title = option_str(tool.title.as_deref());
-    let hint = |on: bool| {
-        if on {
-            quote!(::core::option::Option::Some(true))
-        } else {
-            quote!(::core::option::Option::None)
-        }
+    let hint = |value: Option<bool>| match value {
+        Some(value) => quote!(::core::option::Option::Some(#value)),
+        None => quote!(::core::option::Option::None),
     };
     let (read_only, destructive, idempotent, open_world) = (
         hint(tool.read_only),
@@ -34,31 +31,28 @@ pub fn expand(tool: &Tool) -> TokenStream {
         hint(tool.open_world),
     );
     let icons = &tool.icons;
+    let scopes = &tool.scopes;
+    let scopes =
+        (!scopes.is_empty()).then(|| quote!(__mcp_def = __mcp_def.scopes([#(#scopes),*]);));
 
-    let arguments: Vec<&Argument> = tool
-        .params
-        .iter()
-        .filter_map(|p| match p {
-            Param::Argument(a) => Some(a),
-            _ => None,
-        })
-        .collect();
-    let patterns = arguments.iter().filter_map(|a| pattern_static(name, a));
-    let schema_params = arguments.iter().map(|a| schema_param(a));
+    let patterns = tool.params.iter().filter_map(|p| pattern_static(name, p));
+    let schema_params = tool.params.iter().map(schema_param);
     let take_params = tool.params.iter().map(|p| take_param(name, p));
-    let argument_names = arguments.iter().map(|a| &a.name);
-    let requirements = tool.params.iter().filter_map(|p| match p {
-        Param::State { inner, .. } => Some(quote_spanned! {inner.span()=>
-            __mcp_def = __mcp_def.requires_state(__mcp::StateRequirement::of::<#inner>());
-        }),
-        _ => None,
+    let arg_checks = tool.params.iter().filter_map(arg_options_check);
+    let param_list = tool.params.iter().map(|p| {
+        let (name, slot) = (&p.name, slot(p));
+        quote!((#name, (&#slot).is_argument()))
     });
-    let param_idents = tool.params.iter().map(Param::ident);
-    let call = if function.sig.asyncness.is_some() {
-        quote!(__mcp_function(#(#param_idents),*).await)
-    } else {
-        quote!(__mcp_function(#(#param_idents),*))
-    };
+    let requirements = tool.params.iter().map(|p| {
+        let slot = slot(p);
+        quote_spanned! {p.ty.span()=>
+            if let ::core::option::Option::Some(__mcp_needed) = (&#slot).state_requirement() {
+                __mcp_def = __mcp_def.requires_state(__mcp_needed);
+            }
+        }
+    });
+    let param_idents = tool.params.iter().map(|p| &p.ident);
+    let call = quote!(__mcp_function(#(#param_idents),*).await);
     // Spanned at the return type, so a type that is not a tool result is reported there.
     let into_result = match &function.sig.output {
         ReturnType::Type(_, ty) => {
@@ -78,13 +72,19 @@ pub fn expand(tool: &Tool) -> TokenStream {
             <#ty as ::mcp_runtime::IntoToolResult>::output_schema(&mut __mcp::generator())
         },
     };
+    let function_name = ident_text;
 
     quote! {
         #function
 
         #[doc = #def_doc]
+        // `(&slot).method()` picks the injected or the argument case; the `&` is needed.
+        #[allow(clippy::needless_borrow)]
         #vis fn #def_fn() -> ::mcp_runtime::ToolDef {
-            use ::mcp_runtime::__private as __mcp;
+            use ::mcp_runtime::__private::v1 as __mcp;
+            #[allow(unused_imports)]
+            use __mcp::{ArgumentSlot as _, InjectedSlot as _};
+            #(#arg_checks)*
             #(#patterns)*
             let mut __mcp_schema = __mcp::InputSchema::new();
             #(#schema_params)*
@@ -95,7 +95,7 @@ pub fn expand(tool: &Tool) -> TokenStream {
                     // Bound first: a parameter may share the function's name and shadow it.
                     let __mcp_function = #ident;
                     #(#take_params)*
-                    if let ::core::result::Result::Err(__mcp_error) = __mcp_args.finish(&[#(#argument_names),*]) {
+                    if let ::core::result::Result::Err(__mcp_error) = __mcp::finish_arguments(__mcp_args, &[#(#param_list),*]) {
                         return __mcp::invalid_arguments(#name, __mcp_error);
                     }
                     let __mcp_output = #call;
@@ -118,24 +118,38 @@ pub fn expand(tool: &Tool) -> TokenStream {
                 __mcp_def = __mcp_def.output_schema(__mcp_output);
             }
             #( __mcp_def = __mcp_def.icon(::mcp_runtime::Icon::new(#icons)); )*
+            #scopes
             #(#requirements)*
-            __mcp_def
+            __mcp_def.defined_at(::core::module_path!(), #function_name)
         }
 
-        ::mcp_runtime::__private::inventory::submit! {
-            ::mcp_runtime::__private::Registration::new(#def_fn)
+        ::mcp_runtime::__private::v1::inventory::submit! {
+            ::mcp_runtime::__private::v1::Registration::new(#def_fn)
         }
     }
 }
 
-fn option_str(text: Option<&str>) -> TokenStream {
+pub(crate) fn option_str(text: Option<&str>) -> TokenStream {
     match text {
         Some(text) => quote!(::core::option::Option::Some(#text)),
         None => quote!(::core::option::Option::<&str>::None),
     }
 }
 
-fn pattern_ident(argument: &Argument) -> syn::Ident {
+/// The parameter's slot, whose methods are chosen by its type (`mcp_runtime::FromCallContext`).
+pub(crate) fn slot(param: &Param) -> TokenStream {
+    let (ty, schema_ty) = (&param.ty, param.schema_ty());
+    quote_spanned!(ty.span()=> __mcp::Slot::<#ty, #schema_ty>::new())
+}
+
+/// `#[arg(...)]` on an injected parameter is a compile error at the attribute.
+pub(crate) fn arg_options_check(param: &Param) -> Option<TokenStream> {
+    let span = param.arg_span?;
+    let (ty, schema_ty) = (&param.ty, param.schema_ty());
+    Some(quote_spanned!(span=> (&__mcp::Slot::<#ty, #schema_ty>::new()).accepts_arg_options();))
+}
+
+fn pattern_ident(argument: &Param) -> syn::Ident {
     format_ident!(
         "__MCP_PATTERN_{}",
         argument
@@ -147,7 +161,7 @@ fn pattern_ident(argument: &Argument) -> syn::Ident {
 }
 
 /// A `static` holding the argument's compiled pattern, checked when the tool is defined.
-fn pattern_static(tool: &str, argument: &Argument) -> Option<TokenStream> {
+pub(crate) fn pattern_static(tool: &str, argument: &Param) -> Option<TokenStream> {
     let pattern = argument.pattern.as_ref()?;
     let ident = pattern_ident(argument);
     let name = &argument.name;
@@ -158,7 +172,7 @@ fn pattern_static(tool: &str, argument: &Argument) -> Option<TokenStream> {
 }
 
 /// The argument's constraints as a runtime value.
-fn constraints(argument: &Argument) -> TokenStream {
+pub(crate) fn constraints(argument: &Param) -> TokenStream {
     if !argument.has_constraints() {
         return quote!(__mcp::Constraints::default());
     }
@@ -187,29 +201,26 @@ fn constraints(argument: &Argument) -> TokenStream {
     }
 }
 
-fn default_expr(argument: &Argument) -> TokenStream {
+pub(crate) fn default_expr(argument: &Param) -> TokenStream {
     match &argument.kind {
         ArgumentKind::Defaulted(Some(expr)) => quote!(#expr),
         _ => quote!(::core::default::Default::default()),
     }
 }
 
-/// Adds the argument to the input schema. Spanned at the type, so a type that is not
-/// `JsonSchema` is reported at the parameter.
-fn schema_param(argument: &Argument) -> TokenStream {
+/// Adds the parameter to the input schema if it is an argument. Spanned at the type, so a
+/// type that is not `JsonSchema` is reported at the parameter.
+fn schema_param(argument: &Param) -> TokenStream {
     let name = &argument.name;
     let description = option_str(argument.description.as_deref());
     let header = option_str(argument.header.as_deref());
     let ty = &argument.ty;
-    let (schema_ty, required, default) = match &argument.kind {
-        ArgumentKind::Required => (ty, quote!(true), quote!(::core::option::Option::None)),
-        ArgumentKind::Optional { inner } => {
-            (inner, quote!(false), quote!(::core::option::Option::None))
-        }
+    let (required, default) = match &argument.kind {
+        ArgumentKind::Required => (quote!(true), quote!(::core::option::Option::None)),
+        ArgumentKind::Optional { .. } => (quote!(false), quote!(::core::option::Option::None)),
         ArgumentKind::Defaulted(_) => {
             let default = default_expr(argument);
             (
-                ty,
                 quote!(false),
                 quote_spanned!(ty.span()=> __mcp::default_value::<#ty>(&(#default))),
             )
@@ -220,8 +231,9 @@ fn schema_param(argument: &Argument) -> TokenStream {
         .iter()
         .map(|e| quote_spanned!(e.span()=> __mcp::example_value(#e)));
     let constraints = constraints(argument);
+    let slot = slot(argument);
     quote_spanned! {ty.span()=>
-        __mcp_schema.param::<#schema_ty>(__mcp::ParamSpec {
+        (&#slot).describe(&mut __mcp_schema, __mcp::ParamSpec {
             name: #name,
             description: #description,
             required: #required,
@@ -233,49 +245,39 @@ fn schema_param(argument: &Argument) -> TokenStream {
     }
 }
 
-/// Fills in one parameter: an argument is taken out of the call's arguments (an error
-/// result names it when it is missing, malformed or breaks a constraint); state and the
-/// context come from the server.
-fn take_param(tool: &str, param: &Param) -> TokenStream {
-    let argument = match param {
-        Param::Argument(argument) => argument,
-        Param::State { ident, ty, inner } => {
-            return quote_spanned! {ty.span()=>
-                let #ident: #ty = match __mcp::state::<#inner>(#tool) {
-                    ::core::result::Result::Ok(__mcp_value) => __mcp_value,
-                    ::core::result::Result::Err(__mcp_result) => return __mcp_result,
-                };
-            };
-        }
-        Param::Context { ident, ty } => {
-            return quote_spanned! {ty.span()=>
-                let #ident: #ty = match __mcp::context(#tool) {
-                    ::core::result::Result::Ok(__mcp_value) => __mcp_value,
-                    ::core::result::Result::Err(__mcp_result) => return __mcp_result,
-                };
-            };
-        }
-    };
+/// Fills in one parameter: an injected one from the call's context; an argument taken out
+/// of the call's arguments (an error result names it when it is missing, malformed or
+/// breaks a constraint).
+fn take_param(tool: &str, argument: &Param) -> TokenStream {
+    take_param_or(
+        argument,
+        &quote!(return __mcp::tool_failure(#tool, __mcp_error)),
+    )
+}
+
+/// [`take_param`] with `on_error` run (with `__mcp_error` bound) when the parameter fails.
+pub(crate) fn take_param_or(argument: &Param, on_error: &TokenStream) -> TokenStream {
     let ident = &argument.ident;
     let ty = &argument.ty;
     let name = &argument.name;
     let constraints = constraints(argument);
+    let slot = slot(argument);
     let take = match &argument.kind {
         ArgumentKind::Required => {
-            quote_spanned!(ty.span()=> __mcp_args.take_required_with::<#ty>(#name, &#constraints))
+            quote_spanned!(ty.span()=> (&#slot).take_required(&mut __mcp_args, #name, &#constraints))
         }
-        ArgumentKind::Optional { inner } => {
-            quote_spanned!(ty.span()=> __mcp_args.take_optional_with::<#inner>(#name, &#constraints))
+        ArgumentKind::Optional { .. } => {
+            quote_spanned!(ty.span()=> (&#slot).take_optional(&mut __mcp_args, #name, &#constraints))
         }
         ArgumentKind::Defaulted(_) => {
             let default = default_expr(argument);
-            quote_spanned!(ty.span()=> __mcp_args.take_or_else_with::<#ty>(#name, &#constraints, || -> #ty { #default }))
+            quote_spanned!(ty.span()=> (&#slot).take_or_else(&mut __mcp_args, #name, &#constraints, || -> #ty { #default }))
         }
     };
     quote! {
         let #ident: #ty = match #take {
             ::core::result::Result::Ok(__mcp_value) => __mcp_value,
-            ::core::result::Result::Err(__mcp_error) => return __mcp::invalid_arguments(#tool, __mcp_error),
+            ::core::result::Result::Err(__mcp_error) => #on_error,
         };
     }
 }

@@ -1,8 +1,13 @@
-//! What a tool is made of, checked: the names are valid, the parameters classified.
+//! What a tool is made of, checked: the names are valid, the parameters described.
+//!
+//! Whether a parameter is an argument or injected by the server (`State<T>`, `Context`) is
+//! not decided here: the expansion leaves it to the type system (see
+//! `mcp_runtime::FromCallContext`), so every parameter is described as a possible argument.
 
 use syn::{Expr, GenericArgument, Ident, ItemFn, PathArguments, Type};
 
-use crate::parse::{ArgOptions, Parsed, ParsedParam};
+use crate::errors::Errors;
+use crate::parse::{ArgOptions, ParsedParam, ToolArgs};
 
 pub struct Tool {
     /// The function as the user wrote it, minus our helper attributes.
@@ -10,42 +15,17 @@ pub struct Tool {
     pub name: String,
     pub title: Option<String>,
     pub description: Option<String>,
-    pub read_only: bool,
-    pub destructive: bool,
-    pub idempotent: bool,
-    pub open_world: bool,
+    pub read_only: Option<bool>,
+    pub destructive: Option<bool>,
+    pub idempotent: Option<bool>,
+    pub open_world: Option<bool>,
     pub icons: Vec<String>,
+    pub scopes: Vec<String>,
     pub params: Vec<Param>,
 }
 
-/// A parameter: an argument the client sends, or a value the server injects.
-// A handful exist per macro call, briefly: their size does not matter.
-#[allow(clippy::large_enum_variant)]
-pub enum Param {
-    Argument(Argument),
-    /// `State<T>`: server state registered with `Server::state`.
-    State {
-        ident: Ident,
-        ty: Type,
-        inner: Type,
-    },
-    /// `Context`: the call's context.
-    Context {
-        ident: Ident,
-        ty: Type,
-    },
-}
-
-impl Param {
-    pub fn ident(&self) -> &Ident {
-        match self {
-            Self::Argument(a) => &a.ident,
-            Self::State { ident, .. } | Self::Context { ident, .. } => ident,
-        }
-    }
-}
-
-pub struct Argument {
+/// A parameter: an argument the client sends, unless its type is injected by the server.
+pub struct Param {
     pub ident: Ident,
     pub ty: Type,
     /// The argument's name on the wire (after `rename`).
@@ -59,16 +39,28 @@ pub struct Argument {
     pub min_length: Option<Expr>,
     pub max_length: Option<Expr>,
     pub pattern: Option<String>,
+    /// `#[arg(complete = f)]`: its completion function (resources and prompts).
+    pub complete: Option<syn::Path>,
     pub kind: ArgumentKind,
+    /// The `#[arg]` attribute, if any: an injected type rejects it at compile time.
+    pub arg_span: Option<proc_macro2::Span>,
 }
 
-impl Argument {
+impl Param {
     pub fn has_constraints(&self) -> bool {
         self.min.is_some()
             || self.max.is_some()
             || self.min_length.is_some()
             || self.max_length.is_some()
             || self.pattern.is_some()
+    }
+
+    /// The type the schema describes: `T` for `Option<T>`, else the parameter's type.
+    pub fn schema_ty(&self) -> &Type {
+        match &self.kind {
+            ArgumentKind::Optional { inner } => inner,
+            _ => &self.ty,
+        }
     }
 }
 
@@ -82,41 +74,45 @@ pub enum ArgumentKind {
 }
 
 impl Tool {
-    pub fn from_parsed(parsed: Parsed) -> syn::Result<Self> {
-        let Parsed {
-            args,
-            function,
-            docs,
-            params,
-        } = parsed;
+    pub fn new(
+        args: ToolArgs,
+        function: ItemFn,
+        docs: Option<String>,
+        params: Vec<ParsedParam>,
+        errors: &mut Errors,
+    ) -> Self {
         let name = match &args.name {
             Some(lit) => {
                 let name = lit.value();
-                check_tool_name(&name).map_err(|why| syn::Error::new(lit.span(), why))?;
+                if let Err(why) = check_tool_name(&name) {
+                    errors.at(lit.span(), why);
+                }
                 name
             }
             None => {
                 let name = unraw(&function.sig.ident);
-                check_tool_name(&name).map_err(|why| {
-                    syn::Error::new(
+                if let Err(why) = check_tool_name(&name) {
+                    errors.at(
                         function.sig.ident.span(),
                         format!("{why}; give the tool a valid name with `#[tool(name = \"...\")]`"),
-                    )
-                })?;
+                    );
+                }
                 name
             }
         };
-
         let mut checked: Vec<Param> = Vec::with_capacity(params.len());
         for param in params {
-            let param = match injected(&param)? {
-                Some(injected) => injected,
-                None => Param::Argument(argument(param, &checked)?),
-            };
-            checked.push(param);
+            if let Some(path) = &param.options.complete {
+                errors.at(
+                    syn::spanned::Spanned::span(path),
+                    "`complete` applies to resource template variables and prompt arguments; tool arguments have no completion",
+                );
+            }
+            if let Some(param) = describe(param, &checked, errors) {
+                checked.push(param);
+            }
         }
-
-        Ok(Tool {
+        Tool {
             function,
             name,
             title: args.title.map(|t| t.value()),
@@ -126,46 +122,14 @@ impl Tool {
             idempotent: args.idempotent,
             open_world: args.open_world,
             icons: args.icons.iter().map(|i| i.value()).collect(),
+            scopes: args.scopes.iter().map(|s| s.value()).collect(),
             params: checked,
-        })
-    }
-}
-
-/// `State<T>` and `Context` parameters are filled in by the server, not sent by the client.
-fn injected(param: &ParsedParam) -> syn::Result<Option<Param>> {
-    let Type::Path(path) = &param.ty else {
-        return Ok(None);
-    };
-    let Some(last) = path.path.segments.last() else {
-        return Ok(None);
-    };
-    let injected = match (last.ident.to_string().as_str(), &last.arguments) {
-        ("State", PathArguments::AngleBracketed(args)) if args.args.len() == 1 => {
-            match args.args.first() {
-                Some(GenericArgument::Type(inner)) => Param::State {
-                    ident: param.ident.clone(),
-                    ty: param.ty.clone(),
-                    inner: inner.clone(),
-                },
-                _ => return Ok(None),
-            }
         }
-        ("Context", PathArguments::None) => Param::Context {
-            ident: param.ident.clone(),
-            ty: param.ty.clone(),
-        },
-        _ => return Ok(None),
-    };
-    if let Some(span) = param.options.span {
-        return Err(syn::Error::new(
-            span,
-            "`#[arg]` does not apply here: `State<T>` and `Context` parameters are filled in by the server, not sent by the client",
-        ));
     }
-    Ok(Some(injected))
 }
 
-fn argument(param: ParsedParam, earlier: &[Param]) -> syn::Result<Argument> {
+/// A parameter with its options checked; `None` (error recorded) when they are wrong.
+pub fn describe(param: ParsedParam, earlier: &[Param], errors: &mut Errors) -> Option<Param> {
     let ParsedParam {
         ident,
         ty,
@@ -183,50 +147,51 @@ fn argument(param: ParsedParam, earlier: &[Param]) -> syn::Result<Argument> {
         min_length,
         max_length,
         pattern,
-        span: _,
+        complete,
+        span: arg_span,
     } = options;
-    let arguments = || {
-        earlier.iter().filter_map(|p| match p {
-            Param::Argument(a) => Some(a),
-            _ => None,
-        })
-    };
+    let arguments = || earlier.iter();
+    let mut ok = true;
 
     let name = match &rename {
         Some(lit) if lit.value().is_empty() => {
-            return Err(syn::Error::new(
-                lit.span(),
-                "an argument name cannot be empty",
-            ));
+            errors.at(lit.span(), "an argument name cannot be empty");
+            ok = false;
+            String::new()
         }
         Some(lit) => lit.value(),
         None => unraw(&ident),
     };
     if let Some(other) = arguments().find(|a| a.name == name) {
-        return Err(syn::Error::new(
+        errors.at(
             rename.as_ref().map_or(ident.span(), |l| l.span()),
             format!(
                 "two parameters are both named `{name}` in the schema (the other is `{}`); rename one with `#[arg(rename = \"...\")]`",
                 other.ident
             ),
-        ));
+        );
+        ok = false;
     }
 
     let header = match &header {
         Some(lit) => {
             let value = lit.value();
-            check_header_name(&value).map_err(|why| syn::Error::new(lit.span(), why))?;
+            if let Err(why) = check_header_name(&value) {
+                errors.at(lit.span(), why);
+                ok = false;
+            }
             if arguments().any(|a| {
                 a.header
                     .as_ref()
                     .is_some_and(|h| h.eq_ignore_ascii_case(&value))
             }) {
-                return Err(syn::Error::new(
+                errors.at(
                     lit.span(),
                     format!(
                         "two parameters use the header name `{value}`; header names must be unique (ignoring case)"
                     ),
-                ));
+                );
+                ok = false;
             }
             Some(value)
         }
@@ -235,10 +200,8 @@ fn argument(param: ParsedParam, earlier: &[Param]) -> syn::Result<Argument> {
 
     if let Some(lit) = &pattern {
         if lit.value().is_empty() {
-            return Err(syn::Error::new(
-                lit.span(),
-                "an empty pattern matches everything; remove it",
-            ));
+            errors.at(lit.span(), "an empty pattern matches everything; remove it");
+            ok = false;
         }
     }
 
@@ -249,7 +212,7 @@ fn argument(param: ParsedParam, earlier: &[Param]) -> syn::Result<Argument> {
         },
         (None, None) => ArgumentKind::Required,
     };
-    Ok(Argument {
+    ok.then_some(Param {
         description: description.map(|d| d.value()).or(docs),
         ident,
         ty,
@@ -261,7 +224,9 @@ fn argument(param: ParsedParam, earlier: &[Param]) -> syn::Result<Argument> {
         min_length,
         max_length,
         pattern: pattern.map(|p| p.value()),
+        complete,
         kind,
+        arg_span,
     })
 }
 

@@ -1,9 +1,16 @@
 //! Reading the attribute arguments and the function, with errors at the user's spans.
+//! Every mistake is recorded in [`Errors`] and reading goes on, so one compile shows all.
 
 use proc_macro2::TokenStream;
+use syn::meta::ParseNestedMeta;
 use syn::parse::Parser as _;
 use syn::spanned::Spanned as _;
-use syn::{Attribute, Expr, FnArg, ItemFn, LitStr, Meta, Pat, Token};
+use syn::{
+    Attribute, Expr, ExprLit, FnArg, GenericArgument, GenericParam, ItemFn, Lit, LitStr, Meta, Pat,
+    PathArguments, Token, Type,
+};
+
+use crate::errors::Errors;
 
 /// `#[tool(...)]` options as written.
 #[derive(Default)]
@@ -11,11 +18,13 @@ pub struct ToolArgs {
     pub name: Option<LitStr>,
     pub title: Option<LitStr>,
     pub description: Option<LitStr>,
-    pub read_only: bool,
-    pub destructive: bool,
-    pub idempotent: bool,
-    pub open_world: bool,
+    /// `None`: not written; `Some(b)`: `flag`, `flag = true` or `flag = false`.
+    pub read_only: Option<bool>,
+    pub destructive: Option<bool>,
+    pub idempotent: Option<bool>,
+    pub open_world: Option<bool>,
     pub icons: Vec<LitStr>,
+    pub scopes: Vec<LitStr>,
 }
 
 /// `#[arg(...)]` options of one parameter, as written.
@@ -32,7 +41,9 @@ pub struct ArgOptions {
     pub min_length: Option<Expr>,
     pub max_length: Option<Expr>,
     pub pattern: Option<LitStr>,
-    /// The `#[arg]` attribute, for errors about the whole attribute.
+    /// `complete = path`: the completion function of a template variable or prompt argument.
+    pub complete: Option<syn::Path>,
+    /// The `#[arg]` attribute, when there is one.
     pub span: Option<proc_macro2::Span>,
 }
 
@@ -44,97 +55,174 @@ pub struct ParsedParam {
     pub options: ArgOptions,
 }
 
-/// Everything the macro read.
-pub struct Parsed {
-    pub args: ToolArgs,
-    pub function: ItemFn,
-    pub docs: Option<String>,
-    pub params: Vec<ParsedParam>,
+/// The function an attribute is on; `Err` when it is not a function (nothing else to check).
+pub fn parse_function(item: TokenStream, usage: &str) -> syn::Result<ItemFn> {
+    syn::parse2(item).map_err(|e| syn::Error::new(e.span(), usage))
 }
 
-pub fn parse(attr: TokenStream, item: TokenStream) -> syn::Result<Parsed> {
-    let args = parse_tool_args(attr)?;
-    let mut function: ItemFn = syn::parse2(item).map_err(|e| {
-        syn::Error::new(
-            e.span(),
-            "`#[tool]` goes on a function: `#[tool] async fn name(...) -> T { ... }`",
-        )
-    })?;
-    check_signature(&function)?;
-    let docs = doc_text(&function.attrs);
-    let mut params = Vec::new();
-    for input in &function.sig.inputs {
-        let FnArg::Typed(pat_type) = input else {
-            unreachable!("receivers are rejected by check_signature")
-        };
-        let ident = match &*pat_type.pat {
-            Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => pat.ident.clone(),
-            other => {
-                return Err(syn::Error::new(
-                    other.span(),
-                    "tool parameters must be plain identifiers (`name: Type`): the name becomes the argument's name in the tool's input schema",
-                ));
-            }
-        };
-        params.push(ParsedParam {
-            ident,
-            ty: (*pat_type.ty).clone(),
-            docs: doc_text(&pat_type.attrs),
-            options: parse_arg_options(&pat_type.attrs)?,
-        });
-    }
-    strip_param_attrs(&mut function);
-    Ok(Parsed {
-        args,
-        function,
-        docs,
-        params,
-    })
-}
-
-fn parse_tool_args(attr: TokenStream) -> syn::Result<ToolArgs> {
+pub fn parse_tool_args(attr: TokenStream, errors: &mut Errors) -> ToolArgs {
     let mut args = ToolArgs::default();
     let parser = syn::meta::parser(|meta| {
         let path = &meta.path;
         if path.is_ident("name") {
-            args.name = Some(meta.value()?.parse()?);
+            args.name = string(&meta, errors)?;
         } else if path.is_ident("title") {
-            args.title = Some(meta.value()?.parse()?);
+            args.title = string(&meta, errors)?;
         } else if path.is_ident("description") {
-            args.description = Some(meta.value()?.parse()?);
+            args.description = string(&meta, errors)?;
         } else if path.is_ident("read_only") {
-            args.read_only = true;
+            args.read_only = flag(&meta, errors)?;
         } else if path.is_ident("destructive") {
-            args.destructive = true;
+            args.destructive = flag(&meta, errors)?;
         } else if path.is_ident("idempotent") {
-            args.idempotent = true;
+            args.idempotent = flag(&meta, errors)?;
         } else if path.is_ident("open_world") {
-            args.open_world = true;
+            args.open_world = flag(&meta, errors)?;
         } else if path.is_ident("icon") {
-            args.icons.push(meta.value()?.parse()?);
+            args.icons.extend(string(&meta, errors)?);
+        } else if path.is_ident("scopes") {
+            args.scopes
+                .extend(string_list(&meta, errors)?.unwrap_or_default());
         } else {
-            return Err(meta.error(format!(
-                "unknown `#[tool]` option `{}`; expected one of: name, title, description, read_only, destructive, idempotent, open_world, icon",
+            errors.push(meta.error(format!(
+                "unknown `#[tool]` option `{}`; expected one of: name, title, description, read_only, destructive, idempotent, open_world, icon, scopes",
                 path_text(path)
             )));
+            skip_value(&meta)?;
         }
         Ok(())
     });
-    parser.parse2(attr)?;
-    Ok(args)
+    let parsed = parser.parse2(attr);
+    errors.ok(parsed);
+    args
 }
 
-fn parse_arg_options(attrs: &[Attribute]) -> syn::Result<ArgOptions> {
+/// `option = "text"`.
+pub fn string(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Option<LitStr>> {
+    let expr: Expr = meta.value()?.parse()?;
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(s), ..
+        }) => Ok(Some(s)),
+        other => {
+            errors.spanned(
+                &other,
+                format!(
+                    "`{}` takes a string literal, e.g. `{0} = \"...\"`",
+                    path_text(&meta.path)
+                ),
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// `flag`, `flag = true` or `flag = false`.
+pub fn flag(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Option<bool>> {
+    if !meta.input.peek(Token![=]) {
+        return Ok(Some(true));
+    }
+    let expr: Expr = meta.value()?.parse()?;
+    match expr {
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(b), ..
+        }) => Ok(Some(b.value)),
+        other => {
+            let name = path_text(&meta.path);
+            errors.spanned(
+                &other,
+                format!("`{name}` is a flag: write `{name}`, `{name} = true` or `{name} = false`"),
+            );
+            Ok(None)
+        }
+    }
+}
+
+/// `option = ["a", "b"]`.
+pub fn string_list(
+    meta: &ParseNestedMeta,
+    errors: &mut Errors,
+) -> syn::Result<Option<Vec<LitStr>>> {
+    let expr: Expr = meta.value()?.parse()?;
+    let name = path_text(&meta.path);
+    let complain = |errors: &mut Errors, tokens: &Expr| {
+        errors.spanned(
+            tokens,
+            format!("`{name}` takes a list of string literals, e.g. `{name} = [\"notes:read\", \"notes:write\"]`"),
+        );
+    };
+    let Expr::Array(array) = expr else {
+        complain(errors, &expr);
+        return Ok(None);
+    };
+    let mut items = Vec::new();
+    for element in array.elems {
+        match element {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(s), ..
+            }) => items.push(s),
+            other => complain(errors, &other),
+        }
+    }
+    Ok(Some(items))
+}
+
+/// Consumes the value of an option that was rejected, so parsing goes on after it.
+pub fn skip_value(meta: &ParseNestedMeta) -> syn::Result<()> {
+    if meta.input.peek(Token![=]) {
+        meta.value()?.parse::<Expr>()?;
+    } else if meta.input.peek(syn::token::Paren) {
+        meta.input.parse::<proc_macro2::TokenTree>()?;
+    }
+    Ok(())
+}
+
+/// The parameters, each checked: a plain name, an owned type, valid `#[arg]` options.
+/// A parameter with a mistake is left out (its error is recorded).
+pub fn parse_params(function: &ItemFn, errors: &mut Errors) -> Vec<ParsedParam> {
+    let mut params = Vec::new();
+    for input in &function.sig.inputs {
+        let FnArg::Typed(pat_type) = input else {
+            continue; // receivers are reported by check_signature
+        };
+        let ident = match &*pat_type.pat {
+            Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+                Some(pat.ident.clone())
+            }
+            other => {
+                errors.at(
+                    other.span(),
+                    "parameters must be plain identifiers (`name: Type`): the name becomes the argument's name in the input schema",
+                );
+                None
+            }
+        };
+        let owned = check_owned(&pat_type.ty, errors);
+        let options = parse_arg_options(&pat_type.attrs, errors);
+        if let (Some(ident), true) = (ident, owned) {
+            params.push(ParsedParam {
+                ident,
+                ty: (*pat_type.ty).clone(),
+                docs: doc_text(&pat_type.attrs),
+                options,
+            });
+        }
+    }
+    params
+}
+
+fn parse_arg_options(attrs: &[Attribute], errors: &mut Errors) -> ArgOptions {
     let mut options = ArgOptions::default();
     for attr in attrs.iter().filter(|a| a.path().is_ident("arg")) {
         options.span = Some(attr.path().span());
         if let Meta::Path(_) = attr.meta {
-            return Err(syn::Error::new(
+            errors.at(
                 attr.span(),
                 "`#[arg]` needs options, e.g. `#[arg(default = 10)]` or `#[arg(rename = \"name\")]`",
-            ));
+            );
+            continue;
         }
-        attr.parse_nested_meta(|meta| {
+        let parsed = attr.parse_nested_meta(|meta| {
             let path = &meta.path;
             if path.is_ident("default") {
                 let expr = if meta.input.peek(Token![=]) {
@@ -144,11 +232,11 @@ fn parse_arg_options(attrs: &[Attribute]) -> syn::Result<ArgOptions> {
                 };
                 options.default = Some(expr);
             } else if path.is_ident("rename") {
-                options.rename = Some(meta.value()?.parse()?);
+                options.rename = string(&meta, errors)?;
             } else if path.is_ident("header") {
-                options.header = Some(meta.value()?.parse()?);
+                options.header = string(&meta, errors)?;
             } else if path.is_ident("description") {
-                options.description = Some(meta.value()?.parse()?);
+                options.description = string(&meta, errors)?;
             } else if path.is_ident("example") {
                 options.examples.push(meta.value()?.parse()?);
             } else if path.is_ident("min") {
@@ -160,59 +248,159 @@ fn parse_arg_options(attrs: &[Attribute]) -> syn::Result<ArgOptions> {
             } else if path.is_ident("max_length") {
                 options.max_length = Some(meta.value()?.parse()?);
             } else if path.is_ident("pattern") {
-                options.pattern = Some(meta.value()?.parse()?);
+                options.pattern = string(&meta, errors)?;
+            } else if path.is_ident("complete") {
+                options.complete = Some(meta.value()?.parse()?);
             } else {
-                return Err(meta.error(format!(
-                    "unknown `#[arg]` option `{}`; expected one of: default, rename, description, example, min, max, min_length, max_length, pattern, header",
+                errors.push(meta.error(format!(
+                    "unknown `#[arg]` option `{}`; expected one of: default, rename, description, example, min, max, min_length, max_length, pattern, header, complete",
                     path_text(path)
                 )));
+                skip_value(&meta)?;
             }
             Ok(())
-        })?;
+        });
+        errors.ok(parsed);
     }
-    Ok(options)
+    options
 }
 
-fn check_signature(function: &ItemFn) -> syn::Result<()> {
+/// Checks the signature; `what` names the attribute in messages (e.g. "`#[tool]`").
+pub fn check_signature(function: &ItemFn, what: &str, errors: &mut Errors) {
     let sig = &function.sig;
     if let Some(receiver) = sig.receiver() {
-        return Err(syn::Error::new(
+        errors.at(
             receiver.span(),
-            "`#[tool]` cannot take `self`: tools are free functions; move it out of the `impl` block and share state through its parameters",
-        ));
+            format!("{what} cannot take `self`: it goes on a free function; move it out of the `impl` block and share state through its parameters"),
+        );
     }
+    if sig.asyncness.is_none() {
+        errors.at(
+            sig.fn_token.span(),
+            format!("{what} functions must be `async fn`: a plain `fn` would run on the runtime's thread and block every other request while it works; write `async fn` (and move blocking work into `tokio::task::spawn_blocking`)"),
+        );
+    }
+    let lifetimes_only = sig
+        .generics
+        .params
+        .iter()
+        .all(|p| matches!(p, GenericParam::Lifetime(_)));
     if !sig.generics.params.is_empty() || sig.generics.where_clause.is_some() {
-        return Err(syn::Error::new(
-            sig.generics.span(),
-            "`#[tool]` functions cannot be generic: the input schema is derived from concrete parameter types",
-        ));
+        let why = if lifetimes_only && sig.generics.where_clause.is_none() {
+            format!(
+                "{what} functions cannot have lifetime parameters: parameters are owned values decoded from the request (`String`, `Vec<T>`)"
+            )
+        } else {
+            format!(
+                "{what} functions cannot be generic: the input schema is derived from concrete parameter types"
+            )
+        };
+        errors.at(sig.generics.span(), why);
     }
     for input in &sig.inputs {
         if let FnArg::Typed(pat_type) = input {
             if let syn::Type::ImplTrait(ty) = &*pat_type.ty {
-                return Err(syn::Error::new(
+                errors.at(
                     ty.span(),
                     "`impl Trait` parameters are generic; use a concrete type that implements `Deserialize + JsonSchema`",
-                ));
+                );
             }
         }
     }
     if let Some(unsafety) = &sig.unsafety {
-        return Err(syn::Error::new(
+        errors.at(
             unsafety.span(),
-            "`#[tool]` functions cannot be `unsafe`",
-        ));
+            format!("{what} functions cannot be `unsafe`"),
+        );
     }
     if let Some(variadic) = &sig.variadic {
-        return Err(syn::Error::new(
+        errors.at(
             variadic.span(),
-            "`#[tool]` functions cannot be variadic",
-        ));
+            format!("{what} functions cannot be variadic"),
+        );
     }
-    Ok(())
 }
 
-/// Removes the attributes that only `#[tool]` understands from the parameters.
+/// A parameter must own its value: the request it is decoded from is gone by the time the
+/// function runs, and `Deserialize` of a borrowed type fails with an unhelpful message.
+/// `false` (with the error recorded) for a reference or a type that carries a lifetime.
+fn check_owned(ty: &Type, errors: &mut Errors) -> bool {
+    match borrow_in(ty) {
+        None => true,
+        Some(Borrow::Reference(reference)) => {
+            let owned = owned_form(&reference.elem);
+            errors.spanned(
+                reference,
+                format!("parameters cannot borrow: `{}` would point into the request, which is decoded before the call; take an owned {owned} instead", tidy(reference)),
+            );
+            false
+        }
+        Some(Borrow::Lifetime) => {
+            errors.spanned(
+                ty,
+                format!("parameters cannot borrow: `{}` carries a lifetime, but the value is decoded from the request before the call; take an owned type (`String`, `Vec<T>`) instead", tidy(ty)),
+            );
+            false
+        }
+    }
+}
+
+enum Borrow<'a> {
+    Reference(&'a syn::TypeReference),
+    Lifetime,
+}
+
+fn borrow_in(ty: &Type) -> Option<Borrow<'_>> {
+    match ty {
+        Type::Reference(reference) => Some(Borrow::Reference(reference)),
+        Type::Paren(inner) => borrow_in(&inner.elem),
+        Type::Group(inner) => borrow_in(&inner.elem),
+        Type::Slice(inner) => borrow_in(&inner.elem),
+        Type::Array(inner) => borrow_in(&inner.elem),
+        Type::Tuple(tuple) => tuple.elems.iter().find_map(borrow_in),
+        Type::Path(path) => path.path.segments.iter().find_map(|segment| {
+            let PathArguments::AngleBracketed(args) = &segment.arguments else {
+                return None;
+            };
+            args.args.iter().find_map(|arg| match arg {
+                GenericArgument::Lifetime(l) if l.ident != "static" => Some(Borrow::Lifetime),
+                GenericArgument::Type(inner) => borrow_in(inner),
+                _ => None,
+            })
+        }),
+        _ => None,
+    }
+}
+
+/// What to take instead of a reference to `elem`.
+fn owned_form(elem: &Type) -> String {
+    match elem {
+        Type::Path(path) if path.path.is_ident("str") => "`String`".to_owned(),
+        Type::Slice(slice) => format!("`Vec<{}>`", tidy(&slice.elem)),
+        Type::Path(path) if path.path.is_ident("Path") => "`PathBuf` (or `String`)".to_owned(),
+        other => format!("`{}`", tidy(other)),
+    }
+}
+
+/// A type as a user would write it (`quote` puts spaces around every token).
+fn tidy(tokens: &impl quote::ToTokens) -> String {
+    let text = tokens.to_token_stream().to_string();
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        let next = chars.peek().copied();
+        let prev = out.chars().last();
+        let drop_space = c == ' '
+            && (matches!(next, Some('<' | '>' | ',' | ':' | ']' | ')'))
+                || matches!(prev, Some('<' | '&' | ':' | '[' | '(' | '\'')));
+        if !drop_space {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Removes the attributes that only our macros understand from the parameters.
 pub fn strip_param_attrs(function: &mut ItemFn) {
     for input in &mut function.sig.inputs {
         if let FnArg::Typed(pat_type) = input {
@@ -224,7 +412,7 @@ pub fn strip_param_attrs(function: &mut ItemFn) {
 }
 
 /// The text of `///` comments (`#[doc = "..."]`), one leading space per line removed.
-fn doc_text(attrs: &[Attribute]) -> Option<String> {
+pub fn doc_text(attrs: &[Attribute]) -> Option<String> {
     let lines: Vec<String> = attrs
         .iter()
         .filter(|a| a.path().is_ident("doc"))
@@ -249,7 +437,7 @@ fn doc_text(attrs: &[Attribute]) -> Option<String> {
     (!text.is_empty()).then_some(text)
 }
 
-fn path_text(path: &syn::Path) -> String {
+pub fn path_text(path: &syn::Path) -> String {
     path.segments
         .iter()
         .map(|s| s.ident.to_string())

@@ -286,7 +286,7 @@ impl CallContext {
 /// }
 /// ```
 #[derive(Debug, Clone)]
-pub struct Context(pub Arc<CallContext>);
+pub struct Context(pub(crate) Arc<CallContext>);
 
 impl std::ops::Deref for Context {
     type Target = CallContext;

@@ -30,30 +30,42 @@
 //!
 //! - [`#[tool]`](macro@tool) turns an `async fn` into a tool: parameters → input schema,
 //!   doc comment → description, return value → result ([`IntoToolResult`]).
+//! - [`#[resource]`](macro@resource) and [`#[prompt]`](macro@prompt) do the same for
+//!   resources (fixed URIs and URI templates) and prompts; `#[arg(complete = f)]` adds
+//!   argument completion ([`completion`]).
 //! - [`progress!`] reports progress from anywhere in a tool's call tree ([`context`]).
 //! - [`serve`] serves every `#[tool]` in the binary over Streamable HTTP; [`Server`] is the
 //!   builder for explicit tool sets and for mounting the endpoint in your own
 //!   [`axum::Router`].
+//! - `mcp_runtime::client` (cargo feature `client`) is a client for any MCP server, over
+//!   Streamable HTTP or stdio, in both protocol eras.
 
 // Lets `#[tool]` (which names `::mcp_runtime`) be used in this crate's own tests.
 #[cfg(test)]
 extern crate self as mcp_runtime;
 
+#[cfg(feature = "client")]
+pub mod client;
+pub mod completion;
 pub mod context;
+mod macro_support;
 mod macros;
-pub mod protocol;
+pub mod prompt;
+pub(crate) mod protocol;
+pub mod resource;
 pub mod server;
 pub mod tool;
 mod transport;
 
 pub use context::{CallContext, Context, cancelled, is_cancelled, report_progress};
-pub use protocol::LogLevel;
+pub use protocol::types::Implementation;
+pub use protocol::{LogLevel, ProtocolVersion, RequestId};
 #[cfg(feature = "redis")]
 pub use server::store::redis::RedisStore;
-pub use server::{Server, ServerHandle, serve, serve_stdio};
+pub use server::{Server, ServerError, ServerHandle, serve, serve_stdio};
 pub use tool::{
-    ArgumentError, Arguments, CallToolResult, Content, Icon, IntoToolResult, Json, State,
-    ToolAnnotations, ToolDef, ToolError, tools,
+    ArgumentError, Arguments, CallToolResult, Content, DefinedAt, FromCallContext, Icon,
+    IntoToolResult, Json, State, ToolAnnotations, ToolDef, ToolError, tools,
 };
 
 /// Turns an `async fn` into an MCP tool, registered for [`serve`] at link time.
@@ -108,15 +120,20 @@ pub use tool::{
 /// | `name = "…"` | the tool's name (default: the function's); checked at compile time: 1–128 characters of `A-Za-z0-9_.-` |
 /// | `title = "…"` | display title |
 /// | `description = "…"` | description (default: the doc comment) |
-/// | `read_only`, `destructive`, `idempotent`, `open_world` | behaviour hints (`annotations`) |
+/// | `read_only`, `destructive`, `idempotent`, `open_world` | behaviour hints (`annotations`); each also takes `= true` or `= false` (the spec assumes `destructiveHint` and `openWorldHint` are `true` when absent, so write `destructive = false` to say otherwise); a hint not written is left out |
 /// | `icon = "url"` | an icon (repeatable) |
+/// | `scopes = ["a", "b"]` | OAuth scopes a caller's token must carry ([`ToolDef::required_scopes`]; enforced by the server's authorization) |
 ///
 /// # Parameters
 ///
 /// Each parameter is `name: Type` with `Type: Deserialize + JsonSchema`, and becomes a
 /// property of the input schema. `///` on a parameter is its description. `Option<T>` is
-/// not required. `State<T>` (see [`Server::state`]) and [`Context`] are filled in by the
-/// server and are not arguments.
+/// not required. Parameters must own their values (`String`, `Vec<T>`, not `&str` or
+/// `&[T]`): they are decoded from the request before the call.
+///
+/// Types that implement [`FromCallContext`], such as `State<T>` (see [`Server::state`]) and
+/// [`Context`], are filled in by the server and are not arguments. The choice is made by
+/// that trait, not by the type's name: a type of yours named `Context` is an argument.
 ///
 /// # `#[arg(...)]` options
 ///
@@ -130,6 +147,7 @@ pub use tool::{
 /// | `min_length = N`, `max_length = N` | length of a string (`minLength`/`maxLength`) or of an array (`minItems`/`maxItems`), enforced |
 /// | `pattern = "regex"` | a string must match (`pattern`), enforced; checked at start-up |
 /// | `header = "Name"` | mirrored into the `Mcp-Param-Name` header by 2026-07-28 clients (`x-mcp-header`), checked against the body |
+/// | `complete = f` | only on `#[resource]` template variables and `#[prompt]` arguments: `f` completes the value ([`completion`]); a compile error on a tool argument |
 ///
 /// A call whose arguments are missing, of the wrong type, unknown, or break a constraint
 /// never reaches the function: the client gets a result with `isError: true` that names
@@ -143,90 +161,125 @@ pub use tool::{
 ///
 /// # Compile-time checks
 ///
-/// Methods (`self`), generic functions, `impl Trait` parameters, patterns instead of names,
-/// invalid tool or header names, duplicate argument names and unknown options are compile
-/// errors at the offending span.
+/// A plain `fn` (it would block the runtime's thread), methods (`self`), generic functions,
+/// borrowed or `impl Trait` parameters, patterns instead of names, invalid tool or header
+/// names, duplicate argument names, unknown options, option values of the wrong kind and
+/// `#[arg]` on an injected parameter are compile errors at the offending span; every one in
+/// the function is reported, not just the first.
 pub use mcp_macros::tool;
 
-/// What `#[tool]` expands to. Not public API: may change in any release.
+/// Turns an `async fn` into an MCP resource (a fixed URI, listed by `resources/list`) or a
+/// resource template (a URI with `{variables}`, listed by `resources/templates/list`),
+/// registered at link time ([`resource::resources`], [`resource::resource_templates`]).
+///
+/// ```
+/// use mcp_runtime::resource::{ResourceError, ResourceContents};
+/// use mcp_runtime::{State, resource};
+///
+/// struct Notes(Vec<String>);
+///
+/// /// The server's read-me.
+/// #[resource(uri = "notes://readme", mime = "text/markdown")]
+/// async fn readme() -> &'static str {
+///     "# Notes"
+/// }
+///
+/// /// A note, by its number.
+/// #[resource(uri = "notes://{id}", name = "note", mime = "text/plain")]
+/// async fn note(
+///     /// The note's number.
+///     #[arg(complete = note_ids)]
+///     id: usize,
+///     notes: State<Notes>,
+/// ) -> Result<String, ResourceError> {
+///     notes.0.get(id).cloned().ok_or_else(|| ResourceError::not_found(format!("notes://{id}")))
+/// }
+///
+/// async fn note_ids(prefix: String, notes: State<Notes>) -> Vec<String> {
+///     (0..notes.0.len()).map(|i| i.to_string()).filter(|i| i.starts_with(&prefix)).collect()
+/// }
+///
+/// assert_eq!(readme_resource().uri, "notes://readme");
+/// let template = note_resource();
+/// assert_eq!(template.uri_template.as_str(), "notes://{id}");
+/// assert!(template.completer("id").is_some());
+/// ```
+///
+/// # `#[resource(...)]` options
+///
+/// | option | effect |
+/// |---|---|
+/// | `uri = "…"` | the URI (required); with `{var}` or `{+var}` (RFC 6570) a template, checked at compile time |
+/// | `name = "…"` | its name (default: the function's) |
+/// | `title = "…"` | display title |
+/// | `description = "…"` | description (default: the doc comment) |
+/// | `mime = "…"` | MIME type of the contents (and of `String`/`Blob` results) |
+/// | `icon = "url"` | an icon (repeatable) |
+///
+/// Each template variable is a parameter of the same name (or `#[arg(rename = "…")]`),
+/// typed and validated like a tool argument (`id: u32` accepts `notes://42`), and may have
+/// `#[arg(complete = f)]` (see [`completion`]). Every other parameter must be filled in by
+/// the server ([`FromCallContext`]: `State<T>`, [`Context`]). A variable without a
+/// parameter, a parameter that is neither, and an invalid template are compile errors.
+///
+/// The result is anything [`IntoResourceResult`](resource::IntoResourceResult): `String`
+/// (text), [`Blob`](resource::Blob) or `Vec<u8>` (base64 blob), contents values, or a
+/// `Result` whose `Err` ([`ResourceError`](resource::ResourceError)) fails the read.
+pub use mcp_macros::resource;
+
+/// Turns an `async fn` into an MCP prompt, registered at link time ([`prompt::prompts`]).
+///
+/// ```
+/// use mcp_runtime::prompt; // the attribute, and the module of its types
+/// use mcp_runtime::prompt::PromptMessage;
+///
+/// /// Ask for a review of some code.
+/// #[prompt(title = "Code review")]
+/// async fn code_review(
+///     /// The code to review.
+///     code: String,
+///     /// Its language.
+///     #[arg(complete = languages)]
+///     language: Option<String>,
+/// ) -> Vec<PromptMessage> {
+///     let language = language.unwrap_or_else(|| "code".into());
+///     vec![PromptMessage::user(format!("Review this {language}:\n{code}"))]
+/// }
+///
+/// async fn languages(prefix: String) -> Vec<String> {
+///     ["rust", "python"].iter().filter(|l| l.starts_with(&prefix)).map(|l| l.to_string()).collect()
+/// }
+///
+/// let def = code_review_prompt();
+/// assert_eq!(def.arguments.len(), 2);
+/// assert!(def.arguments[0].required && !def.arguments[1].required);
+/// ```
+///
+/// # `#[prompt(...)]` options
+///
+/// | option | effect |
+/// |---|---|
+/// | `name = "…"` | its name (default: the function's) |
+/// | `title = "…"` | display title |
+/// | `description = "…"` | description (default: the doc comment) |
+/// | `icon = "url"` | an icon (repeatable) |
+///
+/// Parameters are the prompt's arguments (`///` → description, `Option<T>` or
+/// `#[arg(default)]` → not required, `#[arg(complete = f)]` → completion), except those the
+/// server fills in ([`FromCallContext`]). Arguments arrive as strings; a parameter of
+/// another `Deserialize` type reads the number or boolean the string spells. The result is
+/// anything [`IntoPromptResult`](prompt::IntoPromptResult): `String` (one user message),
+/// [`PromptMessage`](prompt::PromptMessage)s with any content, or a `Result` of them.
+pub use mcp_macros::prompt;
+
+/// What the macros expand to. Not public API: may change in any release.
+///
+/// Versioned so that code expanded by one release of `mcp-macros` never silently binds to
+/// another release's helpers: a mismatch is a "not found in `__private`" error instead.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::tool::schema::{InputSchema, ParamSpec, generator};
-    pub use crate::tool::{Constraints, Pattern, Registration, StateRequirement};
-    pub use inventory;
-    pub use serde_json;
-
-    use crate::{CallContext, CallToolResult, Context, State};
-
-    /// The result of a call whose arguments were rejected: the model reads what to fix.
-    pub fn invalid_arguments(tool: &str, error: crate::ArgumentError) -> CallToolResult {
-        CallToolResult::error(format!("Invalid arguments for tool `{tool}`: {error}"))
-    }
-
-    /// Serializes a parameter's default for the schema's `default` keyword.
-    pub fn default_value<T: serde::Serialize>(value: &T) -> Option<serde_json::Value> {
-        serde_json::to_value(value).ok()
-    }
-
-    /// Serializes an example for the schema's `examples` keyword.
-    pub fn example_value<T: serde::Serialize>(value: T) -> serde_json::Value {
-        serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
-    }
-
-    /// A `State<T>` parameter's value. The server checks at start-up that it has every
-    /// state its tools take, so the error branch only guards hand-built contexts.
-    pub fn state<T: Send + Sync + 'static>(tool: &str) -> Result<State<T>, CallToolResult> {
-        CallContext::current()
-            .and_then(|ctx| ctx.state::<T>())
-            .ok_or_else(|| {
-                let name = std::any::type_name::<T>();
-                CallToolResult::error(format!(
-                    "internal error in tool `{tool}`: no State<{name}> on this server"
-                ))
-            })
-    }
-
-    /// A `Context` parameter's value.
-    pub fn context(tool: &str) -> Result<Context, CallToolResult> {
-        CallContext::current().map(Context).ok_or_else(|| {
-            CallToolResult::error(format!(
-                "internal error in tool `{tool}`: called outside a tool call"
-            ))
-        })
-    }
-
-    /// A `min`/`max` bound as the `f64` the checks compare with.
-    pub fn bound<T: Bound>(value: T) -> f64 {
-        value.into_f64()
-    }
-
-    /// Numbers usable as `min`/`max` bounds.
-    pub trait Bound {
-        /// The bound as `f64`.
-        fn into_f64(self) -> f64;
-    }
-
-    macro_rules! bounds {
-        ($($t:ty),*) => {$(
-            impl Bound for $t {
-                #[allow(clippy::cast_lossless, clippy::cast_precision_loss)]
-                fn into_f64(self) -> f64 {
-                    self as f64
-                }
-            }
-        )*};
-    }
-    bounds!(
-        i8, i16, i32, i64, i128, isize, u8, u16, u32, u64, u128, usize, f32, f64
-    );
-
-    /// Checks a `pattern` constraint when the tool is defined (at start-up).
-    pub fn check_pattern(tool: &str, argument: &str, pattern: &'static Pattern) {
-        if let Err(why) = pattern.regex() {
-            panic!(
-                "tool `{tool}`, argument `{argument}`: invalid pattern `{}`: {why}",
-                pattern.source()
-            );
-        }
+    /// The helpers of `mcp-macros` 0.1.
+    pub mod v1 {
+        pub use crate::macro_support::*;
     }
 }

@@ -2,6 +2,7 @@
 //! over HTTP.
 
 pub mod clients;
+pub mod proxy;
 pub mod replicas;
 
 use std::net::SocketAddr;
@@ -17,6 +18,29 @@ pub fn example_binary(name: &str) -> std::path::PathBuf {
         .expect("target profile dir")
         .join("examples")
         .join(name)
+}
+
+/// A loopback port that was free a moment ago (for servers started as other processes).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("a free loopback port")
+        .port()
+}
+
+/// Waits until something accepts connections on `127.0.0.1:port`; panics after `limit`.
+pub async fn wait_for_port(port: u16, limit: std::time::Duration) {
+    let started = std::time::Instant::now();
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < limit,
+            "nothing listens on 127.0.0.1:{port} after {limit:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 /// A server running on a free loopback port for the duration of a test.

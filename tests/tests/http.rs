@@ -252,7 +252,7 @@ async fn tool_errors_are_results_the_model_can_read() {
     assert_eq!(result["isError"], true);
     assert_eq!(
         tool_text(&result),
-        "Invalid arguments for tool `divide`: invalid value for argument `numerator`: invalid type: string \"one\", expected f64"
+        "Invalid arguments for tool `divide`: invalid value for argument `numerator`: invalid type: string \"one\", expected a number"
     );
 
     let result = call(json!({"denominator": 2})).await.json()["result"].clone();

@@ -105,7 +105,7 @@ async fn bad_input_is_explained() {
         (
             "get_note",
             json!({"id": "one"}),
-            "Invalid arguments for tool `get_note`: invalid value for argument `id`: invalid type: string \"one\", expected i64",
+            "Invalid arguments for tool `get_note`: invalid value for argument `id`: invalid type: string \"one\", expected an integer",
         ),
         (
             "search_notes",

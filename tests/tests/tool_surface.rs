@@ -173,10 +173,25 @@ async fn primes() -> Json<Vec<u32>> {
     Json(vec![2, 3, 5, 7])
 }
 
-/// A plain `fn` works too.
+/// Shout it.
 #[tool]
-fn shout(text: String) -> String {
+async fn shout(text: String) -> String {
     text.to_uppercase()
+}
+
+/// A user type that happens to be named `Context`: an ordinary argument, not the call context.
+mod user {
+    #[derive(serde::Deserialize, schemars::JsonSchema)]
+    pub struct Context {
+        /// The context's id.
+        pub id: u32,
+    }
+}
+
+/// Look a user context up; the spec's default hints, spelled out as `false`.
+#[tool(read_only = true, destructive = false, open_world = false, scopes = ["ctx:read"])]
+async fn user_context(ctx: user::Context, call: Context) -> String {
+    format!("{} via {}", ctx.id, call.tool_name())
 }
 
 fn server() -> Server {
@@ -190,6 +205,7 @@ fn server() -> Server {
         .tool(quiet_tool())
         .tool(primes_tool())
         .tool(shout_tool())
+        .tool(user_context_tool())
 }
 
 async fn session() -> (TestServer, Client) {
@@ -299,7 +315,7 @@ async fn constraint_violations_name_the_argument_and_the_rule() {
         (
             "count",
             json!(300),
-            "invalid value for argument `count`: invalid value: integer `300`, expected u8",
+            "invalid value for argument `count`: invalid value: integer 300, expected an integer from 0 to 255",
         ),
         (
             "priority",
@@ -368,6 +384,45 @@ async fn a_missing_state_is_a_startup_error() {
         .expect_err("router() panics");
     let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
     assert!(message.contains("Server::state"), "{message}");
+}
+
+/// A second tool named `shout`, defined elsewhere.
+mod twin {
+    use mcp_runtime::tool;
+
+    /// Shout twice.
+    #[tool(name = "shout")]
+    pub async fn shout_twice(text: String) -> String {
+        text.to_uppercase().repeat(2)
+    }
+}
+
+#[tokio::test]
+async fn two_tools_with_one_name_are_a_startup_error_naming_both() {
+    let twice = || {
+        Server::new("twice")
+            .tool(shout_tool())
+            .tool(twin::shout_twice_tool())
+    };
+    let expected =
+        "two tools are named `shout` (`tool_surface::shout` and `tool_surface::twin::shout_twice`)";
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let error = twice()
+        .serve_on(listener)
+        .await
+        .expect_err("refuses to start");
+    assert_eq!(error.kind(), std::io::ErrorKind::InvalidInput);
+    assert!(error.to_string().starts_with(expected), "{error}");
+    let error = twice().try_router().expect_err("refuses to build");
+    assert!(
+        matches!(&error, mcp_runtime::ServerError::DuplicateTool { name, .. } if name == "shout"),
+        "{error:?}"
+    );
+    let panic = std::panic::catch_unwind(|| twice().router()).expect_err("router() panics");
+    let message = panic.downcast_ref::<String>().cloned().unwrap_or_default();
+    assert!(message.starts_with(expected), "{message}");
 }
 
 #[tokio::test]
@@ -454,4 +509,23 @@ async fn tool_metadata_is_listed() {
         primes["outputSchema"]["properties"]["result"]["type"],
         "array"
     );
+    let user = find("user_context");
+    assert_eq!(
+        user["annotations"],
+        json!({"readOnlyHint": true, "destructiveHint": false, "openWorldHint": false})
+    );
+    assert_eq!(user["inputSchema"]["required"], json!(["ctx"]));
+}
+
+#[tokio::test]
+async fn a_user_type_named_context_is_an_argument() {
+    let (_server, client) = session().await;
+    assert_eq!(
+        text(&call(&client, "user_context", json!({"ctx": {"id": 7}})).await),
+        "7 via user_context"
+    );
+    let def = user_context_tool();
+    assert_eq!(def.required_scopes, ["ctx:read"]);
+    let defined_at = def.defined_at.map(|d| d.to_string());
+    assert_eq!(defined_at.as_deref(), Some("tool_surface::user_context"));
 }

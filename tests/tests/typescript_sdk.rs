@@ -3,17 +3,72 @@
 //! through an `AbortSignal`, resumption after a dropped connection (automatic, and with an
 //! explicit `resumptionToken` in a new client), and `terminateSession()`. The checks are in
 //! `tests/clients/typescript/sdk_client.mjs`; this side serves the tools and then checks, from
-//! the server's own state, that what the client saw is what happened.
+//! the server's own state, that what the client saw is what happened. Resources (text and
+//! blob), a template, a prompt and completion are listed, read, got and completed too.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use mcp_runtime::{Json, Server, State, progress, tool};
+use mcp_runtime::prompt::PromptMessage;
+use mcp_runtime::resource::Blob;
+use mcp_runtime::{Content, Json, Server, State, progress, prompt, resource, tool};
 use schemars::JsonSchema;
 use serde::Serialize;
 use tests::TestServer;
 use tests::clients::{self, run_client};
+
+/// A greeting, as text.
+#[resource(uri = "greetings://hello", mime = "text/plain")]
+async fn hello() -> &'static str {
+    "Hello!"
+}
+
+/// Three bytes.
+#[resource(uri = "greetings://bytes", mime = "application/octet-stream")]
+async fn bytes() -> Blob {
+    Blob(vec![1, 2, 3])
+}
+
+/// A greeting in a language.
+#[resource(uri = "greetings://{language}", mime = "text/plain")]
+async fn greeting(
+    /// The language.
+    #[arg(complete = languages)]
+    language: String,
+) -> String {
+    match language.as_str() {
+        "fr" => "Bonjour !".to_owned(),
+        _ => "Hello!".to_owned(),
+    }
+}
+
+/// Languages starting with the prefix.
+async fn languages(prefix: String) -> Vec<String> {
+    ["de", "en", "fr"]
+        .into_iter()
+        .filter(|l| l.starts_with(&prefix))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Ask to greet someone.
+#[prompt(title = "Greet")]
+async fn greet(
+    /// Who to greet.
+    name: String,
+    /// In which language.
+    #[arg(complete = languages)]
+    language: Option<String>,
+) -> Vec<PromptMessage> {
+    vec![
+        PromptMessage::user(format!(
+            "Greet {name} in {}.",
+            language.as_deref().unwrap_or("en")
+        )),
+        PromptMessage::user(Content::image(b"png", "image/png")),
+    ]
+}
 
 #[path = "../../examples/examples/progress.rs"]
 #[allow(dead_code)]
@@ -94,6 +149,10 @@ async fn typescript_sdk_in_the_handshake_era() {
         .tool(progress::stream_data_analysis_tool())
         .tool(count_steps_tool())
         .tool(tally_tool())
+        .resource(hello_resource())
+        .resource(bytes_resource())
+        .resource_template(greeting_resource())
+        .prompt(greet_prompt())
         // The SDK waits this long before resuming a broken stream.
         .sse_retry(Duration::from_millis(200))
         .router_with_handle();

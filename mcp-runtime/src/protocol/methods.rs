@@ -26,3 +26,25 @@ pub const TOOLS_LIST_CHANGED: &str = "notifications/tools/list_changed";
 pub const SUBSCRIPTIONS_LISTEN: &str = "subscriptions/listen";
 /// The first message of a subscription stream.
 pub const SUBSCRIPTIONS_ACKNOWLEDGED: &str = "notifications/subscriptions/acknowledged";
+/// Lists resources.
+pub const RESOURCES_LIST: &str = "resources/list";
+/// Lists resource templates.
+pub const RESOURCES_TEMPLATES_LIST: &str = "resources/templates/list";
+/// Reads a resource.
+pub const RESOURCES_READ: &str = "resources/read";
+/// Lists prompts.
+pub const PROMPTS_LIST: &str = "prompts/list";
+/// Renders a prompt.
+pub const PROMPTS_GET: &str = "prompts/get";
+/// Completes an argument of a prompt or a resource template.
+pub const COMPLETION_COMPLETE: &str = "completion/complete";
+/// Subscribes to a resource's updates (handshake era).
+pub const RESOURCES_SUBSCRIBE: &str = "resources/subscribe";
+/// Ends a resource subscription (handshake era).
+pub const RESOURCES_UNSUBSCRIBE: &str = "resources/unsubscribe";
+/// A subscribed resource changed.
+pub const RESOURCES_UPDATED: &str = "notifications/resources/updated";
+/// The resource list changed.
+pub const RESOURCES_LIST_CHANGED: &str = "notifications/resources/list_changed";
+/// The prompt list changed.
+pub const PROMPTS_LIST_CHANGED: &str = "notifications/prompts/list_changed";

@@ -11,6 +11,6 @@ pub mod types;
 pub mod version;
 
 pub use error::{ErrorCode, RpcError};
-pub use jsonrpc::{Incoming, IncomingRequest, RequestId};
+pub use jsonrpc::RequestId;
 pub use logging::LogLevel;
 pub use version::ProtocolVersion;

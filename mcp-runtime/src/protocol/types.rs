@@ -31,41 +31,6 @@ pub struct InitializeParams {
     pub client_info: Implementation,
 }
 
-/// `initialize` result.
-#[derive(Debug, Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct InitializeResult<'a> {
-    /// The negotiated revision.
-    pub protocol_version: &'static str,
-    /// What this server offers.
-    pub capabilities: &'a ServerCapabilities,
-    /// Who this server is.
-    pub server_info: &'a Implementation,
-    /// Guidance for the model on using this server.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub instructions: Option<&'a str>,
-}
-
-/// The server's capabilities, as announced in `initialize`.
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ServerCapabilities {
-    /// Present when the server has tools.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub tools: Option<ToolsCapability>,
-    /// Present when the server sends log messages (`logging/setLevel` works).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub logging: Option<Map<String, Value>>,
-}
-
-/// The `tools` capability.
-#[derive(Debug, Clone, Default, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ToolsCapability {
-    /// Whether the server sends `notifications/tools/list_changed`.
-    pub list_changed: bool,
-}
-
 /// A progress token: a string or an integer chosen by the client.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(untagged)]

@@ -8,6 +8,7 @@ use std::fmt;
 
 /// A revision of the MCP specification this crate speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
 pub enum ProtocolVersion {
     /// `2024-11-05`: the first revision (HTTP+SSE era; served here over Streamable HTTP).
     V2024_11_05,

@@ -89,7 +89,15 @@ impl CallStream {
         self
     }
 
-    pub(crate) fn start(tool: &ToolDef, arguments: Arguments, setup: CallSetup) -> Self {
+    /// Starts a tool call: it is stopped after `timeout` unless the tool has its own, and
+    /// holds `permit` (its place among the calls the server runs at once) until it ends.
+    pub(crate) fn start(
+        tool: &ToolDef,
+        arguments: Arguments,
+        setup: CallSetup,
+        timeout: std::time::Duration,
+        permit: tokio::sync::OwnedSemaphorePermit,
+    ) -> Self {
         // A call can emit frames only with a progress token, a log level, or a session (to
         // close its stream in); most calls have none of these and get no channel at all.
         let can_emit = setup.progress_token.is_some()
@@ -108,10 +116,19 @@ impl CallStream {
         let context = Arc::new(CallContext::new(setup, outbox));
         let cancelled = Box::pin(context.cancellation().clone().cancelled_owned());
         let future = tool.call(arguments);
+        let limit = tool.timeout.unwrap_or(timeout);
         let call = async move {
-            let result = match context.scope(AssertUnwindSafe(future).catch_unwind()).await {
-                Ok(result) => result,
-                Err(panic) => {
+            let _permit = permit;
+            let guarded = tokio::time::timeout(limit, AssertUnwindSafe(future).catch_unwind());
+            let result = match context.scope(guarded).await {
+                Ok(Ok(result)) => result,
+                Err(_elapsed) => {
+                    tracing::warn!(tool = %name, "tool call timed out after {limit:?}");
+                    CallToolResult::error(format!(
+                        "tool `{name}` did not finish within {limit:?} and was stopped"
+                    ))
+                }
+                Ok(Err(panic)) => {
                     let reason = panic_message(&*panic);
                     tracing::error!(tool = %name, "tool panicked: {reason}");
                     CallToolResult::error(format!("internal error in tool `{name}`"))

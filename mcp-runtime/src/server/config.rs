@@ -22,6 +22,17 @@ pub(crate) struct Config {
     pub(crate) standalone_stream: bool,
     /// Tools per `tools/list` page.
     pub(crate) page_size: usize,
+    /// How long a call's stream may stay full with its reader taking nothing before the
+    /// call is cancelled.
+    pub(crate) stall_timeout: Duration,
+    /// Most sessions open at once; past it `initialize` is refused with 503.
+    pub(crate) max_sessions: usize,
+    /// Most tool calls running at once, server-wide.
+    pub(crate) max_concurrent_calls: usize,
+    /// Most requests in flight at once in one session.
+    pub(crate) max_calls_per_session: usize,
+    /// How long a tool call may run before it is stopped (a tool's own timeout wins).
+    pub(crate) call_timeout: Duration,
     /// Most messages in one JSON-RPC batch (2025-03-26).
     pub(crate) max_batch: usize,
     /// `ttlMs` of cacheable 2026-07-28 results (`server/discover`, `tools/list`).
@@ -41,6 +52,11 @@ impl Default for Config {
             page_size: 100,
             cache_ttl: Duration::from_secs(60),
             max_batch: 64,
+            max_sessions: 10_000,
+            max_concurrent_calls: 1_000,
+            max_calls_per_session: 64,
+            call_timeout: Duration::from_secs(10 * 60),
+            stall_timeout: Duration::from_secs(30),
         }
     }
 }

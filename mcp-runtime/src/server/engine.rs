@@ -18,6 +18,7 @@ use super::bus::Change;
 use super::call::Outgoing;
 use super::config::Config;
 use super::envelope::{self, MirroredHeaders};
+use super::features::surface::Surface;
 use super::features::tools::{CacheHints, Tools};
 use super::features::{EraFacts, Features, Request, lifecycle};
 use super::inflight::InFlight;
@@ -84,6 +85,8 @@ pub(crate) struct Engine {
     discover: Box<RawValue>,
     /// Cancelled when the server begins to shut down.
     shutdown: CancellationToken,
+    /// One permit per tool call that may run at once.
+    call_permits: Arc<tokio::sync::Semaphore>,
     /// This engine, for the calls it runs (`Context::server`).
     me: Weak<Engine>,
 }
@@ -94,12 +97,16 @@ impl Engine {
         info: Implementation,
         instructions: Option<String>,
         tools: Vec<ToolDef>,
+        surface: Surface,
         states: StateMap,
         config: Config,
         me: Weak<Engine>,
     ) -> Self {
         let hints = CacheHints::public(config.cache_ttl);
-        let features = Features::standard(Tools::new(tools, config.page_size, hints));
+        let features = Features::standard(
+            Tools::new(tools, config.page_size, hints),
+            surface.into_features(config.page_size, hints),
+        );
         let capabilities = features.capabilities();
         let discover =
             lifecycle::discover_result(&info, instructions.as_deref(), &capabilities, hints);
@@ -110,6 +117,7 @@ impl Engine {
             capabilities,
             discover,
             shutdown: CancellationToken::new(),
+            call_permits: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_calls)),
             me,
             info,
             instructions,
@@ -150,8 +158,27 @@ impl Engine {
         self.shutdown.clone()
     }
 
+    /// Room for one more tool call, or a refusal saying the server is at its limit.
+    pub(crate) fn call_permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Box<Refusal>> {
+        self.call_permits.clone().try_acquire_owned().map_err(|_| {
+            let limit = self.config.max_concurrent_calls;
+            Refusal::new(
+                Reason::Overloaded,
+                RpcError::new(
+                    crate::protocol::ErrorCode::INTERNAL_ERROR,
+                    format!("the server is running {limit} tool calls, as many as it may at once: retry later"),
+                ),
+            )
+        })
+    }
+
     pub(crate) fn me(&self) -> Weak<Engine> {
         self.me.clone()
+    }
+
+    /// The feature of type `F`, if this server has it.
+    pub(crate) fn feature<F: super::features::Feature>(&self) -> Option<&F> {
+        self.features.get::<F>()
     }
 
     /// The tools feature.
@@ -316,7 +343,7 @@ impl Engine {
         let (cancel, guard) = match &session {
             Some(session) => match session.start_call(&request.id) {
                 Ok((token, guard)) => (token, Some(guard)),
-                Err(e) => return reply_error(&request, &e, false),
+                Err(refusal) => return refusal.to(Some(&request.id)).into(),
             },
             None => (CancellationToken::new(), None),
         };
@@ -343,10 +370,12 @@ impl Engine {
             Err(e) => return reply_error(&request, &e, true),
         };
         let (cancel, guard) = match &link.stateless {
-            Some(in_flight) => match in_flight.start(&request.id, None) {
-                Ok((token, guard)) => (token, Some(guard)),
-                Err(e) => return reply_error(&request, &e, true),
-            },
+            Some(in_flight) => {
+                match in_flight.start(&request.id, None, self.config.max_calls_per_session) {
+                    Ok((token, guard)) => (token, Some(guard)),
+                    Err(refusal) => return refusal.to(Some(&request.id)).into(),
+                }
+            }
             None => (CancellationToken::new(), None),
         };
         let era = EraFacts::Stateless {

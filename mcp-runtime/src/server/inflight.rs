@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use tokio_util::sync::CancellationToken;
 
+use super::outcome::{Reason, Refusal};
 use crate::protocol::{RequestId, RpcError};
 
 /// The cancellable requests of one session or connection, by id.
@@ -21,18 +22,29 @@ impl InFlight {
 
     /// Registers a request under `id`, with a token that `parent` (the session's end)
     /// cancels too. An id already in flight is refused: the client could no longer say
-    /// which of the two a cancellation means.
+    /// which of the two a cancellation means; so is a request past `limit` in flight.
     pub(crate) fn start(
         self: &Arc<Self>,
         id: &RequestId,
         parent: Option<&CancellationToken>,
-    ) -> Result<(CancellationToken, InFlightGuard), RpcError> {
+        limit: usize,
+    ) -> Result<(CancellationToken, InFlightGuard), Box<Refusal>> {
         let token = parent.map_or_else(CancellationToken::new, CancellationToken::child_token);
         let mut calls = self.lock();
         if calls.contains_key(id) {
-            return Err(RpcError::invalid_request(format!(
+            let error = RpcError::invalid_request(format!(
                 "request id {id} is already in use by a request in flight: use a new id for each request"
-            )));
+            ));
+            return Err(Refusal::new(Reason::Malformed, error));
+        }
+        if calls.len() >= limit {
+            let error = RpcError::new(
+                crate::protocol::ErrorCode::INTERNAL_ERROR,
+                format!(
+                    "{limit} requests of this session are in flight, as many as it may have: retry when one ends"
+                ),
+            );
+            return Err(Refusal::new(Reason::Overloaded, error));
         }
         calls.insert(id.clone(), token.clone());
         let guard = InFlightGuard {
@@ -80,15 +92,24 @@ mod tests {
     fn ids_are_unique_while_in_flight_and_free_again_after() {
         let calls = Arc::new(InFlight::default());
         let id = RequestId::Number(1);
-        let (token, guard) = calls.start(&id, None).expect("free");
+        let (token, guard) = calls.start(&id, None, 2).expect("free");
         assert_eq!(
-            calls.start(&id, None).expect_err("in use").code,
+            calls.start(&id, None, 2).expect_err("in use").error.code,
             crate::protocol::ErrorCode::INVALID_REQUEST
         );
+        let _second = calls.start(&RequestId::Number(2), None, 2).expect("room");
+        assert_eq!(
+            calls
+                .start(&RequestId::Number(3), None, 2)
+                .expect_err("full")
+                .reason,
+            Reason::Overloaded
+        );
+        drop(_second);
         drop(guard);
         assert!(calls.is_empty());
         assert!(!token.is_cancelled());
-        let (token, _guard) = calls.start(&id, None).expect("free again");
+        let (token, _guard) = calls.start(&id, None, 2).expect("free again");
         assert!(calls.cancel(&id));
         assert!(token.is_cancelled());
         assert!(!calls.cancel(&id));
@@ -99,7 +120,7 @@ mod tests {
         let calls = Arc::new(InFlight::default());
         let session = CancellationToken::new();
         let (token, _guard) = calls
-            .start(&RequestId::Number(1), Some(&session))
+            .start(&RequestId::Number(1), Some(&session), 1)
             .expect("free");
         session.cancel();
         assert!(token.is_cancelled());

@@ -3,11 +3,13 @@
 
 mod bus;
 mod call;
+mod checks;
 mod config;
 mod engine;
 mod envelope;
 mod features;
 mod inflight;
+mod limits;
 mod outcome;
 pub(crate) mod store;
 
@@ -19,15 +21,19 @@ use std::time::Duration;
 use serde_json::Value;
 
 pub(crate) use call::{CallStream, Outgoing};
+pub use checks::ServerError;
 pub(crate) use config::Config;
 pub(crate) use engine::{Engine, Inbound, Link};
 pub(crate) use envelope::MirroredHeaders;
-pub(crate) use outcome::{Outcome, Reason};
+pub(crate) use outcome::{Outcome, Reason, Refusal};
 pub(crate) use store::{EventId, Session, SessionRef, Unresumable};
 
+use crate::prompt::PromptDef;
 use crate::protocol::types::Implementation;
+use crate::resource::{ResourceDef, ResourceTemplateDef};
 use crate::tool::{StateMap, ToolDef};
 use crate::transport::http::HostPolicy;
+use features::surface::Surface;
 
 /// The address [`serve`] binds when `MCP_ADDR` is not set.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
@@ -38,8 +44,9 @@ pub const DEFAULT_PATH: &str = "/mcp";
 /// Serves every `#[tool]` in this binary on `http://127.0.0.1:8000/mcp` (or `MCP_ADDR`)
 /// until Ctrl-C.
 ///
-/// Run the binary with `--list-tools` to print the `tools/list` result instead, or with
-/// `--stdio` to serve one client on stdin and stdout (see [`serve_stdio`]).
+/// Run the binary with `--list-tools` to print the `tools/list` result instead, with
+/// `--list` to print every tool, resource, resource template and prompt, or with `--stdio`
+/// to serve one client on stdin and stdout (see [`serve_stdio`]).
 ///
 /// ```no_run
 /// #[tokio::main]
@@ -48,7 +55,12 @@ pub const DEFAULT_PATH: &str = "/mcp";
 /// }
 /// ```
 pub async fn serve() -> io::Result<()> {
-    Server::new(binary_name()).registered_tools().serve().await
+    Server::new(binary_name())
+        .registered_tools()
+        .registered_resources()
+        .registered_prompts()
+        .serve()
+        .await
 }
 
 /// Serves every `#[tool]` in this binary to one client on stdin and stdout
@@ -64,6 +76,8 @@ pub async fn serve() -> io::Result<()> {
 pub async fn serve_stdio() -> io::Result<()> {
     Server::new(binary_name())
         .registered_tools()
+        .registered_resources()
+        .registered_prompts()
         .serve_stdio()
         .await
 }
@@ -106,6 +120,10 @@ pub struct Server {
     /// `None` until configured: loopback only, relaxed by `serve_on` for public addresses.
     hosts: Option<HostPolicy>,
     states: StateMap,
+    /// Resources, templates and prompts.
+    surface: Surface,
+    /// The first mistake in the description, returned when it is served (see `checks`).
+    startup_error: Option<ServerError>,
     /// A store shared by replicas; `None`: in this process.
     #[cfg(feature = "redis")]
     redis: Option<store::redis::RedisStore>,
@@ -126,6 +144,8 @@ impl Server {
             config: Config::default(),
             hosts: None,
             states: StateMap::default(),
+            surface: Surface::default(),
+            startup_error: None,
             #[cfg(feature = "redis")]
             redis: None,
         }
@@ -295,43 +315,128 @@ impl Server {
         self
     }
 
-    /// Every `State<T>` a tool takes must be provided: a missing one is a start-up error
-    /// that names the tool and the type.
-    fn check_states(&self) -> Result<(), String> {
-        for tool in &self.tools {
-            for needed in &tool.required_states {
-                if !self.states.contains(needed) {
-                    return Err(format!(
-                        "tool `{}` takes State<{}>, but the server has none: add it with `Server::state(...)`",
-                        tool.name, needed.type_name
-                    ));
-                }
+    /// Whether the description can be served: the first mistake [`tool`](Self::tool)
+    /// recorded, or a `State<T>` a tool takes that the server was not given.
+    fn check(&self) -> Result<(), ServerError> {
+        if let Some(error) = &self.startup_error {
+            return Err(error.clone());
+        }
+        let surface = &self.surface;
+        let needs = (self.tools.iter())
+            .map(|t| (format!("tool `{}`", t.name), &t.required_states[..]))
+            .chain(
+                surface
+                    .resources
+                    .iter()
+                    .map(|r| (format!("resource `{}`", r.uri), &r.info.required_states[..])),
+            )
+            .chain(surface.templates.iter().map(|t| {
+                (
+                    format!("resource template `{}`", t.uri_template),
+                    &t.info.required_states[..],
+                )
+            }))
+            .chain(
+                surface
+                    .prompts
+                    .iter()
+                    .map(|p| (format!("prompt `{}`", p.name), &p.required_states[..])),
+            );
+        checks::check_states(needs, &self.states)
+    }
+
+    /// Keeps `error` (the first one) for when the description is served.
+    fn record(&mut self, result: Result<(), ServerError>) -> bool {
+        match result {
+            Ok(()) => true,
+            Err(error) => {
+                self.startup_error.get_or_insert(error);
+                false
             }
         }
-        Ok(())
+    }
+
+    /// Adds a resource with a fixed URI (`resources/list`, `resources/read`). A second
+    /// resource with the same URI is a start-up error, like a duplicate tool.
+    pub fn resource(mut self, resource: ResourceDef) -> Self {
+        let existing = self
+            .surface
+            .resources
+            .iter()
+            .map(|r| (r.uri.as_str(), r.info.defined_at));
+        let check = checks::check_unique(
+            "resource",
+            existing,
+            &resource.uri,
+            resource.info.defined_at,
+        );
+        if self.record(check) {
+            self.surface.resources.push(resource);
+        }
+        self
+    }
+
+    /// Adds a resource template (`resources/templates/list`; `resources/read` of a URI it
+    /// matches). Templates are tried in the order they were added, after the fixed URIs.
+    pub fn resource_template(mut self, template: ResourceTemplateDef) -> Self {
+        let existing =
+            (self.surface.templates.iter()).map(|t| (t.uri_template.as_str(), t.info.defined_at));
+        let key = template.uri_template.as_str().to_owned();
+        let check = checks::check_unique(
+            "resource template",
+            existing,
+            &key,
+            template.info.defined_at,
+        );
+        if self.record(check) {
+            self.surface.templates.push(template);
+        }
+        self
+    }
+
+    /// Adds a prompt (`prompts/list`, `prompts/get`).
+    pub fn prompt(mut self, prompt: PromptDef) -> Self {
+        let existing = self
+            .surface
+            .prompts
+            .iter()
+            .map(|p| (p.name.as_str(), p.defined_at));
+        let check = checks::check_unique("prompt", existing, &prompt.name, prompt.defined_at);
+        if self.record(check) {
+            self.surface.prompts.push(prompt);
+        }
+        self
+    }
+
+    /// Adds every `#[resource]` linked into this binary.
+    pub fn registered_resources(self) -> Self {
+        let with_resources = crate::resource::resources()
+            .into_iter()
+            .fold(self, Server::resource);
+        crate::resource::resource_templates()
+            .into_iter()
+            .fold(with_resources, Server::resource_template)
+    }
+
+    /// Adds every `#[prompt]` linked into this binary.
+    pub fn registered_prompts(self) -> Self {
+        crate::prompt::prompts()
+            .into_iter()
+            .fold(self, Server::prompt)
     }
 
     /// Adds a tool.
     ///
-    /// # Panics
-    /// If a tool with the same name is already added, the name breaks the spec's rule
-    /// (1–128 characters of `A-Za-z0-9_.-`), or an `x-mcp-header` annotation is invalid
-    /// (not on a string, integer or boolean; a duplicate name): mistakes to catch at start-up.
+    /// A tool whose name is taken, breaks the spec's rule (1–128 characters of
+    /// `A-Za-z0-9_.-`), or has an invalid `x-mcp-header` annotation is not added: the mistake
+    /// is kept and returned by [`serve`](Self::serve), [`serve_on`](Self::serve_on),
+    /// [`serve_stdio`](Self::serve_stdio) and [`try_router`](Self::try_router) as a
+    /// [`ServerError`] naming the definitions involved.
     pub fn tool(mut self, tool: ToolDef) -> Self {
-        assert!(
-            crate::tool::is_valid_tool_name(&tool.name),
-            "invalid tool name `{}`: use 1-128 characters of A-Z, a-z, 0-9, `_`, `-` and `.`",
-            tool.name
-        );
-        assert!(
-            !self.tools.iter().any(|t| t.name == tool.name),
-            "two tools are named `{}`: tool names must be unique",
-            tool.name
-        );
-        if let Err(why) = envelope::check_header_annotations(&tool.input_schema) {
-            panic!("tool `{}`: {why}", tool.name);
+        let check = checks::check_tool(&self.tools, &tool);
+        if self.record(check) {
+            self.tools.push(tool);
         }
-        self.tools.push(tool);
         self
     }
 
@@ -356,17 +461,46 @@ impl Server {
         }
     }
 
+    /// Everything this server serves, pretty-printed as the list methods show it:
+    /// `{"tools": [...], "resources": [...], "resourceTemplates": [...], "prompts": [...]}`
+    /// (empty lists other than `tools` left out).
+    pub fn listing_json(&self) -> String {
+        let listing = self.surface.listing(&self.tools);
+        serde_json::to_string_pretty(&listing).unwrap_or_else(|_| listing.to_string())
+    }
+
     /// The MCP endpoint as an [`axum::Router`], to serve or to merge with your own routes.
     ///
     /// # Panics
-    /// If a tool takes a `State<T>` the server was not given (see [`state`](Self::state)):
-    /// caught when the router is built, never at call time. [`serve`](Self::serve) returns
-    /// this as an error instead.
+    /// With the [`ServerError`]'s message if the description has a mistake: two tools with
+    /// one name, an invalid tool name or header annotation, a `State<T>` a tool takes that
+    /// the server was not given (see [`state`](Self::state)). Caught when the router is
+    /// built, never at call time; [`try_router`](Self::try_router) returns it instead.
     pub fn router(self) -> axum::Router {
         self.router_with_handle().0
     }
 
+    /// The MCP endpoint as an [`axum::Router`], or the mistake that keeps the description
+    /// from being served.
+    ///
+    /// ```
+    /// use mcp_runtime::{CallToolResult, Server, ServerError, ToolDef};
+    ///
+    /// let echo = || ToolDef::new("echo", serde_json::json!({"type": "object"}), |_| async {
+    ///     CallToolResult::text("hi")
+    /// });
+    /// let error = Server::new("twice").tool(echo()).tool(echo()).try_router().unwrap_err();
+    /// assert!(matches!(error, ServerError::DuplicateTool { .. }));
+    /// ```
+    pub fn try_router(self) -> Result<axum::Router, ServerError> {
+        self.check()?;
+        Ok(self.router())
+    }
+
     /// The router, and a handle to change the running server (add or remove tools).
+    ///
+    /// # Panics
+    /// Like [`router`](Self::router).
     pub fn router_with_handle(mut self) -> (axum::Router, ServerHandle) {
         let hosts = self.hosts.take().unwrap_or_default();
         self.build(hosts)
@@ -374,7 +508,7 @@ impl Server {
 
     fn build(self, hosts: HostPolicy) -> (axum::Router, ServerHandle) {
         let path = self.path.clone();
-        if let Err(why) = self.check_states() {
+        if let Err(why) = self.check() {
             panic!("{why}");
         }
         let engine = self.engine();
@@ -382,6 +516,13 @@ impl Server {
             engine: engine.clone(),
         };
         (crate::transport::http::router(&path, engine, hosts), handle)
+    }
+
+    /// The engine, once the start-up checks pass.
+    #[cfg_attr(not(feature = "client"), allow(dead_code))]
+    pub(crate) fn try_engine(self) -> Result<Arc<Engine>, ServerError> {
+        self.check()?;
+        Ok(self.engine())
     }
 
     /// The transport-free engine serving this description.
@@ -395,6 +536,7 @@ impl Server {
                 self.info,
                 self.instructions,
                 self.tools,
+                self.surface,
                 self.states,
                 self.config,
                 me.clone(),
@@ -406,12 +548,17 @@ impl Server {
     }
 
     /// Serves on `MCP_ADDR` (default `127.0.0.1:8000`) until Ctrl-C. On the command line,
-    /// `--list-tools` prints the `tools/list` result and returns instead, and `--stdio`
-    /// serves on stdin and stdout ([`serve_stdio`](Self::serve_stdio)).
+    /// `--list-tools` prints the `tools/list` result and returns instead, `--list` prints
+    /// everything served ([`listing_json`](Self::listing_json)), and `--stdio` serves on
+    /// stdin and stdout ([`serve_stdio`](Self::serve_stdio)).
     pub async fn serve(self) -> io::Result<()> {
         let flag = |name: &str| std::env::args().skip(1).any(|a| a == name);
         if flag("--list-tools") {
             println!("{}", self.tools_list_json());
+            return Ok(());
+        }
+        if flag("--list") {
+            println!("{}", self.listing_json());
             return Ok(());
         }
         if flag("--stdio") {
@@ -433,8 +580,7 @@ impl Server {
         {
             self.redis = None;
         }
-        self.check_states()
-            .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
+        self.check()?;
         let engine = self.engine();
         crate::transport::stdio::serve(engine, tokio::io::stdin(), tokio::io::stdout()).await
     }
@@ -445,8 +591,7 @@ impl Server {
     /// `Host` is accepted (the server cannot know its public names) but browser origins
     /// still need [`allowed_origins`](Self::allowed_origins).
     pub async fn serve_on(mut self, listener: tokio::net::TcpListener) -> io::Result<()> {
-        self.check_states()
-            .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
+        self.check()?;
         let local: SocketAddr = listener.local_addr()?;
         let hosts = match self.hosts.take() {
             Some(configured) => configured,
@@ -508,6 +653,98 @@ impl ServerHandle {
             self.engine.announce(change);
         }
         removed
+    }
+
+    /// Tells the clients subscribed to the resource `uri` that it changed
+    /// (`notifications/resources/updated`: on their `GET` stream in the handshake era, on
+    /// `subscriptions/listen` streams that name it in 2026-07-28).
+    ///
+    /// ```
+    /// use mcp_runtime::{Context, tool};
+    ///
+    /// /// Save the note and tell whoever watches it.
+    /// #[tool]
+    /// async fn save_note(ctx: Context, id: String, text: String) -> String {
+    ///     let _ = text; // … store it …
+    ///     if let Some(server) = ctx.server() {
+    ///         server.resource_updated(format!("notes://{id}"));
+    ///     }
+    ///     "saved".into()
+    /// }
+    /// ```
+    pub fn resource_updated(&self, uri: impl Into<String>) {
+        self.engine
+            .announce(bus::Change::ResourceUpdated(uri.into()));
+    }
+
+    /// Adds a resource (replacing one with the same URI) and tells clients the list
+    /// changed; `false` (nothing done) on a server built without resources or templates,
+    /// whose capabilities did not offer them.
+    pub fn add_resource(&self, resource: ResourceDef) -> bool {
+        self.change::<features::resources::Resources>(|resources| {
+            resources.update(|all| {
+                all.retain(|r| r.uri != resource.uri);
+                all.push(resource);
+            })
+        })
+    }
+
+    /// Removes the resource with this URI; `false` if there was none.
+    pub fn remove_resource(&self, uri: &str) -> bool {
+        let mut removed = false;
+        self.change::<features::resources::Resources>(|resources| {
+            resources.update(|all| {
+                let before = all.len();
+                all.retain(|r| r.uri != uri);
+                removed = all.len() != before;
+            })
+        }) && removed
+    }
+
+    /// Adds a resource template (replacing one with the same name); `false` on a server
+    /// built without resources or templates.
+    pub fn add_resource_template(&self, template: ResourceTemplateDef) -> bool {
+        self.change::<features::resources::Resources>(|resources| {
+            resources.update_templates(|all| {
+                all.retain(|t| t.info.name != template.info.name);
+                all.push(template);
+            })
+        })
+    }
+
+    /// Adds a prompt (replacing one with the same name) and tells clients the list
+    /// changed; `false` on a server built without prompts.
+    pub fn add_prompt(&self, prompt: PromptDef) -> bool {
+        self.change::<features::prompts::Prompts>(|prompts| {
+            prompts.update(|all| {
+                all.retain(|p| p.name != prompt.name);
+                all.push(prompt);
+            })
+        })
+    }
+
+    /// Removes the prompt with this name; `false` if there was none.
+    pub fn remove_prompt(&self, name: &str) -> bool {
+        let mut removed = false;
+        self.change::<features::prompts::Prompts>(|prompts| {
+            prompts.update(|all| {
+                let before = all.len();
+                all.retain(|p| p.name != name);
+                removed = all.len() != before;
+            })
+        }) && removed
+    }
+
+    /// Applies a change to feature `F` and announces it; `false` if the server lacks `F`.
+    fn change<F: features::Feature>(&self, apply: impl FnOnce(&F) -> bus::Change) -> bool {
+        match self.engine.feature::<F>() {
+            Some(feature) => {
+                let change = apply(feature);
+                self.engine.announce(change);
+                true
+            }
+            None => false,
+        }
     }
 
     /// How many sessions are open.

@@ -50,6 +50,9 @@ pub(crate) enum Reason {
     BadVersion,
     /// The session store cannot be reached (HTTP 503): nothing was done; retry later.
     Unavailable,
+    /// A limit is reached (sessions, concurrent calls): nothing was done; retry later
+    /// (HTTP 503 with `Retry-After`).
+    Overloaded,
 }
 
 /// A refused message: the reason, the JSON-RPC error, and the id it answers.

@@ -9,11 +9,23 @@ use super::Constraints;
 ///
 /// `#[tool]` takes each parameter out of it by name; hand-written tools read it directly.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Arguments(Map<String, Value>);
+pub struct Arguments(Map<String, Value>, Source);
+
+/// Where the values come from, which decides how a string is read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum Source {
+    /// JSON values (`tools/call`): each must have its parameter's JSON type.
+    #[default]
+    Json,
+    /// Text (URI template variables, prompt arguments): a string that does not fit the
+    /// parameter's type is read as the JSON number or boolean it spells.
+    Text,
+}
 
 /// Why a call's arguments were rejected. Becomes a tool result with `isError: true`, so the
 /// model reads what was wrong and can correct its call (SEP-1303).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ArgumentError {
     /// A required argument is absent.
     #[error("missing required argument `{0}`")]
@@ -55,12 +67,23 @@ fn list(names: &[String]) -> String {
 impl Arguments {
     /// Wraps an arguments object.
     pub fn new(map: Map<String, Value>) -> Self {
-        Self(map)
+        Self(map, Source::Json)
+    }
+
+    /// Arguments whose values are text (URI template variables, prompt arguments): a
+    /// parameter of type `u32` accepts `"42"`.
+    pub fn from_text(map: Map<String, Value>) -> Self {
+        Self(map, Source::Text)
     }
 
     /// The raw value of one argument.
     pub fn get(&self, name: &str) -> Option<&Value> {
         self.0.get(name)
+    }
+
+    /// Whether no argument is left.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
     }
 
     /// The whole arguments object.
@@ -97,7 +120,7 @@ impl Arguments {
         constraints: &Constraints,
     ) -> Result<T, ArgumentError> {
         match self.0.remove(name) {
-            Some(value) => decode(name, value, constraints),
+            Some(value) => decode(name, value, constraints, self.1),
             None => Err(ArgumentError::Missing(name.to_owned())),
         }
     }
@@ -110,7 +133,7 @@ impl Arguments {
     ) -> Result<Option<T>, ArgumentError> {
         match self.0.remove(name) {
             None | Some(Value::Null) => Ok(None),
-            Some(value) => decode(name, value, constraints).map(Some),
+            Some(value) => decode(name, value, constraints, self.1).map(Some),
         }
     }
 
@@ -144,7 +167,18 @@ fn decode<T: DeserializeOwned>(
     name: &str,
     value: Value,
     constraints: &Constraints,
+    source: Source,
 ) -> Result<T, ArgumentError> {
+    if let (Source::Text, Value::String(text)) = (source, &value) {
+        let spelled = serde_json::from_str::<Value>(text)
+            .ok()
+            .filter(|v| v.is_number() || v.is_boolean());
+        if let Some(spelled) = spelled {
+            if serde_json::from_value::<T>(value.clone()).is_err() {
+                return decode(name, spelled, constraints, Source::Json);
+            }
+        }
+    }
     if !constraints.is_empty() {
         if let Some(rule) = constraints.violation(&value) {
             return Err(ArgumentError::Constraint {
@@ -155,13 +189,13 @@ fn decode<T: DeserializeOwned>(
     }
     serde_json::from_value(value).map_err(|e| ArgumentError::Invalid {
         name: name.to_owned(),
-        reason: e.to_string(),
+        reason: super::plain_errors::plain(&e.to_string()),
     })
 }
 
 impl From<Map<String, Value>> for Arguments {
     fn from(map: Map<String, Value>) -> Self {
-        Self(map)
+        Self::new(map)
     }
 }
 
@@ -185,7 +219,7 @@ mod tests {
             .expect_err("a string is not a u32");
         assert_eq!(
             e.to_string(),
-            "invalid value for argument `n`: invalid type: string \"ten\", expected u32"
+            "invalid value for argument `n`: invalid type: string \"ten\", expected an integer from 0 to 4294967295"
         );
         let e = a.take_required::<String>("name").expect_err("absent");
         assert_eq!(e.to_string(), "missing required argument `name`");
@@ -194,6 +228,18 @@ mod tests {
             e.to_string(),
             "unknown arguments `extra`, `more`; this tool takes `n`, `name`"
         );
+    }
+
+    #[test]
+    fn text_arguments_read_numbers_and_booleans_they_spell() {
+        let map = |v: Value| v.as_object().cloned().unwrap_or_default();
+        let mut a = Arguments::from_text(map(json!({"n": "42", "s": "42", "b": "true", "x": "x"})));
+        assert_eq!(a.take_required::<u32>("n"), Ok(42));
+        assert_eq!(a.take_required::<String>("s"), Ok("42".to_owned()));
+        assert_eq!(a.take_required::<bool>("b"), Ok(true));
+        assert!(a.take_required::<u32>("x").is_err());
+        let mut json = Arguments::new(map(json!({"n": "42"})));
+        assert!(json.take_required::<u32>("n").is_err());
     }
 
     #[test]

@@ -4,6 +4,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 
+pub use crate::resource::ResourceContents;
+
 /// One block of a tool result's `content`.
 ///
 /// ```
@@ -17,6 +19,7 @@ use serde::{Deserialize, Serialize};
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Content {
     /// Plain text.
     Text {
@@ -56,32 +59,6 @@ pub enum Content {
     Resource {
         /// The resource's contents.
         resource: ResourceContents,
-    },
-}
-
-/// The contents of an embedded resource: text or a base64 blob.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum ResourceContents {
-    /// Text contents.
-    Text {
-        /// The resource's URI.
-        uri: String,
-        /// Its MIME type.
-        #[serde(default, rename = "mimeType", skip_serializing_if = "Option::is_none")]
-        mime_type: Option<String>,
-        /// The text.
-        text: String,
-    },
-    /// Binary contents.
-    Blob {
-        /// The resource's URI.
-        uri: String,
-        /// Its MIME type.
-        #[serde(default, rename = "mimeType", skip_serializing_if = "Option::is_none")]
-        mime_type: Option<String>,
-        /// Base64 of the bytes.
-        blob: String,
     },
 }
 
@@ -145,5 +122,19 @@ impl Content {
                 blob: BASE64.encode(bytes),
             },
         }
+    }
+}
+
+/// Text is a text block (so `PromptMessage::user("…")` takes a `&str`).
+impl From<String> for Content {
+    fn from(text: String) -> Self {
+        Content::text(text)
+    }
+}
+
+/// Text is a text block.
+impl From<&str> for Content {
+    fn from(text: &str) -> Self {
+        Content::text(text)
     }
 }

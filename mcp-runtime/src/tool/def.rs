@@ -60,14 +60,40 @@ pub struct ToolDef {
     /// Extra metadata for clients (`_meta`).
     #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
     pub meta: Option<Map<String, Value>>,
+    /// OAuth scopes a caller's token must carry to call the tool (`#[tool(scopes = [...])]`).
+    /// Enforced by the server's authorization, not by the tool.
+    #[serde(skip)]
+    pub required_scopes: Vec<String>,
+    /// Where the tool is defined: filled in by `#[tool]`, `None` for hand-built definitions.
+    /// Start-up errors (two tools with one name) name it.
+    #[serde(skip)]
+    pub defined_at: Option<DefinedAt>,
     /// Server state the tool takes (`State<T>` parameters), checked at start-up.
     #[serde(skip)]
     pub(crate) required_states: Vec<StateRequirement>,
     /// Client capabilities a call needs (e.g. `sampling`), checked before the tool runs.
     #[serde(skip)]
     pub(crate) required_client_capabilities: Vec<String>,
+    /// How long a call may run before it is stopped (`None`: the server's call timeout).
+    #[serde(skip)]
+    pub(crate) timeout: Option<std::time::Duration>,
     #[serde(skip)]
     handler: Handler,
+}
+
+/// Where a definition lives in the source: `module_path!()` and the function's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DefinedAt {
+    /// The module, e.g. `my_server::notes`.
+    pub module_path: &'static str,
+    /// The function, e.g. `add_note`.
+    pub function: &'static str,
+}
+
+impl fmt::Display for DefinedAt {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}::{}", self.module_path, self.function)
+    }
 }
 
 /// An icon for a tool.
@@ -96,7 +122,7 @@ impl Icon {
 }
 
 /// Hints about a tool's behaviour (all optional; clients must not rely on them for safety).
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ToolAnnotations {
     /// The tool does not change its environment.
@@ -143,8 +169,11 @@ impl ToolDef {
             annotations: None,
             icons: Vec::new(),
             meta: None,
+            required_scopes: Vec::new(),
+            defined_at: None,
             required_states: Vec::new(),
             required_client_capabilities: Vec::new(),
+            timeout: None,
             handler: Arc::new(move |args| Box::pin(handler(args))),
         }
     }
@@ -152,6 +181,13 @@ impl ToolDef {
     /// Sets the description.
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
+        self
+    }
+
+    /// Stops a call of this tool after `timeout` (instead of the server's call timeout):
+    /// the client gets an `isError` result that says the tool timed out.
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.timeout = Some(timeout);
         self
     }
 
@@ -232,6 +268,34 @@ impl ToolDef {
         self
     }
 
+    /// Sets the OAuth scopes a caller needs ([`required_scopes`](Self::required_scopes)).
+    ///
+    /// ```
+    /// # use mcp_runtime::{CallToolResult, ToolDef};
+    /// let def = ToolDef::new("wipe", serde_json::json!({"type": "object"}), |_| async {
+    ///     CallToolResult::text("wiped")
+    /// })
+    /// .scopes(["notes:write", "notes:admin"]);
+    /// assert_eq!(def.required_scopes, ["notes:write", "notes:admin"]);
+    /// ```
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.required_scopes = scopes.into_iter().map(Into::into).collect();
+        self
+    }
+
+    /// Records where the tool is defined (`#[tool]` does this), for start-up errors.
+    pub fn defined_at(mut self, module_path: &'static str, function: &'static str) -> Self {
+        self.defined_at = Some(DefinedAt {
+            module_path,
+            function,
+        });
+        self
+    }
+
     /// Records that the tool takes `State<T>`, so a server without it fails at start-up.
     #[doc(hidden)]
     pub fn requires_state(mut self, requirement: StateRequirement) -> Self {
@@ -256,6 +320,8 @@ impl fmt::Debug for ToolDef {
             .field("annotations", &self.annotations)
             .field("icons", &self.icons)
             .field("meta", &self.meta)
+            .field("required_scopes", &self.required_scopes)
+            .field("defined_at", &self.defined_at)
             .finish_non_exhaustive()
     }
 }

@@ -40,6 +40,24 @@ impl CallToolResult {
             ..Self::default()
         }
     }
+
+    /// The text of its text blocks, one per line: what a test of a tool usually checks.
+    ///
+    /// ```
+    /// use mcp_runtime::CallToolResult;
+    /// assert_eq!(CallToolResult::text("hi").text_content(), "hi");
+    /// ```
+    pub fn text_content(&self) -> String {
+        let texts: Vec<&str> = self
+            .content
+            .iter()
+            .filter_map(|block| match block {
+                Content::Text { text } => Some(text.as_str()),
+                _ => None,
+            })
+            .collect();
+        texts.join("\n")
+    }
 }
 
 /// Turns what a tool function returns into a [`CallToolResult`].

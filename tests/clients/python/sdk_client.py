@@ -3,13 +3,15 @@
 Usage: python sdk_client.py URL MODE, where MODE is `legacy` (initialize handshake) or
 `auto` (the SDK's default: `server/discover`, so protocol 2026-07-28 against our server).
 The server must serve the `progress` example's `stream_data_analysis`, the `notes`
-example's tools and the `hello` example's `divide`. Exits non-zero on the first mismatch.
+example's tools, resources and prompt, and the `hello` example's `divide`. Exits non-zero
+on the first mismatch.
 """
 
 import asyncio
 import sys
 
 import mcp
+from mcp_types import PromptReference, ResourceTemplateReference
 
 EXPECTED_VERSION = {"legacy": "2025-11-25", "auto": "2026-07-28"}
 
@@ -58,6 +60,40 @@ async def main(url: str, mode: str) -> None:
         assert error.is_error and "divide by zero" in error.content[0].text, error
         invalid = await client.call_tool("divide", {"numerator": "one", "denominator": 2})
         assert invalid.is_error and "numerator" in invalid.content[0].text, invalid
+
+        # Resources: a fixed one, a template, an unknown URI.
+        resources = await client.list_resources()
+        assert [r.uri for r in resources.resources] == ["notes://about"], resources
+        about = await client.read_resource("notes://about")
+        assert about.contents[0].text.startswith("Notes with a title"), about
+        templates = await client.list_resource_templates()
+        assert [t.uri_template for t in templates.resource_templates] == ["notes://{id}"], templates
+        note_id = added.structured_content["id"]
+        read = await client.read_resource(f"notes://{note_id}")
+        assert read.contents[0].text == "# Plan\n\nShip it", read
+        assert read.contents[0].mime_type == "text/markdown", read
+        try:
+            await client.read_resource("notes://999999")
+            raise AssertionError("reading an unknown note succeeded")
+        except mcp.MCPError as missing:
+            assert missing.error.code == -32602, missing.error
+
+        # Prompts, with arguments; completion of the id.
+        prompts = await client.list_prompts()
+        summarize = next(p for p in prompts.prompts if p.name == "summarize")
+        assert [(a.name, bool(a.required)) for a in summarize.arguments] == [("id", True), ("style", False)]
+        got = await client.get_prompt("summarize", {"id": str(note_id), "style": "in one line"})
+        assert got.messages[0].content.type == "resource", got
+        assert got.messages[1].content.text == "Summarize the note above in one line.", got
+        completed = await client.complete(
+            PromptReference(type="ref/prompt", name="summarize"), {"name": "id", "value": ""}
+        )
+        assert str(note_id) in completed.completion.values, completed
+        by_template = await client.complete(
+            ResourceTemplateReference(type="ref/resource", uri="notes://{id}"),
+            {"name": "id", "value": str(note_id)},
+        )
+        assert by_template.completion.values == [str(note_id)], by_template
 
     print(f"ok: {mode} mode, protocol {EXPECTED_VERSION[mode]}, {len(frames)} progress frames")
 

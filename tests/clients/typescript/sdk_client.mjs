@@ -347,8 +347,45 @@ async function terminate(session, wire) {
     console.log('ok: terminateSession ended the session; requests in it now fail with 404');
 }
 
+async function surface({ client }) {
+    const capabilities = client.getServerCapabilities() ?? {};
+    assert.ok(capabilities.resources && capabilities.prompts && capabilities.completions, JSON.stringify(capabilities));
+    const { resources } = await client.listResources();
+    assert.deepEqual(resources.map(r => r.uri), ['greetings://hello', 'greetings://bytes']);
+    const text = await client.readResource({ uri: 'greetings://hello' });
+    assert.deepEqual(text.contents, [{ uri: 'greetings://hello', mimeType: 'text/plain', text: 'Hello!' }]);
+    const blob = await client.readResource({ uri: 'greetings://bytes' });
+    assert.equal(blob.contents[0].blob, 'AQID');
+    const { resourceTemplates } = await client.listResourceTemplates();
+    assert.deepEqual(resourceTemplates.map(t => t.uriTemplate), ['greetings://{language}']);
+    const french = await client.readResource({ uri: 'greetings://fr' });
+    assert.equal(french.contents[0].text, 'Bonjour !');
+    await assert.rejects(client.readResource({ uri: 'nowhere://x' }), e => e.code === -32602);
+
+    const { prompts } = await client.listPrompts();
+    assert.deepEqual(prompts.map(p => p.name), ['greet']);
+    assert.deepEqual(prompts[0].arguments.map(a => [a.name, !!a.required]), [['name', true], ['language', false]]);
+    const got = await client.getPrompt({ name: 'greet', arguments: { name: 'Ada', language: 'fr' } });
+    assert.equal(got.messages[0].content.text, 'Greet Ada in fr.');
+    assert.equal(got.messages[1].content.type, 'image');
+    await assert.rejects(client.getPrompt({ name: 'greet', arguments: {} }), e => e.code === -32602);
+
+    const byPrompt = await client.complete({
+        ref: { type: 'ref/prompt', name: 'greet' },
+        argument: { name: 'language', value: 'f' },
+    });
+    assert.deepEqual(byPrompt.completion.values, ['fr']);
+    const byTemplate = await client.complete({
+        ref: { type: 'ref/resource', uri: 'greetings://{language}' },
+        argument: { name: 'language', value: '' },
+    });
+    assert.deepEqual(byTemplate.completion, { values: ['de', 'en', 'fr'], total: 3, hasMore: false });
+    console.log('ok: resources (text, blob, template), prompts and completion');
+}
+
 const wire = new Wire();
 const main = await handshake(wire);
+await surface(main);
 await progress(main);
 await cancel(main, wire);
 await resumeAfterDrop(main, wire);

@@ -14,7 +14,8 @@ use crate::protocol::methods::{CANCELLED, DISCOVER, INITIALIZE, INITIALIZED, PIN
 use crate::protocol::types::{CancelledParams, Implementation, InitializeParams};
 use crate::protocol::{ErrorCode, ProtocolVersion, RpcError};
 use crate::server::features::tools::CacheHints;
-use crate::server::store::{NewSession, SessionRef};
+use crate::server::store::{NewSession, SessionRef, StoreError};
+use crate::server::{Reason, Refusal};
 
 /// The lifecycle feature.
 pub(crate) struct Lifecycle;
@@ -94,11 +95,16 @@ async fn initialize(request: &Request<'_>) -> Handled {
     };
     let session = match engine.store.create(new).await {
         Ok(session) => session,
+        Err(e @ StoreError::Full(_)) => {
+            let error = RpcError::new(ErrorCode::INTERNAL_ERROR, e.to_string());
+            return Handled::Refused(Refusal::new(Reason::Overloaded, error));
+        }
         Err(e) => {
-            return Handled::Unavailable(RpcError::new(
+            let error = RpcError::new(
                 ErrorCode::INTERNAL_ERROR,
                 format!("could not create a session: {e}"),
-            ));
+            );
+            return Handled::Refused(Refusal::new(Reason::Unavailable, error));
         }
     };
     let result = InitializeResult {

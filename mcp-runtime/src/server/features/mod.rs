@@ -5,9 +5,15 @@
 //! Adding a feature (say, prompts) means a module here that implements [`Feature`] and one
 //! line in [`Features::standard`]: no transport and no `match` elsewhere changes.
 
+pub(crate) mod completion;
 pub(crate) mod lifecycle;
+pub(crate) mod listing;
 pub(crate) mod logging;
+pub(crate) mod prompts;
+pub(crate) mod resources;
+pub(crate) mod scoped;
 pub(crate) mod subscriptions;
+pub(crate) mod surface;
 pub(crate) mod tool_set;
 pub(crate) mod tools;
 
@@ -174,8 +180,8 @@ pub(crate) enum Handled {
     Stream(CallStream),
     /// A session was opened (`initialize`).
     Opened(Bytes, SessionRef),
-    /// The store is down: nothing was done (HTTP 503); the client may retry.
-    Unavailable(RpcError),
+    /// Refused before anything was done (a limit, the store down).
+    Refused(Box<super::Refusal>),
 }
 
 impl Handled {
@@ -203,11 +209,7 @@ impl Handled {
             },
             Self::Stream(stream) => Outcome::Stream { stream, session },
             Self::Opened(body, session) => Outcome::Opened { body, session },
-            Self::Unavailable(error) => {
-                super::outcome::Refusal::new(super::outcome::Reason::Unavailable, error)
-                    .to(Some(id))
-                    .into()
-            }
+            Self::Refused(refusal) => Outcome::Refused(refusal.to(Some(id))),
         }
     }
 }
@@ -221,13 +223,16 @@ pub(crate) struct Features {
 
 impl Features {
     /// The features every server has, in the order their capabilities are listed.
-    pub(crate) fn standard(tools: tools::Tools) -> Self {
-        Self::new(vec![
+    /// `more`: the features of the rest of the surface (`surface::Surface`).
+    pub(crate) fn standard(tools: tools::Tools, more: Vec<Arc<dyn Feature>>) -> Self {
+        let mut parts: Vec<Arc<dyn Feature>> = vec![
             Arc::new(lifecycle::Lifecycle),
             Arc::new(tools),
             Arc::new(logging::Logging),
             Arc::new(subscriptions::Subscriptions),
-        ])
+        ];
+        parts.extend(more);
+        Self::new(parts)
     }
 
     fn new(parts: Vec<Arc<dyn Feature>>) -> Self {

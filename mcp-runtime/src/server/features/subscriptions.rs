@@ -34,9 +34,14 @@ impl Feature for Subscriptions {
 
     fn handle<'a>(&'a self, request: Request<'a>) -> BoxFuture<'a, Handled> {
         now(match request.params::<ListenParams>() {
-            Ok(params) => Handled::Stream(listen(
+            Ok(mut params) => Handled::Stream(listen(
                 request.id,
-                params,
+                {
+                    params
+                        .notifications
+                        .keep_offered(request.engine.capabilities());
+                    params
+                },
                 request.engine.store.changes(),
                 request.engine.shutdown_token(),
                 request.cancel,
@@ -50,19 +55,40 @@ impl Feature for Subscriptions {
     }
 }
 
-/// The notification types a client asks for. Types this server never sends (prompts,
-/// resources) are accepted and left out of the acknowledgment.
+/// The notification types a client asks for. Types this server never sends (prompts on a
+/// server without prompts, say) are accepted and left out of the acknowledgment.
 #[derive(Debug, Default, Deserialize, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct NotificationFilter {
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     tools_list_changed: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    prompts_list_changed: bool,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    resources_list_changed: bool,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    resource_subscriptions: Vec<String>,
 }
 
 impl NotificationFilter {
     fn wants(&self, change: &Change) -> bool {
         match change {
             Change::ToolsListChanged => self.tools_list_changed,
+            Change::PromptsListChanged => self.prompts_list_changed,
+            Change::ResourcesListChanged => self.resources_list_changed,
+            Change::ResourceUpdated(uri) => self.resource_subscriptions.contains(uri),
+        }
+    }
+
+    /// Drops what the server does not offer (by its capabilities), so the
+    /// acknowledgment names only what will be honoured.
+    fn keep_offered(&mut self, capabilities: &serde_json::Map<String, serde_json::Value>) {
+        let offers = |name: &str| capabilities.contains_key(name);
+        self.tools_list_changed &= offers("tools");
+        self.prompts_list_changed &= offers("prompts");
+        self.resources_list_changed &= offers("resources");
+        if !offers("resources") {
+            self.resource_subscriptions.clear();
         }
     }
 }
@@ -138,7 +164,7 @@ pub(crate) fn listen(
                     break; // the server is gone
                 };
                 if filter.wants(&change) {
-                    let note = notification_message(change.method(), &tagged(&id, Empty {}));
+                    let note = notification_message(change.method(), &tagged(&id, change.params()));
                     if !send(note).await {
                         break;
                     }
@@ -177,10 +203,15 @@ mod tests {
         let changes = tokio::sync::broadcast::Sender::new(4);
         let receiver = follow(changes.subscribe());
         let shutdown = CancellationToken::new();
-        let params: ListenParams = serde_json::from_str(
+        let mut params: ListenParams = serde_json::from_str(
             r#"{"notifications":{"toolsListChanged":true,"promptsListChanged":true}}"#,
         )
         .expect("params");
+        // A server with tools and no prompts.
+        let capabilities = serde_json::json!({"tools": {}});
+        params
+            .notifications
+            .keep_offered(capabilities.as_object().expect("an object"));
         let mut stream = listen(
             RequestId::Number(7),
             params,

@@ -75,13 +75,21 @@ impl Tools {
     }
 
     fn call(&self, request: Request<'_>) -> Handled {
-        match self.start_call(request) {
+        let permit = match request.engine.call_permit() {
+            Ok(permit) => permit,
+            Err(refusal) => return Handled::Refused(refusal),
+        };
+        match self.start_call(request, permit) {
             Ok(stream) => Handled::Stream(stream),
             Err(e) => Handled::error(e),
         }
     }
 
-    fn start_call(&self, request: Request<'_>) -> Result<CallStream, RpcError> {
+    fn start_call(
+        &self,
+        request: Request<'_>,
+        permit: tokio::sync::OwnedSemaphorePermit,
+    ) -> Result<CallStream, RpcError> {
         let Request {
             engine,
             id,
@@ -142,7 +150,13 @@ impl Tools {
             transport,
             server: engine.me(),
         };
-        Ok(CallStream::start(tool, arguments, setup))
+        Ok(CallStream::start(
+            tool,
+            arguments,
+            setup,
+            engine.config.call_timeout,
+            permit,
+        ))
     }
 }
 

@@ -22,12 +22,22 @@ use tokio_util::sync::CancellationToken;
 use super::bus::Change;
 use super::inflight::InFlightGuard;
 use crate::protocol::types::Implementation;
-use crate::protocol::{LogLevel, ProtocolVersion, RequestId, RpcError};
+use crate::protocol::{LogLevel, ProtocolVersion, RequestId};
 
-/// A store could not be reached or answered wrongly: requests that need it fail fast.
+/// Why a store could not do what was asked.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("the session store is unavailable: {0}")]
-pub(crate) struct StoreError(pub(crate) String);
+pub(crate) enum StoreError {
+    /// It could not be reached or answered wrongly: requests that need it fail fast.
+    #[error("the session store is unavailable: {0}")]
+    Unavailable(String),
+    /// A stream's reader took nothing for this long while the stream was full: the request
+    /// that writes it is cut off rather than buffered without bound.
+    #[error("the client read nothing of this stream for {0:?} while it was full")]
+    Stalled(std::time::Duration),
+    /// The store holds as many sessions as it may.
+    #[error("the server has {0} sessions open, as many as it accepts: retry later")]
+    Full(usize),
+}
 
 /// What `initialize` learned, to open a session with.
 #[derive(Debug, Clone)]
@@ -77,6 +87,9 @@ pub(crate) trait Session: Send + Sync + fmt::Debug + 'static {
     fn mark_initialized(&self) -> BoxFuture<'_, Result<(), StoreError>>;
     /// `logging/setLevel`.
     fn set_log_level(&self, level: LogLevel) -> BoxFuture<'_, Result<(), StoreError>>;
+    /// Subscribes the session to updates of the resource `uri` (`on`), or ends that
+    /// subscription (handshake era's `resources/subscribe` and `resources/unsubscribe`).
+    fn subscribe_resource(&self, uri: &str, on: bool) -> BoxFuture<'_, Result<(), StoreError>>;
     /// Keeps the session from expiring: for transports whose connection is the session
     /// (stdio) and which end it when the connection ends.
     fn pin(&self);
@@ -85,7 +98,10 @@ pub(crate) trait Session: Send + Sync + fmt::Debug + 'static {
     /// or by the end of the session. An id already in flight is refused.
     ///
     /// [`cancel_call`]: Session::cancel_call
-    fn start_call(&self, id: &RequestId) -> Result<(CancellationToken, InFlightGuard), RpcError>;
+    fn start_call(
+        &self,
+        id: &RequestId,
+    ) -> Result<(CancellationToken, InFlightGuard), Box<crate::server::Refusal>>;
     /// Cancels the request with this id, wherever it runs.
     fn cancel_call(&self, id: &RequestId);
 
@@ -195,7 +211,9 @@ pub(crate) enum Unresumable {
 /// The events of one SSE stream, kept for replay with `Last-Event-ID`.
 pub(crate) trait EventLog: Send + Sync + fmt::Debug + 'static {
     fn id(&self) -> u64;
-    /// Appends a message.
+    /// Appends a message, waiting while the stream's readers are too far behind (so a
+    /// slow reader slows the request down instead of losing events); fails with
+    /// [`StoreError::Stalled`] when they take nothing for too long.
     fn push(&self, message: Bytes) -> BoxFuture<'_, Result<EventId, StoreError>>;
     /// No more events will come: subscribers end after the last one.
     fn close(&self) -> BoxFuture<'_, ()>;

@@ -84,6 +84,11 @@ async fn render(engine: &Engine, outcome: Outcome, accepts: Accepts) -> Response
         Outcome::Refused(refusal) => {
             let mut response = reply::json(refusal.message());
             *response.status_mut() = status(refusal.reason);
+            if refusal.reason == Reason::Overloaded {
+                response
+                    .headers_mut()
+                    .insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
+            }
             response
         }
     }
@@ -107,7 +112,7 @@ pub(crate) fn status(reason: Reason) -> StatusCode {
     match reason {
         Reason::UnknownSession => StatusCode::NOT_FOUND,
         Reason::Malformed | Reason::NoSession | Reason::BadVersion => StatusCode::BAD_REQUEST,
-        Reason::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        Reason::Unavailable | Reason::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
     }
 }
 

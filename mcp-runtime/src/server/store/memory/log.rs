@@ -3,6 +3,7 @@
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use bytes::Bytes;
 use futures_util::Stream;
@@ -20,6 +21,10 @@ pub(crate) struct StreamLog {
     state: Mutex<LogState>,
     /// Bumped on every push and on close, to wake subscribers.
     changed: watch::Sender<()>,
+    /// Bumped when a subscriber takes events, to wake a push waiting for room.
+    taken: watch::Sender<()>,
+    /// How long a push waits for room before the stream is given up.
+    stall_timeout: Duration,
 }
 
 #[derive(Debug)]
@@ -31,21 +36,26 @@ struct LogState {
     /// sequence number the connections attached before the latest detach still get.
     detaches: u64,
     detached_after: u64,
+    /// The newest sequence number a subscriber has taken.
+    delivered: u64,
 }
 
 impl StreamLog {
-    pub(crate) fn new(id: u64, capacity: usize) -> Self {
+    pub(crate) fn new(id: u64, capacity: usize, stall_timeout: Duration) -> Self {
         Self {
             id,
-            capacity: capacity.max(1),
+            capacity: capacity.max(2),
             state: Mutex::new(LogState {
                 events: VecDeque::new(),
                 next_seq: 1,
                 closed: false,
                 detaches: 0,
                 detached_after: 0,
+                delivered: 0,
             }),
             changed: watch::Sender::new(()),
+            taken: watch::Sender::new(()),
+            stall_timeout,
         }
     }
 
@@ -73,6 +83,38 @@ impl StreamLog {
         EventId {
             stream: self.id,
             seq,
+        }
+    }
+
+    /// Appends a message once fewer than half the log's events are still untaken by its
+    /// subscribers: the other half stays for a client that reconnects and resumes, so
+    /// nothing is dropped that a resumption could still need. Fails when no subscriber takes
+    /// anything for the stall timeout (the reader stopped, or never came back).
+    pub(crate) async fn append_when_taken(&self, message: Bytes) -> Result<EventId, StoreError> {
+        let mut taken = self.taken.subscribe();
+        loop {
+            taken.mark_unchanged();
+            {
+                let state = self.lock();
+                let untaken = state.next_seq - 1 - state.delivered;
+                if untaken < (self.capacity / 2) as u64 || state.closed {
+                    drop(state);
+                    return Ok(self.append(message));
+                }
+            }
+            match tokio::time::timeout(self.stall_timeout, taken.changed()).await {
+                Ok(Ok(())) => {}
+                Ok(Err(_)) | Err(_) => return Err(StoreError::Stalled(self.stall_timeout)),
+            }
+        }
+    }
+
+    fn mark_taken(&self, seq: u64) {
+        let mut state = self.lock();
+        if seq > state.delivered {
+            state.delivered = seq;
+            drop(state);
+            self.taken.send_replace(());
         }
     }
 
@@ -143,6 +185,8 @@ impl StreamLog {
                 for (seq, message) in batch {
                     cursor = seq;
                     yield (EventId { stream: log.id, seq }, message);
+                    // Runs once the reader asks for the next event: this one is taken.
+                    log.mark_taken(seq);
                 }
                 if end.is_some() || (closed && log.lock().next_seq == cursor + 1) {
                     break;
@@ -165,7 +209,7 @@ impl EventLog for MemoryLog {
     }
 
     fn push(&self, message: Bytes) -> BoxFuture<'_, Result<EventId, StoreError>> {
-        std::future::ready(Ok(self.0.append(message))).boxed()
+        self.0.append_when_taken(message).boxed()
     }
 
     fn close(&self) -> BoxFuture<'_, ()> {
@@ -195,9 +239,11 @@ impl EventLog for MemoryLog {
 mod tests {
     use super::*;
 
+    const STALL: Duration = Duration::from_secs(5);
+
     #[tokio::test]
     async fn replays_after_a_cursor_then_follows_live_until_closed() {
-        let log = Arc::new(StreamLog::new(1, 10));
+        let log = Arc::new(StreamLog::new(1, 10, STALL));
         log.append(Bytes::from_static(b"a"));
         log.append(Bytes::from_static(b"b"));
         let mut events = Box::pin(log.follow(1).expect("kept"));
@@ -213,7 +259,7 @@ mod tests {
 
     #[tokio::test]
     async fn detaching_ends_current_followers_after_what_was_pushed() {
-        let log = Arc::new(StreamLog::new(1, 10));
+        let log = Arc::new(StreamLog::new(1, 10, STALL));
         let early = log.follow(0).expect("kept");
         log.append(Bytes::from_static(b"a"));
         log.detach_now();
@@ -231,9 +277,52 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_full_log_waits_for_its_reader_and_gives_up_on_one_that_stopped() {
+        let log = Arc::new(StreamLog::new(1, 4, Duration::from_millis(200)));
+        let mut reader = Box::pin(log.follow(0).expect("kept"));
+        log.append_when_taken(Bytes::from_static(b"a"))
+            .await
+            .expect("room");
+        log.append_when_taken(Bytes::from_static(b"b"))
+            .await
+            .expect("room");
+        // Two untaken of four: the third push waits until the reader takes one.
+        let third = {
+            let log = log.clone();
+            tokio::spawn(async move { log.append_when_taken(Bytes::from_static(b"c")).await })
+        };
+        tokio::time::sleep(Duration::from_millis(20)).await;
+        assert!(!third.is_finished(), "waits for the reader");
+        assert_eq!(
+            reader.next().await.map(|e| e.1),
+            Some(Bytes::from_static(b"a"))
+        );
+        assert_eq!(
+            reader.next().await.map(|e| e.1),
+            Some(Bytes::from_static(b"b"))
+        );
+        assert!(
+            third.await.expect("task").is_ok(),
+            "room once the reader took events"
+        );
+        // The reader stops (an event counts as taken once the reader asks for the next):
+        // pushes give up after the stall timeout, and nothing pushed is dropped.
+        let stalled = log.append_when_taken(Bytes::from_static(b"d")).await;
+        assert_eq!(
+            stalled,
+            Err(StoreError::Stalled(Duration::from_millis(200)))
+        );
+        let rest: Vec<_> = {
+            log.finish();
+            reader.map(|e| e.1).collect().await
+        };
+        assert_eq!(rest, [Bytes::from_static(b"c")]);
+    }
+
     #[test]
     fn a_cursor_older_than_the_buffer_is_refused() {
-        let log = Arc::new(StreamLog::new(1, 2));
+        let log = Arc::new(StreamLog::new(1, 2, STALL));
         for m in ["a", "b", "c"] {
             log.append(Bytes::from(m));
         }
@@ -257,7 +346,7 @@ mod tests {
 
     #[tokio::test]
     async fn an_ended_stream_resumes_only_while_something_follows_the_cursor() {
-        let log = Arc::new(StreamLog::new(1, 10));
+        let log = Arc::new(StreamLog::new(1, 10, STALL));
         log.append(Bytes::from_static(b"a"));
         log.append(Bytes::from_static(b"b"));
         log.finish();
@@ -270,7 +359,7 @@ mod tests {
         assert_eq!(rest, [Bytes::from_static(b"b")]);
         assert_eq!(log.follow(2).err(), Some(Unresumable::Finished));
 
-        let silent = Arc::new(StreamLog::new(2, 10));
+        let silent = Arc::new(StreamLog::new(2, 10, STALL));
         silent.finish();
         assert_eq!(
             silent.follow(0).err(),

@@ -14,7 +14,6 @@ use futures_util::stream::BoxStream;
 use tokio::sync::broadcast;
 
 use super::{Bus, NewSession, SessionRef, SessionStore, StoreError};
-use crate::protocol::jsonrpc::notification_message;
 use crate::server::bus::Change;
 use crate::server::config::Config;
 use session::MemorySession;
@@ -45,9 +44,18 @@ impl MemoryStore {
         }
     }
 
-    fn open(&self, new: NewSession) -> std::io::Result<Arc<MemorySession>> {
+    fn open(&self, new: NewSession) -> Result<Arc<MemorySession>, StoreError> {
         self.sweep_if_due();
-        let id: Arc<str> = new_session_id()?.into();
+        if self.count() >= self.config.max_sessions {
+            // Expired sessions make room first; live ones are never evicted for a newcomer.
+            self.sweep_now();
+            if self.count() >= self.config.max_sessions {
+                return Err(StoreError::Full(self.config.max_sessions));
+            }
+        }
+        let id: Arc<str> = new_session_id()
+            .map_err(|e| StoreError::Unavailable(format!("no randomness for a session id: {e}")))?
+            .into();
         let session = Arc::new(MemorySession::new(id.clone(), new, &self.config));
         self.map
             .write()
@@ -131,11 +139,7 @@ fn ready<'a, T: Send + 'a>(value: T) -> BoxFuture<'a, T> {
 
 impl SessionStore for MemoryStore {
     fn create(&self, new: NewSession) -> BoxFuture<'_, Result<SessionRef, StoreError>> {
-        let opened = self
-            .open(new)
-            .map(|s| s as SessionRef)
-            .map_err(|e| StoreError(format!("no randomness for a session id: {e}")));
-        ready(opened)
+        ready(self.open(new).map(|s| s as SessionRef))
     }
 
     fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<SessionRef>, StoreError>> {
@@ -161,9 +165,15 @@ impl SessionStore for MemoryStore {
 
 impl Bus for MemoryStore {
     fn announce(&self, change: Change) {
-        let message = notification_message(change.method(), &serde_json::json!({}));
+        let message = change.notification();
         for session in self.all() {
-            session.push_standalone(message.clone());
+            let wanted = match &change {
+                Change::ResourceUpdated(uri) => session.is_subscribed(uri),
+                _ => true,
+            };
+            if wanted {
+                session.push_standalone(message.clone());
+            }
         }
         // No subscriber is not an error: nobody listens.
         let _ = self.changes.send(change);
@@ -175,8 +185,12 @@ impl Bus for MemoryStore {
             loop {
                 match receiver.recv().await {
                     Ok(change) => yield change,
-                    // Fell behind: list changes are idempotent, the newest one stands for all.
-                    Err(broadcast::error::RecvError::Lagged(_)) => yield Change::ToolsListChanged,
+                    // Fell behind: list changes are idempotent, one of each stands for all.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        for change in Change::every_list_change() {
+                            yield change;
+                        }
+                    }
                     Err(broadcast::error::RecvError::Closed) => break,
                 }
             }
@@ -309,6 +323,21 @@ mod tests {
             Ok(false),
             "answered already"
         );
+    }
+
+    #[test]
+    fn the_session_cap_holds_and_expired_sessions_make_room() {
+        let config = Config {
+            max_sessions: 2,
+            handshake_timeout: Duration::from_millis(5),
+            ..Config::default()
+        };
+        let sessions = MemoryStore::new(config);
+        sessions.open(new()).expect("room");
+        sessions.open(new()).expect("room");
+        assert_eq!(sessions.open(new()).err(), Some(StoreError::Full(2)));
+        std::thread::sleep(Duration::from_millis(10));
+        sessions.open(new()).expect("the half-open ones expired");
     }
 
     #[test]

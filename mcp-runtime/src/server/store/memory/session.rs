@@ -2,7 +2,7 @@
 //! `Mcp-Session-Id`, ended by `DELETE` or by expiry. A session owns its in-flight calls (to
 //! cancel them) and its SSE event logs (to replay them).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
@@ -14,7 +14,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::log::{MemoryLog, StreamLog};
 use crate::protocol::types::Implementation;
-use crate::protocol::{LogLevel, ProtocolVersion, RequestId, RpcError};
+use crate::protocol::{LogLevel, ProtocolVersion, RequestId};
 use crate::server::config::Config;
 use crate::server::inflight::{InFlight, InFlightGuard};
 use crate::server::store::{Answer, EventLog, NewSession, Session, StandaloneGuard, StoreError};
@@ -34,11 +34,15 @@ pub(crate) struct MemorySession {
     /// Cancelled when the session ends; every call's token is a child of it.
     ended: CancellationToken,
     calls: Arc<InFlight>,
+    /// The resources whose updates the client subscribed to.
+    resources: Mutex<HashSet<String>>,
     /// Requests to the client waiting for their answer, by id.
     waiting: Mutex<HashMap<RequestId, oneshot::Sender<Answer>>>,
     streams: Arc<Mutex<Streams>>,
     replay_events: usize,
     replay_streams: usize,
+    stall_timeout: std::time::Duration,
+    max_calls: usize,
 }
 
 #[derive(Debug, Default)]
@@ -73,9 +77,12 @@ impl MemorySession {
             ended: CancellationToken::new(),
             calls: Arc::default(),
             waiting: Mutex::default(),
+            resources: Mutex::default(),
             streams: Arc::default(),
             replay_events: config.replay_events,
             replay_streams: config.replay_streams,
+            stall_timeout: config.stall_timeout,
+            max_calls: config.max_calls_per_session,
         }
     }
 
@@ -106,6 +113,11 @@ impl MemorySession {
         standalone_in(&mut streams, self.replay_events)
     }
 
+    /// Whether the client subscribed to updates of `uri`.
+    pub(crate) fn is_subscribed(&self, uri: &str) -> bool {
+        lock(&self.resources).contains(uri)
+    }
+
     /// Queues a server-initiated message for the standalone stream.
     pub(crate) fn push_standalone(&self, message: bytes::Bytes) {
         self.standalone_log().append(message);
@@ -125,7 +137,13 @@ fn standalone_in(streams: &mut Streams, capacity: usize) -> Arc<StreamLog> {
         return log.clone();
     }
     streams.next_id += 1;
-    let log = Arc::new(StreamLog::new(streams.next_id, capacity));
+    // Server-initiated notifications are appended without waiting (list changes repeat
+    // themselves), so the stall timeout never applies.
+    let log = Arc::new(StreamLog::new(
+        streams.next_id,
+        capacity,
+        std::time::Duration::MAX,
+    ));
     streams.logs.push_back(log.clone());
     streams.standalone = Some(log.clone());
     log
@@ -162,12 +180,25 @@ impl Session for MemorySession {
         done()
     }
 
+    fn subscribe_resource(&self, uri: &str, on: bool) -> BoxFuture<'_, Result<(), StoreError>> {
+        let mut resources = lock(&self.resources);
+        if on {
+            resources.insert(uri.to_owned());
+        } else {
+            resources.remove(uri);
+        }
+        done()
+    }
+
     fn pin(&self) {
         self.pinned.store(true, Ordering::Relaxed);
     }
 
-    fn start_call(&self, id: &RequestId) -> Result<(CancellationToken, InFlightGuard), RpcError> {
-        self.calls.start(id, Some(&self.ended))
+    fn start_call(
+        &self,
+        id: &RequestId,
+    ) -> Result<(CancellationToken, InFlightGuard), Box<crate::server::Refusal>> {
+        self.calls.start(id, Some(&self.ended), self.max_calls)
     }
 
     fn cancel_call(&self, id: &RequestId) {
@@ -197,7 +228,11 @@ impl Session for MemorySession {
     fn open_stream(&self) -> BoxFuture<'_, Result<Arc<dyn EventLog>, StoreError>> {
         let mut streams = lock(&self.streams);
         streams.next_id += 1;
-        let log = Arc::new(StreamLog::new(streams.next_id, self.replay_events));
+        let log = Arc::new(StreamLog::new(
+            streams.next_id,
+            self.replay_events,
+            self.stall_timeout,
+        ));
         streams.logs.push_back(log.clone());
         // Keep memory bounded: forget the oldest finished streams beyond the limit.
         while streams.logs.len() > self.replay_streams {

@@ -18,7 +18,6 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use super::log;
 use super::replica::{Replica, lock};
 use crate::protocol::RequestId;
-use crate::protocol::jsonrpc::notification_message;
 use crate::server::bus::Change;
 use crate::server::store::StoreError;
 
@@ -41,8 +40,12 @@ pub(super) enum Message {
     },
     /// Session `s` ended.
     End { s: String },
-    /// A change to announce (its notification method).
-    Change { m: String },
+    /// A change to announce: its notification method, and the resource it names.
+    Change {
+        m: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        uri: Option<String>,
+    },
 }
 
 impl Message {
@@ -51,11 +54,28 @@ impl Message {
     }
 }
 
-/// The change a notification method announces (`None`: one this build does not know).
-fn change_of(method: &str) -> Option<Change> {
-    [Change::ToolsListChanged]
+/// The change a bus message announces (`None`: one this build does not know).
+fn change_of(method: &str, uri: Option<String>) -> Option<Change> {
+    if method == Change::ResourceUpdated(String::new()).method() {
+        return uri.map(Change::ResourceUpdated);
+    }
+    Change::every_list_change()
         .into_iter()
         .find(|change| change.method() == method)
+}
+
+impl Message {
+    /// The bus message announcing `change`.
+    pub(super) fn change(change: &Change) -> Self {
+        let uri = match change {
+            Change::ResourceUpdated(uri) => Some(uri.clone()),
+            _ => None,
+        };
+        Self::Change {
+            m: change.method().to_owned(),
+            uri,
+        }
+    }
 }
 
 /// Publishes a message on the bus; failures are logged (the bus is best-effort).
@@ -76,7 +96,7 @@ pub(super) async fn publish(replica: &Replica, message: Message) {
 /// has one (kept there for a client that reconnects later, exactly once whichever replica
 /// holds the stream), then tells every replica's subscriptions over the bus.
 pub(super) async fn announce(replica: &Replica, change: Change) {
-    let message = notification_message(change.method(), &serde_json::json!({}));
+    let message = change.notification();
     let sessions: Result<Vec<String>, StoreError> = async {
         let mut connection = replica.connection().await?;
         let mut command = redis::cmd("ZRANGE");
@@ -90,6 +110,16 @@ pub(super) async fn announce(replica: &Replica, change: Change) {
         Ok(sessions) => {
             let mut gone = Vec::new();
             for sid in sessions {
+                if let Change::ResourceUpdated(uri) = &change {
+                    match subscribed(replica, &sid, uri).await {
+                        Ok(true) => {}
+                        Ok(false) => continue,
+                        Err(e) => {
+                            tracing::warn!("resource update not delivered to a GET stream: {e}");
+                            continue;
+                        }
+                    }
+                }
                 match log::push_standalone(replica, &sid, &message).await {
                     Ok(true) => {}
                     Ok(false) => gone.push(sid),
@@ -104,13 +134,18 @@ pub(super) async fn announce(replica: &Replica, change: Change) {
         }
         Err(e) => tracing::warn!("{} not delivered to GET streams: {e}", change.method()),
     }
-    publish(
-        replica,
-        Message::Change {
-            m: change.method().to_owned(),
-        },
-    )
-    .await;
+    publish(replica, Message::change(&change)).await;
+}
+
+/// Whether session `sid` subscribed to the resource `uri`.
+async fn subscribed(replica: &Replica, sid: &str, uri: &str) -> Result<bool, StoreError> {
+    let mut connection = replica.connection().await?;
+    let mut command = redis::cmd("SISMEMBER");
+    command.arg(replica.keys.resources(sid)).arg(uri);
+    let member = replica
+        .run(command.query_async::<i64>(&mut connection))
+        .await?;
+    Ok(member == 1)
 }
 
 /// Drops ended sessions from the set of sessions with a `GET` stream.
@@ -205,9 +240,9 @@ fn handle(replica: &std::sync::Arc<Replica>, message: Message) {
                 local.ended.cancel();
             }
         }
-        Message::Change { m } => {
+        Message::Change { m, uri } => {
             // The GET streams have it already (see `announce`); subscriptions here follow.
-            if let Some(change) = change_of(&m) {
+            if let Some(change) = change_of(&m, uri) {
                 // Nobody following is not an error.
                 let _ = replica.changes.send(change);
             }
@@ -237,18 +272,26 @@ mod tests {
                 err: None,
             },
             Message::End { s: "a".into() },
-            Message::Change {
-                m: Change::ToolsListChanged.method().into(),
-            },
+            Message::change(&Change::ToolsListChanged),
+            Message::change(&Change::ResourceUpdated("notes://1".into())),
         ];
         for message in messages {
             let decoded: Message = serde_json::from_str(&message.encode()).expect("decodes");
             assert_eq!(decoded, message);
         }
         assert_eq!(
-            change_of(Change::ToolsListChanged.method()),
+            change_of(Change::ToolsListChanged.method(), None),
             Some(Change::ToolsListChanged)
         );
-        assert_eq!(change_of("notifications/unknown"), None);
+        assert_eq!(
+            change_of(Change::PromptsListChanged.method(), None),
+            Some(Change::PromptsListChanged)
+        );
+        let updated = Change::ResourceUpdated("notes://1".into());
+        assert_eq!(
+            change_of(updated.method(), Some("notes://1".into())),
+            Some(updated)
+        );
+        assert_eq!(change_of("notifications/unknown", None), None);
     }
 }

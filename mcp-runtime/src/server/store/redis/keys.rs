@@ -45,6 +45,11 @@ impl Keys {
         format!("{}:{{{sid}}}:l:{stream}", self.prefix)
     }
 
+    /// The URIs of the resources the session subscribed to (`resources/subscribe`).
+    pub(super) fn resources(&self, sid: &str) -> String {
+        format!("{}:{{{sid}}}:r", self.prefix)
+    }
+
     /// A request to the client that waits for its answer, by its JSON-RPC id.
     pub(super) fn waiting(&self, sid: &str, id: &str) -> String {
         format!("{}:{{{sid}}}:w:{id}", self.prefix)

@@ -305,8 +305,8 @@ impl EventLog for RedisLog {
         async move {
             let session = self.replica.keys.session(&self.sid);
             match self.write(&PUSH, Some(session), &message).await? {
-                -2 => Err(StoreError("the session has ended".into())),
-                -1 => Err(StoreError(
+                -2 => Err(StoreError::Unavailable("the session has ended".into())),
+                -1 => Err(StoreError::Unavailable(
                     "the stream has ended (its call was given up for lost)".into(),
                 )),
                 seq => Ok(EventId {

@@ -121,6 +121,7 @@ impl RedisStore {
             handshake: config.handshake_timeout,
             lease: self.lease,
             replay_events: config.replay_events,
+            max_calls: config.max_calls_per_session,
         };
         Arc::new(RedisBackend {
             replica: Replica::new(self.url.clone(), Keys::new(&self.prefix), timings),
@@ -144,7 +145,7 @@ impl RedisBackend {
 
     async fn create_session(&self, new: NewSession) -> Result<SessionRef, StoreError> {
         let id: Arc<str> = super::memory::new_session_id()
-            .map_err(|e| StoreError(format!("no randomness for a session id: {e}")))?
+            .map_err(|e| StoreError::Unavailable(format!("no randomness for a session id: {e}")))?
             .into();
         let record = Arc::new(Record::from_new(id.clone(), new));
         let ttl = millis(self.replica.timings.handshake);
@@ -250,7 +251,12 @@ impl Bus for RedisBackend {
             loop {
                 match receiver.recv().await {
                     Ok(change) => yield change,
-                    Err(broadcast::error::RecvError::Lagged(_)) => yield Change::ToolsListChanged,
+                    // Fell behind: list changes are idempotent, one of each stands for all.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        for change in Change::every_list_change() {
+                            yield change;
+                        }
+                    }
                     Err(broadcast::error::RecvError::Closed) => break,
                 }
             }

@@ -41,6 +41,8 @@ pub(super) struct Timings {
     pub(super) lease: Duration,
     /// Events kept per stream.
     pub(super) replay_events: usize,
+    /// Calls one session may have in flight on one replica.
+    pub(super) max_calls: usize,
 }
 
 impl Timings {
@@ -151,7 +153,7 @@ impl Replica {
                 let opening = tokio::time::timeout(OPERATION_TIMEOUT, self.open());
                 match opening.await {
                     Ok(opened) => opened,
-                    Err(_) => Err(StoreError(format!(
+                    Err(_) => Err(StoreError::Unavailable(format!(
                         "Redis at {} did not answer within {OPERATION_TIMEOUT:?}",
                         self.url
                     ))),
@@ -162,7 +164,8 @@ impl Replica {
     }
 
     async fn open(&self) -> Result<ConnectionManager, StoreError> {
-        let unavailable = |e: redis::RedisError| StoreError(format!("Redis at {}: {e}", self.url));
+        let unavailable =
+            |e: redis::RedisError| StoreError::Unavailable(format!("Redis at {}: {e}", self.url));
         let info = redis::IntoConnectionInfo::into_connection_info(self.url.as_str())
             .map_err(unavailable)?;
         let settings = info
@@ -197,8 +200,11 @@ impl Replica {
     ) -> Result<T, StoreError> {
         match tokio::time::timeout(OPERATION_TIMEOUT, operation).await {
             Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => Err(StoreError(format!("Redis at {}: {e}", self.url))),
-            Err(_) => Err(StoreError(format!(
+            Ok(Err(e)) => Err(StoreError::Unavailable(format!(
+                "Redis at {}: {e}",
+                self.url
+            ))),
+            Err(_) => Err(StoreError::Unavailable(format!(
                 "Redis at {} did not answer within {OPERATION_TIMEOUT:?}",
                 self.url
             ))),

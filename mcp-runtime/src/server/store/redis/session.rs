@@ -15,7 +15,7 @@ use super::bus::{self, Message};
 use super::log::{OPEN, RedisLog};
 use super::replica::{Replica, lock, millis};
 use crate::protocol::types::Implementation;
-use crate::protocol::{LogLevel, ProtocolVersion, RequestId, RpcError};
+use crate::protocol::{LogLevel, ProtocolVersion, RequestId};
 use crate::server::inflight::InFlightGuard;
 use crate::server::store::{Answer, EventLog, NewSession, Session, StandaloneGuard, StoreError};
 
@@ -58,6 +58,7 @@ redis.call('DEL', KEYS[1])
 for i = 0, tonumber(n) do
   redis.call('DEL', ARGV[1] .. 'm:' .. i, ARGV[1] .. 'e:' .. i, ARGV[1] .. 'l:' .. i)
 end
+redis.call('DEL', ARGV[1] .. 'r')
 return 1
 ",
     )
@@ -172,7 +173,7 @@ impl RedisSession {
             .run(invocation.invoke_async::<i64>(&mut connection))
             .await?;
         let Ok(stream) = u64::try_from(opened) else {
-            return Err(StoreError("the session has ended".into()));
+            return Err(StoreError::Unavailable("the session has ended".into()));
         };
         let local = self.replica.local(&self.record);
         lock(&local.owned).insert(stream);
@@ -220,13 +221,36 @@ impl Session for RedisSession {
         .boxed()
     }
 
+    fn subscribe_resource(&self, uri: &str, on: bool) -> BoxFuture<'_, Result<(), StoreError>> {
+        let (key, uri) = (self.replica.keys.resources(&self.record.id), uri.to_owned());
+        async move {
+            let mut pipe = redis::pipe();
+            pipe.cmd(if on { "SADD" } else { "SREM" })
+                .arg(&key)
+                .arg(uri)
+                .ignore()
+                .pexpire(&key, millis(self.replica.timings.idle))
+                .ignore();
+            let mut connection = self.replica.connection().await?;
+            self.replica
+                .run(pipe.query_async::<()>(&mut connection))
+                .await
+        }
+        .boxed()
+    }
+
     fn pin(&self) {
         // Stdio sessions use the memory store; a Redis session lives by its TTL.
     }
 
-    fn start_call(&self, id: &RequestId) -> Result<(CancellationToken, InFlightGuard), RpcError> {
+    fn start_call(
+        &self,
+        id: &RequestId,
+    ) -> Result<(CancellationToken, InFlightGuard), Box<crate::server::Refusal>> {
         let local = self.replica.local(&self.record);
-        local.calls.start(id, Some(&local.ended))
+        local
+            .calls
+            .start(id, Some(&local.ended), self.replica.timings.max_calls)
     }
 
     fn cancel_call(&self, id: &RequestId) {

@@ -1,0 +1,116 @@
+//! Prompts: `prompts/list` and `prompts/get` in both eras, and the `prompts` capability.
+//! Present only on servers that have prompts.
+
+use std::any::Any;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::tools::CacheHints;
+use futures_util::future::BoxFuture;
+
+use super::{Eras, Feature, Handled, Method, Request, listing, now, scoped};
+use crate::prompt::{PromptDef, PromptError};
+use crate::protocol::RpcError;
+use crate::protocol::methods::{PROMPTS_GET, PROMPTS_LIST};
+use crate::server::bus::Change;
+
+/// The prompts feature.
+pub(crate) struct Prompts {
+    prompts: ArcSwap<Vec<PromptDef>>,
+    page_size: usize,
+    hints: CacheHints,
+}
+
+impl Prompts {
+    pub(crate) fn new(prompts: Vec<PromptDef>, page_size: usize, hints: CacheHints) -> Self {
+        Self {
+            prompts: ArcSwap::from_pointee(prompts),
+            page_size,
+            hints,
+        }
+    }
+
+    /// Applies `change` to the prompts; the caller announces it.
+    pub(crate) fn update(&self, change: impl FnOnce(&mut Vec<PromptDef>)) -> Change {
+        let mut prompts = self.prompts.load().as_ref().clone();
+        change(&mut prompts);
+        self.prompts.store(Arc::new(prompts));
+        Change::PromptsListChanged
+    }
+
+    fn get(&self, request: Request<'_>) -> Handled {
+        #[derive(Deserialize)]
+        struct GetParams {
+            name: String,
+            #[serde(default)]
+            arguments: Option<HashMap<String, String>>,
+        }
+        let params = match request.params::<GetParams>() {
+            Ok(params) => params,
+            Err(e) => return Handled::error(e),
+        };
+        let prompts = self.prompts.load();
+        let Some(prompt) = prompts.iter().find(|p| p.name == params.name) else {
+            return Handled::error(RpcError::invalid_params(format!(
+                "unknown prompt `{}`",
+                params.name
+            )));
+        };
+        let arguments: Map<String, Value> = params
+            .arguments
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(k, v)| (k, Value::String(v)))
+            .collect();
+        if let Err(error) = prompt.check_arguments(&arguments) {
+            return Handled::error(rpc_error(error));
+        }
+        let rendering = prompt.get(arguments);
+        scoped::respond(request, prompt.name.clone(), None, move || async move {
+            rendering.await.map_err(rpc_error)
+        })
+    }
+}
+
+fn rpc_error(error: PromptError) -> RpcError {
+    match error {
+        PromptError::InvalidArguments(message) => RpcError::invalid_params(message),
+        other => scoped::internal(format!("rendering the prompt failed: {other}")),
+    }
+}
+
+impl Feature for Prompts {
+    fn declare(&self, capabilities: &mut Map<String, Value>) {
+        capabilities.insert("prompts".into(), json!({"listChanged": true}));
+    }
+
+    fn methods(&self) -> &'static [Method] {
+        const METHODS: &[Method] = &[
+            Method::new(PROMPTS_LIST, Eras::Both),
+            Method::new(PROMPTS_GET, Eras::Both),
+        ];
+        METHODS
+    }
+
+    fn handle<'a>(&'a self, request: Request<'a>) -> BoxFuture<'a, Handled> {
+        now(match request.method {
+            PROMPTS_LIST => listing::list(
+                &request,
+                "prompts",
+                &self.prompts.load(),
+                self.page_size,
+                self.hints,
+            ),
+            _ => self.get(request),
+        })
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
+}

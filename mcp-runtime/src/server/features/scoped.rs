@@ -1,0 +1,108 @@
+//! Running a user's function (a resource read, a prompt, a completion) for one request, in
+//! a call context of its own, so its injected parameters (`State<T>`, `Context`) are found
+//! and `log!` reaches the client, like in a tool.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use serde::Serialize;
+use serde_json::json;
+
+use super::tools::CacheHints;
+use super::{EraFacts, Handled, Request};
+use crate::context::{CallContext, CallOrigin, CallSetup};
+use crate::protocol::RpcError;
+use crate::protocol::jsonrpc::{Complete, error_message, result_message};
+use crate::server::call::CallStream;
+
+/// Streams the reply of `run`, which resolves to the result or the error to answer with;
+/// `name` names what runs (`CallContext::tool_name`); `hints` go on a 2026-07-28 result
+/// that is cacheable (`resources/read`).
+pub(crate) fn respond<T, F, Fut>(
+    request: Request<'_>,
+    name: String,
+    hints: Option<CacheHints>,
+    run: F,
+) -> Handled
+where
+    T: Serialize,
+    F: FnOnce() -> Fut + Send + 'static,
+    Fut: Future<Output = Result<T, RpcError>> + Send + 'static,
+{
+    let Request {
+        engine,
+        id,
+        era,
+        cancel,
+        transport,
+        ..
+    } = request;
+    let origin = match era {
+        EraFacts::Handshake(session) => CallOrigin {
+            log_level: session.as_ref().map(|s| s.log_level()),
+            cancel: cancel.clone(),
+            session,
+            stateless: false,
+            client_info: None,
+        },
+        EraFacts::Stateless { envelope, .. } => CallOrigin {
+            session: None,
+            log_level: envelope.log_level,
+            cancel: cancel.clone(),
+            stateless: true,
+            client_info: envelope.client_info,
+        },
+    };
+    let stateless = origin.stateless;
+    let setup = CallSetup {
+        request_id: id.clone(),
+        tool: name,
+        progress_token: None,
+        origin,
+        states: engine.states().clone(),
+        transport,
+        server: engine.me(),
+    };
+    Handled::Stream(CallStream::from_fn(cancel, move |outbox| async move {
+        let context = Arc::new(CallContext::new(setup, Some(outbox)));
+        let outcome = context.scope(run()).await;
+        reply(&id, stateless.then_some(hints), outcome)
+    }))
+}
+
+/// `stateless`: `Some(hints)` for a 2026-07-28 request.
+fn reply<T: Serialize>(
+    id: &crate::protocol::RequestId,
+    stateless: Option<Option<CacheHints>>,
+    outcome: Result<T, RpcError>,
+) -> Bytes {
+    #[derive(Serialize)]
+    struct WithHints<'a, T> {
+        #[serde(flatten)]
+        result: &'a T,
+        #[serde(flatten)]
+        hints: CacheHints,
+    }
+    match (outcome, stateless) {
+        (Ok(result), Some(Some(hints))) => {
+            let result = WithHints {
+                result: &result,
+                hints,
+            };
+            result_message(id, &Complete::new(&result))
+        }
+        (Ok(result), Some(None)) => result_message(id, &Complete::new(&result)),
+        (Ok(result), None) => result_message(id, &result),
+        (Err(error), _) => error_message(Some(id), &error),
+    }
+}
+
+/// -32602 for a URI no resource or template answers (SEP-2164: the URI in `data`).
+pub(crate) fn resource_not_found(uri: &str) -> RpcError {
+    RpcError::invalid_params(format!("resource not found: {uri}")).with_data(json!({"uri": uri}))
+}
+
+/// An internal error with `message` (the user's function failed).
+pub(crate) fn internal(message: impl Into<String>) -> RpcError {
+    RpcError::new(crate::protocol::ErrorCode::INTERNAL_ERROR, message)
+}

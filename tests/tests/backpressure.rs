@@ -1,0 +1,63 @@
+//! A call that emits faster than its client reads is slowed down to the reader's pace
+//! (`progress!` waits for room) instead of dropping frames: every frame arrives, in order.
+
+use std::time::Duration;
+
+use mcp_runtime::{Server, progress, tool};
+use serde_json::json;
+use tests::{SseReader, TestServer};
+
+const FRAMES: u64 = 100_000;
+
+/// Emit `count` progress frames as fast as possible.
+#[tool]
+async fn flood(count: u64) -> String {
+    for done in 1..=count {
+        progress!(done, count);
+    }
+    format!("sent {count}")
+}
+
+#[tokio::test]
+async fn a_slow_reader_receives_every_frame_in_order() {
+    let server = TestServer::start(Server::new("backpressure").tool(flood_tool())).await;
+    let mut client = server.client();
+    client.initialize("2025-06-18").await;
+    let call = json!({"jsonrpc": "2.0", "id": 7, "method": "tools/call", "params": {
+        "name": "flood", "arguments": {"count": FRAMES}, "_meta": {"progressToken": "f"}}});
+    let response = client
+        .send(
+            reqwest::Method::POST,
+            Some(call),
+            &[("mcp-protocol-version", "2025-06-18")],
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    // Read nothing for a while: the socket buffers fill and the server must hold the tool
+    // back rather than keep producing into a bounded replay buffer.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut events = SseReader::new(response);
+    let mut expected = 1;
+    let result = loop {
+        let event = events
+            .next_message()
+            .await
+            .expect("the stream ends with the result");
+        let message = event.json();
+        if message["method"] == "notifications/progress" {
+            assert_eq!(
+                message["params"]["progress"], expected,
+                "frames arrive in order, none missing"
+            );
+            expected += 1;
+        } else {
+            break message;
+        }
+    };
+    assert_eq!(expected - 1, FRAMES, "every frame arrived");
+    assert_eq!(result["id"], 7);
+    assert_eq!(
+        result["result"]["content"][0]["text"],
+        format!("sent {FRAMES}")
+    );
+}
