@@ -266,3 +266,45 @@ async fn announcements_wait_in_get_streams_for_clients_that_come_back() {
         "{message:?}"
     );
 }
+
+#[tokio::test]
+async fn a_resource_update_reaches_only_the_sessions_subscribed_to_it() {
+    use crate::server::bus::Change;
+    let server = redis_server();
+    let (a, b) = replicas(&server);
+    let subscribed = a.create(new()).await.expect("create");
+    let other = a.create(new()).await.expect("create");
+    for session in [&subscribed, &other] {
+        let guard = session.attach_standalone().expect("free");
+        guard.log.subscribe(Cursor::Now).await.expect("open");
+    }
+    subscribed
+        .subscribe_resource("notes://1", true)
+        .await
+        .expect("subscribe");
+    b.announce(Change::ResourceUpdated("notes://1".into()));
+    let (_, mut events) = subscribed
+        .standalone()
+        .subscribe(Cursor::After(0))
+        .await
+        .expect("resumable");
+    let (_, message) = within("the update", events.next()).await.expect("event");
+    let message: serde_json::Value = serde_json::from_slice(&message).expect("JSON");
+    assert_eq!(message["method"], "notifications/resources/updated");
+    assert_eq!(message["params"]["uri"], "notes://1");
+    // The other session's first event is the list change announced after the update.
+    b.announce(Change::PromptsListChanged);
+    let (_, mut events) = other
+        .standalone()
+        .subscribe(Cursor::After(0))
+        .await
+        .expect("resumable");
+    let (id, message) = within("the list change", events.next())
+        .await
+        .expect("event");
+    assert_eq!(id.to_string(), "0-1");
+    assert!(
+        String::from_utf8_lossy(&message).contains("notifications/prompts/list_changed"),
+        "{message:?}"
+    );
+}
