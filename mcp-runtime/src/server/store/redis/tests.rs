@@ -276,7 +276,7 @@ async fn a_resource_update_reaches_only_the_sessions_subscribed_to_it() {
     let other = a.create(new()).await.expect("create");
     for session in [&subscribed, &other] {
         let guard = session.attach_standalone().expect("free");
-        guard.log.subscribe(Cursor::Now).await.expect("open");
+        let _opened = guard.log.subscribe(Cursor::Now).await.expect("open");
     }
     subscribed
         .subscribe_resource("notes://1", true)
