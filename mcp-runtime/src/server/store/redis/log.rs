@@ -240,7 +240,9 @@ impl RedisLog {
     async fn state(&self) -> Result<(u64, bool, Option<EntryId>, EntryId), StoreError> {
         let (meta, events) = self.keys();
         let mut connection = self.replica.connection().await?;
+        // One transaction: the counter and the newest entry agree.
         let mut pipe = redis::pipe();
+        pipe.atomic();
         pipe.cmd("HMGET").arg(&meta).arg("seq").arg("closed");
         pipe.cmd("XRANGE")
             .arg(&events)
@@ -396,6 +398,9 @@ impl EventLog for RedisLog {
                 // when it is still missing a beat later: the replica running it renews it
                 // every beat, also right after Redis comes back from an outage.
                 let mut suspect = false;
+                // The last event sent: a reader so slow that the bounded stream dropped
+                // events it had not read yet must not skip them silently.
+                let mut last_sent = after;
                 loop {
                     woken.mark_unchanged();
                     let entries = match log.range(&cursor).await {
@@ -412,6 +417,13 @@ impl EventLog for RedisLog {
                         let id = entry_id(&entry.id);
                         cursor = entry.id.clone();
                         if let Some(message) = entry.get::<Vec<u8>>("m") {
+                            if id.0 != last_sent.saturating_add(1) {
+                                // The client resumes and is told the events are gone.
+                                tracing::warn!("a reader fell behind the replay buffer: ending its connection");
+                                done = true;
+                                break;
+                            }
+                            last_sent = id.0;
                             yield (EventId { stream: log.id, seq: id.0 }, Bytes::from(message));
                         } else {
                             match entry.get::<String>("k").as_deref() {

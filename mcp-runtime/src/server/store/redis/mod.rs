@@ -36,6 +36,12 @@
 //!   none. A request id is
 //!   checked for reuse within a replica only, and so is the one-`GET`-stream rule.
 //!
+//! - A stream keeps the last [replay buffer](crate::Server::replay_buffer) events. The call
+//!   writing it does not wait for slow readers (unlike the memory store): a reader that
+//!   falls further behind than that is disconnected, and resuming tells it the events are
+//!   gone (404), rather than skipping them silently. The session limit
+//!   ([`Server::max_sessions`](crate::Server::max_sessions)) is not enforced.
+//!
 //! Needs Redis 7 or later (stream ids `<ms>-*`, RESP3 push messages).
 
 mod bus;

@@ -308,3 +308,28 @@ async fn a_resource_update_reaches_only_the_sessions_subscribed_to_it() {
         "{message:?}"
     );
 }
+
+#[tokio::test]
+async fn a_reader_left_behind_by_the_bounded_stream_is_ended_not_skipped_ahead() {
+    let server = redis_server();
+    let (a, _b) = replicas(&server);
+    let session = a.create(new()).await.expect("create");
+    let log = session.open_call_stream(None).await.expect("open");
+    let (_, events) = log.subscribe(Cursor::After(0)).await.expect("open");
+    // Six events into a stream that keeps four, before the reader reads any.
+    for i in 1..=6 {
+        log.push(bytes::Bytes::from(format!("{i}")))
+            .await
+            .expect("push");
+    }
+    let read: Vec<_> = within("the reader's end", events.collect::<Vec<_>>()).await;
+    assert!(
+        read.is_empty(),
+        "events 1 and 2 are gone: nothing after them is sent: {read:?}"
+    );
+    assert_eq!(
+        log.subscribe(Cursor::After(0)).await.err(),
+        Some(Unresumable::Evicted),
+        "and resuming says so"
+    );
+}
