@@ -7,17 +7,22 @@
 //! npx @modelcontextprotocol/conformance server --url http://127.0.0.1:8000/mcp
 //! ```
 //!
-//! It also serves the scenarios' resources, resource template, prompts and completion.
-//! Resource subscriptions and server-to-client requests (sampling, elicitation) are not part
-//! of the runtime yet, so neither are the tools and scenarios that need them.
+//! It also serves the scenarios' resources, resource template, prompts and completion. The
+//! tools that ask the client (elicitation, sampling, roots) serve both eras with the same
+//! code: server-to-client requests in the handshake era, `InputRequiredResult` rounds in
+//! 2026-07-28.
 
 use std::time::Duration;
 
+use mcp_runtime::peer::{ElicitSchema, Elicited, SamplingRequest};
 use mcp_runtime::prompt::PromptMessage;
 use mcp_runtime::resource::Blob;
-use mcp_runtime::{Content, Context, Server, ToolError, log, progress, prompt, resource, tool};
+use mcp_runtime::{
+    Content, Context, Server, TaskSupport, ToolError, log, progress, prompt, resource, tool,
+};
 use schemars::JsonSchema;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
 
 /// A 1×1 red PNG.
 const RED_PIXEL_PNG: [u8; 69] = [
@@ -355,6 +360,370 @@ pub async fn test_prompt_with_image() -> Vec<PromptMessage> {
     ]
 }
 
+/// What `test_elicitation` asks for.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct UserInfo {
+    /// User's response
+    pub username: String,
+    /// User's email address
+    pub email: String,
+}
+
+/// The answer of an elicitation, as the scenarios expect to read it.
+fn elicited<T: Serialize>(answer: &Elicited<T>) -> String {
+    let content = match answer {
+        Elicited::Accept(content) => serde_json::to_string(content).unwrap_or_default(),
+        _ => "{}".to_owned(),
+    };
+    format!("action={}, content={content}", answer.action())
+}
+
+/// Asks the client's model to answer `prompt` (`sampling/createMessage`).
+#[tool]
+pub async fn test_sampling(
+    /// The prompt to send to the LLM.
+    prompt: String,
+    ctx: Context,
+) -> Result<String, ToolError> {
+    let reply = ctx.sample(SamplingRequest::prompt(prompt, 100)).await?;
+    Ok(format!("LLM response: {}", reply.text()))
+}
+
+/// Asks the user for a username and an email address (`elicitation/create`).
+#[tool]
+pub async fn test_elicitation(
+    /// The message to show the user.
+    message: String,
+    ctx: Context,
+) -> Result<String, ToolError> {
+    let answer = ctx.elicit::<UserInfo>(message).await?;
+    Ok(format!("User response: {}", elicited(&answer)))
+}
+
+/// The SEP-1034 form: a default for every primitive type.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+struct Defaults {
+    #[serde(default = "default_name")]
+    name: String,
+    #[serde(default = "default_age")]
+    age: i64,
+    #[serde(default = "default_score")]
+    score: f64,
+    #[serde(default)]
+    status: Status,
+    #[serde(default = "default_verified")]
+    verified: bool,
+}
+
+/// A single-select enum without titles.
+#[derive(Debug, Default, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+enum Status {
+    #[default]
+    Active,
+    Inactive,
+    Pending,
+}
+
+fn default_name() -> String {
+    "John Doe".into()
+}
+fn default_age() -> i64 {
+    30
+}
+fn default_score() -> f64 {
+    95.5
+}
+fn default_verified() -> bool {
+    true
+}
+
+/// Elicits a form whose fields all have defaults (SEP-1034), derived from a Rust type.
+#[tool]
+pub async fn test_elicitation_sep1034_defaults(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx.elicit::<Defaults>("Please review your details").await?;
+    Ok(format!("Elicitation completed: {}", elicited(&answer)))
+}
+
+/// Elicits a form with all five enum shapes of SEP-1330 (a hand-written schema: the
+/// legacy `enumNames` has no Rust derive).
+#[tool]
+pub async fn test_elicitation_sep1330_enums(ctx: Context) -> Result<String, ToolError> {
+    let titled = |pairs: &[(&str, &str)]| {
+        pairs
+            .iter()
+            .map(|(value, title)| json!({"const": value, "title": title}))
+            .collect::<Vec<_>>()
+    };
+    let schema = ElicitSchema::new(json!({
+        "type": "object",
+        "properties": {
+            "untitledSingle": {"type": "string", "enum": ["option1", "option2", "option3"]},
+            "titledSingle": {"type": "string", "oneOf": titled(&[
+                ("value1", "First Option"), ("value2", "Second Option"), ("value3", "Third Option"),
+            ])},
+            "legacyEnum": {
+                "type": "string",
+                "enum": ["opt1", "opt2", "opt3"],
+                "enumNames": ["Option One", "Option Two", "Option Three"],
+            },
+            "untitledMulti": {
+                "type": "array",
+                "items": {"type": "string", "enum": ["option1", "option2", "option3"]},
+            },
+            "titledMulti": {"type": "array", "items": {"anyOf": titled(&[
+                ("value1", "First Choice"), ("value2", "Second Choice"), ("value3", "Third Choice"),
+            ])}},
+        },
+    }))?;
+    let answer = ctx.elicit_with("Choose your options", schema).await?;
+    Ok(format!("Elicitation completed: {}", elicited(&answer)))
+}
+
+/// A name, asked of the user.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct Name {
+    name: String,
+}
+
+/// A yes or no.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct Confirmation {
+    ok: bool,
+}
+
+/// A favorite color.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct Color {
+    color: String,
+}
+
+async fn ask_name(ctx: &Context, key: &str, message: &str) -> Result<String, ToolError> {
+    match ctx.elicit::<Name>(message).key(key).await? {
+        Elicited::Accept(Name { name }) => Ok(name),
+        other => Err(ToolError::new(format!(
+            "no name: the user chose {}",
+            other.action()
+        ))),
+    }
+}
+
+/// Greets the user by the name it asks for (multi-round-trip in 2026-07-28).
+#[tool]
+pub async fn test_input_required_result_elicitation(ctx: Context) -> Result<String, ToolError> {
+    let name = ask_name(&ctx, "user_name", "What is your name?").await?;
+    Ok(format!("Hello, {name}!"))
+}
+
+/// What `test_input_required_result_prompt` asks for.
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PromptContext {
+    /// The context the prompt should use.
+    pub context: String,
+}
+
+/// A prompt that asks the user for its context first (multi-round-trip on a request that
+/// is not a tool call).
+#[prompt]
+pub async fn test_input_required_result_prompt(ctx: Context) -> Result<String, ToolError> {
+    match ctx
+        .elicit::<PromptContext>("What context should the prompt use?")
+        .key("user_context")
+        .await?
+    {
+        Elicited::Accept(PromptContext { context }) => {
+            Ok(format!("Answer with this context in mind: {context}"))
+        }
+        other => Err(ToolError::new(format!(
+            "no context: the user chose {}",
+            other.action()
+        ))),
+    }
+}
+
+/// Asks the client's model a question.
+#[tool]
+pub async fn test_input_required_result_sampling(ctx: Context) -> Result<String, ToolError> {
+    let request = SamplingRequest::prompt("What is the capital of France?", 100);
+    let reply = ctx.sample(request).key("capital_question").await?;
+    Ok(reply.text())
+}
+
+/// Lists the client's roots.
+#[tool]
+pub async fn test_input_required_result_list_roots(ctx: Context) -> Result<String, ToolError> {
+    let roots = ctx.roots().key("client_roots").await?;
+    let uris: Vec<&str> = roots.iter().map(|r| r.uri.as_str()).collect();
+    Ok(format!("Roots: {}", uris.join(", ")))
+}
+
+/// Asks for a confirmation; the runtime seals the round's state.
+#[tool]
+pub async fn test_input_required_result_request_state(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx
+        .elicit::<Confirmation>("Please confirm")
+        .key("confirm")
+        .await?;
+    let ok = matches!(answer, Elicited::Accept(Confirmation { ok: true }));
+    Ok(format!("state-ok: confirmed={ok}"))
+}
+
+/// Asks three questions at once (elicitation, sampling, roots): `join!` puts them in one
+/// round.
+#[tool]
+pub async fn test_input_required_result_multiple_inputs(ctx: Context) -> Result<String, ToolError> {
+    let (name, greeting, roots) = tokio::join!(
+        ask_name(&ctx, "user_name", "What is your name?"),
+        ctx.sample(SamplingRequest::prompt("Generate a greeting", 50))
+            .key("greeting"),
+        ctx.roots().key("client_roots"),
+    );
+    let (name, greeting, roots) = (name?, greeting?, roots?);
+    Ok(format!(
+        "{} {name} ({} roots)",
+        greeting.text(),
+        roots.len()
+    ))
+}
+
+/// Two rounds of questions, one after the other.
+#[tool]
+pub async fn test_input_required_result_multi_round(ctx: Context) -> Result<String, ToolError> {
+    let name = ask_name(&ctx, "step1", "Step 1: What is your name?").await?;
+    let color = match ctx
+        .elicit::<Color>("Step 2: What is your favorite color?")
+        .key("step2")
+        .await?
+    {
+        Elicited::Accept(Color { color }) => color,
+        _ => "none".to_owned(),
+    };
+    Ok(format!("{name} likes {color}"))
+}
+
+/// Asks for a confirmation; a retry with a modified `requestState` is refused.
+#[tool]
+pub async fn test_input_required_result_tampered_state(ctx: Context) -> Result<String, ToolError> {
+    let answer = ctx
+        .elicit::<Confirmation>("Please confirm")
+        .key("confirm")
+        .await?;
+    Ok(format!("confirmed: {}", answer.action()))
+}
+
+/// Asks only what the client declared it can answer.
+#[tool]
+pub async fn test_input_required_result_capabilities(ctx: Context) -> Result<String, ToolError> {
+    let declared = ctx.client_capabilities();
+    let mut said = Vec::new();
+    if declared.contains_key("elicitation") {
+        said.push(ask_name(&ctx, "user_name", "What is your name?").await?);
+    }
+    if declared.contains_key("sampling") {
+        let request = SamplingRequest::prompt("Say hello", 50);
+        said.push(ctx.sample(request).key("greeting").await?.text());
+    }
+    Ok(said.join(" "))
+}
+
+// The tasks extension (`io.modelcontextprotocol/tasks`): tools that run as tasks for
+// clients that declare it.
+
+/// Greets someone, at once (never a task).
+#[tool(read_only)]
+pub async fn greet(
+    /// Who to greet.
+    name: String,
+) -> String {
+    format!("Hello, {name}!")
+}
+
+/// Sleeps `seconds` seconds, then reports `label` (a task for clients with the extension).
+#[tool(read_only, task = optional)]
+pub async fn slow_compute(
+    /// How long to work.
+    seconds: u64,
+    /// A name for the run.
+    #[arg(default = String::new())]
+    label: String,
+) -> String {
+    tokio::time::sleep(Duration::from_secs(seconds)).await;
+    format!("Computed {label} in {seconds}s")
+}
+
+/// Fails after a second, the way a tool fails: the model reads the error.
+#[tool(read_only, task = required)]
+pub async fn failing_job() -> Result<String, ToolError> {
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    Err(ToolError::new(
+        "the job failed: the input could not be processed",
+    ))
+}
+
+/// Breaks (panics) after a moment: a protocol-level failure, not a tool error.
+#[tool(read_only)]
+#[allow(clippy::panic, reason = "the fixture exists to panic")]
+pub async fn protocol_error_job() -> String {
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    panic!("protocol_error_job always breaks")
+}
+
+/// A yes or no for a deletion.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct ConfirmDelete {
+    /// Delete it?
+    confirm: bool,
+}
+
+/// Deletes a file once the user confirms; as a task it waits in `input_required`.
+#[tool(destructive)]
+pub async fn confirm_delete(
+    /// The file to delete.
+    filename: String,
+    ctx: Context,
+) -> Result<String, ToolError> {
+    ctx.start_task().await;
+    let message = format!("Delete {filename}?");
+    match ctx.elicit::<ConfirmDelete>(message).key("confirm").await? {
+        Elicited::Accept(ConfirmDelete { confirm: true }) => Ok(format!("Deleted {filename}")),
+        _ => Ok(format!("Kept {filename}")),
+    }
+}
+
+/// One of `multi_input`'s questions.
+#[derive(Debug, Deserialize, JsonSchema)]
+struct Entry {
+    name: String,
+    confirm: bool,
+}
+
+/// Asks two questions at once, so a task waits on two keys.
+#[tool]
+pub async fn multi_input(ctx: Context) -> Result<String, ToolError> {
+    ctx.start_task().await;
+    let (first, second) = tokio::join!(
+        ctx.elicit::<Entry>("First entry").key("first"),
+        ctx.elicit::<Entry>("Second entry").key("second"),
+    );
+    let name = |answer: Elicited<Entry>| match answer {
+        Elicited::Accept(Entry {
+            name,
+            confirm: true,
+        }) => name,
+        _ => "-".to_owned(),
+    };
+    Ok(format!("{} and {}", name(first?), name(second?)))
+}
+
+/// Asks for a name by multi-round-trip, then goes on as a task (tasks required).
+#[tool]
+pub async fn test_tool_with_task(ctx: Context) -> Result<String, ToolError> {
+    let name = ask_name(&ctx, "user_name", "What is your name?").await?;
+    ctx.start_task().await;
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    Ok(format!("Hello, {name}! (from a task)"))
+}
+
 /// The fixture server.
 pub fn server() -> Server {
     Server::new("mcp-conformance-everything")
@@ -382,6 +751,26 @@ pub fn server() -> Server {
         .prompt(test_prompt_with_arguments_prompt())
         .prompt(test_prompt_with_embedded_resource_prompt())
         .prompt(test_prompt_with_image_prompt())
+        .prompt(test_input_required_result_prompt_prompt())
+        .tool(test_sampling_tool())
+        .tool(test_elicitation_tool())
+        .tool(test_elicitation_sep1034_defaults_tool())
+        .tool(test_elicitation_sep1330_enums_tool())
+        .tool(test_input_required_result_elicitation_tool())
+        .tool(test_input_required_result_sampling_tool())
+        .tool(test_input_required_result_list_roots_tool())
+        .tool(test_input_required_result_request_state_tool())
+        .tool(test_input_required_result_multiple_inputs_tool())
+        .tool(test_input_required_result_multi_round_tool())
+        .tool(test_input_required_result_tampered_state_tool())
+        .tool(test_input_required_result_capabilities_tool())
+        .tool(greet_tool())
+        .tool(slow_compute_tool())
+        .tool(failing_job_tool())
+        .tool(protocol_error_job_tool().task_support(TaskSupport::Optional))
+        .tool(confirm_delete_tool().task_support(TaskSupport::Optional))
+        .tool(multi_input_tool().task_support(TaskSupport::Optional))
+        .tool(test_tool_with_task_tool().task_support(TaskSupport::Required))
 }
 
 #[allow(dead_code)] // Integration tests include this file as a module.

@@ -12,7 +12,7 @@ use std::sync::Mutex;
 
 use mcp_runtime::prompt::PromptMessage;
 use mcp_runtime::resource::ResourceError;
-use mcp_runtime::{Content, Json, Server, State, ToolError, prompt, resource, tool};
+use mcp_runtime::{Content, Context, Json, Server, State, ToolError, prompt, resource, tool};
 use rusqlite::{Connection, OptionalExtension as _, params};
 use schemars::JsonSchema;
 use serde::Serialize;
@@ -188,6 +188,33 @@ pub async fn search_notes(
     }))
 }
 
+/// Replace the text of a note; clients watching the note's resource are told it changed.
+#[tool(idempotent)]
+pub async fn edit_note(
+    notes: State<Notes>,
+    ctx: Context,
+    /// The note's id.
+    #[arg(min = 1)]
+    id: i64,
+    /// Its new text.
+    #[arg(max_length = 10000)]
+    body: String,
+) -> Result<String, ToolError> {
+    let changed = notes.with(|db| {
+        db.execute(
+            "UPDATE notes SET body = ?1 WHERE id = ?2",
+            params![body, id],
+        )
+    })?;
+    if changed == 0 {
+        return Err(ToolError::not_found(format!("no note with id {id}")));
+    }
+    if let Some(server) = ctx.server() {
+        server.resource_updated(format!("notes://{id}"));
+    }
+    Ok(format!("Edited note {id}"))
+}
+
 /// Delete a note for good.
 #[tool(destructive, idempotent)]
 pub async fn delete_note(
@@ -287,6 +314,7 @@ pub fn server(notes: Notes) -> Server {
         .tool(list_notes_tool())
         .tool(get_note_tool())
         .tool(search_notes_tool())
+        .tool(edit_note_tool())
         .tool(delete_note_tool())
         .resource(about_resource())
         .resource_template(note_markdown_resource())

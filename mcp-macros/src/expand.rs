@@ -34,6 +34,7 @@ pub fn expand(tool: &Tool) -> TokenStream {
     let scopes = &tool.scopes;
     let scopes =
         (!scopes.is_empty()).then(|| quote!(__mcp_def = __mcp_def.scopes([#(#scopes),*]);));
+    let task = tool.task.iter();
 
     let patterns = tool.params.iter().filter_map(|p| pattern_static(name, p));
     let schema_params = tool.params.iter().map(schema_param);
@@ -119,6 +120,7 @@ pub fn expand(tool: &Tool) -> TokenStream {
             }
             #( __mcp_def = __mcp_def.icon(::mcp_runtime::Icon::new(#icons)); )*
             #scopes
+            #( __mcp_def = __mcp_def.task_support(::mcp_runtime::TaskSupport::#task); )*
             #(#requirements)*
             __mcp_def.defined_at(::core::module_path!(), #function_name)
         }

@@ -21,6 +21,8 @@ pub struct Tool {
     pub open_world: Option<bool>,
     pub icons: Vec<String>,
     pub scopes: Vec<String>,
+    /// The `TaskSupport` variant, when `task = …` was given.
+    pub task: Option<Ident>,
     pub params: Vec<Param>,
 }
 
@@ -123,6 +125,7 @@ impl Tool {
             open_world: args.open_world,
             icons: args.icons.iter().map(|i| i.value()).collect(),
             scopes: args.scopes.iter().map(|s| s.value()).collect(),
+            task: args.task,
             params: checked,
         }
     }

@@ -25,6 +25,8 @@ pub struct ToolArgs {
     pub open_world: Option<bool>,
     pub icons: Vec<LitStr>,
     pub scopes: Vec<LitStr>,
+    /// `task = optional | required | forbidden`: the variant of `TaskSupport`.
+    pub task: Option<syn::Ident>,
 }
 
 /// `#[arg(...)]` options of one parameter, as written.
@@ -83,9 +85,26 @@ pub fn parse_tool_args(attr: TokenStream, errors: &mut Errors) -> ToolArgs {
         } else if path.is_ident("scopes") {
             args.scopes
                 .extend(string_list(&meta, errors)?.unwrap_or_default());
+        } else if path.is_ident("task") {
+            let mode: syn::Ident = meta.value()?.parse()?;
+            let variant = match mode.to_string().as_str() {
+                "optional" => Some("Optional"),
+                "required" => Some("Required"),
+                "forbidden" => Some("Forbidden"),
+                other => {
+                    errors.push(syn::Error::new(
+                        mode.span(),
+                        format!(
+                            "unknown task mode `{other}`; expected `optional` (a task for clients with the tasks extension), `required` (only as a task) or `forbidden`"
+                        ),
+                    ));
+                    None
+                }
+            };
+            args.task = variant.map(|v| syn::Ident::new(v, mode.span()));
         } else {
             errors.push(meta.error(format!(
-                "unknown `#[tool]` option `{}`; expected one of: name, title, description, read_only, destructive, idempotent, open_world, icon, scopes",
+                "unknown `#[tool]` option `{}`; expected one of: name, title, description, read_only, destructive, idempotent, open_world, icon, scopes, task",
                 path_text(path)
             )));
             skip_value(&meta)?;

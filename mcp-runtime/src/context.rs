@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::sync::{Arc, Weak};
 
 use bytes::Bytes;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -17,6 +17,7 @@ use crate::protocol::jsonrpc::notification_message;
 use crate::protocol::logging::LogMessageParams;
 use crate::protocol::types::{Implementation, Number, ProgressParams, ProgressToken};
 use crate::protocol::{LogLevel, RequestId};
+use crate::server::peer::PeerLink;
 use crate::server::{Engine, Outgoing, ServerHandle, SessionRef};
 use crate::tool::{State, StateMap};
 use http::HeaderMap;
@@ -42,6 +43,13 @@ pub struct CallContext {
     last_progress: Mutex<Option<f64>>,
     /// Where frames go; `None` for a call that can emit none (see `CallStream::start`).
     outbox: Option<mpsc::Sender<Outgoing>>,
+    /// How the call asks its client (elicitation, sampling, roots).
+    peer: PeerLink,
+    /// Questions asked so far, per method: default keys of 2026-07-28 `inputRequests`.
+    questions: Mutex<Vec<&'static str>>,
+    /// A JSON-RPC error the call answers with instead of its result (URL elicitation
+    /// required).
+    protocol_error: Mutex<Option<crate::protocol::RpcError>>,
 }
 
 /// What a call is started with; see [`CallContext`].
@@ -66,6 +74,8 @@ pub(crate) struct CallOrigin {
     pub(crate) stateless: bool,
     /// The `clientInfo` a 2026-07-28 request carried (handshake era: the session has it).
     pub(crate) client_info: Option<Implementation>,
+    /// How the call asks its client.
+    pub(crate) peer: PeerLink,
 }
 
 impl CallContext {
@@ -83,7 +93,58 @@ impl CallContext {
             cancel: setup.origin.cancel,
             last_progress: Mutex::new(None),
             outbox,
+            peer: setup.origin.peer,
+            questions: Mutex::default(),
+            protocol_error: Mutex::default(),
         }
+    }
+
+    /// Makes the call answer with `error` instead of the tool's result.
+    pub(crate) fn set_protocol_error(&self, error: crate::protocol::RpcError) {
+        *self
+            .protocol_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(error);
+    }
+
+    /// The error set by [`set_protocol_error`](Self::set_protocol_error), if any.
+    pub(crate) fn take_protocol_error(&self) -> Option<crate::protocol::RpcError> {
+        self.protocol_error
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
+    }
+
+    pub(crate) fn peer_link(&self) -> &PeerLink {
+        &self.peer
+    }
+
+    pub(crate) fn session(&self) -> Option<&SessionRef> {
+        self.session.as_ref()
+    }
+
+    pub(crate) fn outbox(&self) -> Option<&mpsc::Sender<Outgoing>> {
+        self.outbox.as_ref()
+    }
+
+    /// The capabilities the client declared: at `initialize` (handshake era) or in this
+    /// request's `_meta` (2026-07-28).
+    pub fn client_capabilities(&self) -> Map<String, Value> {
+        match (&self.session, &self.peer) {
+            (Some(session), _) => session.client_capabilities().clone(),
+            (None, PeerLink::Rounds(rounds)) => rounds.capabilities(),
+            (None, _) => Map::new(),
+        }
+    }
+
+    /// The default key of the next 2026-07-28 question for `method`: `elicitation-1`,
+    /// `sampling-1`, `roots-1`, … in the order the tool asks, the same in every round.
+    pub(crate) fn next_question_key(&self, method: &'static str) -> String {
+        let mut asked = self.questions.lock().unwrap_or_else(|e| e.into_inner());
+        asked.push(method);
+        let n = asked.iter().filter(|m| **m == method).count();
+        let stem = method.split('/').next().unwrap_or(method);
+        format!("{stem}-{n}")
     }
 
     /// Runs `future` with `self` as the current call.
@@ -357,6 +418,7 @@ mod tests {
                 cancel: CancellationToken::new(),
                 stateless: false,
                 client_info: None,
+                peer: PeerLink::None,
             },
             states: Arc::default(),
             transport: None,

@@ -50,6 +50,7 @@ pub mod completion;
 pub mod context;
 mod macro_support;
 mod macros;
+pub mod peer;
 pub mod prompt;
 pub(crate) mod protocol;
 pub mod resource;
@@ -65,7 +66,7 @@ pub use server::store::redis::RedisStore;
 pub use server::{Server, ServerError, ServerHandle, serve, serve_stdio};
 pub use tool::{
     ArgumentError, Arguments, CallToolResult, Content, DefinedAt, FromCallContext, Icon,
-    IntoToolResult, Json, State, ToolAnnotations, ToolDef, ToolError, tools,
+    IntoToolResult, Json, State, TaskSupport, ToolAnnotations, ToolDef, ToolError, tools,
 };
 
 /// Turns an `async fn` into an MCP tool, registered for [`serve`] at link time.

@@ -6,7 +6,9 @@
 //!   (`--suite all`: the active suite plus `json-schema-2020-12` and `server-sse-polling`,
 //!   which that release still files as pending);
 //! - 0.2.0-alpha.12, `--requirements 2026-07-28`: the scenarios that revision requires,
-//!   at its stateless wire.
+//!   at its stateless wire;
+//! - 0.2.0-alpha.12, `--suite all`: every scenario of that release, extensions (tasks)
+//!   included.
 //!
 //! Each run passes its baseline (`tests/clients/conformance/expected-failures-*.yaml`), so
 //! the suite itself fails on a regression *and* on a baseline entry that now passes. On top
@@ -43,6 +45,11 @@ const MUST_PASS_2025: &[&str] = &[
     "server-sse-polling",
     "server-sse-multiple-streams",
     "dns-rebinding-protection",
+    // issue 13: asking the client
+    "tools-call-sampling",
+    "tools-call-elicitation",
+    "elicitation-sep1034-defaults",
+    "elicitation-sep1330-enums",
 ];
 
 /// 2026-07-28 scenarios about tools, transport and headers that must pass outright
@@ -64,6 +71,35 @@ const MUST_PASS_2026: &[&str] = &[
     "json-schema-2020-12",
     "http-header-validation",
     "http-custom-header-server-validation",
+    // issue 13: multi-round-trip requests (`prompts/get` waits for prompts)
+    "input-required-result-basic-elicitation",
+    "input-required-result-basic-sampling",
+    "input-required-result-basic-list-roots",
+    "input-required-result-request-state",
+    "input-required-result-multiple-input-requests",
+    "input-required-result-multi-round",
+    "input-required-result-missing-input-response",
+    "input-required-result-result-type",
+    "input-required-result-tampered-state",
+    "input-required-result-capability-check",
+    "input-required-result-ignore-extra-params",
+    "input-required-result-unsupported-methods",
+    "input-required-result-validate-input",
+];
+
+/// Scenarios of 0.2.0-alpha.12 `--suite all` beyond the 2026-07-28 requirements that must
+/// pass outright: the tasks extension (issue 13).
+const MUST_PASS_2026_ALL: &[&str] = &[
+    "tasks-lifecycle",
+    "tasks-capability-negotiation",
+    "tasks-wire-fields",
+    "tasks-request-state-removal",
+    "tasks-mrtr-input",
+    "tasks-request-headers",
+    "tasks-dispatch-and-envelope",
+    "tasks-status-notifications",
+    "tasks-required-task-error",
+    "tasks-mrtr-composition",
 ];
 
 /// Per scenario, in the suite's own `--timeout` terms (0.2.x only). Our scenarios take
@@ -100,10 +136,24 @@ async fn conformance_0_2_0_alpha_12_requirements_2026_07_28() {
     .await;
 }
 
+#[tokio::test]
+async fn conformance_0_2_0_alpha_12_suite_all() {
+    run_suite(
+        "conformance-2026",
+        &["--suite", "all", "--timeout", SCENARIO_TIMEOUT_MS],
+        "expected-failures-2026-all.yaml",
+        MUST_PASS_2026_ALL,
+    )
+    .await;
+}
+
 async fn run_suite(package: &str, args: &[&str], baseline: &str, must_pass: &[&str]) {
     let node = clients::node();
     let server = TestServer::start(everything::server()).await;
-    let results = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{package}-results"));
+    let run = baseline
+        .trim_start_matches("expected-failures-")
+        .trim_end_matches(".yaml");
+    let results = Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("{package}-{run}-results"));
     let _ = std::fs::remove_dir_all(&results);
     let baseline = clients::sources().join("conformance").join(baseline);
 

@@ -4,7 +4,8 @@
 //! explicit `resumptionToken` in a new client), and `terminateSession()`. The checks are in
 //! `tests/clients/typescript/sdk_client.mjs`; this side serves the tools and then checks, from
 //! the server's own state, that what the client saw is what happened. Resources (text and
-//! blob), a template, a prompt and completion are listed, read, got and completed too.
+//! blob), a template, a prompt and completion are listed, read, got and completed too, and a
+//! subscription to a resource hears of its update.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -17,6 +18,15 @@ use schemars::JsonSchema;
 use serde::Serialize;
 use tests::TestServer;
 use tests::clients::{self, run_client};
+
+/// Tell the clients watching `greetings://hello` that it changed.
+#[tool]
+async fn touch_hello(ctx: mcp_runtime::Context) -> &'static str {
+    if let Some(server) = ctx.server() {
+        server.resource_updated("greetings://hello");
+    }
+    "touched"
+}
 
 /// A greeting, as text.
 #[resource(uri = "greetings://hello", mime = "text/plain")]
@@ -149,6 +159,7 @@ async fn typescript_sdk_in_the_handshake_era() {
         .tool(progress::stream_data_analysis_tool())
         .tool(count_steps_tool())
         .tool(tally_tool())
+        .tool(touch_hello_tool())
         .resource(hello_resource())
         .resource(bytes_resource())
         .resource_template(greeting_resource())

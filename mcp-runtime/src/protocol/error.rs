@@ -23,6 +23,9 @@ impl ErrorCode {
     pub const HEADER_MISMATCH: Self = Self(-32020);
     /// 2026-07-28: the request needs a client capability the client did not declare.
     pub const MISSING_REQUIRED_CLIENT_CAPABILITY: Self = Self(-32021);
+    /// The request cannot go on until the user completes URL-mode elicitations
+    /// (2025-11-25 `client/elicitation.mdx`); `data.elicitations` lists them.
+    pub const URL_ELICITATION_REQUIRED: Self = Self(-32042);
     /// 2026-07-28: the request's protocol version is not one the server speaks.
     pub const UNSUPPORTED_PROTOCOL_VERSION: Self = Self(-32022);
 

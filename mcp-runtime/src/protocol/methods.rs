@@ -48,3 +48,11 @@ pub const RESOURCES_UPDATED: &str = "notifications/resources/updated";
 pub const RESOURCES_LIST_CHANGED: &str = "notifications/resources/list_changed";
 /// The prompt list changed.
 pub const PROMPTS_LIST_CHANGED: &str = "notifications/prompts/list_changed";
+/// Server → client: ask the user (form or URL).
+pub const ELICITATION_CREATE: &str = "elicitation/create";
+/// Server → client: a completion from the client's model.
+pub const SAMPLING_CREATE_MESSAGE: &str = "sampling/createMessage";
+/// Server → client: the client's roots.
+pub const ROOTS_LIST: &str = "roots/list";
+/// Client → server: its roots changed.
+pub const ROOTS_LIST_CHANGED: &str = "notifications/roots/list_changed";

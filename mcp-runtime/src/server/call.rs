@@ -11,9 +11,11 @@ use tokio::sync::mpsc;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use super::inflight::InFlightGuard;
+use super::peer::PeerLink;
+use super::peer::rounds::until_input;
 use crate::context::{CallContext, CallSetup};
 use crate::protocol::RequestId;
-use crate::protocol::jsonrpc::{Complete, result_message};
+use crate::protocol::jsonrpc::{Complete, error_message, result_message};
 use crate::tool::{Arguments, CallToolResult, ToolDef};
 
 /// How many frames a tool may queue before `progress!` waits for the client to read.
@@ -119,21 +121,33 @@ impl CallStream {
         let limit = tool.timeout.unwrap_or(timeout);
         let call = async move {
             let _permit = permit;
-            let guarded = tokio::time::timeout(limit, AssertUnwindSafe(future).catch_unwind());
-            let result = match context.scope(guarded).await {
-                Ok(Ok(result)) => result,
+            let rounds = match context.peer_link() {
+                PeerLink::Rounds(rounds) => Some(&**rounds),
+                _ => None,
+            };
+            let run = tokio::time::timeout(
+                limit,
+                until_input(rounds, AssertUnwindSafe(future).catch_unwind()),
+            );
+            let result = match context.clone().scope(run).await {
                 Err(_elapsed) => {
                     tracing::warn!(tool = %name, "tool call timed out after {limit:?}");
                     CallToolResult::error(format!(
                         "tool `{name}` did not finish within {limit:?} and was stopped"
                     ))
                 }
-                Ok(Err(panic)) => {
+                // 2026-07-28: the tool waits for answers only the client's retry brings.
+                Ok(Err(input_required)) => return result_message(&id, &input_required),
+                Ok(Ok(Ok(result))) => result,
+                Ok(Ok(Err(panic))) => {
                     let reason = panic_message(&*panic);
                     tracing::error!(tool = %name, "tool panicked: {reason}");
                     CallToolResult::error(format!("internal error in tool `{name}`"))
                 }
             };
+            if let Some(error) = context.take_protocol_error() {
+                return error_message(Some(&id), &error);
+            }
             if stateless {
                 result_message(&id, &Complete::new(&result))
             } else {

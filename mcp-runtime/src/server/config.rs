@@ -37,6 +37,8 @@ pub(crate) struct Config {
     pub(crate) max_batch: usize,
     /// `ttlMs` of cacheable 2026-07-28 results (`server/discover`, `tools/list`).
     pub(crate) cache_ttl: Duration,
+    /// Requests to the client: answer timeout, request-state sealing.
+    pub(crate) peer: super::peer::PeerConfig,
 }
 
 impl Default for Config {
@@ -57,6 +59,7 @@ impl Default for Config {
             max_calls_per_session: 64,
             call_timeout: Duration::from_secs(10 * 60),
             stall_timeout: Duration::from_secs(30),
+            peer: super::peer::PeerConfig::default(),
         }
     }
 }

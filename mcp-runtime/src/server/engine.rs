@@ -188,6 +188,13 @@ impl Engine {
             .unwrap_or_else(|| unreachable!("every server has the tools feature"))
     }
 
+    /// The tasks feature (the tasks extension).
+    pub(crate) fn tasks(&self) -> &super::features::tasks::Tasks {
+        self.features
+            .get::<super::features::tasks::Tasks>()
+            .unwrap_or_else(|| unreachable!("every server has the tasks feature"))
+    }
+
     /// Sweeps expired sessions in the background, so an idle server frees them too (not
     /// only at the next `initialize`). Without a Tokio runtime here it does nothing; the
     /// task ends with the engine.

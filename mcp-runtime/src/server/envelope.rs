@@ -75,6 +75,8 @@ struct OnePass<'a> {
     name: Option<&'a RawValue>,
     #[serde(default, borrow)]
     uri: Option<&'a RawValue>,
+    #[serde(default, borrow, rename = "taskId")]
+    task_id: Option<&'a RawValue>,
     #[serde(default)]
     arguments: Option<Map<String, Value>>,
 }
@@ -89,6 +91,8 @@ struct EnvelopeParams<'a> {
     name: Option<&'a RawValue>,
     #[serde(default, borrow)]
     uri: Option<&'a RawValue>,
+    #[serde(default, borrow, rename = "taskId")]
+    task_id: Option<&'a RawValue>,
 }
 
 /// The envelope's keys in `_meta` (present even when `null`, as a map lookup would see
@@ -137,7 +141,12 @@ pub(crate) fn validate(
 ) -> Result<Envelope, RpcError> {
     if let Some(raw) = params {
         if let Ok(params) = serde_json::from_str::<OnePass<'_>>(raw.get()) {
-            let mut envelope = ladder(method, params.meta, params.name, params.uri, headers)?;
+            let targets = Targets {
+                name: params.name,
+                uri: params.uri,
+                task_id: params.task_id,
+            };
+            let mut envelope = ladder(method, params.meta, targets, headers)?;
             if method == "tools/call" {
                 envelope.call = call_params(params.name, params.arguments, params.meta);
             }
@@ -150,6 +159,7 @@ pub(crate) fn validate(
             meta: None,
             name: None,
             uri: None,
+            task_id: None,
         },
     };
     let meta: Meta<'_> = match params.meta {
@@ -159,7 +169,19 @@ pub(crate) fn validate(
         Some(_) => return Err(RpcError::invalid_params("params._meta must be an object")),
         None => return Err(missing_meta()),
     };
-    ladder(method, Some(meta), params.name, params.uri, headers)
+    let targets = Targets {
+        name: params.name,
+        uri: params.uri,
+        task_id: params.task_id,
+    };
+    ladder(method, Some(meta), targets, headers)
+}
+
+/// The body fields a request's `Mcp-Name` header mirrors, by method.
+struct Targets<'a> {
+    name: Option<&'a RawValue>,
+    uri: Option<&'a RawValue>,
+    task_id: Option<&'a RawValue>,
 }
 
 /// The `tools/call` parameters of a one-pass read, if they are well-formed.
@@ -190,8 +212,7 @@ fn missing_meta() -> RpcError {
 fn ladder(
     method: &str,
     meta: Option<Meta<'_>>,
-    name: Option<&RawValue>,
-    uri: Option<&RawValue>,
+    targets: Targets<'_>,
     headers: Option<&MirroredHeaders<'_>>,
 ) -> Result<Envelope, RpcError> {
     // 1. The envelope's keys.
@@ -219,8 +240,12 @@ fn ladder(
         )?;
         compare("Mcp-Method", headers.method, method)?;
         let named = match method {
-            "tools/call" | "prompts/get" => Some(("params.name", name)),
-            "resources/read" => Some(("params.uri", uri)),
+            "tools/call" | "prompts/get" => Some(("params.name", targets.name)),
+            "resources/read" => Some(("params.uri", targets.uri)),
+            // The tasks extension (SEP-2663) names the task.
+            "tasks/get" | "tasks/update" | "tasks/cancel" => {
+                Some(("params.taskId", targets.task_id))
+            }
             _ => None,
         };
         if let Some((field, value)) = named {

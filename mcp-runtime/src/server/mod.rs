@@ -11,6 +11,7 @@ mod features;
 mod inflight;
 mod limits;
 mod outcome;
+pub(crate) mod peer;
 pub(crate) mod store;
 
 use std::io;

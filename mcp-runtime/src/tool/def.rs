@@ -77,6 +77,9 @@ pub struct ToolDef {
     /// How long a call may run before it is stopped (`None`: the server's call timeout).
     #[serde(skip)]
     pub(crate) timeout: Option<std::time::Duration>,
+    /// Whether a call may run as a task (tasks extension); see `ToolDef::task_support`.
+    #[serde(skip)]
+    pub(crate) task_support: super::TaskSupport,
     #[serde(skip)]
     handler: Handler,
 }
@@ -174,6 +177,7 @@ impl ToolDef {
             required_states: Vec::new(),
             required_client_capabilities: Vec::new(),
             timeout: None,
+            task_support: super::TaskSupport::default(),
             handler: Arc::new(move |args| Box::pin(handler(args))),
         }
     }

@@ -13,6 +13,7 @@ mod result;
 pub mod schema;
 pub(crate) mod slot;
 mod state;
+mod task_support;
 
 pub use arguments::{ArgumentError, Arguments};
 pub use constraints::{Constraints, Pattern};
@@ -24,3 +25,4 @@ pub use registry::{Registration, tools};
 pub use result::{CallToolResult, IntoToolResult, Json};
 pub(crate) use state::StateMap;
 pub use state::{State, StateRequirement};
+pub use task_support::TaskSupport;

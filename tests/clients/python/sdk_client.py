@@ -17,7 +17,14 @@ EXPECTED_VERSION = {"legacy": "2025-11-25", "auto": "2026-07-28"}
 
 
 async def main(url: str, mode: str) -> None:
-    async with mcp.Client(url, mode=mode) as client:
+    updates: asyncio.Queue = asyncio.Queue()
+
+    async def on_message(message) -> None:
+        # Server notifications outside any request: resource updates (handshake era).
+        if getattr(message, "method", None) == "notifications/resources/updated":
+            await updates.put(message)
+
+    async with mcp.Client(url, mode=mode, message_handler=on_message) as client:
         assert client.protocol_version == EXPECTED_VERSION[mode], (
             f"negotiated {client.protocol_version}, expected {EXPECTED_VERSION[mode]}"
         )
@@ -77,6 +84,23 @@ async def main(url: str, mode: str) -> None:
             raise AssertionError("reading an unknown note succeeded")
         except mcp.MCPError as missing:
             assert missing.error.code == -32602, missing.error
+
+        # Subscriptions: editing the note tells the subscriber, in either era's way.
+        if mode == "auto":
+            async with client.listen(resource_subscriptions=[f"notes://{note_id}"]) as sub:
+                assert sub.honored.resource_subscriptions == [f"notes://{note_id}"], sub.honored
+                edited = await client.call_tool("edit_note", {"id": note_id, "body": "Shipped"})
+                assert not edited.is_error, edited
+                event = await asyncio.wait_for(sub.__aiter__().__anext__(), 10)
+                assert event.uri == f"notes://{note_id}", event
+        else:
+            await client.subscribe_resource(f"notes://{note_id}")
+            edited = await client.call_tool("edit_note", {"id": note_id, "body": "Shipped"})
+            assert not edited.is_error, edited
+            update = await asyncio.wait_for(updates.get(), 10)
+            assert str(update.params.uri) == f"notes://{note_id}", update
+        reread = await client.read_resource(f"notes://{note_id}")
+        assert reread.contents[0].text == "# Plan\n\nShipped", reread
 
         # Prompts, with arguments; completion of the id.
         prompts = await client.list_prompts()

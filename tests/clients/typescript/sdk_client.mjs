@@ -20,7 +20,11 @@ import {
     StreamableHTTPClientTransport,
     StreamableHTTPError
 } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CallToolResultSchema, ProgressNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
+import {
+    CallToolResultSchema,
+    ProgressNotificationSchema,
+    ResourceUpdatedNotificationSchema,
+} from '@modelcontextprotocol/sdk/types.js';
 
 const url = new URL(process.argv[2] ?? assert.fail('usage: node sdk_client.mjs URL'));
 
@@ -143,7 +147,7 @@ async function handshake(wire) {
     assert.equal(analysis.inputSchema.properties.chunk_size.default, 100);
     assert.equal(analysis.inputSchema.properties.dataset.description, 'Name of the dataset to analyze.');
     assert.equal(analysis.annotations?.readOnlyHint, true);
-    assert.deepEqual(tools.map(t => t.name).sort(), ['count_steps', 'stream_data_analysis', 'tally']);
+    assert.deepEqual(tools.map(t => t.name).sort(), ['count_steps', 'stream_data_analysis', 'tally', 'touch_hello']);
     console.log(`ok: connected (protocol ${transport.protocolVersion}), ${tools.length} tools listed with their schemas`);
     return session;
 }
@@ -380,7 +384,20 @@ async function surface({ client }) {
         argument: { name: 'language', value: '' },
     });
     assert.deepEqual(byTemplate.completion, { values: ['de', 'en', 'fr'], total: 3, hasMore: false });
-    console.log('ok: resources (text, blob, template), prompts and completion');
+
+    // A subscription hears of the resource's update on the session's GET stream.
+    assert.ok(capabilities.resources.subscribe, JSON.stringify(capabilities));
+    const updated = new Promise((resolve) =>
+        client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => resolve(n.params.uri)));
+    await client.subscribeResource({ uri: 'greetings://hello' });
+    await client.callTool({ name: 'touch_hello', arguments: {} });
+    const uri = await Promise.race([
+        updated,
+        new Promise((_, reject) => setTimeout(() => reject(new Error('no resources/updated within 10 s')), 10000)),
+    ]);
+    assert.equal(uri, 'greetings://hello');
+    await client.unsubscribeResource({ uri: 'greetings://hello' });
+    console.log('ok: resources (text, blob, template, subscription), prompts and completion');
 }
 
 const wire = new Wire();

@@ -81,7 +81,7 @@ impl Completions {
         let name = match &target {
             Target::Prompt(name) | Target::Template(name) => name.clone(),
         };
-        scoped::respond(request, name, None, move || async move {
+        scoped::respond(request, name, None, None, move || async move {
             // The function's parameters are taken when it is called: inside the scope.
             let completing = async move { completer.complete(argument.value).await };
             let values = CompletionArguments::scope(given, completing)

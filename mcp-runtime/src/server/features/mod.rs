@@ -11,9 +11,11 @@ pub(crate) mod listing;
 pub(crate) mod logging;
 pub(crate) mod prompts;
 pub(crate) mod resources;
+pub(crate) mod roots;
 pub(crate) mod scoped;
 pub(crate) mod subscriptions;
 pub(crate) mod surface;
+pub(crate) mod tasks;
 pub(crate) mod tool_set;
 pub(crate) mod tools;
 
@@ -230,6 +232,8 @@ impl Features {
             Arc::new(tools),
             Arc::new(logging::Logging),
             Arc::new(subscriptions::Subscriptions),
+            Arc::new(tasks::Tasks::default()),
+            Arc::new(roots::Roots),
         ];
         parts.extend(more);
         Self::new(parts)

@@ -70,8 +70,13 @@ impl Prompts {
         if let Err(error) = prompt.check_arguments(&arguments) {
             return Handled::error(rpc_error(error));
         }
-        let rendering = prompt.get(arguments);
-        scoped::respond(request, prompt.name.clone(), None, move || async move {
+        let asking = scoped::Asking {
+            method: PROMPTS_GET,
+            arguments: &arguments,
+        };
+        let name = prompt.name.clone();
+        let rendering = prompt.get(arguments.clone());
+        scoped::respond(request, name, None, Some(asking), move || async move {
             rendering.await.map_err(rpc_error)
         })
     }

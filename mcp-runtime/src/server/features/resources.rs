@@ -115,7 +115,7 @@ impl Resources {
             cache_scope: "private",
             ..self.hints
         };
-        scoped::respond(request, name, Some(hints), move || async move {
+        scoped::respond(request, name, Some(hints), None, move || async move {
             read.await.map_err(rpc_error)
         })
     }

@@ -14,14 +14,26 @@ use crate::context::{CallContext, CallOrigin, CallSetup};
 use crate::protocol::RpcError;
 use crate::protocol::jsonrpc::{Complete, error_message, result_message};
 use crate::server::call::CallStream;
+use crate::server::peer::rounds::{self, until_input};
+use crate::server::peer::{PeerLink, Rounds};
+
+/// What a function that may ask the client (`ctx.elicit`, `ctx.sample`) is bound to: a
+/// 2026-07-28 retry carries answers only for the same method, name and arguments.
+pub(crate) struct Asking<'a> {
+    pub(crate) method: &'static str,
+    pub(crate) arguments: &'a serde_json::Map<String, serde_json::Value>,
+}
 
 /// Streams the reply of `run`, which resolves to the result or the error to answer with;
 /// `name` names what runs (`CallContext::tool_name`); `hints` go on a 2026-07-28 result
-/// that is cacheable (`resources/read`).
+/// that is cacheable (`resources/read`). With `asking`, the function may ask the client,
+/// as a tool does: requests to the client in the handshake era, `InputRequiredResult`
+/// rounds in 2026-07-28.
 pub(crate) fn respond<T, F, Fut>(
     request: Request<'_>,
     name: String,
     hints: Option<CacheHints>,
+    asking: Option<Asking<'_>>,
     run: F,
 ) -> Handled
 where
@@ -32,6 +44,7 @@ where
     let Request {
         engine,
         id,
+        params,
         era,
         cancel,
         transport,
@@ -41,17 +54,46 @@ where
         EraFacts::Handshake(session) => CallOrigin {
             log_level: session.as_ref().map(|s| s.log_level()),
             cancel: cancel.clone(),
+            peer: match (&session, &asking) {
+                (Some(_), Some(_)) => PeerLink::Session {
+                    timeout: engine.config.peer.answer_timeout,
+                },
+                _ => PeerLink::None,
+            },
             session,
             stateless: false,
             client_info: None,
         },
-        EraFacts::Stateless { envelope, .. } => CallOrigin {
-            session: None,
-            log_level: envelope.log_level,
-            cancel: cancel.clone(),
-            stateless: true,
-            client_info: envelope.client_info,
-        },
+        EraFacts::Stateless { envelope, .. } => {
+            let peer = match &asking {
+                Some(asking) => {
+                    let principal = transport
+                        .as_deref()
+                        .and_then(|parts| parts.headers.get(http::header::AUTHORIZATION))
+                        .map(http::HeaderValue::as_bytes);
+                    let binding =
+                        rounds::binding(asking.method, &name, Some(asking.arguments), principal);
+                    match Rounds::read(
+                        params,
+                        envelope.client_capabilities,
+                        binding,
+                        &engine.config.peer.sealing,
+                    ) {
+                        Ok(rounds) => PeerLink::Rounds(Box::new(rounds)),
+                        Err(e) => return Handled::error(e),
+                    }
+                }
+                None => PeerLink::None,
+            };
+            CallOrigin {
+                session: None,
+                log_level: envelope.log_level,
+                cancel: cancel.clone(),
+                stateless: true,
+                client_info: envelope.client_info,
+                peer,
+            }
+        }
     };
     let stateless = origin.stateless;
     let setup = CallSetup {
@@ -65,7 +107,15 @@ where
     };
     Handled::Stream(CallStream::from_fn(cancel, move |outbox| async move {
         let context = Arc::new(CallContext::new(setup, Some(outbox)));
-        let outcome = context.scope(run()).await;
+        let rounds = match context.peer_link() {
+            PeerLink::Rounds(rounds) => Some(&**rounds),
+            _ => None,
+        };
+        let outcome = match context.clone().scope(until_input(rounds, run())).await {
+            Ok(outcome) => outcome,
+            // 2026-07-28: the function waits for answers only the client's retry brings.
+            Err(input_required) => return result_message(&id, &input_required),
+        };
         reply(&id, stateless.then_some(hints), outcome)
     }))
 }

@@ -13,7 +13,7 @@ pub(crate) use super::tool_set::CacheHints;
 use super::tool_set::ToolSet;
 use futures_util::future::BoxFuture;
 
-use super::{EraFacts, Eras, Feature, Handled, Method, Request, now};
+use super::{EraFacts, Eras, Feature, Handled, Method, Request, now, tasks};
 use crate::context::{CallOrigin, CallSetup};
 use crate::protocol::RpcError;
 use crate::protocol::methods::{TOOLS_CALL, TOOLS_LIST};
@@ -21,6 +21,7 @@ use crate::protocol::types::CallToolParams;
 use crate::server::bus::Change;
 use crate::server::call::CallStream;
 use crate::server::envelope;
+use crate::server::peer::{PeerLink, Rounds, rounds};
 use crate::server::store::SessionRef;
 use crate::tool::{Arguments, ToolDef};
 
@@ -74,14 +75,15 @@ impl Tools {
         }
     }
 
-    fn call(&self, request: Request<'_>) -> Handled {
+    fn call(&self, request: Request<'_>) -> BoxFuture<'static, Handled> {
         let permit = match request.engine.call_permit() {
             Ok(permit) => permit,
-            Err(refusal) => return Handled::Refused(refusal),
+            Err(refusal) => return now(Handled::Refused(refusal)),
         };
         match self.start_call(request, permit) {
-            Ok(stream) => Handled::Stream(stream),
-            Err(e) => Handled::error(e),
+            Ok(Started::Stream(stream)) => now(Handled::Stream(stream)),
+            Ok(Started::Task(task)) => task,
+            Err(e) => now(Handled::error(e)),
         }
     }
 
@@ -89,7 +91,7 @@ impl Tools {
         &self,
         request: Request<'_>,
         permit: tokio::sync::OwnedSemaphorePermit,
-    ) -> Result<CallStream, RpcError> {
+    ) -> Result<Started, RpcError> {
         let Request {
             engine,
             id,
@@ -100,16 +102,24 @@ impl Tools {
             ..
         } = request;
         let set = self.set.load();
+        let params_raw = params;
         let (params, origin, declared, mirrored) = match era {
             EraFacts::Handshake(session) => {
                 let params: CallToolParams = super::parse_params(params)?;
                 let declared = Declared::Session(session.clone());
+                let peer = match session {
+                    Some(_) => PeerLink::Session {
+                        timeout: engine.config.peer.answer_timeout,
+                    },
+                    None => PeerLink::None,
+                };
                 let origin = CallOrigin {
                     log_level: session.as_ref().map(|s| s.log_level()),
                     cancel,
                     session,
                     stateless: false,
                     client_info: None,
+                    peer,
                 };
                 (params, origin, declared, None)
             }
@@ -124,6 +134,8 @@ impl Tools {
                     cancel,
                     stateless: true,
                     client_info: envelope.client_info,
+                    // Set once the tool and its arguments are known (they bind the state).
+                    peer: PeerLink::None,
                 };
                 (
                     params,
@@ -140,6 +152,28 @@ impl Tools {
             envelope::check_param_headers(header_params, params.arguments.as_ref(), mirrored)?;
         }
         declared.check(tool)?;
+        let mut origin = origin;
+        let mut task_mode = false;
+        if let Declared::Raw(capabilities) = &declared {
+            task_mode = tasks::task_mode(tool, capabilities)?;
+            let principal = transport
+                .as_deref()
+                .and_then(|parts| parts.headers.get(http::header::AUTHORIZATION))
+                .map(http::HeaderValue::as_bytes);
+            let binding = rounds::binding(
+                TOOLS_CALL,
+                &params.name,
+                params.arguments.as_ref(),
+                principal,
+            );
+            let rounds = Rounds::read(
+                params_raw,
+                capabilities.clone(),
+                binding,
+                &engine.config.peer.sealing,
+            )?;
+            origin.peer = PeerLink::Rounds(Box::new(rounds));
+        }
         let arguments = Arguments::new(params.arguments.unwrap_or_default());
         let setup = CallSetup {
             request_id: id,
@@ -150,13 +184,30 @@ impl Tools {
             transport,
             server: engine.me(),
         };
-        Ok(CallStream::start(
+        if task_mode {
+            let id = setup.request_id.clone();
+            let limit = tool.timeout.unwrap_or(engine.config.call_timeout);
+            let run = tool.call(arguments);
+            let name = tool.name.clone();
+            // A task holds its place among the running calls, and times out, like a call.
+            let guarded: crate::tool::ToolFuture = Box::pin(async move {
+                let _permit = permit;
+                match tokio::time::timeout(limit, run).await {
+                    Ok(result) => result,
+                    Err(_) => crate::CallToolResult::error(format!(
+                        "tool `{name}` did not finish within {limit:?} and was stopped"
+                    )),
+                }
+            });
+            return Ok(Started::Task(engine.tasks().start(id, guarded, setup)));
+        }
+        Ok(Started::Stream(CallStream::start(
             tool,
             arguments,
             setup,
             engine.config.call_timeout,
             permit,
-        ))
+        )))
     }
 }
 
@@ -176,15 +227,21 @@ impl Feature for Tools {
     }
 
     fn handle<'a>(&'a self, request: Request<'a>) -> BoxFuture<'a, Handled> {
-        now(match request.method {
-            TOOLS_LIST => self.list(&request),
+        match request.method {
+            TOOLS_LIST => now(self.list(&request)),
             _ => self.call(request),
-        })
+        }
     }
 
     fn as_any(&self) -> &dyn Any {
         self
     }
+}
+
+/// How a call started: streaming in the request, or (tasks extension) as a task.
+enum Started {
+    Stream(CallStream),
+    Task(BoxFuture<'static, Handled>),
 }
 
 /// The capabilities a client declared: a session's (read at `initialize`), or a stateless

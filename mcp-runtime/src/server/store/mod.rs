@@ -9,6 +9,7 @@
 pub(crate) mod memory;
 #[cfg(feature = "redis")]
 pub(crate) mod redis;
+pub(crate) mod tasks;
 
 use std::fmt;
 use std::sync::Arc;

@@ -3,6 +3,7 @@
 
 mod log;
 mod session;
+pub(crate) mod tasks;
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
