@@ -271,6 +271,53 @@ async fn any_replica_serves_any_session_through_round_robin() {
 }
 
 #[tokio::test]
+async fn an_elicitation_is_answered_through_another_replica() {
+    let deployment = Deployment::start(&binary(), LEASE).await;
+    let mut session = client(&deployment.nginx.url());
+    let opened = session
+        .post(
+            json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": VERSION, "capabilities": {"elicitation": {}},
+            "clientInfo": {"name": "tests", "version": "0"}}}),
+        )
+        .await;
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    session.session = opened.session.clone();
+    let ack = session
+        .post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        .await;
+    assert_eq!(ack.status, 202, "{}", ack.body);
+
+    // The tool runs on replica 0 and asks the client on its call's stream...
+    let asking = at(&session, deployment.replicas[0].url());
+    let body = json!({"jsonrpc": "2.0", "id": 51, "method": "tools/call",
+        "params": {"name": "test_elicitation", "arguments": {"message": "Who are you?"}}});
+    let mut call = Events::open(
+        sse_request(&asking, reqwest::Method::POST)
+            .header("content-type", "application/json")
+            .body(body.to_string()),
+    )
+    .await;
+    let (_, request) = call.next_message().await.expect("the question");
+    assert_eq!(request["method"], "elicitation/create", "{request}");
+    // ...and the client's answer reaches it through replica 2.
+    let answer = at(&session, deployment.replicas[2].url())
+        .post(json!({"jsonrpc": "2.0", "id": request["id"], "result": {
+            "action": "accept", "content": {"username": "ada", "email": "ada@example.com"}}}))
+        .await;
+    assert_eq!(answer.status, 202, "{}", answer.body);
+    let (_, result) = call.next_message().await.expect("the tool's result");
+    assert_eq!(result["id"], 51, "{result}");
+    let text = result["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        text.contains("action=accept") && text.contains("ada@example.com"),
+        "{result}"
+    );
+}
+
+#[tokio::test]
 async fn a_replica_killed_mid_call_ends_the_resumed_stream_with_an_error() {
     let (mut deployment, session) = start().await;
     let first = at(&session, deployment.replicas[0].url());
