@@ -61,6 +61,11 @@ impl Keys {
         format!("{}:gets", self.prefix)
     }
 
+    /// A task's record (tasks extension), hash-tagged by its id.
+    pub(super) fn task(&self, id: &str) -> String {
+        format!("{}:task:{{{id}}}", self.prefix)
+    }
+
     /// The one pub/sub channel every replica follows (the bus).
     pub(super) fn channel(&self) -> String {
         format!("{}:bus", self.prefix)

@@ -6,7 +6,9 @@
 //!   until `notifications/initialized`), refreshed by every request;
 //! - SSE event logs in Redis Streams of bounded length, so a `GET` with `Last-Event-ID` on
 //!   any replica replays what another sent; event ids come from a counter in Redis;
-//! - requests to the client waiting for an answer, and each call stream's lease.
+//! - requests to the client waiting for an answer, and each call stream's lease;
+//! - task records (the tasks extension), expiring with their time to live, so any replica
+//!   answers `tasks/get`.
 //!
 //! What crosses between replicas goes over one pub/sub channel (see `bus`): wake-ups of
 //! streams, cancellations, the client's answers, the end of a session, list changes. What
@@ -49,6 +51,7 @@ mod keys;
 mod log;
 mod replica;
 mod session;
+mod tasks;
 #[cfg(test)]
 mod tests;
 
@@ -59,6 +62,7 @@ use futures_util::future::{BoxFuture, FutureExt as _};
 use futures_util::stream::BoxStream;
 use tokio::sync::broadcast;
 
+use super::tasks::TaskStore;
 use super::{Bus, NewSession, SessionRef, SessionStore, Store, StoreError};
 use crate::server::bus::Change;
 use crate::server::config::Config;
@@ -120,8 +124,9 @@ impl RedisStore {
         self
     }
 
-    /// The store, with the server's timeouts and replay limits.
-    pub(crate) fn open(&self, config: &Config) -> Arc<dyn Store> {
+    /// The store, with the server's timeouts and replay limits: sessions and the bus, and
+    /// task records.
+    pub(crate) fn open(&self, config: &Config) -> (Arc<dyn Store>, Arc<dyn TaskStore>) {
         let timings = Timings {
             idle: config.session_idle_timeout,
             handshake: config.handshake_timeout,
@@ -129,9 +134,10 @@ impl RedisStore {
             replay_events: config.replay_events,
             max_calls: config.max_calls_per_session,
         };
-        Arc::new(RedisBackend {
+        let backend = Arc::new(RedisBackend {
             replica: Replica::new(self.url.clone(), Keys::new(&self.prefix), timings),
-        })
+        });
+        (backend.clone(), backend)
     }
 }
 

@@ -72,7 +72,7 @@ fn replicas(server: &Server) -> (Arc<dyn Store>, Arc<dyn Store>) {
         replay_events: 4,
         ..Config::default()
     };
-    (store.open(&config), store.open(&config))
+    (store.open(&config).0, store.open(&config).0)
 }
 
 fn new() -> NewSession {
@@ -233,7 +233,9 @@ async fn redis_down_is_an_error_not_a_hang() {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port");
-    let store = RedisStore::new(format!("redis://127.0.0.1:{port}")).open(&Config::default());
+    let store = RedisStore::new(format!("redis://127.0.0.1:{port}"))
+        .open(&Config::default())
+        .0;
     let error = within("a refused connection", store.create(new()))
         .await
         .expect_err("nothing listens there");
@@ -332,4 +334,42 @@ async fn a_reader_left_behind_by_the_bounded_stream_is_ended_not_skipped_ahead()
         Some(Unresumable::Evicted),
         "and resuming says so"
     );
+}
+
+#[tokio::test]
+async fn a_task_stored_by_one_replica_is_read_by_another_until_it_expires() {
+    use crate::server::store::tasks::{TaskRecord, TaskStatus};
+    let server = redis_server();
+    let store = RedisStore::new(format!("redis://127.0.0.1:{}", server.1)).prefix("unit");
+    let ((_, a), (_, b)) = (
+        store.open(&Config::default()),
+        store.open(&Config::default()),
+    );
+    let now = crate::server::features::tasks::now_ms();
+    let task = |id: &str, created_at: u64, ttl_ms: u64| TaskRecord {
+        task_id: id.into(),
+        status: TaskStatus::Working,
+        status_message: None,
+        created_at,
+        last_updated_at: created_at,
+        ttl_ms,
+        poll_interval_ms: 100,
+        input_requests: Map::new(),
+        result: None,
+        error: None,
+        owner: Some("alice".into()),
+    };
+    a.put(task("live", now, 60_000)).await.expect("put");
+    a.put(task("gone", now - 10_000, 5_000)).await.expect("put");
+    assert_eq!(
+        b.get("live").await.expect("get"),
+        Some(task("live", now, 60_000))
+    );
+    assert_eq!(b.get("gone").await.expect("get"), None);
+    assert_eq!(b.get("never").await.expect("get"), None);
+    let mut done = task("live", now, 60_000);
+    done.status = TaskStatus::Completed;
+    done.result = Some(json!({"content": []}));
+    b.put(done.clone()).await.expect("replace");
+    assert_eq!(a.get("live").await.expect("get"), Some(done));
 }
