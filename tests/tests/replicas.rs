@@ -317,6 +317,61 @@ async fn an_elicitation_is_answered_through_another_replica() {
     );
 }
 
+/// A 2026-07-28 request (no session) to one replica, from a client with the tasks extension.
+async fn stateless(url: &str, method: &str, name: &str, params: Value) -> Value {
+    const V: &str = "2026-07-28";
+    let mut params = params;
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": V,
+        "io.modelcontextprotocol/clientCapabilities": {"extensions": {"io.modelcontextprotocol/tasks": {}}},
+    });
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let reply = client(url)
+        .http
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", V)
+        .header("mcp-method", method)
+        .header("mcp-name", name)
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("POST");
+    tests::read(reply).await.json()
+}
+
+#[tokio::test]
+async fn a_task_started_on_one_replica_is_polled_on_another() {
+    let deployment = Deployment::start(&binary(), LEASE).await;
+    let (first, second) = (deployment.replicas[0].url(), deployment.replicas[1].url());
+    let created = stateless(
+        &first,
+        "tools/call",
+        "slow_compute",
+        json!({"name": "slow_compute", "arguments": {"seconds": 1, "label": "pi"}}),
+    )
+    .await;
+    assert_eq!(created["result"]["resultType"], "task", "{created}");
+    let task = created["result"]["taskId"]
+        .as_str()
+        .expect("taskId")
+        .to_owned();
+    let mut done = Value::Null;
+    for _ in 0..100 {
+        done = stateless(&second, "tasks/get", &task, json!({"taskId": task})).await;
+        if done["result"]["status"] == "completed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(done["result"]["status"], "completed", "{done}");
+    assert_eq!(
+        done["result"]["result"]["content"][0]["text"], "Computed pi in 1s",
+        "{done}"
+    );
+}
+
 #[tokio::test]
 async fn a_replica_killed_mid_call_ends_the_resumed_stream_with_an_error() {
     let (mut deployment, session) = start().await;
