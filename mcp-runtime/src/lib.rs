@@ -44,6 +44,11 @@
 #[cfg(test)]
 extern crate self as mcp_runtime;
 
+/// Entry points for `fuzz/` (feature `fuzzing`). Not public API.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+#[path = "fuzzing.rs"]
+pub mod __fuzz;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod completion;
@@ -68,6 +73,7 @@ pub use tool::{
     ArgumentError, Arguments, CallToolResult, Content, DefinedAt, FromCallContext, Icon,
     IntoToolResult, Json, State, TaskSupport, ToolAnnotations, ToolDef, ToolError, tools,
 };
+pub use transport::http::{BodyMeter, HttpLimits};
 
 /// Turns an `async fn` into an MCP tool, registered for [`serve`] at link time.
 ///

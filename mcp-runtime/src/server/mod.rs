@@ -26,6 +26,8 @@ pub use checks::ServerError;
 pub(crate) use config::Config;
 pub(crate) use engine::{Engine, Inbound, Link};
 pub(crate) use envelope::MirroredHeaders;
+#[cfg(feature = "fuzzing")]
+pub(crate) use envelope::validate as validate_envelope;
 pub(crate) use outcome::{Outcome, Reason, Refusal};
 pub(crate) use store::{EventId, Session, SessionRef, Unresumable};
 
@@ -43,7 +45,7 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 pub const DEFAULT_PATH: &str = "/mcp";
 
 /// Serves every `#[tool]` in this binary on `http://127.0.0.1:8000/mcp` (or `MCP_ADDR`)
-/// until Ctrl-C.
+/// until SIGINT (Ctrl-C) or SIGTERM, then drains calls in flight.
 ///
 /// Run the binary with `--list-tools` to print the `tools/list` result instead, with
 /// `--list` to print every tool, resource, resource template and prompt, or with `--stdio`
@@ -125,6 +127,8 @@ pub struct Server {
     surface: Surface,
     /// The first mistake in the description, returned when it is served (see `checks`).
     startup_error: Option<ServerError>,
+    /// Connection and body limits (see `transport/http/config.rs`).
+    pub(crate) http: crate::transport::http::HttpOptions,
     /// A store shared by replicas; `None`: in this process.
     #[cfg(feature = "redis")]
     redis: Option<store::redis::RedisStore>,
@@ -147,6 +151,7 @@ impl Server {
             states: StateMap::default(),
             surface: Surface::default(),
             startup_error: None,
+            http: Default::default(),
             #[cfg(feature = "redis")]
             redis: None,
         }
@@ -509,6 +514,7 @@ impl Server {
 
     fn build(self, hosts: HostPolicy) -> (axum::Router, ServerHandle) {
         let path = self.path.clone();
+        let http = self.http.clone();
         if let Err(why) = self.check() {
             panic!("{why}");
         }
@@ -516,7 +522,10 @@ impl Server {
         let handle = ServerHandle {
             engine: engine.clone(),
         };
-        (crate::transport::http::router(&path, engine, hosts), handle)
+        (
+            crate::transport::http::router(&path, engine, hosts, &http),
+            handle,
+        )
     }
 
     /// The engine, once the start-up checks pass.
@@ -548,10 +557,10 @@ impl Server {
         engine
     }
 
-    /// Serves on `MCP_ADDR` (default `127.0.0.1:8000`) until Ctrl-C. On the command line,
-    /// `--list-tools` prints the `tools/list` result and returns instead, `--list` prints
-    /// everything served ([`listing_json`](Self::listing_json)), and `--stdio` serves on
-    /// stdin and stdout ([`serve_stdio`](Self::serve_stdio)).
+    /// Serves on `MCP_ADDR` (default `127.0.0.1:8000`) until SIGINT or SIGTERM. On the
+    /// command line, `--list-tools` prints the `tools/list` result and returns instead,
+    /// `--list` prints everything served ([`listing_json`](Self::listing_json)), and
+    /// `--stdio` serves on stdin and stdout ([`serve_stdio`](Self::serve_stdio)).
     pub async fn serve(self) -> io::Result<()> {
         let flag = |name: &str| std::env::args().skip(1).any(|a| a == name);
         if flag("--list-tools") {
@@ -586,12 +595,25 @@ impl Server {
         crate::transport::stdio::serve(engine, tokio::io::stdin(), tokio::io::stdout()).await
     }
 
-    /// Serves on an already bound listener until Ctrl-C (tests bind `127.0.0.1:0`).
+    /// Serves on an already bound listener (tests bind `127.0.0.1:0`) until SIGINT or
+    /// SIGTERM: then it stops accepting, ends `GET` streams, and lets calls in flight finish
+    /// for up to the drain timeout ([`HttpLimits`](crate::HttpLimits)); a second signal
+    /// stops it at once.
     ///
     /// Bound to a public address with no [`allowed_hosts`](Self::allowed_hosts) set, any
     /// `Host` is accepted (the server cannot know its public names) but browser origins
     /// still need [`allowed_origins`](Self::allowed_origins).
-    pub async fn serve_on(mut self, listener: tokio::net::TcpListener) -> io::Result<()> {
+    pub async fn serve_on(self, listener: tokio::net::TcpListener) -> io::Result<()> {
+        let signals = crate::transport::http::Shutdown::signals();
+        self.serve_listener(listener, signals).await
+    }
+
+    /// [`serve_on`](Self::serve_on), stopping when `shutdown` says so.
+    pub(crate) async fn serve_listener(
+        mut self,
+        listener: tokio::net::TcpListener,
+        shutdown: crate::transport::http::Shutdown,
+    ) -> io::Result<()> {
         self.check()?;
         let local: SocketAddr = listener.local_addr()?;
         let hosts = match self.hosts.take() {
@@ -603,11 +625,12 @@ impl Server {
             },
         };
         let path = self.path.clone();
+        let limits = self.http.limits;
         let tools = self.tools.len();
         let (router, handle) = self.build(hosts);
         let plural = if tools == 1 { "" } else { "s" };
         println!("MCP server listening on http://{local}{path} ({tools} tool{plural})");
-        crate::transport::http::serve(listener, router, handle).await
+        crate::transport::http::serve(listener, router, handle, limits, shutdown).await
     }
 }
 

@@ -298,7 +298,12 @@ async fn stdio_and_http_give_the_same_replies() {
         .tool(steps_tool())
         .tool(wait_forever_tool())
         .engine();
-    let router = super::http::router("/mcp", engine.clone(), HostPolicy::default());
+    let router = super::http::router(
+        "/mcp",
+        engine.clone(),
+        HostPolicy::default(),
+        &Default::default(),
+    );
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

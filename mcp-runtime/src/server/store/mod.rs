@@ -168,12 +168,19 @@ pub(crate) struct EventId {
 }
 
 impl EventId {
-    /// Reads a `Last-Event-ID` value; `None` if it is not one of ours.
+    /// Reads a `Last-Event-ID` value; `None` if it is not one of ours: two decimal numbers
+    /// that fit in `u64`, digits only (`str::parse` alone would also take a `+` sign).
     pub(crate) fn parse(text: &str) -> Option<Self> {
+        let number = |digits: &str| {
+            if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                return None;
+            }
+            digits.parse().ok()
+        };
         let (stream, seq) = text.trim().split_once('-')?;
         Some(Self {
-            stream: stream.parse().ok()?,
-            seq: seq.parse().ok()?,
+            stream: number(stream)?,
+            seq: number(seq)?,
         })
     }
 }
@@ -255,6 +262,16 @@ mod tests {
         assert_eq!(EventId::parse("3-14"), Some(id));
         assert_eq!(EventId::parse("nope"), None);
         assert_eq!(EventId::parse("1-x"), None);
-        assert_eq!(EventId::parse("1-18446744073709551616"), None, "too large");
+        assert_eq!(EventId::parse("1-18446744073709551616"), None, "past u64");
+        assert_eq!(EventId::parse("+1-2"), None, "no signs");
+        assert_eq!(EventId::parse("1--2"), None);
+        assert_eq!(EventId::parse("1-"), None);
+        assert_eq!(
+            EventId::parse("1-18446744073709551615"),
+            Some(EventId {
+                stream: 1,
+                seq: u64::MAX
+            })
+        );
     }
 }

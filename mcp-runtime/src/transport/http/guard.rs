@@ -134,15 +134,31 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        match refusal(&self.policy, request.headers()) {
+        let refused = refusal(&self.policy, request.headers()).or_else(|| {
+            // A POST's media types are checked here, before its body is read.
+            (request.method() == http::Method::POST)
+                .then(|| super::post::media_refusal(request.headers()))
+                .flatten()
+        });
+        match refused {
             None => Either::Right(self.inner.call(request)),
             Some(refused) => Either::Left(ready(Ok(refused))),
         }
     }
 }
 
-/// The 403 for a request the policy refuses; `None` lets it through.
+/// The 403 for a request the policy refuses (400 for a repeated single-valued MCP
+/// header); `None` lets it through.
 fn refusal(policy: &HostPolicy, headers: &HeaderMap) -> Option<Response> {
+    if let Some(name) = super::headers::duplicated(headers) {
+        return Some(
+            Rejection::new(
+                StatusCode::BAD_REQUEST,
+                format!("the {name} header was sent more than once; send it once"),
+            )
+            .into_response(None),
+        );
+    }
     let host = headers
         .get(HOST)
         .map(|v| v.to_str().unwrap_or("(not visible ASCII)"));

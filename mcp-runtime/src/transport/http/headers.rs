@@ -78,7 +78,7 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
 }
 
 /// The SSE resumption header.
-pub(crate) const LAST_EVENT_ID: &str = "last-event-id";
+pub(crate) const LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");
 
 /// The protocol version header, as the spec spells it.
 pub(crate) const PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
@@ -88,14 +88,51 @@ pub(crate) fn session_id(headers: &HeaderMap) -> Option<&str> {
     headers.get(SESSION_ID).and_then(|v| v.to_str().ok())
 }
 
+/// The MCP headers that carry one value: a second copy is ambiguous (which one did a proxy
+/// check, which one do we use?), so a request that repeats one is refused.
+static SINGLE_VALUED: [HeaderName; 5] = [
+    SESSION_ID,
+    PROTOCOL_VERSION,
+    MCP_METHOD,
+    MCP_NAME,
+    LAST_EVENT_ID,
+];
+
+/// The first single-valued MCP header that appears more than once, if any.
+pub(crate) fn duplicated(headers: &HeaderMap) -> Option<&'static HeaderName> {
+    SINGLE_VALUED.iter().find(|name| {
+        let mut values = headers.get_all(*name).iter();
+        values.next().is_some() && values.next().is_some()
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use http::HeaderValue;
 
     fn accepts(value: &str) -> Accepts {
         let mut h = HeaderMap::new();
         h.insert(ACCEPT, value.parse().expect("valid header"));
         Accepts::from_headers(&h)
+    }
+
+    #[test]
+    fn repeated_single_valued_headers_are_found() {
+        let mut h = HeaderMap::new();
+        h.append(SESSION_ID, HeaderValue::from_static("a"));
+        h.append(ACCEPT, HeaderValue::from_static("text/html"));
+        h.append(ACCEPT, HeaderValue::from_static("application/json"));
+        assert_eq!(duplicated(&h), None, "Accept may repeat");
+        h.append(
+            HeaderName::from_static("mcp-session-id"),
+            HeaderValue::from_static("b"),
+        );
+        assert_eq!(duplicated(&h), Some(&SESSION_ID));
+        let mut h = HeaderMap::new();
+        h.append(LAST_EVENT_ID, HeaderValue::from_static("1-1"));
+        h.append(LAST_EVENT_ID, HeaderValue::from_static("1-1"));
+        assert_eq!(duplicated(&h), Some(&LAST_EVENT_ID), "even equal copies");
     }
 
     #[test]

@@ -10,28 +10,18 @@ use axum::extract::{Request, State};
 use axum::response::Response;
 use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 
-use super::MAX_BODY_BYTES;
 use super::headers::{self, Accepts};
 use super::reply::{self, Rejection};
 use crate::server::{Engine, Inbound, Link, MirroredHeaders, Outcome, Reason};
 
 pub(crate) async fn handle(State(engine): State<Arc<Engine>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
-    let reject = |status, message| Rejection::new(status, message).into_response(None);
-    if !headers::is_json(&parts.headers) {
-        return reject(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "Content-Type must be application/json",
-        );
-    }
+    // The media types were checked before the body was read (`media_refusal`, called by
+    // the guard); what the client accepts decides how a call is answered.
     let accepts = Accepts::from_headers(&parts.headers);
-    if !accepts.json && !accepts.event_stream {
-        return reject(
-            StatusCode::NOT_ACCEPTABLE,
-            "Accept must include application/json and text/event-stream",
-        );
-    }
-    let body = match axum::body::to_bytes(body, MAX_BODY_BYTES).await {
+    // `BodyLimitLayer` has already read the body whole, within the body limit, budget and
+    // timeout (413, 503, 408 otherwise): this takes the bytes it holds.
+    let body = match axum::body::to_bytes(body, usize::MAX).await {
         Ok(body) => body,
         Err(e) => return body_error(&e),
     };
@@ -49,6 +39,26 @@ pub(crate) async fn handle(State(engine): State<Arc<Engine>>, request: Request) 
     };
     let outcome = engine.handle(&Link::per_request(), &inbound, &body).await;
     render(&engine, outcome, accepts).await
+}
+
+/// The checks of a `POST` that need only its headers, made before its body is read: the
+/// body must be JSON (415), and the client must accept JSON or SSE (406).
+pub(crate) fn media_refusal(headers: &HeaderMap) -> Option<Response> {
+    let reject = |status, message| Some(Rejection::new(status, message).into_response(None));
+    if !headers::is_json(headers) {
+        return reject(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "Content-Type must be application/json",
+        );
+    }
+    let accepts = Accepts::from_headers(headers);
+    if !accepts.json && !accepts.event_stream {
+        return reject(
+            StatusCode::NOT_ACCEPTABLE,
+            "Accept must include application/json and text/event-stream",
+        );
+    }
+    None
 }
 
 /// The engine's outcome as an HTTP response.
@@ -94,15 +104,8 @@ async fn render(engine: &Engine, outcome: Outcome, accepts: Accepts) -> Response
     }
 }
 
-/// A body that could not be read: too long (413), or broken off (400).
+/// A body that could not be read (broken off).
 fn body_error(error: &axum::Error) -> Response {
-    let too_long = std::error::Error::source(error)
-        .is_some_and(|e| e.is::<http_body_util::LengthLimitError>())
-        || error.to_string().contains("length limit exceeded");
-    if too_long {
-        let message = format!("the request body is larger than {MAX_BODY_BYTES} bytes");
-        return Rejection::new(StatusCode::PAYLOAD_TOO_LARGE, message).into_response(None);
-    }
     let message = format!("could not read the request body: {error}");
     Rejection::new(StatusCode::BAD_REQUEST, message).into_response(None)
 }

@@ -321,6 +321,23 @@ mod tests {
     }
 
     #[test]
+    fn the_largest_cursor_is_refused_not_an_overflow() {
+        let log = Arc::new(StreamLog::new(1, 4, STALL));
+        log.append(Bytes::from_static(b"a"));
+        assert_eq!(log.follow(u64::MAX).err(), Some(Unresumable::Evicted));
+        log.finish();
+        assert_eq!(log.follow(u64::MAX).err(), Some(Unresumable::Evicted));
+
+        // What `fuzz/` event_id found (from an empty corpus) before the cursor check was
+        // made overflow-free: a panic on `u64::MAX + 1` in debug builds.
+        let found = EventId::parse("7701-0000000000000000000000000000018446744073709551615")
+            .expect("digits that fit in u64");
+        assert_eq!(found.seq, u64::MAX);
+        let log = Arc::new(StreamLog::new(found.stream, 4, STALL));
+        assert_eq!(log.follow(found.seq).err(), Some(Unresumable::Evicted));
+    }
+
+    #[test]
     fn a_cursor_older_than_the_buffer_is_refused() {
         let log = Arc::new(StreamLog::new(1, 2, STALL));
         for m in ["a", "b", "c"] {

@@ -3,6 +3,9 @@
 
 mod log;
 mod session;
+
+#[cfg(feature = "fuzzing")]
+pub(crate) use log::StreamLog;
 pub(crate) mod tasks;
 
 use std::collections::HashMap;

@@ -1,0 +1,183 @@
+//! What an operator tunes at the HTTP layer: connection and body limits, timeouts, the drain
+//! on shutdown. Defaults are safe for a server on the open internet.
+
+use std::time::Duration;
+
+use super::Shutdown;
+use super::limits::BodyBudget;
+use crate::Server;
+
+/// Connection- and body-level limits of the HTTP transport, with safe defaults.
+///
+/// Set them one by one with the [`Server`] builder methods ([`Server::header_timeout`],
+/// [`Server::max_connections`], …) or all at once with [`Server::http_limits`]:
+///
+/// ```
+/// use std::time::Duration;
+/// use mcp_runtime::{HttpLimits, Server};
+///
+/// let mut limits = HttpLimits::default();
+/// limits.max_connections = 256;
+/// limits.header_timeout = Duration::from_secs(5);
+/// let server = Server::new("tuned").http_limits(limits);
+/// # let _ = server;
+/// ```
+///
+/// The connection settings (`header_timeout`, `idle_timeout`, `max_connections`,
+/// `drain_timeout`) take effect in [`Server::serve`] and [`Server::serve_on`]; the body
+/// settings also in [`Server::router`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct HttpLimits {
+    /// How long a client may take to send a request's headers, counted from the moment the
+    /// connection opens or the first byte of the request arrives; then the connection is
+    /// closed (slowloris protection). Default 10 seconds.
+    pub header_timeout: Duration,
+    /// How long a keep-alive connection may sit idle between requests before it is closed.
+    /// Default 60 seconds. A connection with a request in flight (a call, an open SSE
+    /// stream) is never idle.
+    pub idle_timeout: Duration,
+    /// How many connections are served at once. Past it, a new connection gets
+    /// `503 Service Unavailable` with `Retry-After: 1` and is closed. Default 1024 (each
+    /// one is a file descriptor: keep it below the process's `ulimit -n`).
+    pub max_connections: usize,
+    /// The largest request body accepted, in bytes: a larger `Content-Length` gets `413`
+    /// before any of the body is read, and a chunked body is refused once it grows past
+    /// it. Default 4 MiB.
+    pub body_limit: usize,
+    /// How long a client may take to send a request's body once its headers are in; then
+    /// it gets `408 Request Timeout`. Default 30 seconds.
+    pub body_timeout: Duration,
+    /// How many bytes of request bodies the whole server buffers at once (bodies are read
+    /// whole before they are parsed). A body that would go past it waits up to
+    /// `body_budget_wait` for room, then gets `503` with `Retry-After: 1`. Default 64 MiB.
+    pub body_budget: usize,
+    /// How long a body waits for room in `body_budget`. Default 1 second.
+    pub body_budget_wait: Duration,
+    /// On SIGINT or SIGTERM, how long calls in flight may take to finish before the server
+    /// stops anyway (a second signal stops it at once). Default 10 seconds.
+    pub drain_timeout: Duration,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_connections: 1024,
+            body_limit: 4 * 1024 * 1024,
+            body_timeout: Duration::from_secs(30),
+            body_budget: 64 * 1024 * 1024,
+            body_budget_wait: Duration::from_secs(1),
+            drain_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// The limits and the one budget that every router built from a [`Server`] (and its
+/// clones) shares: the field the server keeps for the HTTP transport.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HttpOptions {
+    pub(crate) limits: HttpLimits,
+    pub(crate) budget: BodyBudget,
+}
+
+/// How much of the body budget is in use: for tests and metrics.
+///
+/// ```
+/// let server = mcp_runtime::Server::new("metered");
+/// let meter = server.body_meter();
+/// assert_eq!(meter.held(), 0);
+/// ```
+#[derive(Debug, Clone)]
+pub struct BodyMeter(BodyBudget);
+
+impl BodyMeter {
+    /// Bytes of request bodies buffered right now.
+    pub fn held(&self) -> usize {
+        self.0.held()
+    }
+
+    /// The most ever buffered at once since the server was built.
+    pub fn peak(&self) -> usize {
+        self.0.peak()
+    }
+}
+
+/// The HTTP transport's limits (see [`HttpLimits`] for what each one does and its default).
+impl Server {
+    /// Sets every HTTP limit at once.
+    pub fn http_limits(mut self, limits: HttpLimits) -> Self {
+        self.http.limits = limits;
+        self
+    }
+
+    /// Closes a connection whose request headers take longer than this (default 10 s).
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.http.limits.header_timeout = timeout;
+        self
+    }
+
+    /// Closes a keep-alive connection idle for this long between requests (default 60 s).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.http.limits.idle_timeout = timeout;
+        self
+    }
+
+    /// Serves at most this many connections at once; more get 503 (default 1024).
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.http.limits.max_connections = connections.max(1);
+        self
+    }
+
+    /// Refuses request bodies larger than this many bytes with 413 (default 4 MiB).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.http.limits.body_limit = bytes;
+        self
+    }
+
+    /// Answers 408 to a request whose body takes longer than this to arrive (default 30 s).
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.http.limits.body_timeout = timeout;
+        self
+    }
+
+    /// Buffers at most this many bytes of request bodies server-wide (default 64 MiB).
+    pub fn body_budget(mut self, bytes: usize) -> Self {
+        self.http.limits.body_budget = bytes;
+        self
+    }
+
+    /// Lets calls in flight finish for this long after SIGINT or SIGTERM (default 10 s).
+    pub fn drain_timeout(mut self, timeout: Duration) -> Self {
+        self.http.limits.drain_timeout = timeout;
+        self
+    }
+
+    /// Serves on an already bound listener like [`serve_on`](Self::serve_on), but stops when
+    /// `stop` resolves instead of on a signal (then drains the same way).
+    ///
+    /// ```no_run
+    /// # async fn run() -> std::io::Result<()> {
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// # drop(stop);
+    /// mcp_runtime::Server::new("until")
+    ///     .serve_with_shutdown(listener, async { let _ = stopped.await; })
+    ///     .await
+    /// # }
+    /// ```
+    pub async fn serve_with_shutdown(
+        self,
+        listener: tokio::net::TcpListener,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        self.serve_listener(listener, Shutdown::when(stop)).await
+    }
+
+    /// Reads how much of the body budget is in use. The server and its clones share one
+    /// budget (and so one meter), also across the routers built from them.
+    pub fn body_meter(&self) -> BodyMeter {
+        BodyMeter(self.http.budget.clone())
+    }
+}

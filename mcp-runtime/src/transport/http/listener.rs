@@ -1,0 +1,383 @@
+//! The accept loop: HTTP/1.1 connections served by hyper under the connection limits, and
+//! the graceful shutdown on SIGINT or SIGTERM.
+//!
+//! Our own loop rather than `axum::serve`, which has no timeouts and no connection cap:
+//! - a client gets [`HttpLimits::header_timeout`] to send each request's headers, counted
+//!   from the moment the connection opens or the request's first byte arrives (slowloris);
+//! - a keep-alive connection idle for [`HttpLimits::idle_timeout`] is closed (hyper's own
+//!   header timer starts as soon as a response ends, so it cannot tell the two apart);
+//! - past [`HttpLimits::max_connections`], a connection is answered `503` with
+//!   `Retry-After` and closed, rather than left waiting in the kernel's backlog where a
+//!   client cannot tell a full server from a dead one. At most [`MAX_REFUSING`] such
+//!   answers are in progress at once; past that, new connections are closed unanswered.
+//! - `TCP_NODELAY` on every connection: without it, small SSE frames wait behind Nagle's
+//!   algorithm and delayed ACKs (~40 ms each).
+
+use std::convert::Infallible;
+use std::io;
+use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::response::Response;
+use bytes::Bytes;
+use http::header::{CONNECTION, RETRY_AFTER};
+use http::{HeaderValue, Request, StatusCode};
+use hyper::body::Incoming;
+use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+use tower_service::Service as _;
+
+use super::config::HttpLimits;
+use super::reply::Rejection;
+use super::shutdown::Shutdown;
+use crate::server::ServerHandle;
+
+/// How many over-limit connections may be in the middle of getting their `503` at once.
+const MAX_REFUSING: usize = 64;
+
+/// Serves `router` on `listener` until `shutdown` says stop.
+///
+/// On the first signal it stops accepting, ends the streams that never end by themselves
+/// ([`ServerHandle::shutdown`]), lets requests in flight finish for up to
+/// [`HttpLimits::drain_timeout`] while idle connections close, and stops at once on a
+/// second signal. Dropping the returned future closes every connection.
+pub(crate) async fn serve(
+    listener: TcpListener,
+    router: Router,
+    server: ServerHandle,
+    limits: HttpLimits,
+    mut shutdown: Shutdown,
+) -> io::Result<()> {
+    let draining = CancellationToken::new();
+    let live = Arc::new(AtomicUsize::new(0));
+    let refusing = Arc::new(AtomicUsize::new(0));
+    let mut connections = JoinSet::new();
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let tcp = match accepted {
+                    Ok((tcp, _peer)) => tcp,
+                    Err(e) => {
+                        // Out of file descriptors, say: wait for some to close instead of
+                        // spinning on the error.
+                        tracing::warn!("accepting a connection failed: {e}");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                if let Err(e) = tcp.set_nodelay(true) {
+                    tracing::warn!("could not set TCP_NODELAY: {e}");
+                }
+                if let Some(slot) = Slot::take(&live, limits.max_connections) {
+                    let router = router.clone();
+                    let draining = draining.clone();
+                    connections.spawn(connection(tcp, router, limits, draining, slot));
+                } else if let Some(slot) = Slot::take(&refusing, MAX_REFUSING) {
+                    tracing::debug!("at the connection limit ({}): refusing", limits.max_connections);
+                    connections.spawn(refuse(tcp, limits, slot));
+                }
+            }
+            Some(_) = connections.join_next() => {}
+            () = shutdown.signalled() => break,
+        }
+    }
+    drop(listener);
+    server.shutdown();
+    draining.cancel();
+    let drain = limits.drain_timeout;
+    tracing::info!("shutting down: letting requests in flight finish (up to {drain:?})");
+    tokio::select! {
+        () = async { while connections.join_next().await.is_some() {} } => {}
+        () = tokio::time::sleep(drain) => {
+            tracing::warn!("requests still running after {drain:?}: stopping anyway");
+        }
+        () = shutdown.signalled() => tracing::warn!("second signal: stopping now"),
+    }
+    connections.shutdown().await;
+    Ok(())
+}
+
+/// One of a limited number of places, given back when dropped.
+struct Slot(Arc<AtomicUsize>);
+
+impl Slot {
+    fn take(count: &Arc<AtomicUsize>, max: usize) -> Option<Self> {
+        count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Self(count.clone()))
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
+/// Serves one connection, closing it when a timeout of [`Activity`] runs out.
+async fn connection(
+    tcp: TcpStream,
+    router: Router,
+    limits: HttpLimits,
+    draining: CancellationToken,
+    _slot: Slot,
+) {
+    let activity = Arc::new(Activity::new());
+    let io = TokioIo::new(Watched {
+        inner: tcp,
+        activity: activity.clone(),
+    });
+    let service = hyper::service::service_fn({
+        let activity = activity.clone();
+        move |request: Request<Incoming>| {
+            let in_flight = activity.begin_request();
+            let responding = router.clone().call(request);
+            async move {
+                let response = responding.await?;
+                // The request is in flight until its body has gone out (an SSE stream).
+                Ok::<_, Infallible>(response.map(|body| Body::new(Tracked { body, in_flight })))
+            }
+        }
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.header_read_timeout(None);
+    let conn = builder.serve_connection(io, service);
+    let mut conn = std::pin::pin!(conn);
+    let mut closing = false;
+    loop {
+        let deadline = activity.deadline(&limits);
+        let changed = activity.changed.notified();
+        tokio::select! {
+            served = conn.as_mut() => {
+                if let Err(e) = served {
+                    tracing::debug!("connection ended: {e}");
+                }
+                return;
+            }
+            () = draining.cancelled(), if !closing => {
+                // Ends the connection once its request in flight, if any, is answered.
+                conn.as_mut().graceful_shutdown();
+                closing = true;
+            }
+            () = changed => {}
+            () = sleep_until(deadline) => {
+                if activity.deadline(&limits).is_some_and(|d| d <= Instant::now()) {
+                    tracing::debug!("closing a connection: {}", activity.why_closed());
+                    return;
+                }
+            }
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// What a connection is doing, for its timeouts: reading a request's headers (since when),
+/// serving a request, or idle between requests (since when).
+///
+/// Written from inside the connection's own task (its reads, its service, its response
+/// bodies) and read by the same task's watchdog, so the atomics are never contended.
+struct Activity {
+    start: Instant,
+    /// Requests in flight, from their headers to the end of their response body.
+    active: AtomicUsize,
+    /// Bytes of a next request have arrived while nothing was in flight.
+    reading: AtomicBool,
+    /// Milliseconds from `start` to the start of the current phase (reading or idle).
+    since: AtomicU64,
+    /// Woken when a phase begins, so the watchdog picks the right deadline.
+    changed: Notify,
+}
+
+impl Activity {
+    fn new() -> Self {
+        // A new connection is reading its first request's headers.
+        Self {
+            start: Instant::now(),
+            active: AtomicUsize::new(0),
+            reading: AtomicBool::new(true),
+            since: AtomicU64::new(0),
+            changed: Notify::new(),
+        }
+    }
+
+    fn now(&self) -> u64 {
+        u64::try_from(self.start.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    fn on_read(&self) {
+        if self.active.load(Ordering::Acquire) == 0 && !self.reading.load(Ordering::Acquire) {
+            self.since.store(self.now(), Ordering::Release);
+            self.reading.store(true, Ordering::Release);
+            self.changed.notify_one();
+        }
+    }
+
+    fn begin_request(self: &Arc<Self>) -> InFlight {
+        self.active.fetch_add(1, Ordering::AcqRel);
+        self.reading.store(false, Ordering::Release);
+        self.changed.notify_one();
+        InFlight(self.clone())
+    }
+
+    /// When the connection must close if nothing changes; `None` while a request is in
+    /// flight (its body has its own timeout, and a call or a stream may take long).
+    fn deadline(&self, limits: &HttpLimits) -> Option<Instant> {
+        if self.active.load(Ordering::Acquire) > 0 {
+            return None;
+        }
+        let timeout = if self.reading.load(Ordering::Acquire) {
+            limits.header_timeout
+        } else {
+            limits.idle_timeout
+        };
+        let since = Duration::from_millis(self.since.load(Ordering::Acquire));
+        Some(self.start + since + timeout)
+    }
+
+    fn why_closed(&self) -> &'static str {
+        if self.reading.load(Ordering::Acquire) {
+            "the request headers did not arrive within the header timeout"
+        } else {
+            "idle past the keep-alive idle timeout"
+        }
+    }
+}
+
+/// A request in flight; its end (the drop) starts the idle clock.
+struct InFlight(Arc<Activity>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        let activity = &self.0;
+        activity.since.store(activity.now(), Ordering::Release);
+        activity.reading.store(false, Ordering::Release);
+        activity.active.fetch_sub(1, Ordering::AcqRel);
+        activity.changed.notify_one();
+    }
+}
+
+/// A response body that keeps its request in flight until it is sent or dropped.
+struct Tracked {
+    body: Body,
+    in_flight: InFlight,
+}
+
+impl http_body::Body for Tracked {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<http_body::Frame<Bytes>, axum::Error>>> {
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> http_body::SizeHint {
+        self.body.size_hint()
+    }
+}
+
+impl std::fmt::Debug for Tracked {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tracked")
+            .field("active", &self.in_flight.0.active)
+            .finish()
+    }
+}
+
+/// The socket, reporting each read to the connection's [`Activity`].
+struct Watched {
+    inner: TcpStream,
+    activity: Arc<Activity>,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.activity.on_read();
+        }
+        polled
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+}
+
+/// Answers a connection past the limit: reads its request, answers 503, closes. Bounded by
+/// the header timeout, so a refused client cannot hold its place either.
+async fn refuse(tcp: TcpStream, limits: HttpLimits, _slot: Slot) {
+    let service = hyper::service::service_fn(move |_request: Request<Incoming>| async move {
+        Ok::<_, Infallible>(full(limits.max_connections))
+    });
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder.keep_alive(false).header_read_timeout(None);
+    let conn = builder.serve_connection(TokioIo::new(tcp), service);
+    let _ = tokio::time::timeout(limits.header_timeout, conn).await;
+}
+
+fn full(max: usize) -> Response {
+    let message =
+        format!("the server is serving as many connections as it allows ({max}); retry shortly");
+    let mut response = Rejection::new(StatusCode::SERVICE_UNAVAILABLE, message).into_response(None);
+    let headers = response.headers_mut();
+    headers.insert(RETRY_AFTER, HeaderValue::from_static("1"));
+    headers.insert(CONNECTION, HeaderValue::from_static("close"));
+    response
+}
