@@ -179,7 +179,10 @@ pub fn http_headers(data: &[u8]) {
     let _ = headers::Accepts::from_headers(&map);
     let _ = headers::is_json(&map);
     if let Some(version) = map.get(headers::PROTOCOL_VERSION) {
-        let _ = version.to_str().ok().and_then(crate::ProtocolVersion::parse);
+        let _ = version
+            .to_str()
+            .ok()
+            .and_then(crate::ProtocolVersion::parse);
     }
     let _ = headers::session_id(&map);
     if let Some(name) = headers::duplicated(&map) {
