@@ -10,10 +10,11 @@ use crate::workloads::Workload;
 /// What `--help` prints.
 pub const USAGE: &str = "\
 usage: bench [options]            run the benchmark and print the table
-       bench serve <ours|rmcp|floor>   (internal) serve one server on 127.0.0.1:0
+       bench serve <ours|rmcp|floor|ours+auth>   (internal) serve one server on 127.0.0.1:0
 
 options:
-  --only a,b,...      workloads to run (default: all of a b c d e f)
+  --only a,b,...      workloads to run (default: all of a b c d e f g; g compares ours with
+                      and without JWT auth and metrics)
   --duration SECS     measured seconds per server per throughput workload (default 7)
   --rounds N          split that time into N rounds, the servers taking turns; rates are
                       the median round's (default 7)

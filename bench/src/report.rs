@@ -47,7 +47,9 @@ impl Measurement {
     /// The figure the workload is judged by: calls/s, frames/s, or bytes per session.
     fn headline(&self, workload: Workload) -> Option<f64> {
         match workload {
-            Workload::A | Workload::B | Workload::F => Some(self.stats.calls_per_sec()),
+            Workload::A | Workload::B | Workload::F | Workload::G => {
+                Some(self.stats.calls_per_sec())
+            }
             Workload::C | Workload::D => Some(self.stats.frames_per_sec()),
             #[allow(clippy::cast_precision_loss)]
             Workload::E => match self.memory {
@@ -136,7 +138,7 @@ pub fn render(
         }
     }
     out.push_str(
-        "\nRatios compare each workload's headline figure: calls/s for a, b, f; frames/s for c, d; \
+        "\nRatios compare each workload's headline figure: calls/s for a, b, f, g; frames/s for c, d; \
          resident bytes per session for e (lower is better; the floor keeps no sessions). \
          Memory: peak RSS of the server process; for e, RSS growth divided by sessions opened.\n",
     );
@@ -184,6 +186,17 @@ fn targets(out: &mut String, results: &[(Workload, Vec<Measurement>)]) {
             out,
             "- (a) >= 0.75 × floor calls/s: {r:.2} → {}",
             verdict(r >= 0.75)
+        );
+    }
+    if let (Some(plain), Some(secured)) = (
+        get(Workload::G, Kind::Ours).and_then(|m| m.headline(Workload::G)),
+        get(Workload::G, Kind::Secured).and_then(|m| m.headline(Workload::G)),
+    ) {
+        let r = if plain > 0.0 { secured / plain } else { 0.0 };
+        let _ = writeln!(
+            out,
+            "- (g) with JWT auth and metrics >= 0.8 × without: {r:.2} → {}",
+            verdict(r >= 0.8)
         );
     }
     if let Some(r) = ratio(Workload::B, Kind::Rmcp) {

@@ -31,11 +31,21 @@ pub enum Workload {
     E,
     /// (f) `tools/list` with 200 tools.
     F,
+    /// (g) Workload a with JWT auth and metrics on, next to the same server without them.
+    G,
 }
 
 impl Workload {
     /// Every workload, in order.
-    pub const ALL: [Workload; 6] = [Self::A, Self::B, Self::C, Self::D, Self::E, Self::F];
+    pub const ALL: [Workload; 7] = [
+        Self::A,
+        Self::B,
+        Self::C,
+        Self::D,
+        Self::E,
+        Self::F,
+        Self::G,
+    ];
 
     /// Its letter.
     pub fn letter(self) -> &'static str {
@@ -46,6 +56,7 @@ impl Workload {
             Self::D => "d",
             Self::E => "e",
             Self::F => "f",
+            Self::G => "g",
         }
     }
 
@@ -68,6 +79,7 @@ impl Workload {
             ),
             Self::E => format!("{} idle sessions", options.sessions),
             Self::F => format!("tools/list, {} tools", spec::TOOL_COUNT),
+            Self::G => "stateless tools/call with JWT auth (ES256) and metrics on".to_owned(),
         }
     }
 }
@@ -117,8 +129,12 @@ fn interleaved(
     layout: &Layout,
     wrk: Option<&wrk::Wrk>,
 ) -> anyhow::Result<Vec<Measurement>> {
-    let servers = options
-        .servers
+    // (g) compares our server with and without auth and metrics; the others are not in it.
+    let kinds = match workload {
+        Workload::G => vec![Kind::Ours, Kind::Secured],
+        _ => options.servers.clone(),
+    };
+    let servers = kinds
         .iter()
         .map(|&kind| Ok((kind, start(kind, layout)?)))
         .collect::<anyhow::Result<Vec<_>>>()?;
@@ -133,7 +149,8 @@ fn interleaved(
                 warmup: options.warmup,
                 duration: round,
             };
-            total.merge_round(load::sustained(&plan, &script(workload, server.addr)));
+            let script = script(workload, server.addr).authorized(server.token.as_deref());
+            total.merge_round(load::sustained(&plan, &script));
         }
     }
     // wrk takes turns too, in whole seconds, three rounds; its figure is the median round's.

@@ -205,6 +205,22 @@ impl CallContext {
         self.transport.as_deref().map(|parts| &parts.extensions)
     }
 
+    /// Who is calling: the verified bearer of the request's token, on a server with
+    /// [`Auth`](crate::Auth); `None` without auth and on stdio.
+    ///
+    /// ```
+    /// use mcp_runtime::{Context, tool};
+    ///
+    /// /// Who am I?
+    /// #[tool]
+    /// async fn whoami(ctx: Context) -> String {
+    ///     ctx.identity().map_or("anonymous".into(), |who| who.subject().to_owned())
+    /// }
+    /// ```
+    pub fn identity(&self) -> Option<&crate::Identity> {
+        self.extensions()?.get::<crate::Identity>()
+    }
+
     /// The running server, to change what it serves from inside a tool (add or remove
     /// tools; clients are told the list changed). `None` only while the server is going away.
     ///

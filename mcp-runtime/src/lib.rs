@@ -49,19 +49,32 @@ extern crate self as mcp_runtime;
 #[doc(hidden)]
 #[path = "fuzzing.rs"]
 pub mod __fuzz;
+pub mod auth;
 #[cfg(feature = "client")]
 pub mod client;
 pub mod completion;
 pub mod context;
 mod macro_support;
 mod macros;
+mod observe;
 pub mod peer;
 pub mod prompt;
 pub(crate) mod protocol;
 pub mod resource;
 pub mod server;
+pub mod settings;
 pub mod tool;
 mod transport;
+
+pub use auth::{Auth, Identity};
+pub use settings::Settings;
+
+/// Re-exported so a project needs no direct dependency to mount [`Server::router`] next to
+/// its own routes (`mcp_runtime::axum::Router`).
+pub use axum;
+/// Re-exported: the runtime the server runs on (`#[mcp_runtime::tokio::main(crate =
+/// "mcp_runtime::tokio")]` works without a direct dependency).
+pub use tokio;
 
 pub use context::{CallContext, Context, cancelled, is_cancelled, report_progress};
 pub use protocol::types::Implementation;

@@ -1,7 +1,9 @@
 //! Support for the integration tests: start a real server on `127.0.0.1:0` and speak to it
 //! over HTTP.
 
+pub mod browser;
 pub mod clients;
+pub mod issuer;
 pub mod proxy;
 pub mod replicas;
 
@@ -60,10 +62,17 @@ impl TestServer {
 
     /// Serves a router (e.g. from [`Server::router_with_handle`]) on a fresh port.
     pub async fn start_router(router: axum::Router) -> Self {
+        Self::start_at(|_| router).await
+    }
+
+    /// Serves the router `build` makes from the endpoint's URL (for servers that must know
+    /// their own URL, such as an auth audience) on a fresh port.
+    pub async fn start_at(build: impl FnOnce(&str) -> axum::Router) -> Self {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("local address");
+        let router = build(&format!("http://{addr}/mcp"));
         let task = tokio::spawn(async move {
             axum::serve(listener, router).await.expect("server runs");
         });

@@ -96,6 +96,12 @@ impl Template {
         Self { head, body }
     }
 
+    /// The same request with `Authorization: Bearer <token>`.
+    pub fn with_bearer(mut self, token: &str) -> Self {
+        let _ = write!(self.head, "Authorization: Bearer {token}\r\n");
+        self
+    }
+
     /// A notification (no id), e.g. `notifications/initialized`.
     pub fn notification(addr: SocketAddr, method: &str) -> Self {
         let mut template = Self::new(addr, Era::Session, method, None, Map::new(), false);
@@ -135,6 +141,20 @@ pub struct Script {
     pub call: Template,
     /// Progress frames each call must deliver (0 for a call that emits none).
     pub expect_progress: u32,
+}
+
+impl Script {
+    /// Every request of the script with this bearer token (none: unchanged).
+    pub fn authorized(mut self, token: Option<&str>) -> Self {
+        if let Some(token) = token {
+            self.call = self.call.with_bearer(token);
+            self.session = self.session.map(|h| Handshake {
+                initialize: h.initialize.with_bearer(token),
+                initialized: h.initialized.with_bearer(token),
+            });
+        }
+        self
+    }
 }
 
 /// The handshake-era opening: `initialize`, then `notifications/initialized`.

@@ -12,6 +12,7 @@
 pub mod floor;
 pub mod ours;
 pub mod rmcp;
+pub mod secured;
 
 use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
@@ -31,6 +32,8 @@ pub enum Kind {
     Rmcp,
     /// A bare axum handler: the floor.
     Floor,
+    /// Ours with JWT auth and the Prometheus endpoint on (workload g only).
+    Secured,
     /// `mcp-runtime` with the Redis store (sessions in Redis, as a replica of many):
     /// compared with [`Kind::Ours`]. Not in the default set: `--servers ours,ours-redis`.
     OursRedis,
@@ -46,6 +49,7 @@ impl Kind {
             Kind::Ours => "ours",
             Kind::Rmcp => "rmcp",
             Kind::Floor => "floor",
+            Kind::Secured => "ours+auth",
             Kind::OursRedis => "ours-redis",
         }
     }
@@ -54,7 +58,7 @@ impl Kind {
     pub fn parse(name: &str) -> Option<Kind> {
         Kind::ALL
             .into_iter()
-            .chain([Kind::OursRedis])
+            .chain([Kind::Secured, Kind::OursRedis])
             .find(|k| k.name() == name)
     }
 }
@@ -69,10 +73,17 @@ pub fn serve(kind: Kind) -> anyhow::Result<()> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
         let router = match kind {
-            Kind::Ours => ours::router(None),
-            Kind::OursRedis => ours::router(Some(crate::redis::store_for_child()?)),
+            Kind::Ours => ours::router(),
+            Kind::OursRedis => ours::server()
+                .store(crate::redis::store_for_child()?)
+                .router(),
             Kind::Rmcp => rmcp::router(),
             Kind::Floor => floor::router(),
+            Kind::Secured => {
+                let (router, token) = secured::router(port).await?;
+                println!("TOKEN {token}");
+                router
+            }
         };
         println!("PORT {port}");
         let listener = listener.tap_io(|tcp| {
@@ -89,6 +100,8 @@ pub struct Spawned {
     child: Child,
     /// Where it listens.
     pub addr: SocketAddr,
+    /// The bearer token its requests need, if any.
+    pub token: Option<String>,
 }
 
 impl Spawned {
@@ -115,10 +128,14 @@ impl Spawned {
             .with_context(|| format!("starting the {} server", kind.name()))?;
         let stdout = child.stdout.take().context("child stdout")?;
         let mut lines = BufReader::new(stdout).lines();
+        let mut token = None;
         let port = loop {
             let line = lines
                 .next()
                 .with_context(|| format!("the {} server exited before listening", kind.name()))??;
+            if let Some(t) = line.strip_prefix("TOKEN ") {
+                token = Some(t.trim().to_owned());
+            }
             if let Some(port) = line.strip_prefix("PORT ") {
                 break port.trim().parse::<u16>()?;
             }
@@ -128,6 +145,7 @@ impl Spawned {
         Ok(Self {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
+            token,
         })
     }
 

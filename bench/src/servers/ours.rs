@@ -39,9 +39,13 @@ pub fn working_tools() -> Vec<ToolDef> {
     vec![echo_tool(), progress_tool_tool()]
 }
 
-/// The MCP endpoint with every tool of [`spec::tools`], all in one `tools/list` page;
-/// sessions in `store` (Redis) or, by default, in the process.
-pub fn router(store: Option<mcp_runtime::RedisStore>) -> axum::Router {
+/// The MCP endpoint with every tool of [`spec::tools`], all in one `tools/list` page.
+pub fn router() -> axum::Router {
+    server().router()
+}
+
+/// The server behind [`router`], to configure further.
+pub fn server() -> Server {
     let mut server = Server::new("bench")
         .page_size(spec::TOOL_COUNT)
         .tool(echo_tool())
@@ -54,8 +58,5 @@ pub fn router(store: Option<mcp_runtime::RedisStore>) -> axum::Router {
         .description(filler.description);
         server = server.tool(def);
     }
-    if let Some(store) = store {
-        server = server.store(store);
-    }
-    server.path(spec::PATH).router()
+    server.path(spec::PATH)
 }

@@ -48,6 +48,9 @@ pub struct RequestMeta {
     /// Where to send progress for this request; no progress is sent without it.
     #[serde(default)]
     pub progress_token: Option<ProgressToken>,
+    /// W3C trace context of the caller (SEP-414), continued by the request's span.
+    #[serde(default)]
+    pub traceparent: Option<String>,
 }
 
 /// `tools/call` parameters.

@@ -11,10 +11,13 @@ use tokio::sync::mpsc;
 use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
 
 use super::inflight::InFlightGuard;
+use tracing::Instrument as _;
+
 use super::peer::PeerLink;
 use super::peer::rounds::until_input;
 use crate::context::{CallContext, CallSetup};
 use crate::protocol::RequestId;
+use crate::observe;
 use crate::protocol::jsonrpc::{Complete, error_message, result_message};
 use crate::tool::{Arguments, CallToolResult, ToolDef};
 
@@ -118,6 +121,7 @@ impl CallStream {
         let context = Arc::new(CallContext::new(setup, outbox));
         let cancelled = Box::pin(context.cancellation().clone().cancelled_owned());
         let future = tool.call(arguments);
+        let timer = observe::ToolTimer::start(&name);
         let limit = tool.timeout.unwrap_or(timeout);
         let call = async move {
             let _permit = permit;
@@ -145,6 +149,7 @@ impl CallStream {
                     CallToolResult::error(format!("internal error in tool `{name}`"))
                 }
             };
+            timer.finish(result.is_error);
             if let Some(error) = context.take_protocol_error() {
                 return error_message(Some(&id), &error);
             }
@@ -153,7 +158,9 @@ impl CallStream {
             } else {
                 result_message(&id, &result)
             }
-        };
+        }
+        // The request's span, wherever the call is polled from.
+        .instrument(tracing::Span::current());
         Self {
             frames,
             call: Some(Box::pin(call)),

@@ -39,6 +39,8 @@ pub(crate) struct Config {
     pub(crate) cache_ttl: Duration,
     /// Requests to the client: answer timeout, request-state sealing.
     pub(crate) peer: super::peer::PeerConfig,
+    /// Largest request body over HTTP (larger → 413); `body_limit` of the settings.
+    pub(crate) body_limit: usize,
 }
 
 impl Default for Config {
@@ -60,6 +62,7 @@ impl Default for Config {
             call_timeout: Duration::from_secs(10 * 60),
             stall_timeout: Duration::from_secs(30),
             peer: super::peer::PeerConfig::default(),
+            body_limit: 4 * 1024 * 1024,
         }
     }
 }

@@ -22,7 +22,9 @@ use super::envelope::{self, MirroredHeaders};
 use super::session::{Session, Sessions};
 use super::subscriptions::{self, ListenParams};
 use super::tools::{CacheHints, ToolSet};
+use crate::context::HttpParts;
 use crate::context::{CallOrigin, CallSetup};
+use crate::observe;
 use crate::protocol::jsonrpc::{
     IncomingRequest, error_message, notification_message, result_message,
 };
@@ -33,7 +35,6 @@ use crate::protocol::types::{
 };
 use crate::protocol::{ErrorCode, ProtocolVersion, RequestId, RpcError};
 use crate::tool::{Arguments, StateMap, ToolDef};
-use http::HeaderMap;
 
 /// What handling a request produced.
 pub(crate) enum Dispatched {
@@ -156,19 +157,34 @@ impl Dispatcher {
         &self,
         era: Era<'_>,
         request: IncomingRequest<'_>,
-        http_headers: Option<Arc<HeaderMap>>,
+        http: Option<HttpParts>,
     ) -> Dispatched {
-        match era {
-            Era::Handshake(session) => self.handshake_request(session, request, http_headers),
-            Era::Stateless(headers) => self.stateless_request(headers, request, http_headers),
-        }
+        // One span per request (observability: method, id, session; `tool` on calls).
+        let session_id = match &era {
+            Era::Handshake(Some(session)) => Some(session.id()),
+            _ => None,
+        };
+        let span = observe::request_span(&request.method, &request.id, session_id);
+        let _entered = span.enter();
+        let method = observe::method_label(&request.method);
+        let dispatched = match era {
+            Era::Handshake(session) => self.handshake_request(session, request, http),
+            Era::Stateless(headers) => self.stateless_request(headers, request, http),
+        };
+        observe::request(method, matches!(dispatched, Dispatched::Reply(_, Some(_))));
+        dispatched
+    }
+
+    /// Runs `f` on the tool named `name`, if there is one (the auth scope check).
+    pub(crate) fn with_tool<R>(&self, name: &str, f: impl FnOnce(&ToolDef) -> R) -> Option<R> {
+        self.tools.load().get(name).map(|(tool, _)| f(tool))
     }
 
     fn handshake_request(
         &self,
         session: Option<Arc<Session>>,
         request: IncomingRequest<'_>,
-        http_headers: Option<Arc<HeaderMap>>,
+        http_headers: Option<HttpParts>,
     ) -> Dispatched {
         let id = request.id;
         let params = request.params;
@@ -215,7 +231,7 @@ impl Dispatcher {
         &self,
         headers: Option<&MirroredHeaders<'_>>,
         request: IncomingRequest<'_>,
-        http_headers: Option<Arc<HeaderMap>>,
+        http_headers: Option<HttpParts>,
     ) -> Dispatched {
         let id = request.id;
         let params = request.params;
@@ -340,7 +356,7 @@ impl Dispatcher {
         headers: Option<&MirroredHeaders<'_>>,
         declared: Declared<'_>,
         origin: CallOrigin,
-        http_headers: Option<Arc<HeaderMap>>,
+        http_headers: Option<HttpParts>,
     ) -> Dispatched {
         let started = (|| {
             let params = params?;
@@ -352,6 +368,8 @@ impl Dispatcher {
                 envelope::check_param_headers(header_params, params.arguments.as_ref(), headers)?;
             }
             declared.check(tool)?;
+            let traceparent = params.meta.as_ref().and_then(|m| m.traceparent.as_deref());
+            observe::record_call(&params.name, traceparent);
             let arguments = Arguments::new(params.arguments.unwrap_or_default());
             let setup = CallSetup {
                 request_id: id.clone(),

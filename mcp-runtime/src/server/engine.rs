@@ -4,6 +4,9 @@
 //! cancellation of stateless requests on transports that cannot close one stream per
 //! request. HTTP and stdio only move bytes and render outcomes, so they cannot diverge.
 
+use tracing::Instrument as _;
+
+use crate::observe;
 use std::sync::{Arc, Weak};
 use std::time::Duration;
 
@@ -255,8 +258,27 @@ impl Engine {
     async fn message(&self, link: &Link, inbound: &Inbound<'_>, message: Incoming<'_>) -> Outcome {
         let stateless = is_stateless(inbound, &message);
         match message {
-            Incoming::Request(request) if stateless => self.stateless(link, inbound, request).await,
-            Incoming::Request(request) => self.handshake(inbound, request, None).await,
+            Incoming::Request(request) => {
+                // Observability: one span per request (method, id, session; the tools
+                // feature adds the tool and the caller's trace), and its count by outcome.
+                let span = observe::request_span(&request.method, &request.id, inbound.session_id);
+                let method = observe::method_label(&request.method);
+                let outcome = if stateless {
+                    self.stateless(link, inbound, request)
+                        .instrument(span)
+                        .await
+                } else {
+                    self.handshake(inbound, request, None)
+                        .instrument(span)
+                        .await
+                };
+                let failed = matches!(
+                    outcome,
+                    Outcome::Reply { error: Some(_), .. } | Outcome::Refused(_)
+                );
+                observe::request(method, failed);
+                outcome
+            }
             Incoming::Notification { method, params } => {
                 self.notification(link, inbound, stateless, &method, params)
                     .await

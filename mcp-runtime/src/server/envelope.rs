@@ -120,6 +120,9 @@ struct Meta<'a> {
     /// Raw, so a malformed token is reported by `tools/call`, not by the ladder.
     #[serde(default, borrow, rename = "progressToken")]
     progress_token: Option<&'a RawValue>,
+    /// W3C trace context (SEP-414), continued by the request's span.
+    #[serde(default, borrow)]
+    traceparent: Option<&'a RawValue>,
 }
 
 /// A raw JSON string's value (unescaped only when it has escapes); `None` for non-strings.
@@ -190,14 +193,19 @@ fn call_params(
     arguments: Option<Map<String, Value>>,
     meta: Option<Meta<'_>>,
 ) -> Option<CallToolParams> {
-    let progress_token = match meta.and_then(|m| m.progress_token) {
+    let (progress_token, traceparent) =
+        meta.map_or((None, None), |m| (m.progress_token, m.traceparent));
+    let progress_token = match progress_token {
         None => None,
         Some(raw) => serde_json::from_str(raw.get()).ok()?,
     };
     Some(CallToolParams {
         name: raw_str(name?)?.into_owned(),
         arguments,
-        meta: Some(RequestMeta { progress_token }),
+        meta: Some(RequestMeta {
+            progress_token,
+            traceparent: traceparent.and_then(raw_str).map(Cow::into_owned),
+        }),
     })
 }
 

@@ -9,14 +9,14 @@ impl Server {
     /// HTTP 503 and `Retry-After` (expired sessions are swept first; live ones are never
     /// evicted to make room, so a flood cannot end other clients' sessions).
     pub fn max_sessions(mut self, sessions: usize) -> Self {
-        self.config.max_sessions = sessions.max(1);
+        self.settings.max_sessions = sessions.max(1);
         self
     }
 
     /// Most tool calls running at once, server-wide (default 1,000). Past it, a call is
     /// refused with HTTP 503 and `Retry-After`.
     pub fn max_concurrent_calls(mut self, calls: usize) -> Self {
-        self.config.max_concurrent_calls = calls.max(1);
+        self.settings.max_concurrent_calls = calls.max(1);
         self
     }
 
@@ -30,7 +30,7 @@ impl Server {
     /// [`ToolDef::timeout`](crate::ToolDef::timeout) sets one tool's own). A call that
     /// runs longer is stopped and answered with an `isError` result that says so.
     pub fn call_timeout(mut self, timeout: Duration) -> Self {
-        self.config.call_timeout = timeout;
+        self.settings.call_timeout = timeout;
         self
     }
 

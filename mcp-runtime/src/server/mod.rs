@@ -31,11 +31,13 @@ pub(crate) use envelope::validate as validate_envelope;
 pub(crate) use outcome::{Outcome, Reason, Refusal};
 pub(crate) use store::{EventId, Session, SessionRef, Unresumable};
 
+use crate::auth::Auth;
 use crate::prompt::PromptDef;
 use crate::protocol::types::Implementation;
 use crate::resource::{ResourceDef, ResourceTemplateDef};
+use crate::settings::Settings;
 use crate::tool::{StateMap, ToolDef};
-use crate::transport::http::HostPolicy;
+use crate::transport::http::{HostPolicy, Surface as HttpSurface};
 use features::surface::Surface;
 
 /// The address [`serve`] binds when `MCP_ADDR` is not set.
@@ -58,7 +60,7 @@ pub const DEFAULT_PATH: &str = "/mcp";
 /// }
 /// ```
 pub async fn serve() -> io::Result<()> {
-    Server::new(binary_name())
+    Server::from_env(binary_name())
         .registered_tools()
         .registered_resources()
         .registered_prompts()
@@ -77,7 +79,7 @@ pub async fn serve() -> io::Result<()> {
 /// }
 /// ```
 pub async fn serve_stdio() -> io::Result<()> {
-    Server::new(binary_name())
+    Server::from_env(binary_name())
         .registered_tools()
         .registered_resources()
         .registered_prompts()
@@ -118,10 +120,14 @@ pub struct Server {
     info: Implementation,
     instructions: Option<String>,
     tools: Vec<ToolDef>,
-    path: String,
     config: Config,
-    /// `None` until configured: loopback only, relaxed by `serve_on` for public addresses.
-    hosts: Option<HostPolicy>,
+    /// The operator's knobs (path, hosts, origins, limits, …).
+    pub(crate) settings: Settings,
+    /// Why the environment's settings could not be read: reported when serving.
+    settings_error: Option<String>,
+    /// Whether `MCP_*` and `--config` were read already (by `from_env`).
+    env_loaded: bool,
+    auth: Option<Auth>,
     states: StateMap,
     /// Resources, templates and prompts.
     surface: Surface,
@@ -145,9 +151,11 @@ impl Server {
             },
             instructions: None,
             tools: Vec::new(),
-            path: DEFAULT_PATH.to_owned(),
             config: Config::default(),
-            hosts: None,
+            settings: Settings::default(),
+            settings_error: None,
+            env_loaded: false,
+            auth: None,
             states: StateMap::default(),
             surface: Surface::default(),
             startup_error: None,
@@ -155,6 +163,64 @@ impl Server {
             #[cfg(feature = "redis")]
             redis: None,
         }
+    }
+
+    /// A server with this name and the operator's [`Settings`]: the TOML file of
+    /// `--config FILE` on the command line, then the `MCP_*` environment variables, over
+    /// the defaults. Builder calls after this override them. A bad value makes
+    /// [`serve`](Self::serve) fail with a message naming the variable.
+    ///
+    /// ```no_run
+    /// use mcp_runtime::{Auth, Server};
+    ///
+    /// # async fn run() -> std::io::Result<()> {
+    /// Server::from_env("notes")               // MCP_ADDR, MCP_ALLOWED_ORIGINS, …
+    ///     .auth(Auth::bearer_tokens(["s3cret"]))
+    ///     .metrics("/metrics")
+    ///     .serve()
+    ///     .await
+    /// # }
+    /// ```
+    pub fn from_env(name: impl Into<String>) -> Self {
+        let mut server = Self::new(name);
+        server.load_env();
+        server
+    }
+
+    fn load_env(&mut self) {
+        if std::mem::replace(&mut self.env_loaded, true) {
+            return;
+        }
+        if let Err(e) = self.settings.load_env() {
+            self.settings_error = Some(e.to_string());
+        }
+    }
+
+    /// Replaces every setting with `settings` (see [`Settings`] for each one's default).
+    pub fn settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// The settings as they stand (builder calls and, after [`from_env`](Self::from_env),
+    /// the environment).
+    pub fn current_settings(&self) -> &Settings {
+        &self.settings
+    }
+
+    /// Requires a valid access token on every request to the endpoint (`POST`, `GET`,
+    /// `DELETE`; stdio is exempt), and publishes the RFC 9728 metadata; see [`Auth`].
+    /// Without it, `MCP_AUTH_TOKENS` or `MCP_AUTH_ISSUER` turn auth on.
+    pub fn auth(mut self, auth: Auth) -> Self {
+        self.auth = Some(auth);
+        self
+    }
+
+    /// Serves Prometheus metrics at `path` (e.g. `/metrics`; `MCP_METRICS_PATH`); the
+    /// metrics are listed in the crate's README. Needs the `metrics` feature (default).
+    pub fn metrics(mut self, path: impl Into<String>) -> Self {
+        self.settings.metrics_path = Some(path.into());
+        self
     }
 
     /// Sets `serverInfo.version`.
@@ -177,14 +243,14 @@ impl Server {
 
     /// Sets the HTTP path of the endpoint (default `/mcp`).
     pub fn path(mut self, path: impl Into<String>) -> Self {
-        self.path = path.into();
+        self.settings.path = path.into();
         self
     }
 
     /// Ends sessions unused for this long (default 30 minutes), freeing what they hold;
     /// a session with a call running or a `GET` stream open is in use.
     pub fn session_idle_timeout(mut self, timeout: Duration) -> Self {
-        self.config.session_idle_timeout = timeout;
+        self.settings.session_idle_timeout = timeout;
         self
     }
 
@@ -199,7 +265,7 @@ impl Server {
     /// may run before its reply switches to SSE to keep proxies from timing out
     /// (default 15 seconds).
     pub fn keep_alive(mut self, interval: Duration) -> Self {
-        self.config.keep_alive = interval;
+        self.settings.keep_alive = interval;
         self
     }
 
@@ -236,29 +302,27 @@ impl Server {
     /// bound to a loopback address, any host otherwise. Requests with another `Host` are
     /// refused with 403 (DNS rebinding protection).
     pub fn allowed_hosts<I: IntoIterator<Item = S>, S: Into<String>>(mut self, hosts: I) -> Self {
-        let policy = self.hosts.get_or_insert_with(HostPolicy::default);
-        policy.hosts = Some(hosts.into_iter().map(Into::into).collect());
+        self.settings.allowed_hosts = Some(hosts.into_iter().map(Into::into).collect());
         self
     }
 
-    /// Accepts requests from these browser origins (`https://app.example.com`) besides pages
-    /// on an allowed host. Requests with another `Origin` header are refused with 403.
+    /// Accepts requests from these browser origins (`https://app.example.com`; `*` for any)
+    /// besides pages on an allowed host: the same list answers CORS preflights and lets
+    /// their pages read `Mcp-Session-Id` and the other MCP response headers. Requests with
+    /// another `Origin` header are refused with 403. Leaves the allowed hosts as they were.
     pub fn allowed_origins<I: IntoIterator<Item = S>, S: Into<String>>(
         mut self,
         origins: I,
     ) -> Self {
-        let policy = self.hosts.get_or_insert_with(HostPolicy::default);
-        policy.origins = Some(origins.into_iter().map(Into::into).collect());
+        self.settings.allowed_origins = origins.into_iter().map(Into::into).collect();
         self
     }
 
     /// Turns DNS rebinding protection off: any `Host`, any `Origin`. Only for servers behind
     /// a proxy that checks these itself.
     pub fn disable_dns_rebinding_protection(mut self) -> Self {
-        self.hosts = Some(HostPolicy {
-            hosts: None,
-            origins: None,
-        });
+        self.settings.allowed_hosts = Some(vec!["*".to_owned()]);
+        self.settings.allowed_origins = vec!["*".to_owned()];
         self
     }
 
@@ -285,7 +349,12 @@ impl Server {
     /// `MCP_REDIS_URL` (and `MCP_REDIS_PREFIX`) choose the Redis store unless the builder
     /// chose a store already.
     fn store_from_env(self) -> Self {
-        let Ok(url) = std::env::var("MCP_REDIS_URL") else {
+        let Some(url) = self
+            .settings
+            .redis_url
+            .clone()
+            .or_else(|| std::env::var("MCP_REDIS_URL").ok())
+        else {
             return self;
         };
         #[cfg(feature = "redis")]
@@ -507,25 +576,69 @@ impl Server {
     ///
     /// # Panics
     /// Like [`router`](Self::router).
-    pub fn router_with_handle(mut self) -> (axum::Router, ServerHandle) {
-        let hosts = self.hosts.take().unwrap_or_default();
-        self.build(hosts)
+    pub fn router_with_handle(self) -> (axum::Router, ServerHandle) {
+        self.build(None).unwrap_or_else(|why| panic!("{why}"))
     }
 
-    fn build(self, hosts: HostPolicy) -> (axum::Router, ServerHandle) {
-        let path = self.path.clone();
-        let http = self.http.clone();
-        if let Err(why) = self.check() {
-            panic!("{why}");
+    /// The router for a server bound to `bound` (`None`: not bound by us).
+    fn build(mut self, bound: Option<SocketAddr>) -> Result<(axum::Router, ServerHandle), String> {
+        if let Some(why) = self.settings_error.take() {
+            return Err(why);
+        }
+        self.settings.validate().map_err(|e| e.to_string())?;
+        self.check().map_err(|e| e.to_string())?;
+        let auth = match self.auth.take() {
+            Some(auth) => Some(auth),
+            None => Auth::from_settings(&self.settings).map_err(|e| e.to_string())?,
+        };
+        if let Some(auth) = &auth {
+            auth.check()?;
+        }
+        let settings = &self.settings;
+        let mut scopes: Vec<String> = self
+            .tools
+            .iter()
+            .flat_map(|t| t.required_scopes.iter().cloned())
+            .collect();
+        scopes.sort();
+        scopes.dedup();
+        let surface = HttpSurface {
+            path: settings.path.clone(),
+            hosts: HostPolicy::new(
+                settings.allowed_hosts.as_deref(),
+                &settings.allowed_origins,
+                bound,
+            ),
+            auth: auth.map(|a| a.shared()),
+            scopes,
+            http: self.http_options(),
+            #[cfg(feature = "metrics")]
+            metrics: match &settings.metrics_path {
+                Some(path) => Some((path.clone(), crate::observe::install_prometheus()?)),
+                None => None,
+            },
+        };
+        #[cfg(not(feature = "metrics"))]
+        if settings.metrics_path.is_some() {
+            return Err("a metrics path is set (MCP_METRICS_PATH or Server::metrics), but mcp-runtime was built without its `metrics` feature".to_owned());
         }
         let engine = self.engine();
         let handle = ServerHandle {
             engine: engine.clone(),
         };
-        (
-            crate::transport::http::router(&path, engine, hosts, &http),
-            handle,
-        )
+        Ok((crate::transport::http::router(engine, surface), handle))
+    }
+
+    /// The HTTP limits: the settings' (builder, file, environment) where they name one,
+    /// the transport's own for the rest.
+    fn http_options(&self) -> crate::transport::http::HttpOptions {
+        let mut http = self.http.clone();
+        let settings = &self.settings;
+        http.limits.header_timeout = settings.header_timeout;
+        http.limits.max_connections = settings.max_connections;
+        http.limits.body_limit = settings.body_limit;
+        http.limits.drain_timeout = settings.drain_timeout;
+        http
     }
 
     /// The engine, once the start-up checks pass.
@@ -536,7 +649,15 @@ impl Server {
     }
 
     /// The transport-free engine serving this description.
-    pub(crate) fn engine(self) -> Arc<Engine> {
+    pub(crate) fn engine(mut self) -> Arc<Engine> {
+        // The settings the engine enforces (the HTTP surface reads the rest).
+        let settings = &self.settings;
+        self.config.keep_alive = settings.keep_alive;
+        self.config.session_idle_timeout = settings.session_idle_timeout;
+        self.config.max_sessions = settings.max_sessions;
+        self.config.max_concurrent_calls = settings.max_concurrent_calls;
+        self.config.call_timeout = settings.call_timeout;
+        self.config.body_limit = settings.body_limit;
         #[cfg(feature = "redis")]
         let store = self.redis.as_ref().map(|redis| redis.open(&self.config));
         #[cfg(not(feature = "redis"))]
@@ -557,11 +678,15 @@ impl Server {
         engine
     }
 
-    /// Serves on `MCP_ADDR` (default `127.0.0.1:8000`) until SIGINT or SIGTERM. On the
-    /// command line, `--list-tools` prints the `tools/list` result and returns instead,
-    /// `--list` prints everything served ([`listing_json`](Self::listing_json)), and
-    /// `--stdio` serves on stdin and stdout ([`serve_stdio`](Self::serve_stdio)).
-    pub async fn serve(self) -> io::Result<()> {
+    /// Serves on `MCP_ADDR` (default `127.0.0.1:8000`) until SIGINT or SIGTERM. On the command line,
+    /// `--list-tools` prints the `tools/list` result and returns instead, `--list` prints
+    /// everything served ([`listing_json`](Self::listing_json)), and `--stdio` serves on
+    /// stdin and stdout ([`serve_stdio`](Self::serve_stdio)).
+    ///
+    /// Unless [`from_env`](Self::from_env) did, it reads the `MCP_*` variables and
+    /// `--config FILE` first: what they set overrides the builder. `MCP_LOG` sets up logging
+    /// to stderr unless the program installed a `tracing` subscriber.
+    pub async fn serve(mut self) -> io::Result<()> {
         let flag = |name: &str| std::env::args().skip(1).any(|a| a == name);
         if flag("--list-tools") {
             println!("{}", self.tools_list_json());
@@ -571,11 +696,17 @@ impl Server {
             println!("{}", self.listing_json());
             return Ok(());
         }
+        self.load_env();
+        if let Some(why) = &self.settings_error {
+            return Err(io::Error::new(io::ErrorKind::InvalidInput, why.clone()));
+        }
+        crate::observe::init_logging(&self.settings.log)
+            .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
         if flag("--stdio") {
             return self.serve_stdio().await;
         }
         let this = self.store_from_env();
-        let addr = std::env::var("MCP_ADDR").unwrap_or_else(|_| DEFAULT_ADDR.to_owned());
+        let addr = this.settings.addr.clone();
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
@@ -610,24 +741,17 @@ impl Server {
 
     /// [`serve_on`](Self::serve_on), stopping when `shutdown` says so.
     pub(crate) async fn serve_listener(
-        mut self,
+        self,
         listener: tokio::net::TcpListener,
         shutdown: crate::transport::http::Shutdown,
     ) -> io::Result<()> {
-        self.check()?;
         let local: SocketAddr = listener.local_addr()?;
-        let hosts = match self.hosts.take() {
-            Some(configured) => configured,
-            None if local.ip().is_loopback() => HostPolicy::default(),
-            None => HostPolicy {
-                hosts: None,
-                origins: Some(Vec::new()),
-            },
-        };
-        let path = self.path.clone();
-        let limits = self.http.limits;
+        let path = self.settings.path.clone();
+        let limits = self.http_options().limits;
         let tools = self.tools.len();
-        let (router, handle) = self.build(hosts);
+        let (router, handle) = self
+            .build(Some(local))
+            .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
         let plural = if tools == 1 { "" } else { "s" };
         println!("MCP server listening on http://{local}{path} ({tools} tool{plural})");
         crate::transport::http::serve(listener, router, handle, limits, shutdown).await

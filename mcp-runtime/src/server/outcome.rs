@@ -53,6 +53,9 @@ pub(crate) enum Reason {
     /// A limit is reached (sessions, concurrent calls): nothing was done; retry later
     /// (HTTP 503 with `Retry-After`).
     Overloaded,
+    /// The caller's token lacks a scope the tool requires (HTTP 403 with an
+    /// `insufficient_scope` challenge; the error's data names the scopes).
+    InsufficientScope,
 }
 
 /// A refused message: the reason, the JSON-RPC error, and the id it answers.

@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt as _, AsyncWriteExt as _, BufReader};
 
 use crate::server::{Engine, Server};
-use crate::transport::http::HostPolicy;
 
 /// Set when a call of `wait_forever` is dropped (cancelled).
 static DROPPED: AtomicBool = AtomicBool::new(false);
@@ -298,12 +297,7 @@ async fn stdio_and_http_give_the_same_replies() {
         .tool(steps_tool())
         .tool(wait_forever_tool())
         .engine();
-    let router = super::http::router(
-        "/mcp",
-        engine.clone(),
-        HostPolicy::default(),
-        &Default::default(),
-    );
+    let router = super::http::router(engine.clone(), super::http::Surface::plain("/mcp"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

@@ -186,6 +186,12 @@ pub(crate) enum Handled {
     Refused(Box<super::Refusal>),
 }
 
+impl From<RpcError> for Handled {
+    fn from(error: RpcError) -> Self {
+        Self::error(error)
+    }
+}
+
 impl Handled {
     pub(crate) fn error(error: RpcError) -> Self {
         Self::Reply(Err(error))

@@ -83,7 +83,7 @@ impl Tools {
         match self.start_call(request, permit) {
             Ok(Started::Stream(stream)) => now(Handled::Stream(stream)),
             Ok(Started::Task(task)) => task,
-            Err(e) => now(Handled::error(e)),
+            Err(refused) => now(refused),
         }
     }
 
@@ -91,7 +91,7 @@ impl Tools {
         &self,
         request: Request<'_>,
         permit: tokio::sync::OwnedSemaphorePermit,
-    ) -> Result<Started, RpcError> {
+    ) -> Result<Started, Handled> {
         let Request {
             engine,
             id,
@@ -152,6 +152,13 @@ impl Tools {
             envelope::check_param_headers(header_params, params.arguments.as_ref(), mirrored)?;
         }
         declared.check(tool)?;
+        // Auth: the token must grant every scope the tool requires (403 otherwise).
+        let extensions = transport.as_deref().map(|parts| &parts.extensions);
+        if let Some(refusal) = crate::auth::scope::check(extensions, tool) {
+            return Err(Handled::Refused(refusal));
+        }
+        let traceparent = params.meta.as_ref().and_then(|m| m.traceparent.as_deref());
+        crate::observe::record_call(&params.name, traceparent);
         let mut origin = origin;
         let mut task_mode = false;
         if let Declared::Raw(capabilities) = &declared {

@@ -109,12 +109,17 @@ impl Server {
     /// Sets every HTTP limit at once.
     pub fn http_limits(mut self, limits: HttpLimits) -> Self {
         self.http.limits = limits;
+        // The four the settings name too are kept there (one place decides them).
+        self.settings.header_timeout = limits.header_timeout;
+        self.settings.max_connections = limits.max_connections;
+        self.settings.body_limit = limits.body_limit;
+        self.settings.drain_timeout = limits.drain_timeout;
         self
     }
 
     /// Closes a connection whose request headers take longer than this (default 10 s).
     pub fn header_timeout(mut self, timeout: Duration) -> Self {
-        self.http.limits.header_timeout = timeout;
+        self.settings.header_timeout = timeout;
         self
     }
 
@@ -126,13 +131,13 @@ impl Server {
 
     /// Serves at most this many connections at once; more get 503 (default 1024).
     pub fn max_connections(mut self, connections: usize) -> Self {
-        self.http.limits.max_connections = connections.max(1);
+        self.settings.max_connections = connections.max(1);
         self
     }
 
     /// Refuses request bodies larger than this many bytes with 413 (default 4 MiB).
     pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.http.limits.body_limit = bytes;
+        self.settings.body_limit = bytes;
         self
     }
 
@@ -150,7 +155,7 @@ impl Server {
 
     /// Lets calls in flight finish for this long after SIGINT or SIGTERM (default 10 s).
     pub fn drain_timeout(mut self, timeout: Duration) -> Self {
-        self.http.limits.drain_timeout = timeout;
+        self.settings.drain_timeout = timeout;
         self
     }
 

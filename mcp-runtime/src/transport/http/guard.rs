@@ -17,6 +17,7 @@ use http::header::{HOST, ORIGIN};
 use http::{HeaderMap, StatusCode};
 
 use super::reply::Rejection;
+use crate::observe;
 
 /// Which `Host` and `Origin` values are accepted.
 #[derive(Debug, Clone)]
@@ -42,6 +43,28 @@ impl Default for HostPolicy {
 }
 
 impl HostPolicy {
+    /// The policy of `allowed_hosts` and `allowed_origins` (`*`: any). Without
+    /// `allowed_hosts`: loopback names when bound to a loopback address (or not bound yet:
+    /// a router), any host when bound to another address, since the server cannot know
+    /// its public names. Setting only the origins never changes the hosts.
+    pub(crate) fn new(
+        hosts: Option<&[String]>,
+        origins: &[String],
+        bound: Option<std::net::SocketAddr>,
+    ) -> Self {
+        let any = |list: &[String]| list.iter().any(|h| h == "*");
+        let hosts = match hosts {
+            Some(list) if any(list) => None,
+            Some(list) => Some(list.to_vec()),
+            None if bound.is_none_or(|addr| addr.ip().is_loopback()) => {
+                Some(LOOPBACK.iter().map(|h| (*h).to_owned()).collect())
+            }
+            None => None,
+        };
+        let origins = (!any(origins)).then(|| origins.to_vec());
+        Self { hosts, origins }
+    }
+
     fn host_allowed(&self, host: &str) -> bool {
         let Some(allowed) = &self.hosts else {
             return true;
@@ -53,7 +76,8 @@ impl HostPolicy {
         })
     }
 
-    fn origin_allowed(&self, origin: &str) -> bool {
+    /// Whether a browser page from `origin` may call (the `Origin` check and CORS alike).
+    pub(crate) fn origin_allowed(&self, origin: &str) -> bool {
         let Some(allowed) = &self.origins else {
             return true;
         };
@@ -164,16 +188,21 @@ fn refusal(policy: &HostPolicy, headers: &HeaderMap) -> Option<Response> {
         .map(|v| v.to_str().unwrap_or("(not visible ASCII)"));
     match host {
         Some(host) if !policy.host_allowed(host) => {
+            observe::rejected(observe::Reason::Host);
             return Some(forbidden(format!(
                 "Host {host:?} is not allowed (DNS rebinding protection); configure the server's allowed hosts to serve it"
             )));
         }
-        None if policy.hosts.is_some() => return Some(forbidden("missing Host header".to_owned())),
+        None if policy.hosts.is_some() => {
+            observe::rejected(observe::Reason::Host);
+            return Some(forbidden("missing Host header".to_owned()));
+        }
         _ => {}
     }
     if let Some(origin) = headers.get(ORIGIN) {
         let origin = origin.to_str().unwrap_or("(not visible ASCII)");
         if !policy.origin_allowed(origin) {
+            observe::rejected(observe::Reason::Origin);
             return Some(forbidden(format!(
                 "Origin {origin:?} is not allowed (DNS rebinding protection); configure the server's allowed origins to accept it"
             )));
@@ -214,6 +243,25 @@ mod tests {
         assert!(p.origin_allowed("https://127.0.0.1"));
         assert!(!p.origin_allowed("http://evil.example"));
         assert!(!p.origin_allowed("null"));
+    }
+
+    #[test]
+    fn origins_alone_keep_the_hosts_of_the_address() {
+        // The bug: allowed_origins on a server bound to 0.0.0.0 made the Host check
+        // loopback-only, so requests through a proxy got 403.
+        let origins = ["https://app.example.com".to_owned()];
+        let public: std::net::SocketAddr = "0.0.0.0:8000".parse().expect("address");
+        let p = HostPolicy::new(None, &origins, Some(public));
+        assert!(p.host_allowed("mcp.example.com"));
+        assert!(p.origin_allowed("https://app.example.com"));
+        assert!(!p.origin_allowed("https://evil.example"));
+        let loopback: std::net::SocketAddr = "127.0.0.1:8000".parse().expect("address");
+        let p = HostPolicy::new(None, &origins, Some(loopback));
+        assert!(!p.host_allowed("mcp.example.com"));
+        assert!(p.host_allowed("localhost:8000"));
+        let star = ["*".to_owned()];
+        let p = HostPolicy::new(Some(&star), &star, Some(loopback));
+        assert!(p.host_allowed("anything") && p.origin_allowed("https://anything"));
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Streamable HTTP: one endpoint, `POST` for messages, `DELETE` to end a session.
 
 mod config;
+mod cors;
 mod get;
 mod guard;
 pub(crate) mod headers;
@@ -20,28 +21,75 @@ use axum::routing::post;
 pub(crate) use config::HttpOptions;
 pub use config::{BodyMeter, HttpLimits};
 pub(crate) use guard::HostPolicy;
+pub(crate) use headers::{PROTOCOL_VERSION, SESSION_ID};
 pub(crate) use listener::serve;
 pub(crate) use shutdown::Shutdown;
 
 use crate::server::Engine;
 
-/// The endpoint. Layers run outside in: the Host/Origin guard (and the header checks) on
-/// the headers alone, then the body limits, which buffer the body for the handler.
-pub(crate) fn router(
-    path: &str,
-    engine: Arc<Engine>,
-    hosts: HostPolicy,
-    http: &HttpOptions,
-) -> Router {
-    Router::new()
-        .route(
-            path,
-            post(post::handle).get(get::handle).delete(session::delete),
-        )
+/// What the HTTP surface serves besides the endpoint, and how it is guarded.
+pub(crate) struct Surface {
+    /// The endpoint's path.
+    pub(crate) path: String,
+    /// Accepted `Host` and `Origin` values; the origins drive CORS too.
+    pub(crate) hosts: HostPolicy,
+    /// Token checks on the endpoint, and the metadata routes.
+    pub(crate) auth: Option<Arc<crate::auth::Shared>>,
+    /// `scopes_supported` of the metadata.
+    pub(crate) scopes: Vec<String>,
+    /// Connection and body limits, and the body budget.
+    pub(crate) http: HttpOptions,
+    /// The Prometheus endpoint's path and handle.
+    #[cfg(feature = "metrics")]
+    pub(crate) metrics: Option<(String, metrics_exporter_prometheus::PrometheusHandle)>,
+}
+
+impl Surface {
+    /// The endpoint at `path` alone: loopback hosts, no auth, no metrics.
+    #[cfg(test)]
+    pub(crate) fn plain(path: &str) -> Self {
+        Self {
+            path: path.to_owned(),
+            hosts: HostPolicy::default(),
+            auth: None,
+            scopes: Vec::new(),
+            http: HttpOptions::default(),
+            #[cfg(feature = "metrics")]
+            metrics: None,
+        }
+    }
+}
+
+/// The endpoint and its routes. Layers run outside in: CORS; the Host/Origin guard and the
+/// other checks of headers alone (repeated MCP headers, a POST's media types); the token
+/// check; then the body limits, which buffer the body for the handler, so nothing of an
+/// unauthenticated or misdirected body is held.
+pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> Router {
+    let mut endpoint = post(post::handle)
+        .get(get::handle)
+        .delete(session::delete)
         .layer(limits::BodyLimitLayer::new(
-            http.limits,
-            http.budget.clone(),
-        ))
-        .route_layer(guard::GuardLayer::new(hosts))
+            surface.http.limits,
+            surface.http.budget.clone(),
+        ));
+    if let Some(auth) = &surface.auth {
+        auth.set_endpoint(&surface.path);
+        endpoint = endpoint.route_layer(crate::auth::AuthLayer::new(auth.clone()));
+    }
+    let mut router = Router::new().route(&surface.path, endpoint);
+    if let Some(auth) = surface.auth {
+        router = router.merge(crate::auth::metadata_routes(auth, surface.scopes));
+    }
+    #[cfg(feature = "metrics")]
+    if let Some((path, handle)) = surface.metrics {
+        let scrape = move |axum::extract::State(d): axum::extract::State<Arc<Engine>>| {
+            let text = crate::observe::render_prometheus(&handle, d.store.len());
+            std::future::ready(text)
+        };
+        router = router.route(&path, axum::routing::get(scrape));
+    }
+    router
+        .route_layer(guard::GuardLayer::new(surface.hosts.clone()))
+        .layer(cors::layer(&surface.hosts))
         .with_state(engine)
 }

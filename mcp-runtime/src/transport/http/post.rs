@@ -38,6 +38,11 @@ pub(crate) async fn handle(State(engine): State<Arc<Engine>>, request: Request) 
         transport: Some(parts.clone()),
     };
     let outcome = engine.handle(&Link::per_request(), &inbound, &body).await;
+    if let Outcome::Refused(refusal) = &outcome {
+        if let Some(forbidden) = crate::auth::scope::render(headers, &parts.extensions, refusal) {
+            return forbidden;
+        }
+    }
     render(&engine, outcome, accepts).await
 }
 
@@ -116,6 +121,7 @@ pub(crate) fn status(reason: Reason) -> StatusCode {
         Reason::UnknownSession => StatusCode::NOT_FOUND,
         Reason::Malformed | Reason::NoSession | Reason::BadVersion => StatusCode::BAD_REQUEST,
         Reason::Unavailable | Reason::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+        Reason::InsufficientScope => StatusCode::FORBIDDEN,
     }
 }
 

@@ -15,6 +15,7 @@ use futures_util::{Stream, StreamExt as _};
 use http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use http::{HeaderName, HeaderValue};
 
+use crate::observe;
 use crate::server::EventId;
 
 const KEEP_ALIVE: &[u8] = b": keep-alive\n\n";
@@ -45,6 +46,7 @@ pub(crate) fn response(
     keep_alive: Duration,
 ) -> Response {
     let body = async_stream::stream! {
+        let gauge = observe::StreamGauge::open();
         let mut events = std::pin::pin!(events);
         let idle = tokio::time::sleep(keep_alive);
         tokio::pin!(idle);
@@ -53,12 +55,14 @@ pub(crate) fn response(
                 next = events.next() => match next {
                     Some(bytes) => {
                         idle.as_mut().reset(tokio::time::Instant::now() + keep_alive);
+                        gauge.sent(bytes.len(), true);
                         yield Ok::<_, Infallible>(bytes);
                     }
                     None => break,
                 },
                 () = &mut idle => {
                     idle.as_mut().reset(tokio::time::Instant::now() + keep_alive);
+                    gauge.sent(KEEP_ALIVE.len(), false);
                     yield Ok(Bytes::from_static(KEEP_ALIVE));
                 }
             }
