@@ -16,8 +16,8 @@ use tracing::Instrument as _;
 use super::peer::PeerLink;
 use super::peer::rounds::until_input;
 use crate::context::{CallContext, CallSetup};
-use crate::protocol::RequestId;
 use crate::observe;
+use crate::protocol::RequestId;
 use crate::protocol::jsonrpc::{Complete, error_message, result_message};
 use crate::tool::{Arguments, CallToolResult, ToolDef};
 
