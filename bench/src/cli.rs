@@ -22,7 +22,8 @@ options:
   --connections N     connections for throughput workloads (default 32)
   --concurrent N      calls in flight for workload d (default 10000)
   --sessions N        idle sessions for workload e (default 10000)
-  --servers LIST      servers to run (default: ours,rmcp,floor)
+  --servers LIST      servers to run (default: ours,rmcp,floor; also ours-redis: ours with
+                      the Redis store, on MCP_REDIS_URL or a redis-server the bench starts)
   --no-pin            do not pin processes to cores with taskset
   --no-wrk            skip the wrk cross-check of workload a even if wrk is installed";
 

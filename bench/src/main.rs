@@ -17,6 +17,7 @@
 mod cli;
 mod load;
 mod pin;
+mod redis;
 mod report;
 mod servers;
 mod spec;
@@ -29,7 +30,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match cli::parse(&args) {
         Ok(cli::Command::Serve(kind)) => servers::serve(kind),
-        Ok(cli::Command::Run(options)) => workloads::run_all(&options),
+        Ok(cli::Command::Run(options)) => {
+            redis::start_if_needed(&options).and_then(|_redis| workloads::run_all(&options))
+        }
         Ok(cli::Command::Help) => {
             println!("{}", cli::USAGE);
             Ok(())

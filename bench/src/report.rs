@@ -241,6 +241,31 @@ fn targets(out: &mut String, results: &[(Workload, Vec<Measurement>)]) {
             verdict(bytes <= 2048)
         );
     }
+    // The Redis store (issue 16), against the memory store.
+    let redis = get(Workload::B, Kind::OursRedis);
+    let memory = get(Workload::B, Kind::Ours);
+    if let (Some(redis), Some(memory)) = (redis, memory)
+        && let (Some(r), Some(m)) = (redis.headline(Workload::B), memory.headline(Workload::B))
+    {
+        let r = if m > 0.0 { r / m } else { 0.0 };
+        let _ = writeln!(
+            out,
+            "- (b, Redis store) >= 0.5 × the memory store's calls/s: {r:.2}, p99 {} vs {} → {}",
+            latency(redis.stats.percentile(0.99)),
+            latency(memory.stats.percentile(0.99)),
+            verdict(r >= 0.5)
+        );
+    }
+    if let Some(Memory::PerSession(Some(bytes))) =
+        get(Workload::E, Kind::OursRedis).map(|m| m.memory)
+    {
+        let _ = writeln!(
+            out,
+            "- (e, Redis store) < 100 B per idle session on the replica: {} → {}",
+            size(bytes),
+            verdict(bytes < 100)
+        );
+    }
     if let Some(r) = ratio(Workload::F, Kind::Floor) {
         let _ = writeln!(
             out,

@@ -79,6 +79,8 @@ pub use tokio;
 pub use context::{CallContext, Context, cancelled, is_cancelled, report_progress};
 pub use protocol::types::Implementation;
 pub use protocol::{LogLevel, ProtocolVersion, RequestId};
+#[cfg(feature = "redis")]
+pub use server::store::redis::RedisStore;
 pub use server::{Server, ServerError, ServerHandle, serve, serve_stdio};
 pub use tool::{
     ArgumentError, Arguments, CallToolResult, Content, DefinedAt, FromCallContext, Icon,

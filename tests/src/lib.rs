@@ -5,6 +5,7 @@ pub mod browser;
 pub mod clients;
 pub mod issuer;
 pub mod proxy;
+pub mod replicas;
 
 use std::net::SocketAddr;
 

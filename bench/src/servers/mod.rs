@@ -34,6 +34,9 @@ pub enum Kind {
     Floor,
     /// Ours with JWT auth and the Prometheus endpoint on (workload g only).
     Secured,
+    /// `mcp-runtime` with the Redis store (sessions in Redis, as a replica of many):
+    /// compared with [`Kind::Ours`]. Not in the default set: `--servers ours,ours-redis`.
+    OursRedis,
 }
 
 impl Kind {
@@ -47,6 +50,7 @@ impl Kind {
             Kind::Rmcp => "rmcp",
             Kind::Floor => "floor",
             Kind::Secured => "ours+auth",
+            Kind::OursRedis => "ours-redis",
         }
     }
 
@@ -54,7 +58,7 @@ impl Kind {
     pub fn parse(name: &str) -> Option<Kind> {
         Kind::ALL
             .into_iter()
-            .chain([Kind::Secured])
+            .chain([Kind::Secured, Kind::OursRedis])
             .find(|k| k.name() == name)
     }
 }
@@ -70,6 +74,9 @@ pub fn serve(kind: Kind) -> anyhow::Result<()> {
         let port = listener.local_addr()?.port();
         let router = match kind {
             Kind::Ours => ours::router(),
+            Kind::OursRedis => ours::server()
+                .store(crate::redis::store_for_child()?)
+                .router(),
             Kind::Rmcp => rmcp::router(),
             Kind::Floor => floor::router(),
             Kind::Secured => {
@@ -110,6 +117,9 @@ impl Spawned {
             }
             None => Command::new(&exe),
         };
+        if let Some(url) = crate::redis::url() {
+            command.env(crate::redis::URL_VARIABLE, url);
+        }
         let mut child = command
             .args(["serve", kind.name()])
             .stdout(Stdio::piped())

@@ -17,6 +17,7 @@ use super::peer::PeerLink;
 use super::peer::rounds::until_input;
 use crate::context::{CallContext, CallSetup};
 use crate::observe;
+use crate::protocol::RequestId;
 use crate::protocol::jsonrpc::{Complete, error_message, result_message};
 use crate::tool::{Arguments, CallToolResult, ToolDef};
 
@@ -58,6 +59,8 @@ pub(crate) struct CallStream {
     /// Keeps the request listed as in flight (so it can be cancelled by id) until the
     /// stream is dropped.
     in_flight: Option<InFlightGuard>,
+    /// The id of the request this stream answers (a tool call's).
+    request: Option<RequestId>,
 }
 
 impl CallStream {
@@ -76,7 +79,13 @@ impl CallStream {
             response: None,
             cancelled: Box::pin(cancel.cancelled_owned()),
             in_flight: None,
+            request: None,
         }
+    }
+
+    /// The id of the request this stream answers, when known.
+    pub(crate) fn request_id(&self) -> Option<&RequestId> {
+        self.request.as_ref()
     }
 
     /// Keeps `guard` (the request's in-flight registration) as long as the stream lives.
@@ -107,6 +116,7 @@ impl CallStream {
         };
         let name = tool.name.clone();
         let id = setup.request_id.clone();
+        let request = Some(id.clone());
         let stateless = setup.origin.stateless;
         let context = Arc::new(CallContext::new(setup, outbox));
         let cancelled = Box::pin(context.cancellation().clone().cancelled_owned());
@@ -157,6 +167,7 @@ impl CallStream {
             response: None,
             cancelled,
             in_flight: None,
+            request,
         }
     }
 }

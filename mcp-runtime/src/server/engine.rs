@@ -128,6 +128,19 @@ impl Engine {
         }
     }
 
+    /// Keeps sessions, streams and announcements, and task records, in these stores
+    /// instead of in this process.
+    pub(crate) fn with_store(
+        mut self,
+        store: Option<(Arc<dyn Store>, Arc<dyn super::store::tasks::TaskStore>)>,
+    ) -> Self {
+        if let Some((store, tasks)) = store {
+            self.store = store;
+            self.tasks().share_store(tasks);
+        }
+        self
+    }
+
     pub(crate) fn info(&self) -> &Implementation {
         &self.info
     }

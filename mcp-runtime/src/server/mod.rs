@@ -135,6 +135,9 @@ pub struct Server {
     startup_error: Option<ServerError>,
     /// Connection and body limits (see `transport/http/config.rs`).
     pub(crate) http: crate::transport::http::HttpOptions,
+    /// A store shared by replicas; `None`: in this process.
+    #[cfg(feature = "redis")]
+    redis: Option<store::redis::RedisStore>,
 }
 
 impl Server {
@@ -157,6 +160,8 @@ impl Server {
             surface: Surface::default(),
             startup_error: None,
             http: Default::default(),
+            #[cfg(feature = "redis")]
+            redis: None,
         }
     }
 
@@ -319,6 +324,63 @@ impl Server {
         self.settings.allowed_hosts = Some(vec!["*".to_owned()]);
         self.settings.allowed_origins = vec!["*".to_owned()];
         self
+    }
+
+    /// Keeps sessions, their SSE streams and announcements in Redis, so that replicas of
+    /// this server behind a plain load balancer serve every session alike (feature
+    /// `redis`). The default keeps them in this process. [`serve`](Self::serve) picks
+    /// Redis by itself when `MCP_REDIS_URL` is set.
+    ///
+    /// ```no_run
+    /// # async fn run() -> std::io::Result<()> {
+    /// use mcp_runtime::{RedisStore, Server};
+    /// Server::new("notes")
+    ///     .store(RedisStore::new("redis://127.0.0.1:6379"))
+    ///     .serve()
+    ///     .await
+    /// # }
+    /// ```
+    #[cfg(feature = "redis")]
+    pub fn store(mut self, store: crate::RedisStore) -> Self {
+        self.redis = Some(store);
+        self
+    }
+
+    /// `MCP_REDIS_URL` (and `MCP_REDIS_PREFIX`) choose the Redis store unless the builder
+    /// chose a store already.
+    fn store_from_env(self) -> Self {
+        let Some(url) = self
+            .settings
+            .redis_url
+            .clone()
+            .or_else(|| std::env::var("MCP_REDIS_URL").ok())
+        else {
+            return self;
+        };
+        #[cfg(feature = "redis")]
+        {
+            if self.redis.is_some() {
+                return self;
+            }
+            let mut store = crate::RedisStore::new(url);
+            if let Ok(prefix) = std::env::var("MCP_REDIS_PREFIX") {
+                store = store.prefix(prefix);
+            }
+            if let Some(ms) = std::env::var("MCP_REDIS_LEASE_MS")
+                .ok()
+                .and_then(|ms| ms.parse().ok())
+            {
+                store = store.lease(Duration::from_millis(ms));
+            }
+            self.store(store)
+        }
+        #[cfg(not(feature = "redis"))]
+        {
+            tracing::warn!(
+                "MCP_REDIS_URL is set ({url}) but this binary was built without the `redis` feature of mcp-runtime: sessions stay in this process"
+            );
+            self
+        }
     }
 
     /// Makes `value` available to every tool that takes a `State<T>` parameter (one value
@@ -596,6 +658,10 @@ impl Server {
         self.config.max_concurrent_calls = settings.max_concurrent_calls;
         self.config.call_timeout = settings.call_timeout;
         self.config.body_limit = settings.body_limit;
+        #[cfg(feature = "redis")]
+        let store = self.redis.as_ref().map(|redis| redis.open(&self.config));
+        #[cfg(not(feature = "redis"))]
+        let store = None;
         let engine = Arc::new_cyclic(|me| {
             Engine::new(
                 self.info,
@@ -606,6 +672,7 @@ impl Server {
                 self.config,
                 me.clone(),
             )
+            .with_store(store)
         });
         engine.start_session_sweeper();
         engine
@@ -638,16 +705,22 @@ impl Server {
         if flag("--stdio") {
             return self.serve_stdio().await;
         }
-        let addr = self.settings.addr.clone();
+        let this = self.store_from_env();
+        let addr = this.settings.addr.clone();
         let listener = tokio::net::TcpListener::bind(&addr)
             .await
             .map_err(|e| io::Error::new(e.kind(), format!("cannot listen on {addr}: {e}")))?;
-        self.serve_on(listener).await
+        this.serve_on(listener).await
     }
 
     /// Serves one client on stdin and stdout (newline-delimited JSON-RPC) until stdin ends.
     /// Nothing but protocol messages is written to stdout.
-    pub async fn serve_stdio(self) -> io::Result<()> {
+    pub async fn serve_stdio(#[allow(unused_mut)] mut self) -> io::Result<()> {
+        // One client, one connection: its session lives with the connection, here.
+        #[cfg(feature = "redis")]
+        {
+            self.redis = None;
+        }
         self.check()?;
         let engine = self.engine();
         crate::transport::stdio::serve(engine, tokio::io::stdin(), tokio::io::stdout()).await

@@ -100,10 +100,11 @@ async fn initialize(request: &Request<'_>) -> Handled {
             return Handled::Refused(Refusal::new(Reason::Overloaded, error));
         }
         Err(e) => {
-            return Handled::error(RpcError::new(
+            let error = RpcError::new(
                 ErrorCode::INTERNAL_ERROR,
                 format!("could not create a session: {e}"),
-            ));
+            );
+            return Handled::Refused(Refusal::new(Reason::Unavailable, error));
         }
     };
     let result = InitializeResult {

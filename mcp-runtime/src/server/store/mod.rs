@@ -7,6 +7,8 @@
 //! [`memory`] store is the default.
 
 pub(crate) mod memory;
+#[cfg(feature = "redis")]
+pub(crate) mod redis;
 pub(crate) mod tasks;
 
 use std::fmt;
@@ -121,6 +123,16 @@ pub(crate) trait Session: Send + Sync + fmt::Debug + 'static {
 
     /// Opens a new event log (for a POST reply that became SSE).
     fn open_stream(&self) -> BoxFuture<'_, Result<Arc<dyn EventLog>, StoreError>>;
+    /// Opens the event log of the reply to `request`, run by this process: a store shared
+    /// by replicas keeps a lease on it, so a client resuming it elsewhere learns (with an
+    /// error for `request`) when this process died before it answered.
+    fn open_call_stream<'a>(
+        &'a self,
+        request: Option<&'a RequestId>,
+    ) -> BoxFuture<'a, Result<Arc<dyn EventLog>, StoreError>> {
+        let _ = request;
+        self.open_stream()
+    }
     /// The log with this id, if it is still kept.
     fn stream(&self, id: u64) -> BoxFuture<'_, Result<Option<Arc<dyn EventLog>>, StoreError>>;
     /// The log of server-initiated messages (the `GET` stream), created on first use.

@@ -93,7 +93,7 @@ pub(crate) async fn call(
         });
         return sse::response(events, config.keep_alive);
     };
-    let log = match session.open_stream().await {
+    let log = match session.open_call_stream(call.request_id()).await {
         Ok(log) => log,
         Err(e) => return Rejection::new(StatusCode::SERVICE_UNAVAILABLE, e).into_response(None),
     };

@@ -91,6 +91,8 @@ pub(crate) fn task_mode(
 /// The tasks feature: the store of records and the tasks running here.
 pub(crate) struct Tasks {
     store: Arc<dyn TaskStore>,
+    /// A store shared by replicas, set once when the server is built with one.
+    shared: std::sync::OnceLock<Arc<dyn TaskStore>>,
     running: Arc<Mutex<HashMap<String, Arc<TaskHandle>>>>,
 }
 
@@ -98,12 +100,22 @@ impl Default for Tasks {
     fn default() -> Self {
         Self {
             store: Arc::new(MemoryTasks::default()),
+            shared: std::sync::OnceLock::new(),
             running: Arc::default(),
         }
     }
 }
 
 impl Tasks {
+    /// Keeps task records in `store` (shared by replicas) instead of in this process.
+    pub(crate) fn share_store(&self, store: Arc<dyn TaskStore>) {
+        let _ = self.shared.set(store);
+    }
+
+    fn store(&self) -> &Arc<dyn TaskStore> {
+        self.shared.get().unwrap_or(&self.store)
+    }
+
     fn running(&self, id: &str) -> Option<Arc<TaskHandle>> {
         let running = self.running.lock().unwrap_or_else(|e| e.into_inner());
         running.get(id).cloned()
@@ -112,7 +124,7 @@ impl Tasks {
     /// The task, if `owner` (the caller's credentials) created it; another caller's task
     /// reads as unknown, so task ids leak nothing.
     async fn record(&self, id: &str, owner: Option<&str>) -> Result<TaskRecord, RpcError> {
-        match self.store.get(id).await {
+        match self.store().get(id).await {
             Ok(Some(record)) if record.owner.as_deref() == owner => Ok(record),
             Ok(_) => Err(RpcError::invalid_params(format!(
                 "unknown task {id:?}: it never existed or its ttlMs has passed"
@@ -186,7 +198,7 @@ impl Tasks {
                 record.status = crate::server::store::tasks::TaskStatus::Cancelled;
                 record.input_requests.clear();
                 record.last_updated_at = now_ms();
-                self.store.put(record).await.map_err(store_error)?;
+                self.store().put(record).await.map_err(store_error)?;
             }
         }
         Ok(json!({}))

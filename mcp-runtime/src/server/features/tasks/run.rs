@@ -179,7 +179,7 @@ impl Tasks {
         future: ToolFuture,
         mut setup: CallSetup,
     ) -> BoxFuture<'static, Handled> {
-        let store = self.store.clone();
+        let store = self.store().clone();
         let running = self.running.clone();
         let tool = setup.tool.clone();
         let owner = super::owner(setup.transport.as_deref());

@@ -204,7 +204,7 @@ impl Bus for MemoryStore {
 
 /// 128 bits from the operating system's CSPRNG, as 32 lowercase hex digits (visible ASCII,
 /// as the transport spec requires).
-fn new_session_id() -> std::io::Result<String> {
+pub(super) fn new_session_id() -> std::io::Result<String> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes)?;
     let mut id = String::with_capacity(32);

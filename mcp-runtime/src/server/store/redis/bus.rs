@@ -1,0 +1,297 @@
+//! The bus between replicas: one Redis pub/sub channel that every replica follows. It
+//! carries what one replica produces for a session or stream another replica holds:
+//! wake-ups of streams (an event was appended), cancellations, the client's answers to
+//! requests that wait elsewhere, the end of a session, and announcements (list changes) for
+//! the 2026-07-28 subscriptions. Announcements to sessions go to their `GET` streams in
+//! Redis instead (see [`announce`]), so a client that is not connected gets them later.
+//!
+//! Pub/sub is fire-and-forget, so nothing depends on it alone: the events themselves are in
+//! Redis Streams, and a follower that misses a wake-up reads them at its next poll.
+
+use std::sync::Weak;
+
+use redis::{PushInfo, PushKind};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use super::log;
+use super::replica::{Replica, lock};
+use crate::protocol::RequestId;
+use crate::server::bus::Change;
+use crate::server::store::StoreError;
+
+/// One message on the bus.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "t", rename_all = "lowercase")]
+pub(super) enum Message {
+    /// Stream `n` of session `s` has new events.
+    Wake { s: String, n: u64 },
+    /// The client cancelled request `id` of session `s`.
+    Cancel { s: String, id: RequestId },
+    /// The client answered the server's request `id` of session `s`.
+    Answer {
+        s: String,
+        id: RequestId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        ok: Option<Value>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        err: Option<Value>,
+    },
+    /// Session `s` ended.
+    End { s: String },
+    /// A change to announce: its notification method, and the resource it names.
+    Change {
+        m: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        uri: Option<String>,
+    },
+}
+
+impl Message {
+    pub(super) fn encode(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// The change a bus message announces (`None`: one this build does not know).
+fn change_of(method: &str, uri: Option<String>) -> Option<Change> {
+    if method == Change::ResourceUpdated(String::new()).method() {
+        return uri.map(Change::ResourceUpdated);
+    }
+    Change::every_list_change()
+        .into_iter()
+        .find(|change| change.method() == method)
+}
+
+impl Message {
+    /// The bus message announcing `change`.
+    pub(super) fn change(change: &Change) -> Self {
+        let uri = match change {
+            Change::ResourceUpdated(uri) => Some(uri.clone()),
+            _ => None,
+        };
+        Self::Change {
+            m: change.method().to_owned(),
+            uri,
+        }
+    }
+}
+
+/// Publishes a message on the bus; failures are logged (the bus is best-effort).
+pub(super) async fn publish(replica: &Replica, message: Message) {
+    let Ok(mut connection) = replica.connection().await else {
+        tracing::warn!("Redis unavailable: bus message dropped: {message:?}");
+        return;
+    };
+    let mut command = redis::cmd("PUBLISH");
+    command.arg(replica.keys.channel()).arg(message.encode());
+    let published = command.query_async::<i64>(&mut connection);
+    if let Err(e) = replica.run(published).await {
+        tracing::warn!("bus message dropped: {e}");
+    }
+}
+
+/// Announces a change: writes its notification to the `GET` stream of every session that
+/// has one (kept there for a client that reconnects later, exactly once whichever replica
+/// holds the stream), then tells every replica's subscriptions over the bus.
+pub(super) async fn announce(replica: &Replica, change: Change) {
+    let message = change.notification();
+    let sessions: Result<Vec<String>, StoreError> = async {
+        let mut connection = replica.connection().await?;
+        let mut command = redis::cmd("ZRANGE");
+        command.arg(replica.keys.standalone_set()).arg(0).arg(-1);
+        replica
+            .run(command.query_async::<Vec<String>>(&mut connection))
+            .await
+    }
+    .await;
+    match sessions {
+        Ok(sessions) => {
+            let mut gone = Vec::new();
+            for sid in sessions {
+                if let Change::ResourceUpdated(uri) = &change {
+                    match subscribed(replica, &sid, uri).await {
+                        Ok(true) => {}
+                        Ok(false) => continue,
+                        Err(e) => {
+                            tracing::warn!("resource update not delivered to a GET stream: {e}");
+                            continue;
+                        }
+                    }
+                }
+                match log::push_standalone(replica, &sid, &message).await {
+                    Ok(true) => {}
+                    Ok(false) => gone.push(sid),
+                    Err(e) => {
+                        tracing::warn!("{} not delivered to a GET stream: {e}", change.method())
+                    }
+                }
+            }
+            if !gone.is_empty() {
+                forget_streams(replica, gone).await;
+            }
+        }
+        Err(e) => tracing::warn!("{} not delivered to GET streams: {e}", change.method()),
+    }
+    publish(replica, Message::change(&change)).await;
+}
+
+/// Whether session `sid` subscribed to the resource `uri`.
+async fn subscribed(replica: &Replica, sid: &str, uri: &str) -> Result<bool, StoreError> {
+    let mut connection = replica.connection().await?;
+    let mut command = redis::cmd("SISMEMBER");
+    command.arg(replica.keys.resources(sid)).arg(uri);
+    let member = replica
+        .run(command.query_async::<i64>(&mut connection))
+        .await?;
+    Ok(member == 1)
+}
+
+/// Drops ended sessions from the set of sessions with a `GET` stream.
+async fn forget_streams(replica: &Replica, sessions: Vec<String>) {
+    let Ok(mut connection) = replica.connection().await else {
+        return;
+    };
+    let mut command = redis::cmd("ZREM");
+    command.arg(replica.keys.standalone_set()).arg(sessions);
+    if let Err(e) = replica
+        .run(command.query_async::<i64>(&mut connection))
+        .await
+    {
+        tracing::warn!("could not forget ended sessions' GET streams: {e}");
+    }
+}
+
+/// Records that session `sid` has a `GET` stream open now, for announcements to reach it,
+/// and forgets the sessions whose streams have been closed longer than the idle timeout
+/// (their events have expired by then).
+pub(super) async fn remember_stream(replica: &Replica, sid: &str) {
+    let Ok(mut connection) = replica.connection().await else {
+        return;
+    };
+    let mut pipe = redis::pipe();
+    remember_in(&mut pipe, replica, sid);
+    if let Err(e) = replica.run(pipe.query_async::<()>(&mut connection)).await {
+        tracing::warn!("announcements may miss a GET stream: {e}");
+    }
+}
+
+/// Adds [`remember_stream`]'s commands to a pipeline (the heartbeat's, for open streams).
+pub(super) fn remember_in(pipe: &mut redis::Pipeline, replica: &Replica, sid: &str) {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, super::replica::millis);
+    let set = replica.keys.standalone_set();
+    pipe.cmd("ZADD").arg(&set).arg(now).arg(sid).ignore();
+    pipe.cmd("ZREMRANGEBYSCORE")
+        .arg(&set)
+        .arg("-inf")
+        .arg(now.saturating_sub(super::replica::millis(replica.timings.idle)))
+        .ignore();
+}
+
+/// Acts on every message the bus brings this replica, until the replica is gone.
+pub(super) async fn dispatch(replica: Weak<Replica>, mut pushes: UnboundedReceiver<PushInfo>) {
+    while let Some(push) = pushes.recv().await {
+        let Some(replica) = replica.upgrade() else {
+            return;
+        };
+        match push.kind {
+            PushKind::Message => {
+                let payload = push.data.get(1).and_then(|v| match v {
+                    redis::Value::BulkString(bytes) => std::str::from_utf8(bytes).ok(),
+                    _ => None,
+                });
+                match payload.map(serde_json::from_str::<Message>) {
+                    Some(Ok(message)) => handle(&replica, message),
+                    other => tracing::warn!("unreadable bus message: {other:?}"),
+                }
+            }
+            // Wake-ups may have been lost while disconnected: followers poll anyway.
+            PushKind::Disconnection => tracing::warn!("lost the connection to Redis"),
+            _ => {}
+        }
+    }
+}
+
+fn handle(replica: &std::sync::Arc<Replica>, message: Message) {
+    match message {
+        Message::Wake { s, n } => replica.wake(&s, n),
+        Message::Cancel { s, id } => {
+            if let Some(local) = replica.find_local(&s) {
+                local.calls.cancel(&id);
+            }
+        }
+        Message::Answer { s, id, ok, err } => {
+            let waiting = replica
+                .find_local(&s)
+                .and_then(|local| lock(&local.waiting).remove(&id));
+            if let Some(sender) = waiting {
+                let answer = match err {
+                    Some(error) => Err(error),
+                    None => Ok(ok.unwrap_or(Value::Null)),
+                };
+                let _ = sender.send(answer);
+            }
+        }
+        Message::End { s } => {
+            if let Some(local) = replica.find_local(&s) {
+                local.ended.cancel();
+            }
+        }
+        Message::Change { m, uri } => {
+            // The GET streams have it already (see `announce`); subscriptions here follow.
+            if let Some(change) = change_of(&m, uri) {
+                // Nobody following is not an error.
+                let _ = replica.changes.send(change);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn messages_round_trip() {
+        let messages = [
+            Message::Wake {
+                s: "a".into(),
+                n: 3,
+            },
+            Message::Cancel {
+                s: "a".into(),
+                id: RequestId::String("x".into()),
+            },
+            Message::Answer {
+                s: "a".into(),
+                id: RequestId::Number(4),
+                ok: Some(serde_json::json!({"action": "accept"})),
+                err: None,
+            },
+            Message::End { s: "a".into() },
+            Message::change(&Change::ToolsListChanged),
+            Message::change(&Change::ResourceUpdated("notes://1".into())),
+        ];
+        for message in messages {
+            let decoded: Message = serde_json::from_str(&message.encode()).expect("decodes");
+            assert_eq!(decoded, message);
+        }
+        assert_eq!(
+            change_of(Change::ToolsListChanged.method(), None),
+            Some(Change::ToolsListChanged)
+        );
+        assert_eq!(
+            change_of(Change::PromptsListChanged.method(), None),
+            Some(Change::PromptsListChanged)
+        );
+        let updated = Change::ResourceUpdated("notes://1".into());
+        assert_eq!(
+            change_of(updated.method(), Some("notes://1".into())),
+            Some(updated)
+        );
+        assert_eq!(change_of("notifications/unknown", None), None);
+    }
+}

@@ -1,0 +1,96 @@
+//! The names of everything the Redis store keeps, in one place.
+//!
+//! Every key of a session carries the session id as a hash tag (`{<id>}`), so a session's
+//! keys live in one Redis Cluster slot and the store's scripts, which touch several keys of
+//! one session at once, stay valid on a cluster. The prefix (default `mcp`) lets servers
+//! share a Redis; it may not contain `{` or `}`, which would move the hash tag.
+
+/// Builds key names under one prefix.
+#[derive(Debug, Clone)]
+pub(super) struct Keys {
+    prefix: String,
+}
+
+impl Keys {
+    /// Keys under `prefix`; braces (which would break the hash tags) are dropped from it.
+    pub(super) fn new(prefix: &str) -> Self {
+        Self {
+            prefix: prefix.chars().filter(|c| !matches!(c, '{' | '}')).collect(),
+        }
+    }
+
+    /// The session's record: a hash with its protocol version, client, log level and TTL.
+    pub(super) fn session(&self, sid: &str) -> String {
+        format!("{}:{{{sid}}}", self.prefix)
+    }
+
+    /// What the scripts append a stream number and a suffix to (`…:m:3`).
+    pub(super) fn session_base(&self, sid: &str) -> String {
+        format!("{}:{{{sid}}}:", self.prefix)
+    }
+
+    /// A stream's metadata: its sequence counter, whether it ended, the request it answers.
+    pub(super) fn meta(&self, sid: &str, stream: u64) -> String {
+        format!("{}:{{{sid}}}:m:{stream}", self.prefix)
+    }
+
+    /// A stream's events (a Redis Stream, bounded in length).
+    pub(super) fn events(&self, sid: &str, stream: u64) -> String {
+        format!("{}:{{{sid}}}:e:{stream}", self.prefix)
+    }
+
+    /// The lease of the replica that runs a stream's request: it expires when that replica
+    /// stops refreshing it (it died).
+    pub(super) fn lease(&self, sid: &str, stream: u64) -> String {
+        format!("{}:{{{sid}}}:l:{stream}", self.prefix)
+    }
+
+    /// The URIs of the resources the session subscribed to (`resources/subscribe`).
+    pub(super) fn resources(&self, sid: &str) -> String {
+        format!("{}:{{{sid}}}:r", self.prefix)
+    }
+
+    /// A request to the client that waits for its answer, by its JSON-RPC id.
+    pub(super) fn waiting(&self, sid: &str, id: &str) -> String {
+        format!("{}:{{{sid}}}:w:{id}", self.prefix)
+    }
+
+    /// The sessions that had a `GET` stream open within the idle timeout, which
+    /// announcements are written to: a sorted set, scored by when it was last open.
+    pub(super) fn standalone_set(&self) -> String {
+        format!("{}:gets", self.prefix)
+    }
+
+    /// A task's record (tasks extension), hash-tagged by its id.
+    pub(super) fn task(&self, id: &str) -> String {
+        format!("{}:task:{{{id}}}", self.prefix)
+    }
+
+    /// The one pub/sub channel every replica follows (the bus).
+    pub(super) fn channel(&self) -> String {
+        format!("{}:bus", self.prefix)
+    }
+}
+
+/// Whether `id` could be one of our session ids (32 lowercase hex digits): anything else
+/// names no session and never reaches Redis, so a client cannot steer key names.
+pub(super) fn is_session_id(id: &str) -> bool {
+    id.len() == 32 && id.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_of_a_session_share_its_hash_tag() {
+        let keys = Keys::new("a{b}");
+        let sid = "0123456789abcdef0123456789abcdef";
+        assert_eq!(keys.session(sid), format!("ab:{{{sid}}}"));
+        assert_eq!(keys.meta(sid, 3), format!("ab:{{{sid}}}:m:3"));
+        assert!(keys.events(sid, 3).starts_with(&keys.session_base(sid)));
+        assert!(is_session_id(sid));
+        assert!(!is_session_id("0123456789abcdef0123456789abcde}"));
+        assert!(!is_session_id("short"));
+    }
+}

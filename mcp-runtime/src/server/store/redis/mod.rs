@@ -1,0 +1,277 @@
+//! The Redis store: many replicas of one server behind a plain round-robin load balancer,
+//! any of them answering any request of any session, with no sticky routing.
+//!
+//! What lives in Redis (keys under a prefix, hash-tagged per session: see `keys`):
+//! - sessions, one hash each, whose Redis TTL is the idle timeout (the handshake timeout
+//!   until `notifications/initialized`), refreshed by every request;
+//! - SSE event logs in Redis Streams of bounded length, so a `GET` with `Last-Event-ID` on
+//!   any replica replays what another sent; event ids come from a counter in Redis;
+//! - requests to the client waiting for an answer, and each call stream's lease;
+//! - task records (the tasks extension), expiring with their time to live, so any replica
+//!   answers `tasks/get`.
+//!
+//! What crosses between replicas goes over one pub/sub channel (see `bus`): wake-ups of
+//! streams, cancellations, the client's answers, the end of a session, list changes. What
+//! one replica keeps is only what runs there (see `replica`); an idle session costs it
+//! nothing.
+//!
+//! # Failure semantics
+//! - **A replica dies mid-call** (SIGKILL, OOM, lost node): its calls' leases run out
+//!   (after [`RedisStore::lease`], 10 s by default, plus up to half a lease for a follower
+//!   to be sure: it must find the lease gone twice). A client resuming such a call's stream
+//!   on another replica gets every event that was stored, then a JSON-RPC error (-32603,
+//!   "the server replica running this request stopped before it answered…") for the call,
+//!   and the stream ends: never a hang. The call's side effects may or may not have
+//!   happened.
+//! - **A rolling restart** (SIGTERM): the replica stops taking connections, ends the `GET`
+//!   streams it holds (clients reopen them on another replica, where `Last-Event-ID` finds
+//!   what they missed), and lets its calls finish; sessions live in Redis and stay usable on
+//!   every other replica.
+//! - **Redis is down**: every request that needs it fails within about two seconds with
+//!   HTTP 503 and a message naming Redis; followed streams end (clients resume later). The
+//!   connection comes back by itself when Redis does. Every write is one atomic script, so a
+//!   failure never leaves half a session or half an event; a late write to a stream that was
+//!   ended (or a session that was deleted) is refused, not merged.
+//! - Announcements (list changes) are written to the `GET` stream of every session that had
+//!   one open within the idle timeout (a sorted set in Redis), so a client reconnecting
+//!   later gets them with `Last-Event-ID`; a session that never opened a `GET` stream gets
+//!   none. A request id is
+//!   checked for reuse within a replica only, and so is the one-`GET`-stream rule.
+//!
+//! - A stream keeps the last [replay buffer](crate::Server::replay_buffer) events. The call
+//!   writing it does not wait for slow readers (unlike the memory store): a reader that
+//!   falls further behind than that is disconnected, and resuming tells it the events are
+//!   gone (404), rather than skipping them silently. The session limit
+//!   ([`Server::max_sessions`](crate::Server::max_sessions)) is not enforced.
+//!
+//! Needs Redis 7 or later (stream ids `<ms>-*`, RESP3 push messages).
+
+mod bus;
+mod keys;
+mod log;
+mod replica;
+mod session;
+mod tasks;
+#[cfg(test)]
+mod tests;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::future::{BoxFuture, FutureExt as _};
+use futures_util::stream::BoxStream;
+use tokio::sync::broadcast;
+
+use super::tasks::TaskStore;
+use super::{Bus, NewSession, SessionRef, SessionStore, Store, StoreError};
+use crate::server::bus::Change;
+use crate::server::config::Config;
+use bus::Message;
+use keys::Keys;
+use replica::{Replica, Timings, millis};
+use session::{LOAD, REMOVE, Record, RedisSession};
+
+/// Keeps sessions, their SSE streams and the bus between replicas in Redis, so that many
+/// replicas of a server behind a plain load balancer serve every session alike. Requires
+/// the `redis` feature.
+///
+/// ```no_run
+/// use mcp_runtime::{RedisStore, Server};
+///
+/// # async fn run() -> std::io::Result<()> {
+/// Server::new("notes")
+///     .registered_tools()
+///     .store(RedisStore::new("redis://127.0.0.1:6379").prefix("notes"))
+///     .serve()
+///     .await
+/// # }
+/// ```
+///
+/// [`serve`](crate::serve) uses it when `MCP_REDIS_URL` is set (and `MCP_REDIS_PREFIX`,
+/// if set, as its prefix). The connection opens on first use, so a server starts while
+/// Redis is down and answers 503 until it is back. See the module documentation of
+/// `server::store::redis` (and the README's "Deploy" section) for what happens when a
+/// replica or Redis fails.
+#[derive(Debug, Clone)]
+pub struct RedisStore {
+    url: String,
+    prefix: String,
+    lease: Duration,
+}
+
+impl RedisStore {
+    /// A store on the Redis at `url` (`redis://[user:password@]host:port[/db]`).
+    pub fn new(url: impl Into<String>) -> Self {
+        Self {
+            url: url.into(),
+            prefix: "mcp".to_owned(),
+            lease: Duration::from_secs(10),
+        }
+    }
+
+    /// Puts every key under `prefix` (default `mcp`), so servers can share one Redis.
+    /// Braces are dropped from it (they would break the per-session hash tags).
+    pub fn prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// How long a call survives the replica that runs it before a client resuming its
+    /// stream is told it is lost (default 10 seconds). The replica refreshes the lease four
+    /// times per period; shorter means faster errors after a crash and more Redis traffic.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease.max(Duration::from_millis(200));
+        self
+    }
+
+    /// The store, with the server's timeouts and replay limits: sessions and the bus, and
+    /// task records.
+    pub(crate) fn open(&self, config: &Config) -> (Arc<dyn Store>, Arc<dyn TaskStore>) {
+        let timings = Timings {
+            idle: config.session_idle_timeout,
+            handshake: config.handshake_timeout,
+            lease: self.lease,
+            replay_events: config.replay_events,
+            max_calls: config.max_calls_per_session,
+        };
+        let backend = Arc::new(RedisBackend {
+            replica: Replica::new(self.url.clone(), Keys::new(&self.prefix), timings),
+        });
+        (backend.clone(), backend)
+    }
+}
+
+/// The store the engine talks to.
+#[derive(Debug)]
+struct RedisBackend {
+    replica: Arc<Replica>,
+}
+
+impl RedisBackend {
+    fn session(&self, record: Arc<Record>) -> SessionRef {
+        Arc::new(RedisSession {
+            record,
+            replica: self.replica.clone(),
+        })
+    }
+
+    async fn create_session(&self, new: NewSession) -> Result<SessionRef, StoreError> {
+        let id: Arc<str> = super::memory::new_session_id()
+            .map_err(|e| StoreError::Unavailable(format!("no randomness for a session id: {e}")))?
+            .into();
+        let record = Arc::new(Record::from_new(id.clone(), new));
+        let ttl = millis(self.replica.timings.handshake);
+        let key = self.replica.keys.session(&id);
+        let mut pipe = redis::pipe();
+        pipe.atomic()
+            .hset_multiple(&key, &record.fields(ttl))
+            .ignore()
+            .pexpire(&key, ttl)
+            .ignore();
+        let mut connection = self.replica.connection().await?;
+        self.replica
+            .run(pipe.query_async::<()>(&mut connection))
+            .await?;
+        Ok(self.session(record))
+    }
+
+    async fn load(&self, id: &str) -> Result<Option<SessionRef>, StoreError> {
+        if !keys::is_session_id(id) {
+            return Ok(None);
+        }
+        let script = &*LOAD;
+        let invocation = script.key(self.replica.keys.session(id));
+        let mut connection = self.replica.connection().await?;
+        let fields = self
+            .replica
+            .run(invocation.invoke_async::<Vec<String>>(&mut connection))
+            .await?;
+        if fields.is_empty() {
+            return Ok(None);
+        }
+        // A session live here shares its record (and state) with the calls it runs.
+        Ok(Record::parse(id, &fields).map(|record| self.session(Arc::new(record))))
+    }
+
+    async fn end(&self, id: &str) -> Result<bool, StoreError> {
+        if !keys::is_session_id(id) {
+            return Ok(false);
+        }
+        let script = &*REMOVE;
+        let mut invocation = script.key(self.replica.keys.session(id));
+        invocation.arg(self.replica.keys.session_base(id));
+        let mut connection = self.replica.connection().await?;
+        let removed = self
+            .replica
+            .run(invocation.invoke_async::<i64>(&mut connection))
+            .await?;
+        if let Some(local) = self.replica.find_local(id) {
+            local.ended.cancel();
+        }
+        bus::publish(&self.replica, Message::End { s: id.to_owned() }).await;
+        Ok(removed == 1)
+    }
+}
+
+impl SessionStore for RedisBackend {
+    fn create(&self, new: NewSession) -> BoxFuture<'_, Result<SessionRef, StoreError>> {
+        self.create_session(new).boxed()
+    }
+
+    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<SessionRef>, StoreError>> {
+        self.load(id).boxed()
+    }
+
+    fn remove<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        self.end(id).boxed()
+    }
+
+    fn local(&self) -> Vec<SessionRef> {
+        self.replica
+            .locals()
+            .into_iter()
+            .filter(|local| local.is_busy())
+            .map(|local| self.session(local.record.clone()))
+            .collect()
+    }
+
+    fn sweep(&self) {
+        // Redis expires sessions by itself; this replica forgets what is idle.
+        self.replica.forget_idle();
+    }
+
+    /// The sessions with live state in this replica (the others are in Redis only).
+    fn len(&self) -> usize {
+        self.replica.locals().len()
+    }
+}
+
+impl Bus for RedisBackend {
+    fn announce(&self, change: Change) {
+        let replica = self.replica.clone();
+        tokio::spawn(async move { bus::announce(&replica, change).await });
+    }
+
+    fn changes(&self) -> BoxStream<'static, Change> {
+        let mut receiver = self.replica.changes.subscribe();
+        // Connect now, so announcements from other replicas reach this subscription.
+        let replica = self.replica.clone();
+        Box::pin(async_stream::stream! {
+            if let Err(e) = replica.connection().await {
+                tracing::warn!("subscription cannot hear other replicas yet: {e}");
+            }
+            loop {
+                match receiver.recv().await {
+                    Ok(change) => yield change,
+                    // Fell behind: list changes are idempotent, one of each stands for all.
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        for change in Change::every_list_change() {
+                            yield change;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        })
+    }
+}

@@ -1,0 +1,317 @@
+//! What one replica holds, and nothing more: its connection to Redis, the live state of the
+//! sessions it is serving right now (calls running here, a `GET` stream open here, requests
+//! to the client waiting here, the streams whose calls run here), and the wake-ups of the
+//! streams it follows. An idle session has no entry: it costs this process nothing.
+//!
+//! A heartbeat keeps what runs here alive in Redis: it refreshes the TTL of busy sessions
+//! and the lease of every call stream this replica runs. When the replica dies the leases
+//! run out, and whichever replica serves a resumption ends the stream with an error.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
+
+use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+use tokio::sync::{OnceCell, broadcast, oneshot, watch};
+use tokio_util::sync::CancellationToken;
+
+use super::bus;
+use super::keys::Keys;
+use super::session::Record;
+use crate::protocol::RequestId;
+use crate::server::bus::Change;
+use crate::server::inflight::InFlight;
+use crate::server::store::{Answer, StoreError};
+
+/// How long one Redis operation may take before the request that needs it fails (503).
+const OPERATION_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How many changes a slow subscriber may fall behind (see the memory store).
+const BACKLOG: usize = 64;
+
+/// The timings the store derives from the server's settings.
+#[derive(Debug, Clone)]
+pub(super) struct Timings {
+    /// TTL of an initialized session's keys (the idle timeout), refreshed on use.
+    pub(super) idle: Duration,
+    /// TTL of a session before `notifications/initialized`.
+    pub(super) handshake: Duration,
+    /// How long a call stream's lease lasts without a heartbeat.
+    pub(super) lease: Duration,
+    /// Events kept per stream.
+    pub(super) replay_events: usize,
+    /// Calls one session may have in flight on one replica.
+    pub(super) max_calls: usize,
+}
+
+impl Timings {
+    /// How often the heartbeat runs, and how often a follower with nothing to read looks
+    /// again (in case a wake-up was lost) and checks the lease of the call it follows.
+    pub(super) fn beat(&self) -> Duration {
+        (self.lease / 4).max(Duration::from_millis(50))
+    }
+}
+
+/// The live state of one session in this replica.
+#[derive(Debug)]
+pub(super) struct Local {
+    pub(super) record: Arc<Record>,
+    /// Cancelled when the session ends (here or on another replica): its calls stop, the
+    /// streams followed here end.
+    pub(super) ended: CancellationToken,
+    pub(super) calls: Arc<InFlight>,
+    pub(super) waiting: Mutex<HashMap<RequestId, oneshot::Sender<Answer>>>,
+    pub(super) standalone_attached: AtomicBool,
+    /// Cancelled by a graceful shutdown: the `GET` stream followed here ends (the client
+    /// reopens it on another replica), while the stream itself goes on in Redis.
+    pub(super) standalone_closed: CancellationToken,
+    /// The call streams whose calls run here, whose leases the heartbeat refreshes.
+    pub(super) owned: Mutex<HashSet<u64>>,
+}
+
+impl Local {
+    fn new(record: Arc<Record>) -> Self {
+        Self {
+            record,
+            ended: CancellationToken::new(),
+            calls: Arc::default(),
+            waiting: Mutex::default(),
+            standalone_attached: AtomicBool::new(false),
+            standalone_closed: CancellationToken::new(),
+            owned: Mutex::default(),
+        }
+    }
+
+    /// Something of the session lives here: a call, a `GET` stream, a stream it runs.
+    pub(super) fn is_busy(&self) -> bool {
+        !self.calls.is_empty()
+            || self.standalone_attached.load(Ordering::Relaxed)
+            || !lock(&self.owned).is_empty()
+    }
+
+    fn is_idle(self: &Arc<Self>) -> bool {
+        let waiting = {
+            let mut waiting = lock(&self.waiting);
+            waiting.retain(|_, sender| !sender.is_closed());
+            !waiting.is_empty()
+        };
+        // Only the replica's map holds it: no follower, no session handle in use.
+        Arc::strong_count(self) == 1 && !self.is_busy() && !waiting
+    }
+}
+
+pub(super) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// A stream of a session: its session id and number.
+type StreamKey = (Arc<str>, u64);
+
+/// The replica: connection, live sessions, wake-ups, and the local end of the bus.
+pub(super) struct Replica {
+    pub(super) keys: Keys,
+    pub(super) timings: Timings,
+    url: String,
+    connection: OnceCell<ConnectionManager>,
+    locals: Mutex<HashMap<Arc<str>, Arc<Local>>>,
+    wakers: Mutex<HashMap<StreamKey, watch::Sender<()>>>,
+    pub(super) changes: broadcast::Sender<Change>,
+    me: Weak<Replica>,
+}
+
+impl std::fmt::Debug for Replica {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Replica")
+            .field("keys", &self.keys)
+            .field("live_sessions", &lock(&self.locals).len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Replica {
+    pub(super) fn new(url: String, keys: Keys, timings: Timings) -> Arc<Self> {
+        Arc::new_cyclic(|me| Self {
+            keys,
+            timings,
+            url,
+            connection: OnceCell::new(),
+            locals: Mutex::default(),
+            wakers: Mutex::default(),
+            changes: broadcast::Sender::new(BACKLOG),
+            me: me.clone(),
+        })
+    }
+
+    /// The connection, opened on first use (and again after a failed first attempt):
+    /// subscribes to the bus and starts the heartbeat. The connection manager reconnects
+    /// by itself afterwards, and resubscribes.
+    pub(super) async fn connection(&self) -> Result<ConnectionManager, StoreError> {
+        let opened = self
+            .connection
+            .get_or_try_init(|| async {
+                let opening = tokio::time::timeout(OPERATION_TIMEOUT, self.open());
+                match opening.await {
+                    Ok(opened) => opened,
+                    Err(_) => Err(StoreError::Unavailable(format!(
+                        "Redis at {} did not answer within {OPERATION_TIMEOUT:?}",
+                        self.url
+                    ))),
+                }
+            })
+            .await?;
+        Ok(opened.clone())
+    }
+
+    async fn open(&self) -> Result<ConnectionManager, StoreError> {
+        let unavailable =
+            |e: redis::RedisError| StoreError::Unavailable(format!("Redis at {}: {e}", self.url));
+        let info = redis::IntoConnectionInfo::into_connection_info(self.url.as_str())
+            .map_err(unavailable)?;
+        let settings = info
+            .redis_settings()
+            .clone()
+            .set_protocol(redis::ProtocolVersion::RESP3);
+        let client = redis::Client::open(info.set_redis_settings(settings)).map_err(unavailable)?;
+        let (pushes, received) = tokio::sync::mpsc::unbounded_channel();
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(Some(Duration::from_secs(1)))
+            .set_response_timeout(Some(OPERATION_TIMEOUT))
+            .set_number_of_retries(2)
+            .set_max_delay(Duration::from_millis(500))
+            .set_push_sender(pushes)
+            .set_automatic_resubscription();
+        let mut connection = ConnectionManager::new_with_config(client, config)
+            .await
+            .map_err(unavailable)?;
+        connection
+            .subscribe(self.keys.channel())
+            .await
+            .map_err(unavailable)?;
+        tokio::spawn(bus::dispatch(self.me.clone(), received));
+        tokio::spawn(heartbeat(self.me.clone()));
+        Ok(connection)
+    }
+
+    /// Runs one Redis operation with the time limit every request relies on to fail fast.
+    pub(super) async fn run<T>(
+        &self,
+        operation: impl Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T, StoreError> {
+        match tokio::time::timeout(OPERATION_TIMEOUT, operation).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(e)) => Err(StoreError::Unavailable(format!(
+                "Redis at {}: {e}",
+                self.url
+            ))),
+            Err(_) => Err(StoreError::Unavailable(format!(
+                "Redis at {} did not answer within {OPERATION_TIMEOUT:?}",
+                self.url
+            ))),
+        }
+    }
+
+    /// The session's live state here, created on first need.
+    pub(super) fn local(&self, record: &Arc<Record>) -> Arc<Local> {
+        lock(&self.locals)
+            .entry(record.id.clone())
+            .or_insert_with(|| Arc::new(Local::new(record.clone())))
+            .clone()
+    }
+
+    /// The session's live state here, if it has any.
+    pub(super) fn find_local(&self, sid: &str) -> Option<Arc<Local>> {
+        lock(&self.locals).get(sid).cloned()
+    }
+
+    /// Every session with live state here.
+    pub(super) fn locals(&self) -> Vec<Arc<Local>> {
+        lock(&self.locals).values().cloned().collect()
+    }
+
+    /// A receiver that changes when the stream gets something new.
+    pub(super) fn waker(&self, sid: &Arc<str>, stream: u64) -> watch::Receiver<()> {
+        lock(&self.wakers)
+            .entry((sid.clone(), stream))
+            .or_insert_with(|| watch::Sender::new(()))
+            .subscribe()
+    }
+
+    /// Wakes the followers of a stream in this replica.
+    pub(super) fn wake(&self, sid: &str, stream: u64) {
+        let wakers = lock(&self.wakers);
+        if let Some(sender) = wakers.get(&(Arc::<str>::from(sid), stream)) {
+            sender.send_replace(());
+        }
+    }
+
+    /// Forgets what nothing uses any more: idle sessions' state, wake-ups nobody follows.
+    pub(super) fn forget_idle(&self) {
+        lock(&self.locals).retain(|_, local| !local.is_idle());
+        lock(&self.wakers).retain(|_, sender| sender.receiver_count() > 0);
+    }
+}
+
+/// Refreshes, every beat, the TTL of the sessions busy here and the leases of the call
+/// streams running here; forgets idle state. Ends with the replica.
+async fn heartbeat(replica: Weak<Replica>) {
+    let Some(beat) = replica.upgrade().map(|r| r.timings.beat()) else {
+        return;
+    };
+    let mut ticks = tokio::time::interval(beat);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let Some(replica) = replica.upgrade() else {
+            return;
+        };
+        replica.forget_idle();
+        let busy: Vec<Arc<Local>> = replica
+            .locals()
+            .into_iter()
+            .filter(|l| l.is_busy())
+            .collect();
+        if busy.is_empty() {
+            continue;
+        }
+        let (idle_ms, lease_ms) = (millis(replica.timings.idle), millis(replica.timings.lease));
+        let mut pipe = redis::pipe();
+        for local in &busy {
+            let sid = &local.record.id;
+            pipe.pexpire(replica.keys.session(sid), idle_ms).ignore();
+            let mut streams: Vec<u64> = lock(&local.owned).iter().copied().collect();
+            if local.standalone_attached.load(Ordering::Relaxed) {
+                streams.push(0);
+                bus::remember_in(&mut pipe, &replica, sid);
+            }
+            for stream in streams {
+                pipe.pexpire(replica.keys.meta(sid, stream), idle_ms)
+                    .ignore();
+                pipe.pexpire(replica.keys.events(sid, stream), idle_ms)
+                    .ignore();
+                if stream != 0 {
+                    pipe.cmd("SET")
+                        .arg(replica.keys.lease(sid, stream))
+                        .arg(1)
+                        .arg("PX")
+                        .arg(lease_ms)
+                        .ignore();
+                }
+            }
+        }
+        // Started once the connection is open; it reconnects by itself.
+        let Some(mut connection) = replica.connection.get().cloned() else {
+            continue;
+        };
+        if let Err(e) = replica.run(pipe.query_async::<()>(&mut connection)).await {
+            tracing::warn!("heartbeat to Redis failed (leases run out if this goes on): {e}");
+        }
+    }
+}
+
+/// A duration in whole milliseconds, for TTLs (at least 1: 0 would delete the key).
+pub(super) fn millis(duration: Duration) -> i64 {
+    i64::try_from(duration.as_millis())
+        .unwrap_or(i64::MAX)
+        .max(1)
+}

@@ -1,0 +1,61 @@
+//! Task records (the tasks extension) in Redis: one JSON value per task, expiring with the
+//! task's time to live, so any replica answers `tasks/get` for a task another one runs.
+
+use futures_util::future::{BoxFuture, FutureExt as _};
+
+use super::RedisBackend;
+use crate::server::features::tasks::now_ms;
+use crate::server::store::StoreError;
+use crate::server::store::tasks::{TaskRecord, TaskStore};
+
+impl RedisBackend {
+    async fn put_task(&self, task: TaskRecord) -> Result<(), StoreError> {
+        let replica = &self.replica;
+        let key = replica.keys.task(&task.task_id);
+        let mut connection = replica.connection().await?;
+        let mut command;
+        if task.expires_at() <= now_ms() {
+            command = redis::cmd("DEL");
+            command.arg(&key);
+        } else {
+            let json = serde_json::to_string(&task)
+                .map_err(|e| StoreError::Unavailable(format!("unstorable task: {e}")))?;
+            command = redis::cmd("SET");
+            command
+                .arg(&key)
+                .arg(json)
+                .arg("PXAT")
+                .arg(task.expires_at());
+        }
+        replica
+            .run(command.query_async::<()>(&mut connection))
+            .await
+    }
+
+    async fn get_task(&self, id: &str) -> Result<Option<TaskRecord>, StoreError> {
+        let replica = &self.replica;
+        let mut connection = replica.connection().await?;
+        let mut command = redis::cmd("GET");
+        command.arg(replica.keys.task(id));
+        let json = replica
+            .run(command.query_async::<Option<String>>(&mut connection))
+            .await?;
+        Ok(json.and_then(|json| match serde_json::from_str(&json) {
+            Ok(task) => Some(task),
+            Err(e) => {
+                tracing::warn!("task {id} in Redis is unreadable: {e}");
+                None
+            }
+        }))
+    }
+}
+
+impl TaskStore for RedisBackend {
+    fn put(&self, task: TaskRecord) -> BoxFuture<'_, Result<(), StoreError>> {
+        self.put_task(task).boxed()
+    }
+
+    fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<TaskRecord>, StoreError>> {
+        self.get_task(id).boxed()
+    }
+}

@@ -1,0 +1,375 @@
+//! The store against a real Redis (Debian's `redis-server`, started on a free loopback
+//! port): two stores in one process stand for two replicas.
+
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures_util::StreamExt as _;
+use serde_json::{Map, json};
+
+use super::RedisStore;
+use crate::protocol::types::Implementation;
+use crate::protocol::{ProtocolVersion, RequestId};
+use crate::server::config::Config;
+use crate::server::store::{Cursor, NewSession, Store, Unresumable};
+
+struct Server(Child, u16);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn redis_server() -> Server {
+    let installed = || {
+        Command::new("redis-server")
+            .arg("--version")
+            .output()
+            .is_ok()
+    };
+    if !installed() {
+        // As the project's tests do: install what is missing (root, Debian).
+        let _ = Command::new("apt-get")
+            .args(["install", "-y", "-qq", "redis-server"])
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdin(Stdio::null())
+            .output();
+    }
+    assert!(
+        installed(),
+        "these tests need `redis-server`: install it with `sudo apt-get install -y redis-server`"
+    );
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let server = Server(
+        Command::new("redis-server")
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(Stdio::null())
+            .spawn()
+            .expect("start redis-server"),
+        port,
+    );
+    for _ in 0..200 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return server;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("redis-server did not listen on {port}");
+}
+
+fn replicas(server: &Server) -> (Arc<dyn Store>, Arc<dyn Store>) {
+    let store = RedisStore::new(format!("redis://127.0.0.1:{}", server.1))
+        .prefix("unit")
+        .lease(Duration::from_millis(400));
+    let config = Config {
+        replay_events: 4,
+        ..Config::default()
+    };
+    (store.open(&config).0, store.open(&config).0)
+}
+
+fn new() -> NewSession {
+    NewSession {
+        protocol_version: ProtocolVersion::V2025_06_18,
+        client_info: Implementation {
+            name: "c".into(),
+            version: "1".into(),
+            title: None,
+        },
+        client_capabilities: Map::new(),
+    }
+}
+
+async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
+    tokio::time::timeout(Duration::from_secs(5), future)
+        .await
+        .unwrap_or_else(|_| panic!("{what}: no answer within 5 s"))
+}
+
+#[tokio::test]
+async fn a_session_made_on_one_replica_is_served_by_another() {
+    let server = redis_server();
+    let (a, b) = replicas(&server);
+    let made = a.create(new()).await.expect("create");
+    let seen = b.get(made.id()).await.expect("get").expect("found");
+    assert_eq!(seen.protocol_version(), ProtocolVersion::V2025_06_18);
+    assert_eq!(seen.client_info().name, "c");
+    seen.set_log_level(crate::protocol::LogLevel::Warning)
+        .await
+        .expect("set level");
+    let again = a.get(made.id()).await.expect("get").expect("found");
+    assert_eq!(again.log_level(), crate::protocol::LogLevel::Warning);
+    assert!(b.get("not-a-session-id").await.expect("get").is_none());
+    assert!(b.get(&"f".repeat(32)).await.expect("get").is_none());
+
+    // An answer given on B reaches the request waiting on A, once.
+    let question = RequestId::String("q".into());
+    let waiting = made.expect_answer(question.clone()).await.expect("expect");
+    let answer = Ok(json!({"action": "accept"}));
+    assert_eq!(
+        seen.answer(question.clone(), answer.clone()).await,
+        Ok(true)
+    );
+    assert_eq!(within("the answer", waiting).await.ok(), Some(answer));
+    assert_eq!(seen.answer(question, Ok(json!({}))).await, Ok(false));
+
+    // A cancellation on B stops the call running on A.
+    let (token, _guard) = made.start_call(&RequestId::Number(5)).expect("free id");
+    seen.cancel_call(&RequestId::Number(5));
+    within("the cancellation", token.cancelled()).await;
+
+    // Ending the session on B ends it everywhere, with what runs on A.
+    let (running, _guard) = made.start_call(&RequestId::Number(6)).expect("free id");
+    assert_eq!(b.remove(made.id()).await, Ok(true));
+    within("the end of the session", running.cancelled()).await;
+    assert!(a.get(made.id()).await.expect("get").is_none());
+    assert_eq!(b.remove(made.id()).await, Ok(false));
+}
+
+#[tokio::test]
+async fn streams_replay_on_any_replica_and_lost_calls_end_with_an_error() {
+    let server = redis_server();
+    let (a, b) = replicas(&server);
+    let on_a = a.create(new()).await.expect("create");
+    let on_b = b.get(on_a.id()).await.expect("get").expect("found");
+    let log = on_a
+        .open_call_stream(Some(&RequestId::Number(7)))
+        .await
+        .expect("open");
+    for m in ["one", "two", "three"] {
+        log.push(bytes::Bytes::from(m)).await.expect("push");
+    }
+    let there = on_b.stream(log.id()).await.expect("read").expect("kept");
+    let (after, events) = there.subscribe(Cursor::After(1)).await.expect("resumable");
+    assert_eq!(after, 1);
+    log.close().await;
+    let events: Vec<String> = within("the replay", events.collect::<Vec<_>>())
+        .await
+        .into_iter()
+        .map(|(id, m)| format!("{id} {}", String::from_utf8_lossy(&m)))
+        .collect();
+    let n = log.id();
+    assert_eq!(events, [format!("{n}-2 two"), format!("{n}-3 three")]);
+    assert_eq!(
+        there.subscribe(Cursor::After(3)).await.err(),
+        Some(Unresumable::Finished)
+    );
+    assert_eq!(
+        there.subscribe(Cursor::After(99)).await.err(),
+        Some(Unresumable::Evicted),
+        "an id from the future"
+    );
+    assert!(
+        log.push(bytes::Bytes::from_static(b"late")).await.is_err(),
+        "an ended stream takes nothing more"
+    );
+
+    // Bounded: of six events, the oldest are dropped, and a cursor before them is refused.
+    let long = on_a.open_call_stream(None).await.expect("open");
+    for i in 0..6 {
+        long.push(bytes::Bytes::from(format!("{i}")))
+            .await
+            .expect("push");
+    }
+    assert_eq!(
+        long.subscribe(Cursor::After(0)).await.err(),
+        Some(Unresumable::Evicted)
+    );
+    assert!(long.subscribe(Cursor::After(3)).await.is_ok());
+    long.close().await;
+
+    // A call whose replica is gone (its lease runs out: B never refreshes A's) ends with an
+    // error for the call once a follower sees it.
+    let lost = on_a
+        .open_call_stream(Some(&RequestId::Number(8)))
+        .await
+        .expect("open");
+    lost.push(bytes::Bytes::from_static(b"progress"))
+        .await
+        .expect("push");
+    let id = lost.id();
+    // The replica "dies": with every handle to it gone, nothing refreshes the lease.
+    drop((lost, log, long, on_a, a));
+    let followed = on_b.stream(id).await.expect("read").expect("kept");
+    let (_, events) = followed
+        .subscribe(Cursor::After(0))
+        .await
+        .expect("resumable");
+    let events: Vec<String> = within("the lost call's error", events.collect::<Vec<_>>())
+        .await
+        .into_iter()
+        .map(|(_, m)| String::from_utf8_lossy(&m).into_owned())
+        .collect();
+    assert_eq!(events.len(), 2, "{events:?}");
+    assert_eq!(events[0], "progress");
+    let error: serde_json::Value = serde_json::from_str(&events[1]).expect("JSON");
+    assert_eq!(error["id"], 8, "{error}");
+    assert_eq!(error["error"]["code"], -32603, "{error}");
+}
+
+#[tokio::test]
+async fn an_idle_session_leaves_nothing_in_the_replica() {
+    let server = redis_server();
+    let (a, _b) = replicas(&server);
+    let session = a.create(new()).await.expect("create");
+    let (_, guard) = session.start_call(&RequestId::Number(1)).expect("free id");
+    assert_eq!(a.local().len(), 1, "a call runs here");
+    drop(guard);
+    drop(session);
+    a.sweep();
+    assert_eq!(a.len(), 0, "nothing kept for an idle session");
+}
+
+#[tokio::test]
+async fn redis_down_is_an_error_not_a_hang() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let store = RedisStore::new(format!("redis://127.0.0.1:{port}"))
+        .open(&Config::default())
+        .0;
+    let error = within("a refused connection", store.create(new()))
+        .await
+        .expect_err("nothing listens there");
+    assert!(error.to_string().contains("Redis"), "{error}");
+}
+
+#[tokio::test]
+async fn announcements_wait_in_get_streams_for_clients_that_come_back() {
+    let server = redis_server();
+    let (a, b) = replicas(&server);
+    let session = a.create(new()).await.expect("create");
+    {
+        // The client listens on A a while, then goes away.
+        let guard = session.attach_standalone().expect("free");
+        let (after, _events) = guard.log.subscribe(Cursor::Now).await.expect("open");
+        assert_eq!(after, 0);
+    }
+    b.announce(crate::server::bus::Change::ToolsListChanged);
+    let (_, mut events) = session
+        .standalone()
+        .subscribe(Cursor::After(0))
+        .await
+        .expect("resumable");
+    let (id, message) = within("the kept announcement", events.next())
+        .await
+        .expect("an event");
+    assert_eq!(id.to_string(), "0-1");
+    assert!(
+        String::from_utf8_lossy(&message).contains("notifications/tools/list_changed"),
+        "{message:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_resource_update_reaches_only_the_sessions_subscribed_to_it() {
+    use crate::server::bus::Change;
+    let server = redis_server();
+    let (a, b) = replicas(&server);
+    let subscribed = a.create(new()).await.expect("create");
+    let other = a.create(new()).await.expect("create");
+    for session in [&subscribed, &other] {
+        let guard = session.attach_standalone().expect("free");
+        let _opened = guard.log.subscribe(Cursor::Now).await.expect("open");
+    }
+    subscribed
+        .subscribe_resource("notes://1", true)
+        .await
+        .expect("subscribe");
+    b.announce(Change::ResourceUpdated("notes://1".into()));
+    let (_, mut events) = subscribed
+        .standalone()
+        .subscribe(Cursor::After(0))
+        .await
+        .expect("resumable");
+    let (_, message) = within("the update", events.next()).await.expect("event");
+    let message: serde_json::Value = serde_json::from_slice(&message).expect("JSON");
+    assert_eq!(message["method"], "notifications/resources/updated");
+    assert_eq!(message["params"]["uri"], "notes://1");
+    // The other session's first event is the list change announced after the update.
+    b.announce(Change::PromptsListChanged);
+    let (_, mut events) = other
+        .standalone()
+        .subscribe(Cursor::After(0))
+        .await
+        .expect("resumable");
+    let (id, message) = within("the list change", events.next())
+        .await
+        .expect("event");
+    assert_eq!(id.to_string(), "0-1");
+    assert!(
+        String::from_utf8_lossy(&message).contains("notifications/prompts/list_changed"),
+        "{message:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_reader_left_behind_by_the_bounded_stream_is_ended_not_skipped_ahead() {
+    let server = redis_server();
+    let (a, _b) = replicas(&server);
+    let session = a.create(new()).await.expect("create");
+    let log = session.open_call_stream(None).await.expect("open");
+    let (_, events) = log.subscribe(Cursor::After(0)).await.expect("open");
+    // Six events into a stream that keeps four, before the reader reads any.
+    for i in 1..=6 {
+        log.push(bytes::Bytes::from(format!("{i}")))
+            .await
+            .expect("push");
+    }
+    let read: Vec<_> = within("the reader's end", events.collect::<Vec<_>>()).await;
+    assert!(
+        read.is_empty(),
+        "events 1 and 2 are gone: nothing after them is sent: {read:?}"
+    );
+    assert_eq!(
+        log.subscribe(Cursor::After(0)).await.err(),
+        Some(Unresumable::Evicted),
+        "and resuming says so"
+    );
+}
+
+#[tokio::test]
+async fn a_task_stored_by_one_replica_is_read_by_another_until_it_expires() {
+    use crate::server::store::tasks::{TaskRecord, TaskStatus};
+    let server = redis_server();
+    let store = RedisStore::new(format!("redis://127.0.0.1:{}", server.1)).prefix("unit");
+    let ((_, a), (_, b)) = (
+        store.open(&Config::default()),
+        store.open(&Config::default()),
+    );
+    let now = crate::server::features::tasks::now_ms();
+    let task = |id: &str, created_at: u64, ttl_ms: u64| TaskRecord {
+        task_id: id.into(),
+        status: TaskStatus::Working,
+        status_message: None,
+        created_at,
+        last_updated_at: created_at,
+        ttl_ms,
+        poll_interval_ms: 100,
+        input_requests: Map::new(),
+        result: None,
+        error: None,
+        owner: Some("alice".into()),
+    };
+    a.put(task("live", now, 60_000)).await.expect("put");
+    a.put(task("gone", now - 10_000, 5_000)).await.expect("put");
+    assert_eq!(
+        b.get("live").await.expect("get"),
+        Some(task("live", now, 60_000))
+    );
+    assert_eq!(b.get("gone").await.expect("get"), None);
+    assert_eq!(b.get("never").await.expect("get"), None);
+    let mut done = task("live", now, 60_000);
+    done.status = TaskStatus::Completed;
+    done.result = Some(json!({"content": []}));
+    b.put(done.clone()).await.expect("replace");
+    assert_eq!(a.get("live").await.expect("get"), Some(done));
+}

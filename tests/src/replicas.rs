@@ -1,0 +1,312 @@
+//! A real multi-replica deployment on loopback ports, for `tests/tests/replicas.rs`: a
+//! Redis server, replicas of the `replica` binary using the Redis store, and nginx
+//! round-robin in front of them with `deploy/nginx/mcp.conf.template`.
+//!
+//! Redis and nginx are Debian's `redis-server` and `nginx`, installed with `apt-get` when
+//! missing; each runs with its files in a temporary directory and is stopped on drop.
+
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use tokio::process::{Child, Command as AsyncCommand};
+
+/// A free port on 127.0.0.1 (bound and released: good enough for tests).
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free loopback port")
+}
+
+fn on_path(program: &str) -> Option<PathBuf> {
+    [
+        "/usr/bin",
+        "/usr/sbin",
+        "/usr/local/bin",
+        "/usr/local/sbin",
+        "/bin",
+        "/sbin",
+    ]
+    .iter()
+    .map(|dir| Path::new(dir).join(program))
+    .find(|path| path.exists())
+}
+
+/// `program`, installing Debian's `package` (as root, with `apt-get install -y`) if it is
+/// missing; panics saying how to install it when that fails.
+pub fn require(program: &str, package: &str) -> PathBuf {
+    static APT: OnceLock<std::sync::Mutex<()>> = OnceLock::new();
+    if let Some(path) = on_path(program) {
+        return path;
+    }
+    let _one_at_a_time = APT
+        .get_or_init(Default::default)
+        .lock()
+        .unwrap_or_else(|e| e.into_inner());
+    if let Some(path) = on_path(program) {
+        return path;
+    }
+    let install = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(args)
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdin(Stdio::null())
+            .output()
+    };
+    let _ = install(&["update", "-qq"]);
+    let output = install(&["install", "-y", "-qq", package]);
+    on_path(program).unwrap_or_else(|| {
+        panic!(
+            "`{program}` is missing and installing it failed ({output:?}).\nInstall it with: sudo apt-get install -y {package}"
+        )
+    })
+}
+
+/// A scratch directory, removed on drop.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    /// A new empty directory under the system's temp dir.
+    pub fn new(name: &str) -> Self {
+        static COUNT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = COUNT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let unique = format!("mcp-{name}-{}-{n}", std::process::id());
+        let dir = std::env::temp_dir().join(unique);
+        std::fs::create_dir_all(&dir).expect("create a temp dir");
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Waits until something accepts TCP connections on `port` (at most `limit`).
+pub async fn wait_for_port(port: u16, limit: Duration) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            return true;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    false
+}
+
+fn spawn(mut command: AsyncCommand, what: &str) -> Child {
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {what}: {e}"))
+}
+
+/// Sends `signal` (`-TERM`, `-KILL`) to a process.
+pub fn signal(child: &Child, signal: &str) {
+    if let Some(pid) = child.id() {
+        let _ = Command::new("kill")
+            .arg(signal)
+            .arg(pid.to_string())
+            .status();
+    }
+}
+
+/// A Redis server on a loopback port, persisting to an append-only file in its temp dir
+/// (so a restart keeps the sessions).
+pub struct Redis {
+    /// Its port.
+    pub port: u16,
+    dir: TempDir,
+    child: Option<Child>,
+}
+
+impl Redis {
+    /// Starts Redis on a free port.
+    pub async fn start() -> Self {
+        let mut redis = Self {
+            port: free_port(),
+            dir: TempDir::new("redis"),
+            child: None,
+        };
+        redis.run().await;
+        redis
+    }
+
+    /// `redis://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    async fn run(&mut self) {
+        let program = require("redis-server", "redis-server");
+        let mut command = AsyncCommand::new(program);
+        command
+            .args(["--bind", "127.0.0.1", "--port"])
+            .arg(self.port.to_string())
+            .arg("--dir")
+            .arg(&self.dir.0)
+            .args([
+                "--save",
+                "",
+                "--appendonly",
+                "yes",
+                "--appendfsync",
+                "always",
+            ])
+            .args(["--protected-mode", "no", "--loglevel", "warning"]);
+        self.child = Some(spawn(command, "redis-server"));
+        assert!(
+            wait_for_port(self.port, Duration::from_secs(10)).await,
+            "redis-server did not start on port {}",
+            self.port
+        );
+    }
+
+    /// Stops Redis (SIGTERM: it writes what it holds) and waits for it to exit.
+    pub async fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            signal(&child, "-TERM");
+            let _ = tokio::time::timeout(Duration::from_secs(10), child.wait()).await;
+        }
+    }
+
+    /// Starts it again on the same port, with the same data.
+    pub async fn restart(&mut self) {
+        self.stop().await;
+        self.run().await;
+    }
+}
+
+/// One replica: the `replica` binary with the Redis store.
+pub struct Replica {
+    /// Its port.
+    pub port: u16,
+    /// The process.
+    pub child: Child,
+}
+
+impl Replica {
+    /// Starts a replica on `port` with the store at `redis`.
+    pub async fn start(binary: &Path, port: u16, redis: &str, lease: Duration) -> Self {
+        let mut command = AsyncCommand::new(binary);
+        command
+            .env("MCP_ADDR", format!("127.0.0.1:{port}"))
+            .env("MCP_REDIS_URL", redis)
+            .env("MCP_REDIS_LEASE_MS", lease.as_millis().to_string())
+            .env("RUST_LOG", "warn");
+        let child = spawn(command, "a replica");
+        assert!(
+            wait_for_port(port, Duration::from_secs(10)).await,
+            "replica did not listen on port {port}"
+        );
+        Self { port, child }
+    }
+
+    /// `http://127.0.0.1:PORT/mcp`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/mcp", self.port)
+    }
+}
+
+/// nginx on a loopback port, round-robin over the replicas, configured from
+/// `deploy/nginx/mcp.conf.template`.
+pub struct Nginx {
+    /// Its port.
+    pub port: u16,
+    _dir: TempDir,
+    child: Child,
+}
+
+impl Nginx {
+    /// Starts nginx in front of `replicas` (`host:port` each).
+    pub async fn start(replicas: &[String]) -> Self {
+        let program = require("nginx", "nginx");
+        let dir = TempDir::new("nginx");
+        let port = free_port();
+        let template =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy/nginx/mcp.conf.template");
+        let mut site = std::fs::read_to_string(&template)
+            .unwrap_or_else(|e| panic!("cannot read {}: {e}", template.display()))
+            .replace("${MCP_LISTEN}", &format!("127.0.0.1:{port}"));
+        for (i, replica) in replicas.iter().enumerate() {
+            site = site.replace(&format!("${{MCP_REPLICA_{}}}", i + 1), replica);
+        }
+        let root = &dir.0;
+        std::fs::write(root.join("mcp.conf"), site).expect("write the site");
+        let main = format!(
+            "worker_processes 1;\npid {root}/nginx.pid;\nerror_log {root}/error.log warn;\nevents {{ worker_connections 256; }}\nhttp {{\n  access_log off;\n  client_body_temp_path {root}/body;\n  proxy_temp_path {root}/proxy;\n  fastcgi_temp_path {root}/fastcgi;\n  uwsgi_temp_path {root}/uwsgi;\n  scgi_temp_path {root}/scgi;\n  include {root}/mcp.conf;\n}}\n",
+            root = root.display()
+        );
+        std::fs::write(root.join("nginx.conf"), main).expect("write nginx.conf");
+        let mut command = AsyncCommand::new(program);
+        command
+            .arg("-p")
+            .arg(root)
+            .arg("-c")
+            .arg(root.join("nginx.conf"))
+            .args(["-g", "daemon off;"]);
+        let child = spawn(command, "nginx");
+        assert!(
+            wait_for_port(port, Duration::from_secs(10)).await,
+            "nginx did not start on port {port}; its log: {}",
+            std::fs::read_to_string(root.join("error.log")).unwrap_or_default()
+        );
+        Self {
+            port,
+            _dir: dir,
+            child,
+        }
+    }
+
+    /// `http://127.0.0.1:PORT/mcp`.
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}/mcp", self.port)
+    }
+}
+
+impl Drop for Nginx {
+    fn drop(&mut self) {
+        signal(&self.child, "-QUIT");
+    }
+}
+
+/// Redis, three replicas and nginx in front.
+pub struct Deployment {
+    /// The Redis server.
+    pub redis: Redis,
+    /// The replicas.
+    pub replicas: Vec<Replica>,
+    /// The load balancer.
+    pub nginx: Nginx,
+}
+
+impl Deployment {
+    /// Starts everything; `binary` is the replica's, `lease` its calls' lease.
+    pub async fn start(binary: &Path, lease: Duration) -> Self {
+        let redis = Redis::start().await;
+        let mut replicas = Vec::new();
+        for _ in 0..3 {
+            replicas.push(Replica::start(binary, free_port(), &redis.url(), lease).await);
+        }
+        let upstreams: Vec<String> = replicas
+            .iter()
+            .map(|r| format!("127.0.0.1:{}", r.port))
+            .collect();
+        let nginx = Nginx::start(&upstreams).await;
+        Self {
+            redis,
+            replicas,
+            nginx,
+        }
+    }
+}

@@ -1,0 +1,584 @@
+//! Many replicas behind a plain load balancer: a real Redis, three replicas with the Redis
+//! store, nginx round-robin in front (no stickiness), all on loopback ports (see
+//! `tests/src/replicas.rs`). Any replica serves any request of any session; what one
+//! replica sends, a stream held by another carries; a killed replica's calls end with an
+//! error, a stopped one drains; Redis going away is a fast 503 and coming back is
+//! recovery.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tests::Client;
+use tests::clients::{self, run_client};
+use tests::replicas::{Deployment, signal};
+
+/// The lease of the replicas' calls: short, so a lost call is reported quickly.
+const LEASE: Duration = Duration::from_millis(1200);
+
+/// How long any one wait in these tests may take before it counts as a hang.
+const PATIENCE: Duration = Duration::from_secs(15);
+
+const VERSION: &str = "2025-11-25";
+
+fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_replica"))
+}
+
+fn client(url: &str) -> Client {
+    Client {
+        http: reqwest::Client::new(),
+        url: url.to_owned(),
+        session: None,
+    }
+}
+
+/// The same session, spoken to at another address.
+fn at(client: &Client, url: String) -> Client {
+    Client {
+        url,
+        ..client.clone()
+    }
+}
+
+/// An SSE response, read event by event.
+struct Events {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+/// One SSE event: its id and its data (empty for priming events).
+#[derive(Debug)]
+struct Event {
+    id: Option<String>,
+    data: String,
+}
+
+impl Event {
+    fn json(&self) -> Value {
+        serde_json::from_str(&self.data).unwrap_or_else(|e| panic!("bad data ({e}): {}", self.data))
+    }
+}
+
+impl Events {
+    async fn open(request: reqwest::RequestBuilder) -> Self {
+        let response = request.send().await.expect("HTTP request");
+        assert_eq!(
+            response.status(),
+            200,
+            "expected an SSE stream: {:?}",
+            response.headers()
+        );
+        assert!(
+            response.headers()["content-type"]
+                .to_str()
+                .is_ok_and(|c| c.starts_with("text/event-stream")),
+            "not SSE: {:?}",
+            response.headers()
+        );
+        Self {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event; `None` when the stream ends (or breaks).
+    async fn next(&mut self) -> Option<Event> {
+        loop {
+            let text = self.buffer.replace("\r\n", "\n");
+            if let Some(end) = text.find("\n\n") {
+                let block = text[..end].to_owned();
+                self.buffer = text[end + 2..].to_owned();
+                let mut event = Event {
+                    id: None,
+                    data: String::new(),
+                };
+                let mut any = false;
+                for line in block.lines() {
+                    if let Some(id) = line.strip_prefix("id:") {
+                        event.id = Some(id.trim().to_owned());
+                        any = true;
+                    } else if let Some(data) = line.strip_prefix("data:") {
+                        event.data.push_str(data.strip_prefix(' ').unwrap_or(data));
+                        any = true;
+                    }
+                }
+                if any {
+                    return Some(event);
+                }
+                continue; // a keep-alive comment
+            }
+            let chunk = tokio::time::timeout(PATIENCE, self.response.chunk())
+                .await
+                .expect("the stream went silent: a hang");
+            match chunk {
+                Ok(Some(bytes)) => self.buffer.push_str(&String::from_utf8_lossy(&bytes)),
+                Ok(None) | Err(_) => return None,
+            }
+        }
+    }
+
+    /// The next event that carries a message.
+    async fn next_message(&mut self) -> Option<(Option<String>, Value)> {
+        loop {
+            let event = self.next().await?;
+            if !event.data.is_empty() {
+                return Some((event.id.clone(), event.json()));
+            }
+        }
+    }
+}
+
+fn sse_request(client: &Client, method: reqwest::Method) -> reqwest::RequestBuilder {
+    let mut request = client
+        .http
+        .request(method, &client.url)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", VERSION);
+    if let Some(session) = &client.session {
+        request = request.header("mcp-session-id", session);
+    }
+    request
+}
+
+/// A `tools/call` of `slow_count` as an SSE stream.
+async fn slow_count(client: &Client, id: i64, steps: u64, delay_ms: u64) -> Events {
+    let body = json!({
+        "jsonrpc": "2.0", "id": id, "method": "tools/call",
+        "params": {"name": "slow_count", "arguments": {"steps": steps, "delay_ms": delay_ms},
+                   "_meta": {"progressToken": "p"}}
+    });
+    Events::open(
+        sse_request(client, reqwest::Method::POST)
+            .header("content-type", "application/json")
+            .body(body.to_string()),
+    )
+    .await
+}
+
+/// Resumes a stream after `last_event_id`.
+async fn resume(client: &Client, last_event_id: &str) -> Events {
+    Events::open(sse_request(client, reqwest::Method::GET).header("last-event-id", last_event_id))
+        .await
+}
+
+fn progress_of(message: &Value) -> Option<u64> {
+    (message["method"] == "notifications/progress")
+        .then(|| message["params"]["progress"].as_u64())
+        .flatten()
+}
+
+async fn start() -> (Deployment, Client) {
+    let deployment = Deployment::start(&binary(), LEASE).await;
+    let mut session = client(&deployment.nginx.url());
+    session.initialize(VERSION).await;
+    (deployment, session)
+}
+
+#[tokio::test]
+async fn any_replica_serves_any_session_through_round_robin() {
+    let (deployment, session) = start().await;
+    let replica = |i: usize| at(&session, deployment.replicas[i].url());
+
+    // Round-robin spreads these over every replica; each knows the session.
+    for id in 1..=6 {
+        let listed = session.request(id, "tools/list", json!({})).await;
+        assert_eq!(listed.status, 200, "{}", listed.body);
+        assert!(listed.body.contains("slow_count"), "{}", listed.body);
+    }
+
+    // A GET stream held by replica 0 carries a list change made on replica 1.
+    let mut get = Events::open(sse_request(&replica(0), reqwest::Method::GET)).await;
+    let priming = get.next().await.expect("priming event");
+    assert!(
+        priming.data.is_empty() && priming.id.is_some(),
+        "{priming:?}"
+    );
+    let changed = replica(1)
+        .request(
+            7,
+            "tools/call",
+            json!({"name": "test_trigger_tool_change", "arguments": {}}),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    let (_, notification) = get.next_message().await.expect("a notification");
+    assert_eq!(
+        notification["method"], "notifications/tools/list_changed",
+        "{notification}"
+    );
+    drop(get);
+
+    // A call's stream dropped on replica 0 resumes on replica 2 with nothing lost.
+    let mut call = slow_count(&replica(0), 8, 6, 150).await;
+    let mut seen = Vec::new();
+    let mut last_id = None;
+    while seen.len() < 2 {
+        let (id, message) = call.next_message().await.expect("progress");
+        if let Some(progress) = progress_of(&message) {
+            seen.push(progress);
+            last_id = id;
+        }
+    }
+    drop(call);
+    let last_id = last_id.expect("progress events carry ids");
+    let mut resumed = resume(&replica(2), &last_id).await;
+    let result = loop {
+        let (_, message) = resumed.next_message().await.expect("the rest of the call");
+        match progress_of(&message) {
+            Some(progress) => seen.push(progress),
+            None => break message,
+        }
+    };
+    assert_eq!(seen, [1, 2, 3, 4, 5, 6], "every event once, in order");
+    assert_eq!(result["id"], 8, "{result}");
+    assert_eq!(
+        result["result"]["content"][0]["text"], "counted to 6",
+        "{result}"
+    );
+
+    // A cancellation sent to replica 1 stops the call running on replica 0.
+    let mut running = slow_count(&replica(0), 10, 1000, 100).await;
+    let (_, first) = running.next_message().await.expect("first progress");
+    assert_eq!(progress_of(&first), Some(1), "{first}");
+    let cancel = replica(1)
+        .post(
+            json!({"jsonrpc": "2.0", "method": "notifications/cancelled",
+                     "params": {"requestId": 10, "reason": "changed my mind"}}),
+        )
+        .await;
+    assert_eq!(cancel.status, 202, "{}", cancel.body);
+    let mut after_cancel = 0;
+    while let Some((_, message)) = running.next_message().await {
+        assert!(
+            progress_of(&message).is_some(),
+            "no response after a cancel: {message}"
+        );
+        after_cancel += 1;
+        assert!(after_cancel < 100, "the call was not stopped");
+    }
+
+    // DELETE through nginx ends the session on every replica.
+    let deleted = sse_request(&session, reqwest::Method::DELETE)
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(deleted.status(), 200);
+    for i in 0..3 {
+        let gone = replica(i).request(9, "tools/list", json!({})).await;
+        assert_eq!(gone.status, 404, "replica {i}: {}", gone.body);
+    }
+}
+
+#[tokio::test]
+async fn an_elicitation_is_answered_through_another_replica() {
+    let deployment = Deployment::start(&binary(), LEASE).await;
+    let mut session = client(&deployment.nginx.url());
+    let opened = session
+        .post(
+            json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+            "protocolVersion": VERSION, "capabilities": {"elicitation": {}},
+            "clientInfo": {"name": "tests", "version": "0"}}}),
+        )
+        .await;
+    assert_eq!(opened.status, 200, "{}", opened.body);
+    session.session = opened.session.clone();
+    let ack = session
+        .post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+        .await;
+    assert_eq!(ack.status, 202, "{}", ack.body);
+
+    // The tool runs on replica 0 and asks the client on its call's stream...
+    let asking = at(&session, deployment.replicas[0].url());
+    let body = json!({"jsonrpc": "2.0", "id": 51, "method": "tools/call",
+        "params": {"name": "test_elicitation", "arguments": {"message": "Who are you?"}}});
+    let mut call = Events::open(
+        sse_request(&asking, reqwest::Method::POST)
+            .header("content-type", "application/json")
+            .body(body.to_string()),
+    )
+    .await;
+    let (_, request) = call.next_message().await.expect("the question");
+    assert_eq!(request["method"], "elicitation/create", "{request}");
+    // ...and the client's answer reaches it through replica 2.
+    let answer = at(&session, deployment.replicas[2].url())
+        .post(json!({"jsonrpc": "2.0", "id": request["id"], "result": {
+            "action": "accept", "content": {"username": "ada", "email": "ada@example.com"}}}))
+        .await;
+    assert_eq!(answer.status, 202, "{}", answer.body);
+    let (_, result) = call.next_message().await.expect("the tool's result");
+    assert_eq!(result["id"], 51, "{result}");
+    let text = result["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        text.contains("action=accept") && text.contains("ada@example.com"),
+        "{result}"
+    );
+}
+
+/// A 2026-07-28 request (no session) to one replica, from a client with the tasks extension.
+async fn stateless(url: &str, method: &str, name: &str, params: Value) -> Value {
+    const V: &str = "2026-07-28";
+    let mut params = params;
+    params["_meta"] = json!({
+        "io.modelcontextprotocol/protocolVersion": V,
+        "io.modelcontextprotocol/clientCapabilities": {"extensions": {"io.modelcontextprotocol/tasks": {}}},
+    });
+    let body = json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params});
+    let reply = client(url)
+        .http
+        .post(url)
+        .header("content-type", "application/json")
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", V)
+        .header("mcp-method", method)
+        .header("mcp-name", name)
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("POST");
+    tests::read(reply).await.json()
+}
+
+#[tokio::test]
+async fn a_task_started_on_one_replica_is_polled_on_another() {
+    let deployment = Deployment::start(&binary(), LEASE).await;
+    let (first, second) = (deployment.replicas[0].url(), deployment.replicas[1].url());
+    let created = stateless(
+        &first,
+        "tools/call",
+        "slow_compute",
+        json!({"name": "slow_compute", "arguments": {"seconds": 1, "label": "pi"}}),
+    )
+    .await;
+    assert_eq!(created["result"]["resultType"], "task", "{created}");
+    let task = created["result"]["taskId"]
+        .as_str()
+        .expect("taskId")
+        .to_owned();
+    let mut done = Value::Null;
+    for _ in 0..100 {
+        done = stateless(&second, "tasks/get", &task, json!({"taskId": task})).await;
+        if done["result"]["status"] == "completed" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(done["result"]["status"], "completed", "{done}");
+    assert_eq!(
+        done["result"]["result"]["content"][0]["text"], "Computed pi in 1s",
+        "{done}"
+    );
+}
+
+#[tokio::test]
+async fn a_replica_killed_mid_call_ends_the_resumed_stream_with_an_error() {
+    let (mut deployment, session) = start().await;
+    let first = at(&session, deployment.replicas[0].url());
+    let mut call = slow_count(&first, 21, 1000, 100).await;
+    let mut last_id = None;
+    let mut seen = 0;
+    while seen < 2 {
+        let (id, message) = call.next_message().await.expect("progress");
+        if progress_of(&message).is_some() {
+            seen += 1;
+            last_id = id;
+        }
+    }
+    signal(&deployment.replicas[0].child, "-KILL");
+    let _ = deployment.replicas[0].child.wait().await;
+    // What the dead replica still sent on the broken connection is in Redis too.
+    while call.next_message().await.is_some() {}
+
+    let last_id = last_id.expect("ids");
+    let other = at(&session, deployment.replicas[1].url());
+    let mut resumed = resume(&other, &last_id).await;
+    let mut progress = Vec::new();
+    let (error_id, error) = loop {
+        let (id, message) = resumed
+            .next_message()
+            .await
+            .expect("an error for the lost call, not the end of the stream");
+        match progress_of(&message) {
+            Some(p) => progress.push(p),
+            None => break (id, message),
+        }
+    };
+    assert_eq!(error["id"], 21, "{error}");
+    assert_eq!(error["error"]["code"], -32603, "{error}");
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("replica")),
+        "{error}"
+    );
+    assert!(
+        progress.windows(2).all(|w| w[1] == w[0] + 1) && progress.first().is_none_or(|p| *p == 3),
+        "stored events, in order, from the cursor on: {progress:?}"
+    );
+    assert!(
+        resumed.next().await.is_none(),
+        "the stream ends after the error"
+    );
+    // The error is stored: resuming before it gets it again, after it there is nothing.
+    let again = sse_request(&other, reqwest::Method::GET)
+        .header("last-event-id", &last_id)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(again.status(), 200);
+    let error_id = error_id.expect("the error is an event with an id");
+    let finished = sse_request(&other, reqwest::Method::GET)
+        .header("last-event-id", &error_id)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(finished.status(), 404, "nothing follows the error");
+    // The session itself lives on.
+    let listed = at(&session, deployment.replicas[2].url())
+        .request(22, "tools/list", json!({}))
+        .await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+}
+
+#[tokio::test]
+async fn a_rolling_restart_drains_calls_and_keeps_sessions() {
+    let (mut deployment, session) = start().await;
+    let first = at(&session, deployment.replicas[0].url());
+    let mut get = Events::open(sse_request(&first, reqwest::Method::GET)).await;
+    assert!(get.next().await.is_some(), "priming event");
+    let mut call = slow_count(&first, 31, 8, 150).await;
+    let (_, message) = call.next_message().await.expect("first progress");
+    assert_eq!(progress_of(&message), Some(1), "{message}");
+
+    signal(&deployment.replicas[0].child, "-TERM");
+    // The call runs to its end on the stopping replica.
+    let mut progress = vec![1];
+    let result = loop {
+        let (_, message) = call.next_message().await.expect("the call drains");
+        match progress_of(&message) {
+            Some(p) => progress.push(p),
+            None => break message,
+        }
+    };
+    assert_eq!(progress, [1, 2, 3, 4, 5, 6, 7, 8]);
+    assert_eq!(result["result"]["content"][0]["text"], "counted to 8");
+    // Its GET stream ended, so the client reopens it elsewhere.
+    assert!(
+        get.next_message().await.is_none(),
+        "GET stream ends on SIGTERM"
+    );
+    let status = tokio::time::timeout(PATIENCE, deployment.replicas[0].child.wait())
+        .await
+        .expect("the replica exits after draining")
+        .expect("exit status");
+    assert!(status.success(), "exit 0 on SIGTERM, got {status}");
+
+    // Every request of the session still works through nginx, and a new GET stream opens.
+    for id in 32..38 {
+        let listed = session.request(id, "tools/list", json!({})).await;
+        assert_eq!(listed.status, 200, "{}", listed.body);
+    }
+    let mut reopened = Events::open(sse_request(
+        &at(&session, deployment.replicas[1].url()),
+        reqwest::Method::GET,
+    ))
+    .await;
+    assert!(reopened.next().await.is_some(), "priming event");
+}
+
+#[tokio::test]
+async fn redis_down_is_a_fast_503_and_its_return_is_recovery() {
+    let (mut deployment, session) = start().await;
+    deployment.redis.stop().await;
+    let replica = at(&session, deployment.replicas[0].url());
+    let down = tokio::time::timeout(PATIENCE, replica.request(41, "tools/list", json!({})))
+        .await
+        .expect("fails fast, no hang");
+    assert_eq!(down.status, 503, "{}", down.body);
+    assert!(
+        down.body.contains("Redis"),
+        "says what is down: {}",
+        down.body
+    );
+    let fresh = tokio::time::timeout(PATIENCE, async {
+        let fresh = client(&deployment.nginx.url());
+        fresh
+            .post(json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+                "protocolVersion": VERSION, "capabilities": {}, "clientInfo": {"name": "t", "version": "0"}}}))
+            .await
+    })
+    .await
+    .expect("no hang");
+    assert_eq!(fresh.status, 503, "{}", fresh.body);
+
+    deployment.redis.restart().await;
+    // The session was kept by Redis: once it is back, every replica serves it again.
+    for (i, replica) in deployment.replicas.iter().enumerate() {
+        let replica = at(&session, replica.url());
+        let mut status = 0;
+        for attempt in 0..40 {
+            let reply = replica.request(42 + attempt, "tools/list", json!({})).await;
+            status = reply.status;
+            if status == 200 {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        assert_eq!(status, 200, "replica {i} recovers when Redis returns");
+    }
+    let mut fresh = client(&deployment.nginx.url());
+    fresh.initialize(VERSION).await;
+
+    // The bus is back too: a list change made on replica 1 reaches a GET stream on replica 0.
+    let mut get = Events::open(sse_request(
+        &at(&session, deployment.replicas[0].url()),
+        reqwest::Method::GET,
+    ))
+    .await;
+    assert!(get.next().await.is_some(), "priming event");
+    let changed = at(&session, deployment.replicas[1].url())
+        .request(
+            90,
+            "tools/call",
+            json!({"name": "test_trigger_tool_change", "arguments": {}}),
+        )
+        .await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    let (_, notification) = get.next_message().await.expect("a notification");
+    assert_eq!(notification["method"], "notifications/tools/list_changed");
+}
+
+/// The official Python SDK through nginx, in both eras.
+async fn python_sdk(mode: &str) {
+    let python = clients::python();
+    let deployment = Deployment::start(&binary(), LEASE).await;
+    let mut command = tokio::process::Command::new(python);
+    command
+        .arg(clients::sources().join("python/replicas_client.py"))
+        .args([&deployment.nginx.url(), mode]);
+    let output = run_client(command, Duration::from_secs(60)).await;
+    assert!(output.stdout.contains("ok: "), "{output:?}");
+}
+
+#[tokio::test]
+async fn python_sdk_in_legacy_mode_through_nginx() {
+    python_sdk("legacy").await;
+}
+
+#[tokio::test]
+async fn python_sdk_in_auto_mode_through_nginx() {
+    python_sdk("auto").await;
+}
+
+/// The official TypeScript SDK through nginx.
+#[tokio::test]
+async fn typescript_sdk_through_nginx() {
+    let node = clients::node();
+    let deployment = Deployment::start(&binary(), LEASE).await;
+    let mut command = node.script("replicas_client.mjs");
+    command.arg(deployment.nginx.url());
+    let output = run_client(command, Duration::from_secs(60)).await;
+    assert!(output.stdout.contains("ok: "), "{output:?}");
+}
