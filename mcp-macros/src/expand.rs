@@ -35,6 +35,9 @@ pub fn expand(tool: &Tool) -> TokenStream {
     let scopes =
         (!scopes.is_empty()).then(|| quote!(__mcp_def = __mcp_def.scopes([#(#scopes),*]);));
     let task = tool.task.iter();
+    let timeout = tool
+        .timeout_ms
+        .map(|ms| quote!(__mcp_def = __mcp_def.timeout(::core::time::Duration::from_millis(#ms));));
 
     let patterns = tool.params.iter().filter_map(|p| pattern_static(name, p));
     let schema_params = tool.params.iter().map(schema_param);
@@ -120,6 +123,7 @@ pub fn expand(tool: &Tool) -> TokenStream {
             }
             #( __mcp_def = __mcp_def.icon(::mcp_runtime::Icon::new(#icons)); )*
             #scopes
+            #timeout
             #( __mcp_def = __mcp_def.task_support(::mcp_runtime::TaskSupport::#task); )*
             #(#requirements)*
             __mcp_def.defined_at(::core::module_path!(), #function_name)

@@ -21,6 +21,8 @@ pub struct Tool {
     pub open_world: Option<bool>,
     pub icons: Vec<String>,
     pub scopes: Vec<String>,
+    /// `timeout = "…"`, in milliseconds.
+    pub timeout_ms: Option<u64>,
     /// The `TaskSupport` variant, when `task = …` was given.
     pub task: Option<Ident>,
     pub params: Vec<Param>,
@@ -125,6 +127,7 @@ impl Tool {
             open_world: args.open_world,
             icons: args.icons.iter().map(|i| i.value()).collect(),
             scopes: args.scopes.iter().map(|s| s.value()).collect(),
+            timeout_ms: args.timeout_ms,
             task: args.task,
             params: checked,
         }

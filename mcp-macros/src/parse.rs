@@ -27,6 +27,8 @@ pub struct ToolArgs {
     pub scopes: Vec<LitStr>,
     /// `task = optional | required | forbidden`: the variant of `TaskSupport`.
     pub task: Option<syn::Ident>,
+    /// `timeout = "30s"`, in milliseconds (checked here, at compile time).
+    pub timeout_ms: Option<u64>,
 }
 
 /// `#[arg(...)]` options of one parameter, as written.
@@ -85,6 +87,19 @@ pub fn parse_tool_args(attr: TokenStream, errors: &mut Errors) -> ToolArgs {
         } else if path.is_ident("scopes") {
             args.scopes
                 .extend(string_list(&meta, errors)?.unwrap_or_default());
+        } else if path.is_ident("timeout") {
+            if let Some(text) = string(&meta, errors)? {
+                match humantime::parse_duration(&text.value()) {
+                    Ok(duration) if !duration.is_zero() => {
+                        args.timeout_ms = Some(u64::try_from(duration.as_millis()).unwrap_or(u64::MAX));
+                    }
+                    Ok(_) => errors.spanned(&text, "a timeout of zero would stop every call at once"),
+                    Err(why) => errors.spanned(
+                        &text,
+                        format!("`timeout` takes a duration such as \"30s\", \"5m\" or \"1h 30m\": {why}"),
+                    ),
+                }
+            }
         } else if path.is_ident("task") {
             let mode: syn::Ident = meta.value()?.parse()?;
             let variant = match mode.to_string().as_str() {
@@ -104,7 +119,7 @@ pub fn parse_tool_args(attr: TokenStream, errors: &mut Errors) -> ToolArgs {
             args.task = variant.map(|v| syn::Ident::new(v, mode.span()));
         } else {
             errors.push(meta.error(format!(
-                "unknown `#[tool]` option `{}`; expected one of: name, title, description, read_only, destructive, idempotent, open_world, icon, scopes, task",
+                "unknown `#[tool]` option `{}`; expected one of: name, title, description, read_only, destructive, idempotent, open_world, icon, scopes, task, timeout",
                 path_text(path)
             )));
             skip_value(&meta)?;

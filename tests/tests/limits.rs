@@ -104,6 +104,31 @@ async fn calls_past_the_concurrency_limit_are_refused_and_run_again_later() {
     assert_eq!(again.json()["result"]["content"][0]["text"], "slept 0 ms");
 }
 
+/// Sleep far longer than the tool's own timeout allows.
+#[tool(timeout = "150ms")]
+async fn dawdle() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    "never"
+}
+
+#[tokio::test]
+async fn a_tool_attribute_sets_its_own_timeout() {
+    let server = TestServer::start(Server::new("own-timeout").tool(dawdle_tool())).await;
+    let mut client = server.client();
+    client.initialize("2025-06-18").await;
+    let reply = client
+        .request(1, "tools/call", json!({"name": "dawdle", "arguments": {}}))
+        .await;
+    let result = &reply.json()["result"];
+    assert_eq!(result["isError"], true);
+    assert!(
+        result["content"][0]["text"]
+            .as_str()
+            .is_some_and(|t| t.contains("did not finish within 150ms")),
+        "{result}"
+    );
+}
+
 #[tokio::test]
 async fn a_call_past_its_timeout_ends_with_an_error_result() {
     let patient = nap_tool().timeout(Duration::from_secs(30));
