@@ -11,7 +11,7 @@ use syn::{ItemFn, LitStr, ReturnType};
 use crate::errors::Errors;
 use crate::expand::{arg_options_check, option_str, pattern_static, slot, take_param_or};
 use crate::model::{self, ArgumentKind, Param};
-use crate::parse::{self, path_text, skip_value, string};
+use crate::parse::{self, path_text, skip_value, string, string_list};
 use crate::template_syntax;
 
 /// `#[resource(...)]` options as written.
@@ -23,6 +23,7 @@ struct ResourceArgs {
     description: Option<LitStr>,
     mime: Option<LitStr>,
     icons: Vec<LitStr>,
+    scopes: Vec<LitStr>,
 }
 
 fn parse_args(attr: TokenStream, errors: &mut Errors) -> ResourceArgs {
@@ -41,9 +42,12 @@ fn parse_args(attr: TokenStream, errors: &mut Errors) -> ResourceArgs {
             args.mime = string(&meta, errors)?;
         } else if path.is_ident("icon") {
             args.icons.extend(string(&meta, errors)?);
+        } else if path.is_ident("scopes") {
+            args.scopes
+                .extend(string_list(&meta, errors)?.unwrap_or_default());
         } else {
             errors.push(meta.error(format!(
-                "unknown `#[resource]` option `{}`; expected one of: uri, name, title, description, mime, icon",
+                "unknown `#[resource]` option `{}`; expected one of: uri, name, title, description, mime, icon, scopes",
                 path_text(path)
             )));
             skip_value(&meta)?;
@@ -151,6 +155,9 @@ fn expand(
     let title = option_str(args.title.as_ref().map(LitStr::value).as_deref());
     let mime = option_str(args.mime.as_ref().map(LitStr::value).as_deref());
     let icons = &args.icons;
+    let scopes = &args.scopes;
+    let scopes =
+        (!scopes.is_empty()).then(|| quote!(__mcp_def = __mcp_def.scopes([#(#scopes),*]);));
 
     let patterns = params.iter().filter_map(|p| pattern_static(&name, p));
     let arg_checks = params.iter().filter_map(arg_options_check);
@@ -253,6 +260,7 @@ fn expand(
                 __mcp_def = __mcp_def.mime_type(__mcp_text);
             }
             #( __mcp_def = __mcp_def.icon(::mcp_runtime::Icon::new(#icons)); )*
+            #scopes
             #(#completions)*
             #(#requirements)*
             __mcp_def

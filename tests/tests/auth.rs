@@ -548,3 +548,70 @@ async fn an_unreachable_issuer_is_a_503_and_a_missing_audience_a_start_up_error(
         .expect_err("refuses to start");
     assert!(err.to_string().contains(".audience("), "{err}");
 }
+
+/// A note only a token with `notes:secret` may read.
+#[mcp_runtime::resource(uri = "notes://secret", mime = "text/plain", scopes = ["notes:secret"])]
+async fn secret_note() -> &'static str {
+    "the secret"
+}
+
+/// A prompt only a token with `notes:secret` may get.
+#[mcp_runtime::prompt(scopes = ["notes:secret"])]
+async fn secret_prompt() -> &'static str {
+    "Tell me the secret."
+}
+
+#[tokio::test]
+async fn resources_and_prompts_need_their_scopes_too() {
+    let s = Secured::start_with(|server| {
+        server
+            .resource(secret_note_resource())
+            .prompt(secret_prompt_prompt())
+    })
+    .await;
+    let reader = s.token("notes:read");
+    let keeper = s.token("notes:read notes:secret");
+    for (token, status) in [(&reader, 403), (&keeper, 200)] {
+        let mut client = s.server.client();
+        session(&mut client, token).await;
+        let bearer = format!("Bearer {token}");
+        let headers = [
+            ("authorization", bearer.as_str()),
+            ("mcp-protocol-version", V2025),
+        ];
+        for (method, params) in [
+            ("resources/read", json!({"uri": "notes://secret"})),
+            ("prompts/get", json!({"name": "secret_prompt"})),
+        ] {
+            let request = json!({"jsonrpc": "2.0", "id": 3, "method": method, "params": params});
+            let (reply, challenge) = send(&client, Method::POST, Some(request), &headers).await;
+            assert_eq!(reply.status, status, "{method}: {}", reply.body);
+            if status == 403 {
+                let challenge = challenge.expect("WWW-Authenticate");
+                assert!(
+                    challenge.contains("error=\"insufficient_scope\", scope=\"notes:secret\""),
+                    "{challenge}"
+                );
+            }
+        }
+    }
+    let metadata = s
+        .server
+        .client()
+        .http
+        .get(format!(
+            "http://{}/.well-known/oauth-protected-resource/mcp",
+            s.server.addr
+        ))
+        .send()
+        .await
+        .expect("GET metadata")
+        .json::<Value>()
+        .await
+        .expect("JSON");
+    assert_eq!(
+        metadata["scopes_supported"],
+        json!(["notes:secret", "notes:write"]),
+        "{metadata}"
+    );
+}

@@ -1,6 +1,7 @@
-//! The scope check of a `tools/call`: the tool's `required_scopes` against the token's.
+//! The scope check of a `tools/call`, `resources/read` or `prompts/get`: what is called's
+//! `required_scopes` against the token's.
 //!
-//! The engine's tools feature calls [`check`] where it starts a call (it has the tool and
+//! The features call [`check`] where they start the request (they have the definition and
 //! the request's extensions); the HTTP `POST` handler turns the refusal into the 403 with
 //! its `insufficient_scope` challenge ([`render`]).
 
@@ -33,13 +34,26 @@ pub(crate) fn missing(extensions: &Extensions, required: &[String]) -> Option<Ve
 
 /// The refusal of a call to `tool` whose token lacks one of its scopes, if it does.
 pub(crate) fn check(extensions: Option<&Extensions>, tool: &ToolDef) -> Option<Box<Refusal>> {
-    let missing = missing(extensions?, &tool.required_scopes)?;
+    check_named(
+        extensions,
+        &format_args!("tool `{}`", tool.name),
+        &tool.required_scopes,
+    )
+}
+
+/// The refusal of a request for `what` (a resource, a prompt) whose token lacks one of
+/// `required`, if it does.
+pub(crate) fn check_named(
+    extensions: Option<&Extensions>,
+    what: &dyn std::fmt::Display,
+    required: &[String],
+) -> Option<Box<Refusal>> {
+    let missing = missing(extensions?, required)?;
     let error = RpcError::invalid_request(format!(
-        "tool `{}` needs the scope(s) {}, which this token does not grant",
-        tool.name,
+        "{what} needs the scope(s) {}, which this token does not grant",
         missing.join(" ")
     ))
-    .with_data(json!({"requiredScopes": tool.required_scopes}));
+    .with_data(json!({"requiredScopes": required}));
     Some(Refusal::new(Reason::InsufficientScope, error))
 }
 

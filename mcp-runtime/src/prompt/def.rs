@@ -83,6 +83,10 @@ pub struct PromptDef {
     /// Where it is defined (`#[prompt]` fills it in).
     #[serde(skip)]
     pub defined_at: Option<DefinedAt>,
+    /// OAuth scopes a caller's token must carry to get it (enforced by the server's
+    /// authorization; see [`scopes`](PromptDef::scopes)).
+    #[serde(skip)]
+    pub required_scopes: Vec<String>,
     #[serde(skip)]
     pub(crate) required_states: Vec<StateRequirement>,
     #[serde(skip)]
@@ -115,6 +119,7 @@ impl PromptDef {
             icons: Vec::new(),
             meta: None,
             defined_at: None,
+            required_scopes: Vec::new(),
             required_states: Vec::new(),
             completions: Vec::new(),
             handler: Arc::new(move |args| Box::pin(handler(args))),
@@ -142,6 +147,17 @@ impl PromptDef {
     /// Adds an icon.
     pub fn icon(mut self, icon: Icon) -> Self {
         self.icons.push(icon);
+        self
+    }
+
+    /// OAuth scopes a caller's token must carry to get it; without them the server's
+    /// authorization answers 403 `insufficient_scope`.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.required_scopes = scopes.into_iter().map(Into::into).collect();
         self
     }
 

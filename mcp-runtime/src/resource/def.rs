@@ -62,6 +62,10 @@ pub struct ResourceInfo {
     /// Where it is defined (`#[resource]` fills it in).
     #[serde(skip)]
     pub defined_at: Option<DefinedAt>,
+    /// OAuth scopes a caller's token must carry to read it (enforced by the server's
+    /// authorization; see [`scopes`](ResourceDef::scopes)).
+    #[serde(skip)]
+    pub required_scopes: Vec<String>,
     #[serde(skip)]
     pub(crate) required_states: Vec<StateRequirement>,
     #[serde(skip)]
@@ -83,6 +87,7 @@ impl ResourceInfo {
             icons: Vec::new(),
             meta: None,
             defined_at: None,
+            required_scopes: Vec::new(),
             required_states: Vec::new(),
             reader: Arc::new(move |uri, args| Box::pin(read(uri, args))),
         }
@@ -130,6 +135,17 @@ macro_rules! info_builders {
         /// Adds an icon.
         pub fn icon(mut self, icon: Icon) -> Self {
             self.info.icons.push(icon);
+            self
+        }
+
+        /// OAuth scopes a caller's token must carry to read it; without them the server's
+        /// authorization answers 403 `insufficient_scope`.
+        pub fn scopes<I, S>(mut self, scopes: I) -> Self
+        where
+            I: IntoIterator<Item = S>,
+            S: Into<String>,
+        {
+            self.info.required_scopes = scopes.into_iter().map(Into::into).collect();
             self
         }
 

@@ -595,10 +595,22 @@ impl Server {
             auth.check()?;
         }
         let settings = &self.settings;
-        let mut scopes: Vec<String> = self
-            .tools
+        let surface_scopes = (self
+            .surface
+            .resources
             .iter()
-            .flat_map(|t| t.required_scopes.iter().cloned())
+            .map(|r| &r.info.required_scopes))
+        .chain(
+            self.surface
+                .templates
+                .iter()
+                .map(|t| &t.info.required_scopes),
+        )
+        .chain(self.surface.prompts.iter().map(|p| &p.required_scopes));
+        let mut scopes: Vec<String> = (self.tools.iter().map(|t| &t.required_scopes))
+            .chain(surface_scopes)
+            .flatten()
+            .cloned()
             .collect();
         scopes.sort();
         scopes.dedup();

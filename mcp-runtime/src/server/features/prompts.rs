@@ -61,6 +61,14 @@ impl Prompts {
                 params.name
             )));
         };
+        // Auth: the token must grant every scope the prompt requires (403 otherwise).
+        let extensions = request.transport.as_deref().map(|parts| &parts.extensions);
+        let what = format_args!("prompt `{}`", prompt.name);
+        if let Some(refusal) =
+            crate::auth::scope::check_named(extensions, &what, &prompt.required_scopes)
+        {
+            return Handled::Refused(refusal);
+        }
         let arguments: Map<String, Value> = params
             .arguments
             .unwrap_or_default()

@@ -88,14 +88,19 @@ impl Resources {
 
     /// The read of `uri`: a fixed resource with that URI, else the first template it
     /// matches.
-    fn reader(&self, uri: &str) -> Option<(String, ResourceFuture)> {
+    fn reader(&self, uri: &str) -> Option<(String, Vec<String>, ResourceFuture)> {
         if let Some(resource) = self.resources.load().iter().find(|r| r.uri == uri) {
-            return Some((resource.info.name.clone(), resource.read()));
+            let info = &resource.info;
+            return Some((
+                info.name.clone(),
+                info.required_scopes.clone(),
+                resource.read(),
+            ));
         }
-        self.templates
-            .load()
-            .iter()
-            .find_map(|t| Some((t.info.name.clone(), t.read(uri)?)))
+        self.templates.load().iter().find_map(|t| {
+            let read = t.read(uri)?;
+            Some((t.info.name.clone(), t.info.required_scopes.clone(), read))
+        })
     }
 
     fn read(&self, request: Request<'_>) -> Handled {
@@ -107,9 +112,15 @@ impl Resources {
             Ok(params) => params.uri,
             Err(e) => return Handled::error(e),
         };
-        let Some((name, read)) = self.reader(&uri) else {
+        let Some((name, scopes, read)) = self.reader(&uri) else {
             return Handled::error(scoped::resource_not_found(&uri));
         };
+        // Auth: the token must grant every scope the resource requires (403 otherwise).
+        let extensions = request.transport.as_deref().map(|parts| &parts.extensions);
+        let what = format_args!("resource `{uri}`");
+        if let Some(refusal) = crate::auth::scope::check_named(extensions, &what, &scopes) {
+            return Handled::Refused(refusal);
+        }
         // What a read returns may depend on who asks (state, identity): private to them.
         let hints = CacheHints {
             cache_scope: "private",
