@@ -3,40 +3,14 @@
 //! DevTools HTTP endpoint (`/json/list`), where the page's title carries its outcome.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::OnceLock;
 use std::time::Duration;
 
 /// The `chromium` binary, installed if it is not there yet.
 pub fn chromium() -> &'static Path {
     static CHROMIUM: OnceLock<PathBuf> = OnceLock::new();
-    CHROMIUM.get_or_init(|| {
-        let found = || {
-            ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
-                .into_iter()
-                .map(PathBuf::from)
-                .find(|p| p.exists())
-        };
-        if let Some(path) = found() {
-            return path;
-        }
-        let apt = |args: &[&str]| {
-            Command::new("apt-get")
-                .args(args)
-                .env("DEBIAN_FRONTEND", "noninteractive")
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .status()
-                .is_ok_and(|s| s.success())
-        };
-        if !apt(&["install", "-y", "chromium"]) {
-            apt(&["update"]);
-            apt(&["install", "-y", "chromium"]);
-        }
-        found().unwrap_or_else(|| {
-            panic!("the browser tests need Debian's chromium: install it with `apt-get install -y chromium` (as root)")
-        })
-    })
+    CHROMIUM.get_or_init(|| crate::debian::require("chromium", "chromium"))
 }
 
 /// A headless Chromium showing one page, stopped when dropped.

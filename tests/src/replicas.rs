@@ -8,7 +8,6 @@
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use tokio::process::{Child, Command as AsyncCommand};
@@ -19,50 +18,6 @@ pub fn free_port() -> u16 {
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free loopback port")
-}
-
-fn on_path(program: &str) -> Option<PathBuf> {
-    [
-        "/usr/bin",
-        "/usr/sbin",
-        "/usr/local/bin",
-        "/usr/local/sbin",
-        "/bin",
-        "/sbin",
-    ]
-    .iter()
-    .map(|dir| Path::new(dir).join(program))
-    .find(|path| path.exists())
-}
-
-/// `program`, installing Debian's `package` (as root, with `apt-get install -y`) if it is
-/// missing; panics saying how to install it when that fails.
-pub fn require(program: &str, package: &str) -> PathBuf {
-    static APT: OnceLock<std::sync::Mutex<()>> = OnceLock::new();
-    if let Some(path) = on_path(program) {
-        return path;
-    }
-    let _one_at_a_time = APT
-        .get_or_init(Default::default)
-        .lock()
-        .unwrap_or_else(|e| e.into_inner());
-    if let Some(path) = on_path(program) {
-        return path;
-    }
-    let install = |args: &[&str]| {
-        Command::new("apt-get")
-            .args(args)
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdin(Stdio::null())
-            .output()
-    };
-    let _ = install(&["update", "-qq"]);
-    let output = install(&["install", "-y", "-qq", package]);
-    on_path(program).unwrap_or_else(|| {
-        panic!(
-            "`{program}` is missing and installing it failed ({output:?}).\nInstall it with: sudo apt-get install -y {package}"
-        )
-    })
 }
 
 /// A scratch directory, removed on drop.
@@ -148,7 +103,7 @@ impl Redis {
     }
 
     async fn run(&mut self) {
-        let program = require("redis-server", "redis-server");
+        let program = crate::debian::require("redis-server", "redis-server");
         let mut command = AsyncCommand::new(program);
         command
             .args(["--bind", "127.0.0.1", "--port"])
@@ -230,7 +185,7 @@ pub struct Nginx {
 impl Nginx {
     /// Starts nginx in front of `replicas` (`host:port` each).
     pub async fn start(replicas: &[String]) -> Self {
-        let program = require("nginx", "nginx");
+        let program = crate::debian::require("nginx", "nginx");
         let dir = TempDir::new("nginx");
         let port = free_port();
         let template =
