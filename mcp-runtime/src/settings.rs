@@ -13,6 +13,7 @@
 //! | `MCP_ALLOWED_HOSTS` / `allowed_hosts` | loopback names on a loopback address, any host otherwise | `Host` values accepted (DNS rebinding protection); `*`: any |
 //! | `MCP_ALLOWED_ORIGINS` / `allowed_origins` | none (pages on an allowed host only) | browser origins accepted, for CORS and the Origin check alike; `*`: any |
 //! | `MCP_AUTH_TOKENS` / `auth_tokens` | none | static bearer tokens (API keys) accepted |
+//! | `MCP_MRTR_KEYS` / `mrtr_keys` | a random key per process | secrets (newest first, 16+ bytes each) that seal 2026-07-28 `requestState`; replicas share them, older ones let keys rotate |
 //! | `MCP_AUTH_ISSUER` / `auth_issuer` | none | OAuth issuer whose JWT access tokens are accepted (feature `jwt`) |
 //! | `MCP_AUTH_AUDIENCE` / `auth_audience` | none | this server's resource URL: the audience tokens must name |
 //! | `MCP_AUTH_SCOPES` / `auth_scopes` | none | scopes announced in the metadata besides the tools' own |
@@ -60,6 +61,9 @@ pub struct Settings {
     pub allowed_origins: Vec<String>,
     /// Static bearer tokens (`MCP_AUTH_TOKENS`).
     pub auth_tokens: Vec<String>,
+    /// Secrets that seal 2026-07-28 `requestState`, newest first (`MCP_MRTR_KEYS`; default:
+    /// one random key per process, so a retry must reach the same process).
+    pub mrtr_keys: Vec<String>,
     /// OAuth issuer of accepted JWT access tokens (`MCP_AUTH_ISSUER`).
     pub auth_issuer: Option<String>,
     /// This server's resource URL, the audience tokens must carry (`MCP_AUTH_AUDIENCE`).
@@ -102,6 +106,7 @@ impl Default for Settings {
             allowed_hosts: None,
             allowed_origins: Vec::new(),
             auth_tokens: Vec::new(),
+            mrtr_keys: Vec::new(),
             auth_issuer: None,
             auth_audience: None,
             auth_scopes: Vec::new(),
@@ -133,6 +138,10 @@ impl std::fmt::Debug for Settings {
             .field(
                 "auth_tokens",
                 &format_args!("[{} redacted]", self.auth_tokens.len()),
+            )
+            .field(
+                "mrtr_keys",
+                &format_args!("[{} redacted]", self.mrtr_keys.len()),
             )
             .field("auth_issuer", &self.auth_issuer)
             .field("auth_audience", &self.auth_audience)
@@ -180,6 +189,7 @@ struct Layer {
     allowed_hosts: Option<Vec<String>>,
     allowed_origins: Option<Vec<String>>,
     auth_tokens: Option<Vec<String>>,
+    mrtr_keys: Option<Vec<String>>,
     auth_issuer: Option<String>,
     auth_audience: Option<String>,
     auth_scopes: Option<Vec<String>>,
@@ -204,12 +214,13 @@ struct Layer {
 }
 
 /// The environment variable of each key, in table order.
-const KEYS: [&str; 21] = [
+const KEYS: [&str; 22] = [
     "addr",
     "path",
     "allowed_hosts",
     "allowed_origins",
     "auth_tokens",
+    "mrtr_keys",
     "auth_issuer",
     "auth_audience",
     "auth_scopes",
@@ -303,6 +314,7 @@ impl Settings {
             path,
             allowed_origins,
             auth_tokens,
+            mrtr_keys,
             auth_scopes,
             log,
             max_connections,
@@ -384,6 +396,15 @@ impl Settings {
                 return bad(key, "must be longer than zero".to_owned());
             }
         }
+        if let Some(short) = self.mrtr_keys.iter().find(|k| k.len() < 16) {
+            return bad(
+                "mrtr_keys",
+                format!(
+                    "a key of {} bytes: each must be at least 16 (use 32 random bytes)",
+                    short.len()
+                ),
+            );
+        }
         for origin in &self.allowed_origins {
             if origin != "*" && !(origin.starts_with("http://") || origin.starts_with("https://")) {
                 return bad(
@@ -429,6 +450,7 @@ fn set_from_text(layer: &mut Layer, key: &str, value: &str) -> Result<(), String
         "allowed_hosts" => layer.allowed_hosts = Some(list(value)),
         "allowed_origins" => layer.allowed_origins = Some(list(value)),
         "auth_tokens" => layer.auth_tokens = Some(list(value)),
+        "mrtr_keys" => layer.mrtr_keys = Some(list(value)),
         "auth_issuer" => layer.auth_issuer = text(),
         "auth_audience" => layer.auth_audience = text(),
         "auth_scopes" => layer.auth_scopes = Some(list(value)),
@@ -495,6 +517,7 @@ mod tests {
             ("MCP_ALLOWED_HOSTS", "mcp.example.com, api.example.com:8443"),
             ("MCP_ALLOWED_ORIGINS", "https://app.example.com"),
             ("MCP_AUTH_TOKENS", "a,b"),
+            ("MCP_MRTR_KEYS", "0123456789abcdef0123,fedcba9876543210fedc"),
             ("MCP_AUTH_ISSUER", "https://auth.example.com"),
             ("MCP_AUTH_AUDIENCE", "https://mcp.example.com/api/mcp"),
             ("MCP_METRICS_PATH", "/metrics"),
@@ -524,6 +547,14 @@ mod tests {
             )
         );
         assert_eq!(s.auth_tokens, ["a", "b"]);
+        assert_eq!(
+            s.mrtr_keys,
+            ["0123456789abcdef0123", "fedcba9876543210fedc"]
+        );
+        assert!(
+            !format!("{s:?}").contains("0123456789"),
+            "keys are redacted"
+        );
         assert_eq!(s.workers, Some(4));
         assert_eq!(s.call_timeout, Duration::from_secs(300));
         assert_eq!(s.body_limit, 1024 * 1024);
@@ -543,6 +574,7 @@ mod tests {
             ("MCP_MAX_SESSIONS", "0", "at least 1"),
             ("MCP_ALLOWED_ORIGINS", "app.example.com", "not an origin"),
             ("MCP_AUTH_ISSUER", "https://a.example", "MCP_AUTH_AUDIENCE"),
+            ("MCP_MRTR_KEYS", "short", "at least 16"),
         ] {
             let err = Settings::default()
                 .apply_vars(&vars(&[(name, value)]))

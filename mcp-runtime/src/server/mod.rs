@@ -669,6 +669,11 @@ impl Server {
         self.config.max_sessions = settings.max_sessions;
         self.config.max_concurrent_calls = settings.max_concurrent_calls;
         self.config.call_timeout = settings.call_timeout;
+        if !settings.mrtr_keys.is_empty() {
+            // Checked by `Settings::validate`: at least one, each 16 bytes or more.
+            self.config.peer.sealing.keys =
+                peer::seal::KeyRing::from_secrets(settings.mrtr_keys.iter().map(String::as_bytes));
+        }
         self.config.body_limit = settings.body_limit;
         #[cfg(feature = "redis")]
         let store = self.redis.as_ref().map(|redis| redis.open(&self.config));
