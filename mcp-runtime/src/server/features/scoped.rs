@@ -71,8 +71,11 @@ where
                         .as_deref()
                         .and_then(|parts| parts.headers.get(http::header::AUTHORIZATION))
                         .map(http::HeaderValue::as_bytes);
-                    let binding =
-                        rounds::binding(asking.method, &name, Some(asking.arguments), principal);
+                    let binding = if rounds::needs_binding(params, &envelope.client_capabilities) {
+                        rounds::binding(asking.method, &name, Some(asking.arguments), principal)
+                    } else {
+                        String::new()
+                    };
                     match Rounds::read(
                         params,
                         envelope.client_capabilities,

@@ -167,12 +167,16 @@ impl Tools {
                 .as_deref()
                 .and_then(|parts| parts.headers.get(http::header::AUTHORIZATION))
                 .map(http::HeaderValue::as_bytes);
-            let binding = rounds::binding(
-                TOOLS_CALL,
-                &params.name,
-                params.arguments.as_ref(),
-                principal,
-            );
+            let binding = if rounds::needs_binding(params_raw, capabilities) {
+                rounds::binding(
+                    TOOLS_CALL,
+                    &params.name,
+                    params.arguments.as_ref(),
+                    principal,
+                )
+            } else {
+                String::new()
+            };
             let rounds = Rounds::read(
                 params_raw,
                 capabilities.clone(),

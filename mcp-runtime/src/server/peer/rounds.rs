@@ -83,7 +83,27 @@ pub(crate) fn binding(
     }
     hash.update([0]);
     hash.update(principal.unwrap_or_default());
-    hash.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(64);
+    for byte in hash.finalize() {
+        text.push(char::from(HEX[usize::from(byte >> 4)]));
+        text.push(char::from(HEX[usize::from(byte & 0x0f)]));
+    }
+    text
+}
+
+/// Whether a request's binding will be needed: it retries a round (its state is checked
+/// against the binding), or its client can be asked at all (a new round seals it). A
+/// client that declared none of elicitation, sampling and roots is never asked, so most
+/// calls skip the digest.
+pub(crate) fn needs_binding(params: Option<&RawValue>, capabilities: &RawValue) -> bool {
+    let raw = params.map_or("", RawValue::get);
+    let declared = capabilities.get();
+    raw.contains("\"requestState\"")
+        || raw.contains("\"inputResponses\"")
+        || ["\"elicitation\"", "\"sampling\"", "\"roots\""]
+            .iter()
+            .any(|name| declared.contains(name))
 }
 
 /// Feeds a JSON value to the hash with object keys sorted, copying nothing: the same
@@ -99,8 +119,24 @@ fn hash_value(hash: &mut Sha256, value: &Value) {
             }
             hash.update(b"]");
         }
-        // Scalars: their JSON text is unambiguous.
-        scalar => hash.update(scalar.to_string().as_bytes()),
+        // Scalars: their JSON text is unambiguous (written straight into the hash).
+        scalar => {
+            let _ = serde_json::to_writer(HashWriter(hash), scalar);
+        }
+    }
+}
+
+/// Lets serde_json write into the hash without a buffer.
+struct HashWriter<'a>(&'a mut Sha256);
+
+impl std::io::Write for HashWriter<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -1,10 +1,13 @@
 //! CORS for browser clients, driven by the same allowed origins as the `Origin` check, so
 //! one setting says which pages may call.
 
+use std::task::{Context, Poll};
 use std::time::Duration;
 
+use axum::extract::Request;
+use futures_util::future::Either;
 use http::{HeaderName, Method};
-use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer, ExposeHeaders};
+use tower_http::cors::{AllowHeaders, AllowOrigin, Cors, CorsLayer, ExposeHeaders};
 
 use super::guard::HostPolicy;
 use super::headers;
@@ -15,7 +18,11 @@ use super::headers;
 /// The request headers a preflight asks for are allowed as asked: the origin is what is
 /// checked, and MCP clients send `Mcp-Param-*` headers whose names depend on the tool.
 /// No credentials mode: tokens travel in `Authorization`, never in cookies.
-pub(crate) fn layer(policy: &HostPolicy) -> CorsLayer {
+pub(crate) fn layer(policy: &HostPolicy) -> BrowsersOnly {
+    BrowsersOnly(cors(policy))
+}
+
+fn cors(policy: &HostPolicy) -> CorsLayer {
     let origins = match &policy.origins {
         None => AllowOrigin::any(),
         Some(_) => {
@@ -36,4 +43,53 @@ pub(crate) fn layer(policy: &HostPolicy) -> CorsLayer {
             HeaderName::from_static("retry-after"),
         ]))
         .max_age(Duration::from_secs(60 * 60))
+}
+
+/// CORS for the requests that carry an `Origin` (browsers'), and nothing for the others:
+/// MCP clients outside a browser send none, and the CORS headers are of no use to them, so
+/// their requests skip the work.
+#[derive(Clone)]
+pub(crate) struct BrowsersOnly(CorsLayer);
+
+impl<S: Clone> tower_layer::Layer<S> for BrowsersOnly {
+    type Service = BrowsersOnlyService<S>;
+
+    fn layer(&self, inner: S) -> Self::Service {
+        BrowsersOnlyService {
+            cors: self.0.layer(inner.clone()),
+            plain: inner,
+        }
+    }
+}
+
+/// The service of [`BrowsersOnly`].
+#[derive(Clone)]
+pub(crate) struct BrowsersOnlyService<S> {
+    cors: Cors<S>,
+    plain: S,
+}
+
+impl<S, B> tower_service::Service<Request> for BrowsersOnlyService<S>
+where
+    S: tower_service::Service<Request, Response = http::Response<B>> + Clone,
+    B: Default,
+{
+    type Response = http::Response<B>;
+    type Error = S::Error;
+    type Future = Either<S::Future, tower_http::cors::ResponseFuture<S::Future>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
+        match self.plain.poll_ready(cx) {
+            Poll::Ready(Ok(())) => self.cors.poll_ready(cx),
+            other => other,
+        }
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        if request.headers().contains_key(http::header::ORIGIN) {
+            Either::Right(self.cors.call(request))
+        } else {
+            Either::Left(self.plain.call(request))
+        }
+    }
 }
