@@ -288,6 +288,26 @@ mod tests {
     }
 
     #[test]
+    fn using_a_session_does_not_extend_its_handshake() {
+        let config = Config {
+            handshake_timeout: Duration::from_millis(30),
+            ..Config::default()
+        };
+        let sessions = MemoryStore::new(config);
+        let half_open = sessions.open(new()).expect("rng");
+        // Requests keep coming, the handshake never completes.
+        for _ in 0..5 {
+            std::thread::sleep(Duration::from_millis(10));
+            let _ = sessions.find(half_open.id());
+        }
+        sessions.sweep_now();
+        assert!(
+            sessions.find(half_open.id()).is_none(),
+            "the handshake's deadline counts from initialize, not from the last request"
+        );
+    }
+
+    #[test]
     fn a_pinned_session_never_expires() {
         let config = Config {
             session_idle_timeout: Duration::from_millis(1),

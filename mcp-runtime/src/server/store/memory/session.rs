@@ -31,6 +31,8 @@ pub(crate) struct MemorySession {
     pinned: AtomicBool,
     log_level: AtomicU8,
     last_active: Arc<Mutex<Instant>>,
+    /// When `initialize` opened it: the handshake's deadline counts from here.
+    opened: Instant,
     /// Cancelled when the session ends; every call's token is a child of it.
     ended: CancellationToken,
     calls: Arc<InFlight>,
@@ -74,6 +76,7 @@ impl MemorySession {
             pinned: AtomicBool::new(false),
             log_level: AtomicU8::new(LogLevel::Debug.index()),
             last_active: Arc::new(Mutex::new(Instant::now())),
+            opened: Instant::now(),
             ended: CancellationToken::new(),
             calls: Arc::default(),
             waiting: Mutex::default(),
@@ -91,13 +94,14 @@ impl MemorySession {
     }
 
     pub(crate) fn is_expired(&self, config: &Config, now: Instant) -> bool {
+        if !self.initialized.load(Ordering::Relaxed) {
+            // The handshake has a deadline from the session's start: requests sent without
+            // ever completing it do not move the deadline.
+            return now.saturating_duration_since(self.opened) > config.handshake_timeout
+                && !self.is_busy();
+        }
         let idle = now.saturating_duration_since(*lock(&self.last_active));
-        let limit = if self.initialized.load(Ordering::Relaxed) {
-            config.session_idle_timeout
-        } else {
-            config.handshake_timeout
-        };
-        idle > limit && !self.is_busy()
+        idle > config.session_idle_timeout && !self.is_busy()
     }
 
     /// A session with a call running or a stream open is in use, however long ago it was
