@@ -161,13 +161,14 @@ impl Tools {
         crate::observe::record_call(&params.name, traceparent);
         let mut origin = origin;
         let mut task_mode = false;
-        if let Declared::Raw(capabilities) = &declared {
-            task_mode = tasks::task_mode(tool, capabilities)?;
+        // The last use of `declared`: its capabilities move into the rounds, uncopied.
+        if let Declared::Raw(capabilities) = declared {
+            task_mode = tasks::task_mode(tool, &capabilities)?;
             let principal = transport
                 .as_deref()
                 .and_then(|parts| parts.headers.get(http::header::AUTHORIZATION))
                 .map(http::HeaderValue::as_bytes);
-            let binding = if rounds::needs_binding(params_raw, capabilities) {
+            let binding = if rounds::needs_binding(params_raw, &capabilities) {
                 rounds::binding(
                     TOOLS_CALL,
                     &params.name,
@@ -179,7 +180,7 @@ impl Tools {
             };
             let rounds = Rounds::read(
                 params_raw,
-                capabilities.clone(),
+                capabilities,
                 binding,
                 &engine.config.peer.sealing,
             )?;
