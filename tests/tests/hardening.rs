@@ -1,14 +1,15 @@
 //! The transport under hostile clients, over raw sockets where an HTTP client would hide
-//! the behaviour: slow headers, unfinished bodies, too many connections, repeated headers,
-//! overflowing event ids, and a graceful stop on SIGTERM.
+//! the behaviour: slow headers, unfinished bodies, readers that stop reading, too many
+//! connections, repeated headers, overflowing event ids, and a graceful stop on SIGTERM.
 //!
 //! Each test configures small limits so it runs in seconds; every loop is bounded.
 
 use std::net::SocketAddr;
 use std::process::Stdio;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use mcp_runtime::{BodyMeter, Server, tool};
+use mcp_runtime::{BodyMeter, Server, progress, tool};
 use serde_json::json;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
@@ -19,6 +20,28 @@ use tokio::time::{Instant, timeout};
 #[tool]
 async fn echo(text: String) -> String {
     text
+}
+
+/// How many `endless` calls have ended (returned, or dropped when cancelled).
+static ENDLESS_ENDED: AtomicUsize = AtomicUsize::new(0);
+
+/// Counts the end of an `endless` call however it ends.
+struct Ends;
+
+impl Drop for Ends {
+    fn drop(&mut self) {
+        ENDLESS_ENDED.fetch_add(1, Ordering::SeqCst);
+    }
+}
+
+/// Emits progress frames as fast as it may, for as long as it is let.
+#[tool]
+async fn endless() -> String {
+    let _ends = Ends;
+    for done in 1..=100_000_000u64 {
+        progress!(done, 100_000_000u64);
+    }
+    "all sent".to_owned()
 }
 
 /// A server on our own accept loop (not `axum::serve`), stopped when dropped.
@@ -221,6 +244,72 @@ async fn idle_keep_alive_connections_close_but_streams_stay_open() {
         chunks += 1;
     }
     assert!(chunks > 3, "keep-alives arrived: {chunks}");
+}
+
+/// A reader that stops reading entirely (its socket full, nothing taken) is cut off after the
+/// write timeout, and its call is cancelled: at once for a stateless call (the connection was
+/// its stream), after the stall timeout for a call in a session (whose stream could have been
+/// resumed). The session itself stays usable.
+#[tokio::test]
+async fn a_reader_that_stops_reading_is_cut_off_and_its_call_cancelled() {
+    let stop = Duration::from_millis(500);
+    let served = Served::start(
+        server()
+            .tool(endless_tool())
+            .write_timeout(stop)
+            .stall_timeout(stop),
+    )
+    .await;
+    let client = initialized(&served, "2025-11-25").await;
+    let session = client.session.clone().expect("session");
+    let stateless = json!({"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": {
+        "name": "endless", "arguments": {}, "_meta": {
+            "progressToken": 1,
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": {},
+            "io.modelcontextprotocol/clientInfo": {"name": "frozen", "version": "0"}}}});
+    let in_session = json!({"jsonrpc": "2.0", "id": 2, "method": "tools/call", "params": {
+        "name": "endless", "arguments": {}, "_meta": {"progressToken": 2}}});
+    let cases = [
+        (
+            "stateless",
+            stateless,
+            "MCP-Protocol-Version: 2026-07-28\r\nMcp-Method: tools/call\r\nMcp-Name: endless\r\n"
+                .to_owned(),
+        ),
+        (
+            "in a session",
+            in_session,
+            format!("MCP-Protocol-Version: 2025-11-25\r\nMcp-Session-Id: {session}\r\n"),
+        ),
+    ];
+    for (era, call, extra) in cases {
+        let ended = ENDLESS_ENDED.load(Ordering::SeqCst);
+        let body = call.to_string();
+        let mut stream = served.connect().await;
+        stream
+            .write_all(format!("{}{body}", post_head(body.len(), &extra)).as_bytes())
+            .await
+            .expect("write");
+        // Read nothing: the socket fills, the server's writes block, the clock runs.
+        tokio::time::sleep(stop * 4).await;
+        // Reading now drains what the kernel holds; a connection still open would go on
+        // streaming and never reach the end.
+        assert!(
+            closed_within(&mut stream, Duration::from_secs(10)).await,
+            "{era}: a connection whose reader stopped is closed"
+        );
+        let until = Instant::now() + Duration::from_secs(10);
+        while ENDLESS_ENDED.load(Ordering::SeqCst) == ended {
+            assert!(
+                Instant::now() < until,
+                "{era}: the call is cancelled once its reader is cut off"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+    let reply = client.request(3, "ping", json!({})).await;
+    assert_eq!(reply.status, 200, "the session goes on: {}", reply.body);
 }
 
 #[tokio::test]

@@ -23,8 +23,8 @@ use crate::Server;
 /// # let _ = server;
 /// ```
 ///
-/// The connection settings (`header_timeout`, `idle_timeout`, `max_connections`,
-/// `drain_timeout`) take effect in [`Server::serve`] and [`Server::serve_on`]; the body
+/// The connection settings (`header_timeout`, `idle_timeout`, `write_timeout`,
+/// `max_connections`, `drain_timeout`) take effect in [`Server::serve`] and [`Server::serve_on`]; the body
 /// settings also in [`Server::router`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
@@ -48,6 +48,10 @@ pub struct HttpLimits {
     /// How long a client may take to send a request's body once its headers are in; then
     /// it gets `408 Request Timeout`. Default 30 seconds.
     pub body_timeout: Duration,
+    /// How long a response may wait on a client that reads none of it (the socket stays
+    /// full) before the connection is closed; a call streaming to it is cancelled. A slow
+    /// reader that takes something now and then is never cut off. Default 30 seconds.
+    pub write_timeout: Duration,
     /// How many bytes of request bodies the whole server buffers at once (bodies are read
     /// whole before they are parsed). A body that would go past it waits up to
     /// `body_budget_wait` for room, then gets `503` with `Retry-After: 1`. Default 64 MiB.
@@ -67,6 +71,7 @@ impl Default for HttpLimits {
             max_connections: 1024,
             body_limit: 4 * 1024 * 1024,
             body_timeout: Duration::from_secs(30),
+            write_timeout: Duration::from_secs(30),
             body_budget: 64 * 1024 * 1024,
             body_budget_wait: Duration::from_secs(1),
             drain_timeout: Duration::from_secs(10),
@@ -144,6 +149,13 @@ impl Server {
     /// Answers 408 to a request whose body takes longer than this to arrive (default 30 s).
     pub fn body_timeout(mut self, timeout: Duration) -> Self {
         self.http.limits.body_timeout = timeout;
+        self
+    }
+
+    /// Closes a connection whose client has read nothing of its response for this long
+    /// (default 30 s): a reader that stopped is cut off, and its call cancelled.
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.http.limits.write_timeout = timeout;
         self
     }
 

@@ -6,6 +6,8 @@
 //!   from the moment the connection opens or the request's first byte arrives (slowloris);
 //! - a keep-alive connection idle for [`HttpLimits::idle_timeout`] is closed (hyper's own
 //!   header timer starts as soon as a response ends, so it cannot tell the two apart);
+//! - a connection whose socket stays full for [`HttpLimits::write_timeout`] (its client
+//!   reads nothing) is closed, which drops the response and the call streaming into it;
 //! - past [`HttpLimits::max_connections`], a connection is answered `503` with
 //!   `Retry-After` and closed, rather than left waiting in the kernel's backlog where a
 //!   client cannot tell a full server from a dead one. At most [`MAX_REFUSING`] such
@@ -191,7 +193,8 @@ async fn sleep_until(deadline: Option<Instant>) {
 }
 
 /// What a connection is doing, for its timeouts: reading a request's headers (since when),
-/// serving a request, or idle between requests (since when).
+/// serving a request, or idle between requests (since when); and whether its writes are
+/// blocked on a full socket (since when).
 ///
 /// Written from inside the connection's own task (its reads, its service, its response
 /// bodies) and read by the same task's watchdog, so the atomics are never contended.
@@ -203,6 +206,9 @@ struct Activity {
     reading: AtomicBool,
     /// Milliseconds from `start` to the start of the current phase (reading or idle).
     since: AtomicU64,
+    /// One more than the milliseconds from `start` to the write that found the socket full,
+    /// while no write has gone through since; 0 while writes go through.
+    blocked: AtomicU64,
     /// Woken when a phase begins, so the watchdog picks the right deadline.
     changed: Notify,
 }
@@ -215,6 +221,7 @@ impl Activity {
             active: AtomicUsize::new(0),
             reading: AtomicBool::new(true),
             since: AtomicU64::new(0),
+            blocked: AtomicU64::new(0),
             changed: Notify::new(),
         }
     }
@@ -231,6 +238,19 @@ impl Activity {
         }
     }
 
+    /// A write returned: `Pending` (the socket is full) starts the write clock, anything
+    /// else stops it.
+    fn on_write<T>(&self, polled: &Poll<T>) {
+        if polled.is_pending() {
+            if self.blocked.load(Ordering::Acquire) == 0 {
+                self.blocked.store(self.now() + 1, Ordering::Release);
+                self.changed.notify_one();
+            }
+        } else if self.blocked.load(Ordering::Acquire) != 0 {
+            self.blocked.store(0, Ordering::Release);
+        }
+    }
+
     fn begin_request(self: &Arc<Self>) -> InFlight {
         self.active.fetch_add(1, Ordering::AcqRel);
         self.reading.store(false, Ordering::Release);
@@ -238,11 +258,15 @@ impl Activity {
         InFlight(self.clone())
     }
 
-    /// When the connection must close if nothing changes; `None` while a request is in
-    /// flight (its body has its own timeout, and a call or a stream may take long).
+    /// When the connection must close if nothing changes. While a request is in flight only
+    /// a blocked write counts (its body has its own timeout, and a call or a stream may take
+    /// long).
     fn deadline(&self, limits: &HttpLimits) -> Option<Instant> {
+        let blocked = self.blocked.load(Ordering::Acquire);
+        let stuck = (blocked != 0)
+            .then(|| self.start + Duration::from_millis(blocked - 1) + limits.write_timeout);
         if self.active.load(Ordering::Acquire) > 0 {
-            return None;
+            return stuck;
         }
         let timeout = if self.reading.load(Ordering::Acquire) {
             limits.header_timeout
@@ -250,11 +274,14 @@ impl Activity {
             limits.idle_timeout
         };
         let since = Duration::from_millis(self.since.load(Ordering::Acquire));
-        Some(self.start + since + timeout)
+        let phase = self.start + since + timeout;
+        Some(stuck.map_or(phase, |stuck| stuck.min(phase)))
     }
 
     fn why_closed(&self) -> &'static str {
-        if self.reading.load(Ordering::Acquire) {
+        if self.blocked.load(Ordering::Acquire) != 0 {
+            "the client read nothing of its response within the write timeout"
+        } else if self.reading.load(Ordering::Acquire) {
             "the request headers did not arrive within the header timeout"
         } else {
             "idle past the keep-alive idle timeout"
@@ -309,7 +336,8 @@ impl std::fmt::Debug for Tracked {
     }
 }
 
-/// The socket, reporting each read to the connection's [`Activity`].
+/// The socket, reporting each read, and each write that finds it full, to the connection's
+/// [`Activity`].
 struct Watched {
     inner: TcpStream,
     activity: Arc<Activity>,
@@ -336,7 +364,9 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write(cx, buf)
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.activity.on_write(&polled);
+        polled
     }
 
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -352,7 +382,9 @@ impl AsyncWrite for Watched {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.activity.on_write(&polled);
+        polled
     }
 
     fn is_write_vectored(&self) -> bool {
