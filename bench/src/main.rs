@@ -20,6 +20,7 @@ mod pin;
 mod redis;
 mod report;
 mod servers;
+mod soak;
 mod spec;
 mod workloads;
 mod wrk;

@@ -6,8 +6,10 @@ use std::time::Duration;
 
 use crate::cli::Options;
 use crate::load::Stats;
+use crate::load::soak::Reader;
 use crate::pin::Layout;
 use crate::servers::Kind;
+use crate::soak::Soak;
 use crate::workloads::Workload;
 use crate::wrk::Wrk;
 
@@ -50,7 +52,7 @@ impl Measurement {
             Workload::A | Workload::B | Workload::F | Workload::G => {
                 Some(self.stats.calls_per_sec())
             }
-            Workload::C | Workload::D => Some(self.stats.frames_per_sec()),
+            Workload::C | Workload::D | Workload::H => Some(self.stats.frames_per_sec()),
             #[allow(clippy::cast_precision_loss)]
             Workload::E => match self.memory {
                 Memory::PerSession(Some(bytes)) => Some(bytes as f64),
@@ -67,6 +69,7 @@ fn find(row: &[Measurement], kind: Kind) -> Option<&Measurement> {
 /// Renders the whole report.
 pub fn render(
     results: &[(Workload, Vec<Measurement>)],
+    soak: Option<&Soak>,
     options: &Options,
     layout: &Layout,
     wrk: Option<&Wrk>,
@@ -92,7 +95,7 @@ pub fn render(
         let floor = find(row, Kind::Floor).and_then(|m| m.headline(*workload));
         for (i, m) in row.iter().enumerate() {
             let s = &m.stats;
-            let frames = matches!(workload, Workload::C | Workload::D);
+            let frames = matches!(workload, Workload::C | Workload::D | Workload::H);
             let sessions = *workload == Workload::E;
             let headline = m.headline(*workload);
             let ratio = |base: Option<f64>, is_self: bool| match (headline, base) {
@@ -143,7 +146,10 @@ pub fn render(
          Memory: peak RSS of the server process; for e, RSS growth divided by sessions opened.\n",
     );
     notes(&mut out, results);
-    targets(&mut out, results);
+    if let Some(soak) = soak {
+        soak_section(&mut out, soak);
+    }
+    targets(&mut out, results, soak);
     if let Some(wrk) = wrk {
         wrk_table(&mut out, results, wrk);
     }
@@ -166,8 +172,77 @@ fn notes(out: &mut String, results: &[(Workload, Vec<Measurement>)]) {
     }
 }
 
+/// What each kind of reader of the soak saw, and what the server held before and after.
+fn soak_section(out: &mut String, soak: &Soak) {
+    let _ = writeln!(
+        out,
+        "\nSoak (h): {} calls sent at once (half stateless, half each in its own session); \
+         the server cuts off a reader that takes nothing for {:.0} s (its default) and ends sessions idle for {:.0} s.\n",
+        soak.calls,
+        crate::servers::soak::write_timeout().as_secs_f64(),
+        crate::servers::soak::SESSION_IDLE.as_secs_f64(),
+    );
+    out.push_str(
+        "| reader | calls | answered | frames | lost | out of order | cut off | errors |\n",
+    );
+    out.push_str("|---|--:|--:|--:|--:|--:|--:|--:|\n");
+    for (reader, seen) in &soak.load.readers {
+        let s = &seen.stats;
+        let stays = reader.stays();
+        let dash = |shown: bool, value: u64| {
+            if shown {
+                value.to_string()
+            } else {
+                "–".to_owned()
+            }
+        };
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} | {} | {} |",
+            reader.name(),
+            s.calls + s.errors,
+            dash(stays, s.calls),
+            dash(stays, s.frames),
+            dash(stays, s.frames_lost),
+            dash(stays, seen.out_of_order),
+            dash(*reader == Reader::Frozen, seen.cut_off),
+            s.errors,
+        );
+        if let Some(error) = &s.first_error {
+            let _ = writeln!(out, "|  | first error: {error} |||||||");
+        }
+    }
+    let held = |h: &crate::soak::Held| {
+        format!(
+            "{} tasks, {} SSE streams, {} sessions, {} calls running, {} resident",
+            h.tasks,
+            h.streams,
+            h.sessions,
+            h.calls,
+            size(h.rss)
+        )
+    };
+    let _ = writeln!(
+        out,
+        "\nServer before: {}. After: {} ({}). Peak: {}{}.",
+        held(&soak.before),
+        held(&soak.after),
+        soak.settled.map_or_else(
+            || "NOT settled within the wait".to_owned(),
+            |d| format!("settled {:.1} s after the last reader", d.as_secs_f64())
+        ),
+        soak.peak.map_or_else(|| "n/a".to_owned(), size),
+        soak.peak
+            .map(|p| format!(
+                " ({} per call in flight)",
+                size(p / u64::try_from(soak.calls.max(1)).unwrap_or(1))
+            ))
+            .unwrap_or_default(),
+    );
+}
+
 /// The issue's targets, judged on this run.
-fn targets(out: &mut String, results: &[(Workload, Vec<Measurement>)]) {
+fn targets(out: &mut String, results: &[(Workload, Vec<Measurement>)], soak: Option<&Soak>) {
     let get = |w: Workload, k: Kind| {
         results
             .iter()
@@ -264,6 +339,16 @@ fn targets(out: &mut String, results: &[(Workload, Vec<Measurement>)]) {
             "- (e, Redis store) < 100 B per idle session on the replica: {} → {}",
             size(bytes),
             verdict(bytes < 100)
+        );
+    }
+    if let Some(soak) = soak {
+        let _ = writeln!(
+            out,
+            "- (h) soak: the readers that stay get every frame, in order; every frozen reader is \
+             cut off; peak memory <= {} per call in flight; nothing is left behind (streams, \
+             sessions, calls, tasks) → {}",
+            size(crate::soak::PEAK_PER_CALL),
+            verdict(soak.met())
         );
     }
     if let Some(r) = ratio(Workload::F, Kind::Floor) {

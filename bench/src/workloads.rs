@@ -1,5 +1,5 @@
-//! The six workloads of the benchmark, each run against every server in turn, each server
-//! in a fresh process (so peak memory belongs to that workload alone).
+//! The workloads of the benchmark, each run against every server in turn, each server in a
+//! fresh process (so peak memory belongs to that workload alone).
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -12,6 +12,7 @@ use crate::load::{self, Plan, Stats};
 use crate::pin::Layout;
 use crate::report::{self, Measurement, Memory};
 use crate::servers::{Kind, Spawned};
+use crate::soak;
 use crate::spec;
 use crate::wrk;
 
@@ -33,11 +34,14 @@ pub enum Workload {
     F,
     /// (g) Workload a with JWT auth and metrics on, next to the same server without them.
     G,
+    /// (h) The soak: 10,000 concurrent streaming calls with slow and vanishing readers mixed
+    /// in, then a check that nothing was left behind (ours only).
+    H,
 }
 
 impl Workload {
     /// Every workload, in order.
-    pub const ALL: [Workload; 7] = [
+    pub const ALL: [Workload; 8] = [
         Self::A,
         Self::B,
         Self::C,
@@ -45,6 +49,7 @@ impl Workload {
         Self::E,
         Self::F,
         Self::G,
+        Self::H,
     ];
 
     /// Its letter.
@@ -57,6 +62,7 @@ impl Workload {
             Self::E => "e",
             Self::F => "f",
             Self::G => "g",
+            Self::H => "h",
         }
     }
 
@@ -80,6 +86,10 @@ impl Workload {
             Self::E => format!("{} idle sessions", options.sessions),
             Self::F => format!("tools/list, {} tools", spec::TOOL_COUNT),
             Self::G => "stateless tools/call with JWT auth (ES256) and metrics on".to_owned(),
+            Self::H => format!(
+                "soak: {} concurrent streaming calls, 1 in 10 read slowly, 1 in 10 dropped, 1 in 10 frozen",
+                options.concurrent
+            ),
         }
     }
 }
@@ -99,8 +109,15 @@ pub fn run_all(options: &Options) -> anyhow::Result<()> {
     eprintln!("bench: {}", layout.describe());
     let wrk = options.wrk.then(wrk::Wrk::find).flatten();
     let mut results: Vec<(Workload, Vec<Measurement>)> = Vec::new();
+    let mut soaked = None;
     for &workload in &options.workloads {
         eprintln!("bench: ({}) {}", workload.letter(), workload.title(options));
+        if workload == Workload::H {
+            let run = soak::run(options.concurrent, &layout)?;
+            results.push((workload, vec![run.measurement()]));
+            soaked = Some(run);
+            continue;
+        }
         let row = match workload {
             Workload::D | Workload::E => one_shot(workload, options, &layout)?,
             _ => interleaved(workload, options, &layout, wrk.as_ref())?,
@@ -109,7 +126,7 @@ pub fn run_all(options: &Options) -> anyhow::Result<()> {
     }
     print!(
         "{}",
-        report::render(&results, options, &layout, wrk.as_ref())
+        report::render(&results, soaked.as_ref(), options, &layout, wrk.as_ref())
     );
     Ok(())
 }

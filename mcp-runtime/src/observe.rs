@@ -10,6 +10,7 @@
 //! | `mcp_requests_total` | counter | `method`, `outcome` (`ok`, `error`) |
 //! | `mcp_tool_calls_total` | counter | `tool`, `outcome` (`ok`, `error`, `cancelled`) |
 //! | `mcp_tool_call_duration_seconds` | histogram | `tool` |
+//! | `mcp_tool_calls_active` | gauge | |
 //! | `mcp_sessions_active` | gauge | |
 //! | `mcp_sse_streams_active` | gauge | |
 //! | `mcp_sse_frames_total` | counter | |
@@ -101,8 +102,12 @@ pub(crate) struct ToolTimer {
 
 impl ToolTimer {
     pub(crate) fn start(tool: &str) -> Self {
+        let on = enabled();
+        if on {
+            metrics::gauge!("mcp_tool_calls_active").increment(1.0);
+        }
         Self {
-            tool: enabled().then(|| tool.to_owned()),
+            tool: on.then(|| tool.to_owned()),
             started: Instant::now(),
         }
     }
@@ -114,6 +119,7 @@ impl ToolTimer {
 
     fn record(&mut self, outcome: &'static str) {
         if let Some(tool) = self.tool.take() {
+            metrics::gauge!("mcp_tool_calls_active").decrement(1.0);
             let seconds = self.started.elapsed().as_secs_f64();
             metrics::histogram!("mcp_tool_call_duration_seconds", "tool" => tool.clone())
                 .record(seconds);

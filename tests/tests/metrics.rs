@@ -72,6 +72,11 @@ async fn counters_move_across_a_streaming_call() {
         sample(&during, "mcp_sessions_active", &[]) >= 1.0,
         "{during}"
     );
+    assert_eq!(
+        sample(&during, "mcp_tool_calls_active", &[]),
+        1.0,
+        "the running call is counted:\n{during}"
+    );
     let mut last = first;
     while let Some(event) = events.next_message().await {
         last = event;
@@ -102,6 +107,11 @@ async fn counters_move_across_a_streaming_call() {
         sample(&after, name, labels) - sample(&before, name, labels)
     };
     let tool = [("tool", "stream_data_analysis")];
+    assert_eq!(
+        sample(&after, "mcp_tool_calls_active", &[]),
+        0.0,
+        "the call has ended: {after}"
+    );
     assert_eq!(
         moved(
             "mcp_tool_calls_total",

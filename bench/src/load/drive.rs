@@ -35,6 +35,25 @@ where
     F: Fn(usize) -> Fut + Send + Sync,
     Fut: Future<Output = Stats> + 'static,
 {
+    let mut stats = Stats::default();
+    for done in spread(threads, count, task) {
+        stats.merge(done.unwrap_or_else(|e| {
+            let mut s = Stats::default();
+            s.error(|| e);
+            s
+        }));
+    }
+    stats
+}
+
+/// Runs `task(i)` for `count` tasks spread over `threads` single-threaded runtimes and
+/// returns what each gave (or why it failed), in no particular order.
+pub(super) fn spread<T, F, Fut>(threads: usize, count: usize, task: F) -> Vec<Result<T, String>>
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut + Send + Sync,
+    Fut: Future<Output = T> + 'static,
+{
     let threads = threads.clamp(1, count.max(1));
     let task = &task;
     std::thread::scope(|scope| {
@@ -51,24 +70,23 @@ where
                         for i in (t..count).step_by(threads) {
                             set.spawn_local(task(i));
                         }
-                        let mut stats = Stats::default();
-                        while let Some(done) = set.join_next().await {
-                            stats.merge(done.unwrap_or_else(|e| {
-                                let mut s = Stats::default();
-                                s.error(|| format!("load task failed: {e}"));
-                                s
-                            }));
+                        let mut done = Vec::new();
+                        while let Some(result) = set.join_next().await {
+                            done.push(result.map_err(|e| format!("load task failed: {e}")));
                         }
-                        stats
+                        done
                     })
                 })
             })
             .collect();
-        let mut stats = Stats::default();
-        for handle in handles {
-            stats.merge(handle.join().unwrap_or_default());
-        }
-        stats
+        handles
+            .into_iter()
+            .flat_map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|_| vec![Err("a load thread panicked".to_owned())])
+            })
+            .collect()
     })
 }
 
@@ -140,7 +158,7 @@ async fn connection(
 }
 
 /// Records one exchange: an answered call, or an error saying what went wrong.
-fn judge(
+pub(super) fn judge(
     stats: &mut Stats,
     result: std::io::Result<()>,
     reply: &Reply,
@@ -165,7 +183,7 @@ fn judge(
     }
 }
 
-async fn open_session(
+pub(super) async fn open_session(
     conn: &mut Conn,
     handshake: &Handshake,
     out: &mut Vec<u8>,

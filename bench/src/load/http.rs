@@ -7,10 +7,11 @@
 
 use std::io;
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use bytes::{Buf as _, BytesMut};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 
 /// Receives a response body as it arrives (already de-chunked).
 pub trait Sink {
@@ -39,31 +40,87 @@ enum BodyKind {
     UntilClose,
 }
 
+/// How a slow reader reads a response body: after the head it takes nothing for `pause`,
+/// then at most `chunk` bytes every `gap`.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    /// Reading nothing after the head: long enough for the socket to fill.
+    pub pause: Duration,
+    /// The most bytes taken per read.
+    pub chunk: usize,
+    /// The wait before each further read.
+    pub gap: Duration,
+}
+
 /// One keep-alive connection, with one request in flight at a time.
 pub struct Conn {
     addr: SocketAddr,
     stream: Option<TcpStream>,
     buf: BytesMut,
+    /// The kernel receive buffer asked for (`SO_RCVBUF`), when not the default.
+    receive_buffer: Option<u32>,
+    /// How the next exchange reads, when not as fast as it can; and the reads it made.
+    pace: Option<(Pace, u64)>,
 }
 
 impl Conn {
     /// Connects to `addr`.
     pub async fn connect(addr: SocketAddr) -> io::Result<Self> {
+        Self::connect_with(addr, None).await
+    }
+
+    /// Connects to `addr` with a kernel receive buffer of `bytes` (`SO_RCVBUF`, which also
+    /// caps the window the server may fill), or the default.
+    pub async fn connect_with(addr: SocketAddr, receive_buffer: Option<u32>) -> io::Result<Self> {
         let mut conn = Self {
             addr,
             stream: None,
             buf: BytesMut::with_capacity(16 * 1024),
+            receive_buffer,
+            pace: None,
         };
         conn.reconnect().await?;
         Ok(conn)
     }
 
     async fn reconnect(&mut self) -> io::Result<()> {
-        let stream = TcpStream::connect(self.addr).await?;
+        let socket = TcpSocket::new_v4()?;
+        if let Some(bytes) = self.receive_buffer {
+            socket.set_recv_buffer_size(bytes)?;
+        }
+        let stream = socket.connect(self.addr).await?;
         stream.set_nodelay(true)?;
         self.stream = Some(stream);
         self.buf.clear();
         Ok(())
+    }
+
+    /// Reads the responses of the next exchanges at `pace` (`None`: as fast as it can).
+    pub fn set_pace(&mut self, pace: Option<Pace>) {
+        self.pace = pace.map(|pace| (pace, 0));
+    }
+
+    /// Sends `request`, reads the first `at_least` bytes of the response and hands back the
+    /// socket with the rest unread, and what was read: a reader that goes away (drop it) or
+    /// stops reading (keep it).
+    pub async fn send_and_abandon(
+        mut self,
+        request: &[u8],
+        at_least: usize,
+    ) -> io::Result<(TcpStream, BytesMut)> {
+        if self.stream.is_none() {
+            self.reconnect().await?;
+        }
+        self.stream
+            .as_mut()
+            .ok_or(io::ErrorKind::NotConnected)?
+            .write_all(request)
+            .await?;
+        while self.buf.len() < at_least {
+            self.fill().await?;
+        }
+        let stream = self.stream.ok_or(io::ErrorKind::NotConnected)?;
+        Ok((stream, self.buf))
     }
 
     /// Sends one request and reads its response, body into `sink`. A connection the server
@@ -157,7 +214,18 @@ impl Conn {
     async fn fill_or_eof(&mut self) -> io::Result<usize> {
         let stream = self.stream.as_mut().ok_or(io::ErrorKind::NotConnected)?;
         self.buf.reserve(16 * 1024);
-        stream.read_buf(&mut self.buf).await
+        let Some((pace, reads)) = &mut self.pace else {
+            return stream.read_buf(&mut self.buf).await;
+        };
+        // The first read brings the head; the pause comes after it, the gaps after that.
+        match *reads {
+            0 => {}
+            1 => tokio::time::sleep(pace.pause).await,
+            _ => tokio::time::sleep(pace.gap).await,
+        }
+        *reads += 1;
+        let chunk = u64::try_from(pace.chunk).unwrap_or(u64::MAX);
+        (&mut *stream).take(chunk).read_buf(&mut self.buf).await
     }
 }
 

@@ -9,6 +9,7 @@ mod drive;
 pub mod http;
 pub mod mcp;
 pub mod reply;
+pub mod soak;
 pub mod stats;
 
 pub use drive::{Plan, burst, open_sessions, sustained};

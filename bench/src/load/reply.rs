@@ -18,6 +18,13 @@ pub struct Reply {
     pub responses: u32,
     /// Whether a response was a JSON-RPC error or a tool result with `isError: true`.
     pub failed: bool,
+    /// Whether to check that progress values rise by one from 1 (see `out_of_order`).
+    pub check_order: bool,
+    /// Progress frames whose `progress` was not the previous one's plus one (checked only
+    /// with `check_order`: it costs a number parse per frame).
+    pub out_of_order: u32,
+    /// The `progress` of the last frame, with `check_order`.
+    last_progress: u64,
     /// SSE events received that carried no message (priming events); keep-alive comments
     /// are not counted.
     pub empty_events: u32,
@@ -43,6 +50,8 @@ impl Reply {
         self.progress = 0;
         self.responses = 0;
         self.failed = false;
+        self.out_of_order = 0;
+        self.last_progress = 0;
         self.empty_events = 0;
         self.sample.clear();
         self.line.clear();
@@ -70,6 +79,13 @@ impl Reply {
         // the load generator, not the server, the bottleneck.
         if contains(message, b"\"notifications/progress\"") {
             self.progress += 1;
+            if self.check_order {
+                let value = progress_value(message);
+                if value != Some(self.last_progress + 1) {
+                    self.out_of_order += 1;
+                }
+                self.last_progress = value.unwrap_or(self.last_progress + 1);
+            }
         } else if contains(message, b"\"method\"") {
             // Another notification (a log message): neither progress nor the response.
         } else {
@@ -138,6 +154,20 @@ impl Sink for Reply {
     }
 }
 
+/// The integer part of `"progress":N` in a progress notification.
+fn progress_value(message: &[u8]) -> Option<u64> {
+    const KEY: &[u8] = b"\"progress\":";
+    let at = message.windows(KEY.len()).position(|w| w == KEY)? + KEY.len();
+    let digits = message[at..]
+        .iter()
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    std::str::from_utf8(&message[at..at + digits])
+        .ok()?
+        .parse()
+        .ok()
+}
+
 fn contains(haystack: &[u8], needle: &[u8]) -> bool {
     haystack.windows(needle.len()).any(|w| w == needle)
 }
@@ -177,6 +207,28 @@ mod tests {
             (3, 1, 1)
         );
         assert!(!reply.failed);
+    }
+
+    #[test]
+    fn checks_progress_order() {
+        let frame = |n: &str| {
+            format!(
+                "data: {{\"method\":\"notifications/progress\",\"params\":{{\"progressToken\":9,\"progress\":{n},\"total\":3.0}}}}\n\n"
+            )
+        };
+        let mut reply = Reply {
+            check_order: true,
+            ..Reply::default()
+        };
+        reply.begin(&Head {
+            status: 200,
+            event_stream: true,
+            ..Head::default()
+        });
+        for n in ["1.0", "2.0", "4.0", "5"] {
+            reply.feed(frame(n).as_bytes());
+        }
+        assert_eq!((reply.progress, reply.out_of_order), (4, 1));
     }
 
     #[test]

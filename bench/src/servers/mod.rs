@@ -13,6 +13,7 @@ pub mod floor;
 pub mod ours;
 pub mod rmcp;
 pub mod secured;
+pub mod soak;
 
 use std::io::{BufRead as _, BufReader};
 use std::net::SocketAddr;
@@ -37,6 +38,8 @@ pub enum Kind {
     /// `mcp-runtime` with the Redis store (sessions in Redis, as a replica of many):
     /// compared with [`Kind::Ours`]. Not in the default set: `--servers ours,ours-redis`.
     OursRedis,
+    /// Ours on its own accept loop with short timeouts and metrics (workload h only).
+    Soak,
 }
 
 impl Kind {
@@ -51,6 +54,7 @@ impl Kind {
             Kind::Floor => "floor",
             Kind::Secured => "ours+auth",
             Kind::OursRedis => "ours-redis",
+            Kind::Soak => "ours-soak",
         }
     }
 
@@ -58,7 +62,7 @@ impl Kind {
     pub fn parse(name: &str) -> Option<Kind> {
         Kind::ALL
             .into_iter()
-            .chain([Kind::Secured, Kind::OursRedis])
+            .chain([Kind::Secured, Kind::OursRedis, Kind::Soak])
             .find(|k| k.name() == name)
     }
 }
@@ -72,6 +76,17 @@ pub fn serve(kind: Kind) -> anyhow::Result<()> {
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
+        if kind == Kind::Soak {
+            let probe = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            println!("PROBE {}", probe.local_addr()?.port());
+            tokio::spawn(async move { axum::serve(probe, soak::probe()).await });
+            println!("PORT {port}");
+            // Never stops by itself: the driver kills the process.
+            soak::server()
+                .serve_with_shutdown(listener, std::future::pending())
+                .await?;
+            return Ok(());
+        }
         let router = match kind {
             Kind::Ours => ours::router(),
             Kind::OursRedis => ours::server()
@@ -79,6 +94,7 @@ pub fn serve(kind: Kind) -> anyhow::Result<()> {
                 .router(),
             Kind::Rmcp => rmcp::router(),
             Kind::Floor => floor::router(),
+            Kind::Soak => unreachable!("served above, on its own accept loop"),
             Kind::Secured => {
                 let (router, token) = secured::router(port).await?;
                 println!("TOKEN {token}");
@@ -102,6 +118,8 @@ pub struct Spawned {
     pub addr: SocketAddr,
     /// The bearer token its requests need, if any.
     pub token: Option<String>,
+    /// Where its probe listens (the soak server's `GET /tasks`), if it has one.
+    pub probe: Option<SocketAddr>,
 }
 
 impl Spawned {
@@ -129,12 +147,16 @@ impl Spawned {
         let stdout = child.stdout.take().context("child stdout")?;
         let mut lines = BufReader::new(stdout).lines();
         let mut token = None;
+        let mut probe = None;
         let port = loop {
             let line = lines
                 .next()
                 .with_context(|| format!("the {} server exited before listening", kind.name()))??;
             if let Some(t) = line.strip_prefix("TOKEN ") {
                 token = Some(t.trim().to_owned());
+            }
+            if let Some(p) = line.strip_prefix("PROBE ") {
+                probe = Some(SocketAddr::from(([127, 0, 0, 1], p.trim().parse::<u16>()?)));
             }
             if let Some(port) = line.strip_prefix("PORT ") {
                 break port.trim().parse::<u16>()?;
@@ -146,6 +168,7 @@ impl Spawned {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
             token,
+            probe,
         })
     }
 

@@ -46,8 +46,11 @@ pub fn router() -> axum::Router {
 
 /// The server behind [`router`], to configure further.
 pub fn server() -> Server {
+    // Workload d keeps 10,000 calls in flight: past the default limit (1,000) of a server
+    // on the open internet, so the limit is raised as an operator expecting that would.
     let mut server = Server::new("bench")
         .page_size(spec::TOOL_COUNT)
+        .max_concurrent_calls(20_000)
         .tool(echo_tool())
         .tool(progress_tool_tool());
     for filler in spec::tools().into_iter().skip(2) {

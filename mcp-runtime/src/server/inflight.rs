@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
 
 use tokio_util::sync::CancellationToken;
 
@@ -13,6 +14,9 @@ use crate::protocol::{RequestId, RpcError};
 #[derive(Debug, Default)]
 pub(crate) struct InFlight {
     calls: Mutex<HashMap<RequestId, CancellationToken>>,
+    /// When the latest request ended: a session is in use until its last call ends, so
+    /// its idle clock starts there, not at the request that began the call.
+    last_end: Mutex<Option<Instant>>,
 }
 
 impl InFlight {
@@ -69,6 +73,11 @@ impl InFlight {
     pub(crate) fn is_empty(&self) -> bool {
         self.lock().is_empty()
     }
+
+    /// When the latest request ended, if one has.
+    pub(crate) fn last_end(&self) -> Option<Instant> {
+        *self.last_end.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// Keeps a request listed until it ends (the guard is dropped with its stream).
@@ -81,6 +90,11 @@ pub(crate) struct InFlightGuard {
 impl Drop for InFlightGuard {
     fn drop(&mut self) {
         self.registry.lock().remove(&self.id);
+        *self
+            .registry
+            .last_end
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
     }
 }
 
@@ -105,9 +119,12 @@ mod tests {
                 .reason,
             Reason::Overloaded
         );
+        assert_eq!(calls.last_end(), None);
+        let before = Instant::now();
         drop(_second);
         drop(guard);
         assert!(calls.is_empty());
+        assert!(calls.last_end().is_some_and(|end| end >= before));
         assert!(!token.is_cancelled());
         let (token, _guard) = calls.start(&id, None, 2).expect("free again");
         assert!(calls.cancel(&id));

@@ -285,6 +285,15 @@ mod tests {
             sessions.find(busy.id()).is_some(),
             "a running call keeps its session"
         );
+        // Spoken to last long ago (the `find` above touched it, so wait past that first),
+        // but in use until its call ended: the idle clock starts at the end of the call.
+        std::thread::sleep(Duration::from_millis(50));
+        drop(_running);
+        sessions.sweep_now();
+        assert_eq!(sessions.count(), 1, "idle only since its call ended");
+        std::thread::sleep(Duration::from_millis(50));
+        sessions.sweep_now();
+        assert_eq!(sessions.count(), 0, "then idle past the timeout");
     }
 
     #[test]

@@ -100,7 +100,13 @@ impl MemorySession {
             return now.saturating_duration_since(self.opened) > config.handshake_timeout
                 && !self.is_busy();
         }
-        let idle = now.saturating_duration_since(*lock(&self.last_active));
+        // In use until spoken to last, or until its last call ended, whichever is later.
+        let last_active = *lock(&self.last_active);
+        let last_used = self
+            .calls
+            .last_end()
+            .map_or(last_active, |end| end.max(last_active));
+        let idle = now.saturating_duration_since(last_used);
         idle > config.session_idle_timeout && !self.is_busy()
     }
 
