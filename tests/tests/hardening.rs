@@ -778,3 +778,65 @@ async fn the_media_types_are_checked_before_the_body_is_read() {
     assert!(reply.body.contains("Content-Type"), "{}", reply.body);
     assert_eq!(served.meter.held(), 0, "nothing of the body was buffered");
 }
+
+#[tokio::test]
+async fn an_unknown_session_is_refused_before_the_body_is_read() {
+    let served = Served::start(server().body_timeout(Duration::from_secs(30))).await;
+    let client = initialized(&served, "2025-11-25").await;
+    let live = client.session.clone().expect("session");
+    let ended = initialized(&served, "2025-03-26").await;
+    let ended_id = ended.session.clone().expect("session");
+    let deleted = ended
+        .send(
+            reqwest::Method::DELETE,
+            None,
+            &[("mcp-protocol-version", "2025-03-26")],
+        )
+        .await;
+    assert_eq!(deleted.status(), 200);
+    for (session, version) in [
+        ("no-such-session", "2025-11-25"),
+        ("no-such-session", ""),
+        (ended_id.as_str(), "2025-03-26"),
+    ] {
+        let mut stream = served.connect().await;
+        let version = if version.is_empty() {
+            String::new()
+        } else {
+            format!("MCP-Protocol-Version: {version}\r\n")
+        };
+        let head = post_head(
+            1_000_000,
+            &format!("Mcp-Session-Id: {session}\r\n{version}"),
+        );
+        stream.write_all(head.as_bytes()).await.expect("write");
+        let reply = read_reply(&mut stream, Duration::from_secs(5)).await;
+        assert_eq!(reply.status, 404, "{session}: {}", reply.body);
+        assert!(
+            reply.body.contains("not found") && reply.body.contains(session),
+            "says which session: {}",
+            reply.body
+        );
+        assert_eq!(served.meter.held(), 0, "nothing of the body was buffered");
+    }
+    // A live session's requests go on as before; a 2026-07-28 request has no session to
+    // check, whatever header it carries.
+    let reply = client.request(2, "ping", json!({})).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    let stateless =
+        json!({"jsonrpc": "2.0", "id": 3, "method": "server/discover", "params": {"_meta": {
+        "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+        "io.modelcontextprotocol/clientCapabilities": {},
+        "io.modelcontextprotocol/clientInfo": {"name": "raw", "version": "0"}}}})
+        .to_string();
+    let mut stream = served.connect().await;
+    let extra = format!(
+        "Mcp-Session-Id: {live}-gone\r\nMCP-Protocol-Version: 2026-07-28\r\nMcp-Method: server/discover\r\n"
+    );
+    stream
+        .write_all(format!("{}{stateless}", post_head(stateless.len(), &extra)).as_bytes())
+        .await
+        .expect("write");
+    let reply = read_reply(&mut stream, Duration::from_secs(5)).await;
+    assert_eq!(reply.status, 200, "stateless: {}", reply.body);
+}

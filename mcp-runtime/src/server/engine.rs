@@ -49,6 +49,12 @@ pub(crate) struct Inbound<'a> {
     pub(crate) transport: Option<Arc<http::request::Parts>>,
 }
 
+/// The session a request names, found by the transport before it read the body (so an
+/// unknown one is refused without reading it); kept in the request's extensions so the
+/// engine does not look it up again.
+#[derive(Clone)]
+pub(crate) struct Resolved(pub(crate) SessionRef);
+
 /// One transport connection, as far as the protocol cares.
 ///
 /// Over HTTP each request is its own stream, and a client cancels a 2026-07-28 request by
@@ -287,13 +293,34 @@ impl Engine {
                 if stateless {
                     return Outcome::Accepted;
                 }
-                match self
-                    .session(inbound.session_id, inbound.protocol_version)
-                    .await
-                {
+                match self.named_session(inbound).await {
                     Ok(session) => deliver(&session, id, answer).await,
                     Err(refusal) => refusal.unanswerable().into(),
                 }
+            }
+        }
+    }
+
+    /// The session `inbound` names, as [`session`](Self::session) finds it; the one the
+    /// transport already found (looked up before the body was read: [`Resolved`]) when
+    /// there is one.
+    async fn named_session(&self, inbound: &Inbound<'_>) -> Result<SessionRef, Box<Refusal>> {
+        let resolved = inbound
+            .transport
+            .as_ref()
+            .and_then(|parts| parts.extensions.get::<Resolved>())
+            .filter(|resolved| Some(resolved.0.id()) == inbound.session_id);
+        match resolved {
+            Some(resolved)
+                if inbound
+                    .protocol_version
+                    .is_none_or(|v| ProtocolVersion::parse(v).is_some()) =>
+            {
+                Ok(resolved.0.clone())
+            }
+            _ => {
+                self.session(inbound.session_id, inbound.protocol_version)
+                    .await
             }
         }
     }
@@ -362,10 +389,7 @@ impl Engine {
         } else if let Some(session) = batched {
             Some(session.clone())
         } else {
-            match self
-                .session(inbound.session_id, inbound.protocol_version)
-                .await
-            {
+            match self.named_session(inbound).await {
                 Ok(session) => Some(session),
                 // `ping` may come before `initialize` (lifecycle): it needs no session.
                 Err(refusal) if refusal.reason == Reason::NoSession && request.method == PING => {
@@ -480,10 +504,7 @@ impl Engine {
             // 2026-07-28 defines no other notification from the client here.
             return Outcome::Accepted;
         }
-        match self
-            .session(inbound.session_id, inbound.protocol_version)
-            .await
-        {
+        match self.named_session(inbound).await {
             Ok(session) => {
                 self.features.notify(Some(&session), method, params).await;
                 Outcome::Accepted
@@ -509,10 +530,7 @@ impl Engine {
             ))
             .into();
         }
-        let session = match self
-            .session(inbound.session_id, inbound.protocol_version)
-            .await
-        {
+        let session = match self.named_session(inbound).await {
             Ok(session) => session,
             Err(refusal) => return refusal.into(),
         };

@@ -24,7 +24,7 @@ use serde_json::Value;
 pub(crate) use call::{CallStream, Outgoing};
 pub use checks::ServerError;
 pub(crate) use config::Config;
-pub(crate) use engine::{Engine, Inbound, Link};
+pub(crate) use engine::{Engine, Inbound, Link, Resolved};
 pub(crate) use envelope::MirroredHeaders;
 #[cfg(feature = "fuzzing")]
 pub(crate) use envelope::validate as validate_envelope;

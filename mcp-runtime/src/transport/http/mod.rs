@@ -62,8 +62,9 @@ impl Surface {
 
 /// The endpoint and its routes. Layers run outside in: CORS; the Host/Origin guard and the
 /// other checks of headers alone (repeated MCP headers, a POST's media types); the token
-/// check; then the body limits, which buffer the body for the handler, so nothing of an
-/// unauthenticated or misdirected body is held.
+/// check; the session a POST names (an unknown one: 404); then the body limits, which
+/// buffer the body for the handler, so nothing of an unauthenticated or misdirected body
+/// is held.
 pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> Router {
     let mut endpoint = post(post::handle)
         .get(get::handle)
@@ -71,6 +72,10 @@ pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> Router {
         .layer(limits::BodyLimitLayer::new(
             surface.http.limits,
             surface.http.budget.clone(),
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            engine.clone(),
+            session::resolve_before_body,
         ));
     if let Some(auth) = &surface.auth {
         auth.set_endpoint(&surface.path);
