@@ -30,13 +30,20 @@ use crate::server::store::{Cursor, EventId, EventLog, LoggedEvent, StoreError, U
 /// How many entries one read takes.
 const READ_BATCH: usize = 256;
 
-/// Appends an event, unless the stream has ended or the session is gone.
-/// KEYS: meta, events, session. ARGV: message, max length, TTL ms, channel, wake-up.
+/// Appends an event, unless the stream has ended or the session is gone, or (with a
+/// window) `window` events or more are still untaken by the stream's readers: -3, wait.
+/// KEYS: meta, events, session. ARGV: message, max length, TTL ms, channel, wake-up, window
+/// (0: none).
 static PUSH: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
         r"
 if redis.call('EXISTS', KEYS[3]) == 0 then return -2 end
 if redis.call('HEXISTS', KEYS[1], 'closed') == 1 then return -1 end
+local window = tonumber(ARGV[6])
+if window > 0 then
+  local state = redis.call('HMGET', KEYS[1], 'seq', 'taken')
+  if tonumber(state[1] or '0') - tonumber(state[2] or '0') >= window then return -3 end
+end
 local seq = redis.call('HINCRBY', KEYS[1], 'seq', 1)
 redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], seq .. '-*', 'm', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
@@ -60,6 +67,25 @@ redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[2], seq .. '-*', 'k', ARGV[1])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 redis.call('PEXPIRE', KEYS[2], ARGV[3])
 redis.call('PUBLISH', ARGV[4], ARGV[5])
+return 1
+",
+    )
+});
+
+/// Records that a reader has taken the events up to `seq`; wakes the writer if it may be
+/// waiting for room (the untaken events were at the window).
+/// KEYS: meta. ARGV: seq, window, channel, wake-up.
+static TAKE: LazyLock<redis::Script> = LazyLock::new(|| {
+    redis::Script::new(
+        r"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local state = redis.call('HMGET', KEYS[1], 'seq', 'taken')
+local taken = tonumber(state[2] or '0')
+if tonumber(ARGV[1]) <= taken then return 0 end
+redis.call('HSET', KEYS[1], 'taken', ARGV[1])
+if tonumber(state[1] or '0') - taken >= tonumber(ARGV[2]) then
+  redis.call('PUBLISH', ARGV[3], ARGV[4])
+end
 return 1
 ",
     )
@@ -143,7 +169,14 @@ async fn write(
         .arg(replica.timings.replay_events.max(1))
         .arg(millis(replica.timings.idle))
         .arg(keys.channel())
-        .arg(wake_up.encode());
+        .arg(wake_up.encode())
+        // The window of `PUSH` for a call stream; the `GET` stream's announcements are
+        // appended without waiting (they repeat themselves), and other scripts ignore it.
+        .arg(if stream == 0 {
+            0
+        } else {
+            window(&replica.timings)
+        });
     let mut connection = replica.connection().await?;
     let written = replica
         .run(invocation.invoke_async::<i64>(&mut connection))
@@ -151,6 +184,14 @@ async fn write(
     // Followers here need not wait for the bus.
     replica.wake(sid, stream);
     Ok(written)
+}
+
+/// How many untaken events a call stream may hold before its writer waits: half of what
+/// it keeps, so the other half stays for a client that reconnects and resumes.
+fn window(timings: &super::replica::Timings) -> u64 {
+    u64::try_from(timings.replay_events / 2)
+        .unwrap_or(u64::MAX)
+        .max(1)
 }
 
 /// Appends `message` to the `GET` stream of session `sid`; `false` if the session is gone.
@@ -270,6 +311,32 @@ impl RedisLog {
         ))
     }
 
+    /// Records that a reader took the events up to `seq` (see [`TAKE`]). A failure only
+    /// delays the writer until the next take or its stall timeout.
+    async fn taken(&self, seq: u64) {
+        let (meta, _) = self.keys();
+        let wake_up = Message::Wake {
+            s: self.sid.to_string(),
+            n: self.id,
+        };
+        let mut invocation = TAKE.key(meta);
+        invocation
+            .arg(seq)
+            .arg(window(&self.replica.timings))
+            .arg(self.replica.keys.channel())
+            .arg(wake_up.encode());
+        let recorded = async {
+            let mut connection = self.replica.connection().await?;
+            self.replica
+                .run(invocation.invoke_async::<i64>(&mut connection))
+                .await
+        };
+        match recorded.await {
+            Ok(_) => self.replica.wake(&self.sid, self.id),
+            Err(e) => tracing::warn!("could not record what a reader took: {e}"),
+        }
+    }
+
     /// Whether the replica running the stream's call still holds its lease.
     async fn lease_held(&self) -> Result<bool, StoreError> {
         let mut connection = self.replica.connection().await?;
@@ -306,15 +373,38 @@ impl EventLog for RedisLog {
     fn push(&self, message: Bytes) -> BoxFuture<'_, Result<EventId, StoreError>> {
         async move {
             let session = self.replica.keys.session(&self.sid);
-            match self.write(&PUSH, Some(session), &message).await? {
-                -2 => Err(StoreError::Unavailable("the session has ended".into())),
-                -1 => Err(StoreError::Unavailable(
-                    "the stream has ended (its call was given up for lost)".into(),
-                )),
-                seq => Ok(EventId {
-                    stream: self.id,
-                    seq: u64::try_from(seq).unwrap_or(0),
-                }),
+            let stall = self.replica.timings.stall;
+            let deadline = tokio::time::Instant::now() + stall;
+            loop {
+                // Before the write, so a reader's take between the two is not missed.
+                let mut woken = self.replica.waker(&self.sid, self.id);
+                match self.write(&PUSH, Some(session.clone()), &message).await? {
+                    -3 => {
+                        // Full: wait for a reader to take some (on any replica), looking
+                        // again each beat in case the wake-up was lost.
+                        if tokio::time::Instant::now() >= deadline {
+                            return Err(StoreError::Stalled(stall));
+                        }
+                        let beat = self.replica.timings.beat();
+                        tokio::select! {
+                            _ = woken.changed() => {}
+                            () = tokio::time::sleep(beat) => {}
+                            () = tokio::time::sleep_until(deadline) => {}
+                        }
+                    }
+                    -2 => return Err(StoreError::Unavailable("the session has ended".into())),
+                    -1 => {
+                        return Err(StoreError::Unavailable(
+                            "the stream has ended (its call was given up for lost)".into(),
+                        ));
+                    }
+                    seq => {
+                        return Ok(EventId {
+                            stream: self.id,
+                            seq: u64::try_from(seq).unwrap_or(0),
+                        });
+                    }
+                }
             }
         }
         .boxed()
@@ -413,6 +503,7 @@ impl EventLog for RedisLog {
                     };
                     let mut done = false;
                     let empty = entries.is_empty();
+                    let taken_before = last_sent;
                     for entry in entries {
                         let id = entry_id(&entry.id);
                         cursor = entry.id.clone();
@@ -435,6 +526,11 @@ impl EventLog for RedisLog {
                         if done {
                             break;
                         }
+                    }
+                    // Every event yielded has been taken (the next poll is what resumed
+                    // this): the writer may go on.
+                    if last_sent > taken_before && log.id != 0 {
+                        log.taken(last_sent).await;
                     }
                     if done {
                         break;

@@ -133,6 +133,7 @@ impl RedisStore {
             lease: self.lease,
             replay_events: config.replay_events,
             max_calls: config.max_calls_per_session,
+            stall: config.stall_timeout,
         };
         let backend = Arc::new(RedisBackend {
             replica: Replica::new(self.url.clone(), Keys::new(&self.prefix), timings),

@@ -43,6 +43,8 @@ pub(super) struct Timings {
     pub(super) replay_events: usize,
     /// Calls one session may have in flight on one replica.
     pub(super) max_calls: usize,
+    /// How long a call stream's writer waits for its readers to take something.
+    pub(super) stall: Duration,
 }
 
 impl Timings {

@@ -70,10 +70,14 @@ fn replicas(server: &Server) -> (Arc<dyn Store>, Arc<dyn Store>) {
         .lease(Duration::from_millis(400));
     let config = Config {
         replay_events: 4,
+        stall_timeout: STALL,
         ..Config::default()
     };
     (store.open(&config).0, store.open(&config).0)
 }
+
+/// How long a call stream's writer waits for a reader to take something.
+const STALL: Duration = Duration::from_millis(500);
 
 fn new() -> NewSession {
     NewSession {
@@ -143,15 +147,23 @@ async fn streams_replay_on_any_replica_and_lost_calls_end_with_an_error() {
         .open_call_stream(Some(&RequestId::Number(7)))
         .await
         .expect("open");
-    for m in ["one", "two", "three"] {
-        log.push(bytes::Bytes::from(m)).await.expect("push");
+    // Two events may wait untaken (half of the four kept); the third waits for a reader.
+    for m in ["one", "two"] {
+        within("room", log.push(bytes::Bytes::from(m)))
+            .await
+            .expect("push");
     }
     let there = on_b.stream(log.id()).await.expect("read").expect("kept");
     let (after, events) = there.subscribe(Cursor::After(1)).await.expect("resumable");
     assert_eq!(after, 1);
-    log.close().await;
-    let events: Vec<String> = within("the replay", events.collect::<Vec<_>>())
+    let replay = tokio::spawn(events.collect::<Vec<_>>());
+    within("room once taken", log.push(bytes::Bytes::from("three")))
         .await
+        .expect("push");
+    log.close().await;
+    let events: Vec<String> = within("the replay", replay)
+        .await
+        .expect("reader")
         .into_iter()
         .map(|(id, m)| format!("{id} {}", String::from_utf8_lossy(&m)))
         .collect();
@@ -171,19 +183,23 @@ async fn streams_replay_on_any_replica_and_lost_calls_end_with_an_error() {
         "an ended stream takes nothing more"
     );
 
-    // Bounded: of six events, the oldest are dropped, and a cursor before them is refused.
+    // Bounded: of six events a reader took, the oldest are dropped, and a cursor before
+    // them is refused.
     let long = on_a.open_call_stream(None).await.expect("open");
+    let (_, events) = long.subscribe(Cursor::After(0)).await.expect("open");
+    let reader = tokio::spawn(events.collect::<Vec<_>>());
     for i in 0..6 {
-        long.push(bytes::Bytes::from(format!("{i}")))
+        within("room", long.push(bytes::Bytes::from(format!("{i}"))))
             .await
             .expect("push");
     }
+    long.close().await;
+    assert_eq!(within("the reader", reader).await.expect("reader").len(), 6);
     assert_eq!(
         long.subscribe(Cursor::After(0)).await.err(),
         Some(Unresumable::Evicted)
     );
     assert!(long.subscribe(Cursor::After(3)).await.is_ok());
-    long.close().await;
 
     // A call whose replica is gone (its lease runs out: B never refreshes A's) ends with an
     // error for the call once a follower sees it.
@@ -312,15 +328,71 @@ async fn a_resource_update_reaches_only_the_sessions_subscribed_to_it() {
 }
 
 #[tokio::test]
-async fn a_reader_left_behind_by_the_bounded_stream_is_ended_not_skipped_ahead() {
+async fn a_call_stream_waits_for_its_reader_on_another_replica_and_stalls_without_one() {
+    let server = redis_server();
+    let (a, b) = replicas(&server);
+    let session = a.create(new()).await.expect("create");
+    let log = session.open_call_stream(None).await.expect("open");
+    // The reader follows on the other replica.
+    let there = b.get(session.id()).await.expect("get").expect("known");
+    let followed = there.stream(log.id()).await.expect("find").expect("stream");
+    let (_, mut events) = followed.subscribe(Cursor::After(0)).await.expect("open");
+    // The stream keeps four events: two may wait untaken, the third waits for room.
+    for i in 1..=2 {
+        within("room", log.push(bytes::Bytes::from(format!("{i}"))))
+            .await
+            .expect("push");
+    }
+    let mut third = std::pin::pin!(log.push(bytes::Bytes::from_static(b"3")));
+    assert!(
+        tokio::time::timeout(Duration::from_millis(200), &mut third)
+            .await
+            .is_err(),
+        "the writer waits while two events are untaken"
+    );
+    for expected in ["1", "2"] {
+        let (_, message) = within("an event", events.next()).await.expect("event");
+        assert_eq!(message, expected.as_bytes());
+    }
+    // Asking for more is what tells the writer the batch was taken: it goes on.
+    let (pushed, next) = within("room again, and the third", async {
+        tokio::join!(third, events.next())
+    })
+    .await;
+    pushed.expect("pushed once taken");
+    let (_, message) = next.expect("event");
+    assert_eq!(&message[..], b"3", "every event, in order");
+
+    // Nobody reading at all: the writer gives up after the stall timeout.
+    let unread = session.open_call_stream(None).await.expect("open");
+    for i in 1..=2 {
+        within("room", unread.push(bytes::Bytes::from(format!("{i}"))))
+            .await
+            .expect("push");
+    }
+    let started = tokio::time::Instant::now();
+    let stalled = within("the stall", unread.push(bytes::Bytes::from_static(b"3"))).await;
+    assert!(
+        matches!(stalled, Err(crate::server::store::StoreError::Stalled(_))),
+        "{stalled:?}"
+    );
+    assert!(
+        started.elapsed() >= STALL,
+        "it waited the stall timeout first"
+    );
+}
+
+#[tokio::test]
+async fn a_reader_left_behind_by_the_bounded_get_stream_is_ended_not_skipped_ahead() {
     let server = redis_server();
     let (a, _b) = replicas(&server);
     let session = a.create(new()).await.expect("create");
-    let log = session.open_call_stream(None).await.expect("open");
+    // Announcements go on the GET stream without waiting (they repeat themselves).
+    let log = session.standalone();
     let (_, events) = log.subscribe(Cursor::After(0)).await.expect("open");
     // Six events into a stream that keeps four, before the reader reads any.
     for i in 1..=6 {
-        log.push(bytes::Bytes::from(format!("{i}")))
+        within("no wait", log.push(bytes::Bytes::from(format!("{i}"))))
             .await
             .expect("push");
     }
