@@ -36,7 +36,9 @@ impl Server {
 
     /// How long a call's SSE stream may stay full while its client reads nothing before
     /// the call is cancelled (default 30 seconds). A slow reader only slows the call down:
-    /// `progress!` waits for room, and no event is dropped.
+    /// `progress!` waits for room, and no event is dropped. In a session the stream waits
+    /// even with no connection at all (the client may resume it); the connection of a
+    /// reader that stopped is closed by [`write_timeout`](Self::write_timeout).
     pub fn stall_timeout(mut self, timeout: Duration) -> Self {
         self.config.stall_timeout = timeout;
         self
