@@ -73,10 +73,7 @@ pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> Router {
             surface.http.limits,
             surface.http.budget.clone(),
         ))
-        .layer(axum::middleware::from_fn_with_state(
-            engine.clone(),
-            session::resolve_before_body,
-        ));
+        .layer(session::ResolveLayer(engine.clone()));
     if let Some(auth) = &surface.auth {
         auth.set_endpoint(&surface.path);
         endpoint = endpoint.route_layer(crate::auth::AuthLayer::new(auth.clone()));

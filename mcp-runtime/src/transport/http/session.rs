@@ -1,11 +1,14 @@
 //! Finding the caller's session: for a `POST` before its body is read, for `GET` and
 //! `DELETE`; and ending it with `DELETE`.
 
+use std::convert::Infallible;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 
 use axum::extract::{Request, State};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use futures_util::future::Either;
 use http::{HeaderMap, Method, StatusCode};
 
 use super::headers;
@@ -16,42 +19,82 @@ use crate::server::{Engine, Reason, Resolved, SessionRef};
 /// Looks up the session a `POST` names before its body is read. An unknown or ended one
 /// gets `404` at once (the spec: a request with that session id, `initialize` included,
 /// is answered 404; the client starts over with an `initialize` without one), so nothing of
-/// its body is buffered. A live one rides along in the request's extensions for the engine.
-/// A 2026-07-28 request has no session, and anything else the engine refuses in its own
-/// words (a bad protocol version, a store that is down).
-pub(crate) async fn resolve_before_body(
-    State(engine): State<Arc<Engine>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    if request.method() != Method::POST {
-        return next.run(request).await;
-    }
-    let headers = request.headers();
-    let Some(id) = headers::session_id(headers) else {
-        return next.run(request).await;
-    };
-    let version = headers
-        .get(headers::PROTOCOL_VERSION)
-        .and_then(|v| v.to_str().ok());
-    if version
-        .and_then(ProtocolVersion::parse)
-        .is_some_and(ProtocolVersion::is_stateless)
-    {
-        return next.run(request).await;
-    }
-    match engine.session(Some(id), version).await {
-        Ok(session) => {
-            request.extensions_mut().insert(Resolved(session));
+/// its body is buffered. A live one rides along in the request's extensions for the engine,
+/// which does not look it up again. A 2026-07-28 request has no session, and anything else
+/// the engine refuses in its own words (a bad protocol version, a store that is down).
+#[derive(Clone)]
+pub(crate) struct ResolveLayer(pub(crate) Arc<Engine>);
+
+impl<S> tower_layer::Layer<S> for ResolveLayer {
+    type Service = Resolve<S>;
+
+    fn layer(&self, inner: S) -> Resolve<S> {
+        Resolve {
+            engine: self.0.clone(),
+            inner,
         }
-        Err(refusal) if refusal.reason == Reason::UnknownSession => {
-            let mut response = super::reply::json(refusal.message());
-            *response.status_mut() = StatusCode::NOT_FOUND;
-            return response;
-        }
-        Err(_other) => {}
     }
-    next.run(request).await
+}
+
+/// The service [`ResolveLayer`] wraps around the body limits and the endpoint.
+#[derive(Clone)]
+pub(crate) struct Resolve<S> {
+    engine: Arc<Engine>,
+    inner: S,
+}
+
+type Resolving = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+impl<S> tower_service::Service<Request> for Resolve<S>
+where
+    S: tower_service::Service<Request, Response = Response, Error = Infallible>
+        + Clone
+        + Send
+        + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<S::Future, Resolving>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut request: Request) -> Self::Future {
+        let headers = request.headers();
+        let named = (request.method() == Method::POST)
+            .then(|| headers::session_id(headers))
+            .flatten();
+        let version = headers
+            .get(headers::PROTOCOL_VERSION)
+            .and_then(|v| v.to_str().ok());
+        let stateless = version
+            .and_then(ProtocolVersion::parse)
+            .is_some_and(ProtocolVersion::is_stateless);
+        let Some(id) = named.filter(|_| !stateless).map(str::to_owned) else {
+            return Either::Left(self.inner.call(request));
+        };
+        let version = version.map(str::to_owned);
+        // The clone that was made ready goes with this request (the tower idiom).
+        let ready_one = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, ready_one);
+        let engine = self.engine.clone();
+        Either::Right(Box::pin(async move {
+            match engine.session(Some(&id), version.as_deref()).await {
+                Ok(session) => {
+                    request.extensions_mut().insert(Resolved(session));
+                }
+                Err(refusal) if refusal.reason == Reason::UnknownSession => {
+                    let mut response = super::reply::json(refusal.message());
+                    *response.status_mut() = StatusCode::NOT_FOUND;
+                    return Ok(response);
+                }
+                Err(_other) => {}
+            }
+            inner.call(request).await
+        }))
+    }
 }
 
 /// The session named by `Mcp-Session-Id` (the engine's rules: missing → 400, unknown or
