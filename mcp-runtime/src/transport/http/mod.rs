@@ -69,11 +69,12 @@ pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> Router {
     let mut endpoint = post(post::handle)
         .get(get::handle)
         .delete(session::delete)
-        .layer(limits::BodyLimitLayer::new(
-            surface.http.limits,
-            surface.http.budget.clone(),
-        ))
-        .layer(session::ResolveLayer(engine.clone()));
+        // One layer for axum (each is a boxed route level per method): the session check,
+        // then the body limits.
+        .layer(tower_layer::Stack::new(
+            limits::BodyLimitLayer::new(surface.http.limits, surface.http.budget.clone()),
+            session::ResolveLayer(engine.clone()),
+        ));
     if let Some(auth) = &surface.auth {
         auth.set_endpoint(&surface.path);
         endpoint = endpoint.route_layer(crate::auth::AuthLayer::new(auth.clone()));
