@@ -46,11 +46,13 @@ pub fn router() -> axum::Router {
 
 /// The server behind [`router`], to configure further.
 pub fn server() -> Server {
-    // Workload d keeps 10,000 calls in flight: past the default limit (1,000) of a server
-    // on the open internet, so the limit is raised as an operator expecting that would.
+    // Workload d keeps 10,000 calls in flight and e opens 10,200 sessions: past the default
+    // limits (1,000 calls, 10,000 sessions) of a server on the open internet, so they are
+    // raised as an operator expecting that load would.
     let mut server = Server::new("bench")
         .page_size(spec::TOOL_COUNT)
         .max_concurrent_calls(20_000)
+        .max_sessions(20_000)
         .tool(echo_tool())
         .tool(progress_tool_tool());
     for filler in spec::tools().into_iter().skip(2) {
