@@ -85,7 +85,7 @@ impl Tool {
         params: Vec<ParsedParam>,
         errors: &mut Errors,
     ) -> Self {
-        let name = match &args.name {
+        let name = match &args.common.name {
             Some(lit) => {
                 let name = lit.value();
                 if let Err(why) = check_tool_name(&name) {
@@ -119,14 +119,14 @@ impl Tool {
         Tool {
             function,
             name,
-            title: args.title.map(|t| t.value()),
-            description: args.description.map(|d| d.value()).or(docs),
+            title: args.common.title.map(|t| t.value()),
+            description: args.common.description.map(|d| d.value()).or(docs),
             read_only: args.read_only,
             destructive: args.destructive,
             idempotent: args.idempotent,
             open_world: args.open_world,
-            icons: args.icons.iter().map(|i| i.value()).collect(),
-            scopes: args.scopes.iter().map(|s| s.value()).collect(),
+            icons: args.common.icons.iter().map(|i| i.value()).collect(),
+            scopes: args.common.scopes.iter().map(|s| s.value()).collect(),
             timeout_ms: args.timeout_ms,
             task: args.task,
             params: checked,
@@ -268,9 +268,10 @@ fn check_tool_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-fn unraw(ident: &Ident) -> String {
-    let s = ident.to_string();
-    s.strip_prefix("r#").map(str::to_owned).unwrap_or(s)
+/// The identifier as the user means it: without the `r#` of a raw identifier.
+pub(crate) fn unraw(ident: &Ident) -> String {
+    let text = ident.to_string();
+    text.strip_prefix("r#").map(str::to_owned).unwrap_or(text)
 }
 
 /// `T` when `ty` is written `Option<T>` (or `std::option::Option<T>`).

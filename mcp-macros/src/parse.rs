@@ -12,19 +12,47 @@ use syn::{
 
 use crate::errors::Errors;
 
-/// `#[tool(...)]` options as written.
+/// The options `#[tool]`, `#[resource]` and `#[prompt]` share, as written.
 #[derive(Default)]
-pub struct ToolArgs {
+pub struct CommonArgs {
     pub name: Option<LitStr>,
     pub title: Option<LitStr>,
     pub description: Option<LitStr>,
+    pub icons: Vec<LitStr>,
+    pub scopes: Vec<LitStr>,
+}
+
+impl CommonArgs {
+    /// Reads `meta` when it is one of the shared options; `false` when it is not.
+    pub fn take(&mut self, meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<bool> {
+        let path = &meta.path;
+        if path.is_ident("name") {
+            self.name = string(meta, errors)?;
+        } else if path.is_ident("title") {
+            self.title = string(meta, errors)?;
+        } else if path.is_ident("description") {
+            self.description = string(meta, errors)?;
+        } else if path.is_ident("icon") {
+            self.icons.extend(string(meta, errors)?);
+        } else if path.is_ident("scopes") {
+            self.scopes
+                .extend(string_list(meta, errors)?.unwrap_or_default());
+        } else {
+            return Ok(false);
+        }
+        Ok(true)
+    }
+}
+
+/// `#[tool(...)]` options as written.
+#[derive(Default)]
+pub struct ToolArgs {
+    pub common: CommonArgs,
     /// `None`: not written; `Some(b)`: `flag`, `flag = true` or `flag = false`.
     pub read_only: Option<bool>,
     pub destructive: Option<bool>,
     pub idempotent: Option<bool>,
     pub open_world: Option<bool>,
-    pub icons: Vec<LitStr>,
-    pub scopes: Vec<LitStr>,
     /// `task = optional | required | forbidden`: the variant of `TaskSupport`.
     pub task: Option<syn::Ident>,
     /// `timeout = "30s"`, in milliseconds (checked here, at compile time).
@@ -67,14 +95,11 @@ pub fn parse_function(item: TokenStream, usage: &str) -> syn::Result<ItemFn> {
 pub fn parse_tool_args(attr: TokenStream, errors: &mut Errors) -> ToolArgs {
     let mut args = ToolArgs::default();
     let parser = syn::meta::parser(|meta| {
+        if args.common.take(&meta, errors)? {
+            return Ok(());
+        }
         let path = &meta.path;
-        if path.is_ident("name") {
-            args.name = string(&meta, errors)?;
-        } else if path.is_ident("title") {
-            args.title = string(&meta, errors)?;
-        } else if path.is_ident("description") {
-            args.description = string(&meta, errors)?;
-        } else if path.is_ident("read_only") {
+        if path.is_ident("read_only") {
             args.read_only = flag(&meta, errors)?;
         } else if path.is_ident("destructive") {
             args.destructive = flag(&meta, errors)?;
@@ -82,11 +107,6 @@ pub fn parse_tool_args(attr: TokenStream, errors: &mut Errors) -> ToolArgs {
             args.idempotent = flag(&meta, errors)?;
         } else if path.is_ident("open_world") {
             args.open_world = flag(&meta, errors)?;
-        } else if path.is_ident("icon") {
-            args.icons.extend(string(&meta, errors)?);
-        } else if path.is_ident("scopes") {
-            args.scopes
-                .extend(string_list(&meta, errors)?.unwrap_or_default());
         } else if path.is_ident("timeout") {
             if let Some(text) = string(&meta, errors)? {
                 match humantime::parse_duration(&text.value()) {

@@ -9,42 +9,33 @@ use syn::spanned::Spanned as _;
 use syn::{ItemFn, LitStr, ReturnType};
 
 use crate::errors::Errors;
-use crate::expand::{arg_options_check, option_str, pattern_static, slot, take_param_or};
-use crate::model::{self, ArgumentKind, Param};
-use crate::parse::{self, path_text, skip_value, string, string_list};
+use crate::expand::{
+    arg_options_check, completions, metadata, option_str, pattern_static, slot, state_requirements,
+    take_param_or,
+};
+use crate::model::{self, ArgumentKind, Param, unraw};
+use crate::parse::{self, CommonArgs, path_text, skip_value, string};
 use crate::template_syntax;
 
 /// `#[resource(...)]` options as written.
 #[derive(Default)]
 struct ResourceArgs {
     uri: Option<LitStr>,
-    name: Option<LitStr>,
-    title: Option<LitStr>,
-    description: Option<LitStr>,
     mime: Option<LitStr>,
-    icons: Vec<LitStr>,
-    scopes: Vec<LitStr>,
+    common: CommonArgs,
 }
 
 fn parse_args(attr: TokenStream, errors: &mut Errors) -> ResourceArgs {
     let mut args = ResourceArgs::default();
     let parser = syn::meta::parser(|meta| {
+        if args.common.take(&meta, errors)? {
+            return Ok(());
+        }
         let path = &meta.path;
         if path.is_ident("uri") {
             args.uri = string(&meta, errors)?;
-        } else if path.is_ident("name") {
-            args.name = string(&meta, errors)?;
-        } else if path.is_ident("title") {
-            args.title = string(&meta, errors)?;
-        } else if path.is_ident("description") {
-            args.description = string(&meta, errors)?;
         } else if path.is_ident("mime") {
             args.mime = string(&meta, errors)?;
-        } else if path.is_ident("icon") {
-            args.icons.extend(string(&meta, errors)?);
-        } else if path.is_ident("scopes") {
-            args.scopes
-                .extend(string_list(&meta, errors)?.unwrap_or_default());
         } else {
             errors.push(meta.error(format!(
                 "unknown `#[resource]` option `{}`; expected one of: uri, name, title, description, mime, icon, scopes",
@@ -134,30 +125,30 @@ fn expand(
 ) -> TokenStream {
     let vis = &function.vis;
     let ident = &function.sig.ident;
-    let ident_text = ident.to_string();
-    let ident_text = ident_text
-        .strip_prefix("r#")
-        .unwrap_or(&ident_text)
-        .to_owned();
+    let ident_text = unraw(ident);
     let def_fn = format_ident!("{}_resource", ident_text, span = ident.span());
     let name = args
+        .common
         .name
         .as_ref()
         .map_or_else(|| ident_text.clone(), LitStr::value);
     let is_template = !variables.is_empty();
     let description = option_str(
-        args.description
+        args.common
+            .description
             .as_ref()
             .map(LitStr::value)
             .or(docs)
             .as_deref(),
     );
-    let title = option_str(args.title.as_ref().map(LitStr::value).as_deref());
+    let title = option_str(args.common.title.as_ref().map(LitStr::value).as_deref());
     let mime = option_str(args.mime.as_ref().map(LitStr::value).as_deref());
-    let icons = &args.icons;
-    let scopes = &args.scopes;
-    let scopes =
-        (!scopes.is_empty()).then(|| quote!(__mcp_def = __mcp_def.scopes([#(#scopes),*]);));
+    let metadata = metadata(
+        &description,
+        &title,
+        &args.common.icons,
+        &args.common.scopes,
+    );
 
     let patterns = params.iter().filter_map(|p| pattern_static(&name, p));
     let arg_checks = params.iter().filter_map(arg_options_check);
@@ -173,19 +164,8 @@ fn expand(
         return ::core::result::Result::Err(__mcp::resource_failure(&__mcp_uri, __mcp_error))
     );
     let take_params = params.iter().map(|p| take_param_or(p, &on_error));
-    let requirements = params.iter().map(|p| {
-        let slot = slot(p);
-        quote_spanned! {p.ty.span()=>
-            if let ::core::option::Option::Some(__mcp_needed) = (&#slot).state_requirement() {
-                __mcp_def = __mcp_def.requires_state(__mcp_needed);
-            }
-        }
-    });
-    let completions = params.iter().filter_map(|p| {
-        let path = p.complete.as_ref()?;
-        let name = &p.name;
-        Some(quote_spanned!(path.span()=> __mcp_def = __mcp_def.complete(#name, #path);))
-    });
+    let requirements = state_requirements(params);
+    let completions = completions(params);
     let param_idents = params.iter().map(|p| &p.ident);
     let into_result = match &function.sig.output {
         ReturnType::Type(_, ty) => quote_spanned! {ty.span()=>
@@ -250,19 +230,12 @@ fn expand(
             #(#kind_checks)*
             #(#patterns)*
             let mut __mcp_def = #constructor.defined_at(::core::module_path!(), #function_name);
-            if let ::core::option::Option::Some(__mcp_text) = #description {
-                __mcp_def = __mcp_def.description(__mcp_text);
-            }
-            if let ::core::option::Option::Some(__mcp_text) = #title {
-                __mcp_def = __mcp_def.title(__mcp_text);
-            }
+            #metadata
             if let ::core::option::Option::Some(__mcp_text) = #mime {
                 __mcp_def = __mcp_def.mime_type(__mcp_text);
             }
-            #( __mcp_def = __mcp_def.icon(::mcp_runtime::Icon::new(#icons)); )*
-            #scopes
-            #(#completions)*
-            #(#requirements)*
+            #completions
+            #requirements
             __mcp_def
         }
 
