@@ -7,6 +7,19 @@ use super::tools::CacheHints;
 use super::{Handled, Request};
 use crate::protocol::RpcError;
 
+/// The `cursor` of a list request's params (none: the first page).
+pub(crate) fn cursor(request: &Request<'_>) -> Result<Option<String>, Handled> {
+    #[derive(Deserialize)]
+    struct ListParams {
+        #[serde(default)]
+        cursor: Option<String>,
+    }
+    request
+        .params::<ListParams>()
+        .map(|params| params.cursor)
+        .map_err(Handled::error)
+}
+
 /// Answers a list request with the page its cursor names; `key` names the list in the
 /// result (`"resources"`, `"prompts"`, …).
 pub(crate) fn list<T: Serialize>(
@@ -16,14 +29,9 @@ pub(crate) fn list<T: Serialize>(
     page_size: usize,
     hints: CacheHints,
 ) -> Handled {
-    #[derive(Deserialize)]
-    struct ListParams {
-        #[serde(default)]
-        cursor: Option<String>,
-    }
-    let cursor = match request.params::<ListParams>() {
-        Ok(params) => params.cursor,
-        Err(e) => return Handled::error(e),
+    let cursor = match cursor(request) {
+        Ok(cursor) => cursor,
+        Err(invalid) => return invalid,
     };
     let page_size = page_size.max(1);
     let start = match cursor.as_deref() {

@@ -5,7 +5,6 @@ use std::any::Any;
 use std::sync::Arc;
 
 use arc_swap::ArcSwap;
-use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
@@ -56,14 +55,9 @@ impl Tools {
     }
 
     fn list(&self, request: &Request<'_>) -> Handled {
-        #[derive(Deserialize)]
-        struct ListParams {
-            #[serde(default)]
-            cursor: Option<String>,
-        }
-        let cursor = match request.params::<ListParams>() {
-            Ok(params) => params.cursor,
-            Err(e) => return Handled::error(e),
+        let cursor = match super::listing::cursor(request) {
+            Ok(cursor) => cursor,
+            Err(invalid) => return invalid,
         };
         let set = self.set.load();
         match set.page(cursor.as_deref(), request.is_stateless()) {

@@ -251,6 +251,28 @@ pub(crate) trait Bus: Send + Sync + 'static {
     fn changes(&self) -> BoxStream<'static, Change>;
 }
 
+/// The changes a bus's broadcast channel carries, as a stream. A follower that fell behind
+/// gets one of each list change instead of what it missed: they are idempotent, one stands
+/// for all.
+pub(crate) fn changes_of(
+    mut receiver: tokio::sync::broadcast::Receiver<Change>,
+) -> BoxStream<'static, Change> {
+    use tokio::sync::broadcast::error::RecvError;
+    Box::pin(async_stream::stream! {
+        loop {
+            match receiver.recv().await {
+                Ok(change) => yield change,
+                Err(RecvError::Lagged(_)) => {
+                    for change in Change::every_list_change() {
+                        yield change;
+                    }
+                }
+                Err(RecvError::Closed) => break,
+            }
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -184,21 +184,7 @@ impl Bus for MemoryStore {
     }
 
     fn changes(&self) -> BoxStream<'static, Change> {
-        let mut receiver = self.changes.subscribe();
-        Box::pin(async_stream::stream! {
-            loop {
-                match receiver.recv().await {
-                    Ok(change) => yield change,
-                    // Fell behind: list changes are idempotent, one of each stands for all.
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        for change in Change::every_list_change() {
-                            yield change;
-                        }
-                    }
-                    Err(broadcast::error::RecvError::Closed) => break,
-                }
-            }
-        })
+        super::changes_of(self.changes.subscribe())
     }
 }
 

@@ -60,7 +60,6 @@ use std::time::Duration;
 
 use futures_util::future::{BoxFuture, FutureExt as _};
 use futures_util::stream::BoxStream;
-use tokio::sync::broadcast;
 
 use super::tasks::TaskStore;
 use super::{Bus, NewSession, SessionRef, SessionStore, Store, StoreError};
@@ -254,24 +253,15 @@ impl Bus for RedisBackend {
     }
 
     fn changes(&self) -> BoxStream<'static, Change> {
-        let mut receiver = self.replica.changes.subscribe();
+        let changes = crate::server::store::changes_of(self.replica.changes.subscribe());
         // Connect now, so announcements from other replicas reach this subscription.
         let replica = self.replica.clone();
         Box::pin(async_stream::stream! {
             if let Err(e) = replica.connection().await {
                 tracing::warn!("subscription cannot hear other replicas yet: {e}");
             }
-            loop {
-                match receiver.recv().await {
-                    Ok(change) => yield change,
-                    // Fell behind: list changes are idempotent, one of each stands for all.
-                    Err(broadcast::error::RecvError::Lagged(_)) => {
-                        for change in Change::every_list_change() {
-                            yield change;
-                        }
-                    }
-                    Err(broadcast::error::RecvError::Closed) => break,
-                }
+            for await change in changes {
+                yield change;
             }
         })
     }
