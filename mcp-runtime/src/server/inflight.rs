@@ -13,15 +13,20 @@ use crate::protocol::{RequestId, RpcError};
 /// The cancellable requests of one session or connection, by id.
 #[derive(Debug, Default)]
 pub(crate) struct InFlight {
-    calls: Mutex<HashMap<RequestId, CancellationToken>>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    calls: HashMap<RequestId, CancellationToken>,
     /// When the latest request ended: a session is in use until its last call ends, so
     /// its idle clock starts there, not at the request that began the call.
-    last_end: Mutex<Option<Instant>>,
+    last_end: Option<Instant>,
 }
 
 impl InFlight {
-    fn lock(&self) -> MutexGuard<'_, HashMap<RequestId, CancellationToken>> {
-        self.calls.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     /// Registers a request under `id`, with a token that `parent` (the session's end)
@@ -34,7 +39,8 @@ impl InFlight {
         limit: usize,
     ) -> Result<(CancellationToken, InFlightGuard), Box<Refusal>> {
         let token = parent.map_or_else(CancellationToken::new, CancellationToken::child_token);
-        let mut calls = self.lock();
+        let mut state = self.lock();
+        let calls = &mut state.calls;
         if calls.contains_key(id) {
             let error = RpcError::invalid_request(format!(
                 "request id {id} is already in use by a request in flight: use a new id for each request"
@@ -60,7 +66,7 @@ impl InFlight {
 
     /// Cancels the request with this id; `false` if none is in flight.
     pub(crate) fn cancel(&self, id: &RequestId) -> bool {
-        match self.lock().remove(id) {
+        match self.lock().calls.remove(id) {
             Some(token) => {
                 token.cancel();
                 true
@@ -71,12 +77,12 @@ impl InFlight {
 
     /// Whether nothing is in flight.
     pub(crate) fn is_empty(&self) -> bool {
-        self.lock().is_empty()
+        self.lock().calls.is_empty()
     }
 
     /// When the latest request ended, if one has.
     pub(crate) fn last_end(&self) -> Option<Instant> {
-        *self.last_end.lock().unwrap_or_else(|e| e.into_inner())
+        self.lock().last_end
     }
 }
 
@@ -89,12 +95,9 @@ pub(crate) struct InFlightGuard {
 
 impl Drop for InFlightGuard {
     fn drop(&mut self) {
-        self.registry.lock().remove(&self.id);
-        *self
-            .registry
-            .last_end
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+        let mut state = self.registry.lock();
+        state.calls.remove(&self.id);
+        state.last_end = Some(Instant::now());
     }
 }
 

@@ -2,13 +2,12 @@
 //! `DELETE`; and ending it with `DELETE`.
 
 use std::convert::Infallible;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
-use futures_util::future::Either;
+use futures_util::future::{BoxFuture, Either};
 use http::{HeaderMap, Method, StatusCode};
 
 use super::headers;
@@ -43,8 +42,6 @@ pub(crate) struct Resolve<S> {
     inner: S,
 }
 
-type Resolving = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
-
 impl<S> tower_service::Service<Request> for Resolve<S>
 where
     S: tower_service::Service<Request, Response = Response, Error = Infallible>
@@ -55,33 +52,26 @@ where
 {
     type Response = Response;
     type Error = Infallible;
-    type Future = Either<S::Future, Resolving>;
+    type Future = Either<S::Future, BoxFuture<'static, Result<Response, Infallible>>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
         self.inner.poll_ready(cx)
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
-        let headers = request.headers();
-        let named = (request.method() == Method::POST)
-            .then(|| headers::session_id(headers))
-            .flatten();
-        let version = headers
-            .get(headers::PROTOCOL_VERSION)
-            .and_then(|v| v.to_str().ok());
-        let stateless = version
-            .and_then(ProtocolVersion::parse)
-            .is_some_and(ProtocolVersion::is_stateless);
-        let Some(id) = named.filter(|_| !stateless).map(str::to_owned) else {
+        if !names_a_session(&request) {
             return Either::Left(self.inner.call(request));
-        };
-        let version = version.map(str::to_owned);
+        }
         // The clone that was made ready goes with this request (the tower idiom).
         let ready_one = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, ready_one);
         let engine = self.engine.clone();
         Either::Right(Box::pin(async move {
-            match engine.session(Some(&id), version.as_deref()).await {
+            let headers = request.headers();
+            let version = headers
+                .get(headers::PROTOCOL_VERSION)
+                .and_then(|v| v.to_str().ok());
+            match engine.session(headers::session_id(headers), version).await {
                 Ok(session) => {
                     request.extensions_mut().insert(Resolved(session));
                 }
@@ -95,6 +85,18 @@ where
             inner.call(request).await
         }))
     }
+}
+
+/// Whether `request` is a `POST` that names a session and is not a 2026-07-28 request
+/// (which has none, whatever it carries).
+fn names_a_session(request: &Request) -> bool {
+    let headers = request.headers();
+    let stateless = headers
+        .get(headers::PROTOCOL_VERSION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(ProtocolVersion::parse)
+        .is_some_and(ProtocolVersion::is_stateless);
+    request.method() == Method::POST && !stateless && headers::session_id(headers).is_some()
 }
 
 /// The session named by `Mcp-Session-Id` (the engine's rules: missing → 400, unknown or
