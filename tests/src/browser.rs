@@ -10,7 +10,7 @@ use std::time::Duration;
 /// The `chromium` binary, installed if it is not there yet.
 pub fn chromium() -> &'static Path {
     static CHROMIUM: OnceLock<PathBuf> = OnceLock::new();
-    CHROMIUM.get_or_init(|| crate::debian::require("chromium", "chromium"))
+    CHROMIUM.get_or_init(|| mcp_testkit::require("chromium", "chromium"))
 }
 
 /// A headless Chromium showing one page, stopped when dropped.

@@ -3,7 +3,6 @@
 
 pub mod browser;
 pub mod clients;
-pub mod debian;
 pub mod issuer;
 pub mod proxy;
 pub mod replicas;

@@ -103,7 +103,7 @@ impl Redis {
     }
 
     async fn run(&mut self) {
-        let program = crate::debian::require("redis-server", "redis-server");
+        let program = mcp_testkit::require("redis-server", "redis-server");
         let mut command = AsyncCommand::new(program);
         command
             .args(["--bind", "127.0.0.1", "--port"])
@@ -185,7 +185,7 @@ pub struct Nginx {
 impl Nginx {
     /// Starts nginx in front of `replicas` (`host:port` each).
     pub async fn start(replicas: &[String]) -> Self {
-        let program = crate::debian::require("nginx", "nginx");
+        let program = mcp_testkit::require("nginx", "nginx");
         let dir = TempDir::new("nginx");
         let port = free_port();
         let template =

@@ -24,30 +24,14 @@ impl Drop for Server {
 }
 
 fn redis_server() -> Server {
-    let installed = || {
-        Command::new("redis-server")
-            .arg("--version")
-            .output()
-            .is_ok()
-    };
-    if !installed() {
-        // As the project's tests do: install what is missing (root, Debian).
-        let _ = Command::new("apt-get")
-            .args(["install", "-y", "-qq", "redis-server"])
-            .env("DEBIAN_FRONTEND", "noninteractive")
-            .stdin(Stdio::null())
-            .output();
-    }
-    assert!(
-        installed(),
-        "these tests need `redis-server`: install it with `sudo apt-get install -y redis-server`"
-    );
+    // One install for every test and test binary that asks at once (a machine-wide lock).
+    let program = mcp_testkit::require("redis-server", "redis-server");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
         .expect("a free port");
     let server = Server(
-        Command::new("redis-server")
+        Command::new(program)
             .args(["--bind", "127.0.0.1", "--port", &port.to_string()])
             .args(["--save", "", "--appendonly", "no"])
             .stdout(Stdio::null())
