@@ -17,6 +17,7 @@ use crate::protocol::jsonrpc::notification_message;
 use crate::protocol::logging::LogMessageParams;
 use crate::protocol::types::{Implementation, Number, ProgressParams, ProgressToken};
 use crate::protocol::{LogLevel, RequestId};
+use crate::request::RequestMeta;
 use crate::server::peer::PeerLink;
 use crate::server::{Engine, Outgoing, ServerHandle, SessionRef};
 use crate::tool::{State, StateMap};
@@ -35,7 +36,7 @@ pub struct CallContext {
     session: Option<SessionRef>,
     client_info: Option<Implementation>,
     states: Arc<StateMap>,
-    transport: Option<Arc<http::request::Parts>>,
+    meta: Option<Arc<RequestMeta>>,
     server: Weak<Engine>,
     /// The least severe level the client wants; `None`: it wants no log messages.
     log_level: Option<LogLevel>,
@@ -59,8 +60,8 @@ pub(crate) struct CallSetup {
     pub(crate) progress_token: Option<ProgressToken>,
     pub(crate) origin: CallOrigin,
     pub(crate) states: Arc<StateMap>,
-    /// The HTTP request's parts (headers, extensions), on transports that have them.
-    pub(crate) transport: Option<Arc<http::request::Parts>>,
+    /// What the transport learned about the request, on transports that have it.
+    pub(crate) meta: Option<Arc<RequestMeta>>,
     /// The server running the call.
     pub(crate) server: Weak<Engine>,
 }
@@ -87,7 +88,7 @@ impl CallContext {
             session: setup.origin.session,
             client_info: setup.origin.client_info,
             states: setup.states,
-            transport: setup.transport,
+            meta: setup.meta,
             server: setup.server,
             log_level: setup.origin.log_level,
             cancel: setup.origin.cancel,
@@ -179,7 +180,7 @@ impl CallContext {
     /// The HTTP headers of the request that started the call (e.g. `Authorization` for
     /// per-user credentials); `None` on transports without headers.
     pub fn http_headers(&self) -> Option<&HeaderMap> {
-        self.transport.as_deref().map(|parts| &parts.headers)
+        self.meta.as_deref().map(RequestMeta::headers)
     }
 
     /// The extensions of the HTTP request that started the call: what a tower layer in
@@ -202,7 +203,7 @@ impl CallContext {
     /// }
     /// ```
     pub fn extensions(&self) -> Option<&http::Extensions> {
-        self.transport.as_deref().map(|parts| &parts.extensions)
+        self.meta.as_deref().map(RequestMeta::extensions)
     }
 
     /// Who is calling: the verified bearer of the request's token, on a server with
@@ -218,7 +219,7 @@ impl CallContext {
     /// }
     /// ```
     pub fn identity(&self) -> Option<&crate::Identity> {
-        self.extensions()?.get::<crate::Identity>()
+        self.meta.as_deref()?.identity()
     }
 
     /// The running server, to change what it serves from inside a tool (add or remove
@@ -437,7 +438,7 @@ mod tests {
                 peer: PeerLink::None,
             },
             states: Arc::default(),
-            transport: None,
+            meta: None,
             server: Weak::new(),
         };
         CallContext::new(setup, Some(tx))

@@ -54,12 +54,15 @@ pub mod auth;
 pub mod client;
 pub mod completion;
 pub mod context;
+mod identity;
+mod launch;
 mod macro_support;
 mod macros;
 mod observe;
 pub mod peer;
 pub mod prompt;
 pub(crate) mod protocol;
+mod request;
 pub mod resource;
 pub mod server;
 pub mod settings;
@@ -77,11 +80,12 @@ pub use axum;
 pub use tokio;
 
 pub use context::{CallContext, Context, cancelled, is_cancelled, report_progress};
+pub use launch::{serve, serve_stdio};
 pub use protocol::types::Implementation;
 pub use protocol::{LogLevel, ProtocolVersion, RequestId};
 #[cfg(feature = "redis")]
 pub use server::store::redis::RedisStore;
-pub use server::{Server, ServerError, ServerHandle, serve, serve_stdio};
+pub use server::{Server, ServerError, ServerHandle};
 pub use tool::{
     ArgumentError, Arguments, CallToolResult, Content, DefinedAt, FromCallContext, Icon,
     IntoToolResult, Json, State, TaskSupport, ToolAnnotations, ToolDef, ToolError, tools,

@@ -44,6 +44,13 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+/// The address [`serve`](crate::serve) binds when `MCP_ADDR` is not set.
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
+
+/// The HTTP path of the MCP endpoint unless [`Server::path`](crate::Server::path) says
+/// otherwise.
+pub const DEFAULT_PATH: &str = "/mcp";
+
 /// Everything an operator tunes. Build one with [`Settings::default`] and its fields, or
 /// load it with [`Settings::from_env`]; hand it to [`Server::settings`](crate::Server::settings).
 #[derive(Clone, PartialEq)]
@@ -101,8 +108,8 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Self {
-            addr: "127.0.0.1:8000".to_owned(),
-            path: "/mcp".to_owned(),
+            addr: DEFAULT_ADDR.to_owned(),
+            path: DEFAULT_PATH.to_owned(),
             allowed_hosts: None,
             allowed_origins: Vec::new(),
             auth_tokens: Vec::new(),

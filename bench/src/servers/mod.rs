@@ -1,10 +1,12 @@
 //! The three servers under test, and running each as its own process.
 //!
-//! Every server binds `127.0.0.1:0`, prints `PORT <n>` on stdout, and serves [`spec::PATH`]
-//! with the tools of [`spec::tools`] until killed. All three run on the same Tokio
+//! Every server listens on a loopback port, prints `PORT <n>` on stdout, and serves
+//! [`spec::PATH`] with the tools of [`spec::tools`] until killed. All run on the same Tokio
 //! runtime configuration (multi-threaded, one worker per core the process may use) with
 //! `TCP_NODELAY` on every connection, so the comparison is of the frameworks, not of their
-//! setup.
+//! setup. `ours` is served the way users run it: `Server::serve()`, with its own accept loop,
+//! its limits and its default logging (`MCP_LOG=info`); `ours-router` is its router on
+//! `axum::serve` with no logging, as the other two.
 //!
 //! [`spec::PATH`]: crate::spec::PATH
 //! [`spec::tools`]: crate::spec::tools
@@ -27,8 +29,10 @@ use crate::pin::{self, Layout, Memory};
 /// A server under test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
-    /// `mcp-runtime`, this workspace.
+    /// `mcp-runtime`, this workspace, as users run it: `Server::serve()` with its defaults.
     Ours,
+    /// `mcp-runtime`'s router on `axum::serve`, no logging: what `ours` measured before.
+    OursRouter,
     /// `rmcp`, the official Rust SDK.
     Rmcp,
     /// A bare axum handler: the floor.
@@ -50,6 +54,7 @@ impl Kind {
     pub fn name(self) -> &'static str {
         match self {
             Kind::Ours => "ours",
+            Kind::OursRouter => "ours-router",
             Kind::Rmcp => "rmcp",
             Kind::Floor => "floor",
             Kind::Secured => "ours+auth",
@@ -62,7 +67,7 @@ impl Kind {
     pub fn parse(name: &str) -> Option<Kind> {
         Kind::ALL
             .into_iter()
-            .chain([Kind::Secured, Kind::OursRedis, Kind::Soak])
+            .chain([Kind::OursRouter, Kind::Secured, Kind::OursRedis, Kind::Soak])
             .find(|k| k.name() == name)
     }
 }
@@ -74,6 +79,9 @@ pub fn serve(kind: Kind) -> anyhow::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
+        if kind == Kind::Ours {
+            return serve_as_users_do().await;
+        }
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let port = listener.local_addr()?.port();
         if kind == Kind::Soak {
@@ -88,13 +96,13 @@ pub fn serve(kind: Kind) -> anyhow::Result<()> {
             return Ok(());
         }
         let router = match kind {
-            Kind::Ours => ours::router(),
+            Kind::OursRouter => ours::router(),
             Kind::OursRedis => ours::server()
                 .store(crate::redis::store_for_child()?)
                 .router(),
             Kind::Rmcp => rmcp::router(),
             Kind::Floor => floor::router(),
-            Kind::Soak => unreachable!("served above, on its own accept loop"),
+            Kind::Ours | Kind::Soak => unreachable!("served above, on its own accept loop"),
             Kind::Secured => {
                 let (router, token) = secured::router(port).await?;
                 println!("TOKEN {token}");
@@ -109,6 +117,31 @@ pub fn serve(kind: Kind) -> anyhow::Result<()> {
         axum::serve(listener, router).await?;
         anyhow::Ok(())
     })
+}
+
+/// `ours` as a user's binary runs it: `serve()` on `MCP_ADDR` (a free port the parent chose),
+/// reading the `MCP_*` settings and installing the default log subscriber. `PORT` is
+/// printed once it accepts connections.
+async fn serve_as_users_do() -> anyhow::Result<()> {
+    let addr: SocketAddr = std::env::var("MCP_ADDR")
+        .context("MCP_ADDR (set by the parent)")?
+        .parse()?;
+    let server = tokio::spawn(ours::server().serve());
+    for _ in 0..400 {
+        if server.is_finished() {
+            break;
+        }
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            println!("PORT {}", addr.port());
+            server.await??;
+            return Ok(());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    match server.is_finished() {
+        true => server.await?.context("serve() stopped"),
+        false => anyhow::bail!("serve() did not listen on {addr} within 10 s"),
+    }
 }
 
 /// A server running in a child process; killed when dropped.
@@ -137,6 +170,12 @@ impl Spawned {
         };
         if let Some(url) = crate::redis::url() {
             command.env(crate::redis::URL_VARIABLE, url);
+        }
+        if kind == Kind::Ours {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")?
+                .local_addr()?
+                .port();
+            command.env("MCP_ADDR", format!("127.0.0.1:{port}"));
         }
         let mut child = command
             .args(["serve", kind.name()])

@@ -15,7 +15,7 @@ use super::metadata::{Refusal, refuse};
 use super::verifier::{AuthError, hash};
 use super::{Identity, Shared, Verifier};
 use crate::observe;
-use crate::transport::http::{PROTOCOL_VERSION, SESSION_ID};
+use crate::protocol::headers::{PROTOCOL_VERSION, SESSION_ID};
 use axum::response::IntoResponse as _;
 
 /// Requires a valid bearer token on every request of the service it wraps; see
@@ -223,4 +223,20 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)
+}
+
+/// The identity the auth layer verified, for the program's own axum handlers behind
+/// [`Auth::require`](super::Auth::require) or [`Auth::layer`](super::Auth::layer).
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Identity {
+    type Rejection = (http::StatusCode, &'static str);
+
+    async fn from_request_parts(
+        parts: &mut http::request::Parts,
+        _state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<Identity>().cloned().ok_or((
+            http::StatusCode::INTERNAL_SERVER_ERROR,
+            "this route takes an Identity but is not behind the auth layer: wrap it with Auth::require or Auth::layer",
+        ))
+    }
 }

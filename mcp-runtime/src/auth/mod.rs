@@ -29,7 +29,6 @@
 //!   with the same check.
 
 mod cache;
-mod identity;
 #[cfg(feature = "jwt")]
 mod jwt;
 mod layer;
@@ -40,7 +39,7 @@ mod verifier;
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-pub use identity::Identity;
+pub use crate::identity::Identity;
 pub use layer::{AuthLayer, RequireAuth};
 pub use verifier::{AuthError, TokenVerifier};
 
@@ -329,6 +328,6 @@ impl Shared {
     fn endpoint(&self) -> &str {
         self.endpoint
             .get()
-            .map_or(crate::server::DEFAULT_PATH, String::as_str)
+            .map_or(crate::settings::DEFAULT_PATH, String::as_str)
     }
 }

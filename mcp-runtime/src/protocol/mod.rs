@@ -4,6 +4,7 @@
 //! [`server`](crate::server).
 
 pub mod error;
+pub(crate) mod headers;
 pub mod jsonrpc;
 pub mod logging;
 pub mod methods;
@@ -14,3 +15,4 @@ pub use error::{ErrorCode, RpcError};
 pub use jsonrpc::RequestId;
 pub use logging::LogLevel;
 pub use version::ProtocolVersion;
+pub(crate) use version::VersionHeader;

@@ -98,6 +98,36 @@ impl fmt::Display for ProtocolVersion {
     }
 }
 
+/// A protocol version a transport was told out of band (HTTP's `MCP-Protocol-Version`),
+/// parsed once where it is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum VersionHeader<'a> {
+    /// A revision this server speaks.
+    Known(ProtocolVersion),
+    /// Anything else, as sent (`"(not visible ASCII)"` for bytes that are not text).
+    Unknown(&'a str),
+}
+
+impl<'a> VersionHeader<'a> {
+    /// What `text` names.
+    pub(crate) fn parse(text: &'a str) -> Self {
+        ProtocolVersion::parse(text).map_or(Self::Unknown(text), Self::Known)
+    }
+
+    /// The revision, if this server speaks it.
+    pub(crate) fn known(self) -> Option<ProtocolVersion> {
+        match self {
+            Self::Known(version) => Some(version),
+            Self::Unknown(_) => None,
+        }
+    }
+
+    /// Whether it names the stateless revision (2026-07-28).
+    pub(crate) fn is_stateless(self) -> bool {
+        self.known().is_some_and(ProtocolVersion::is_stateless)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

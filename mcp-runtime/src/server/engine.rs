@@ -31,29 +31,30 @@ use super::store::{SessionRef, Store};
 use crate::protocol::jsonrpc::{Incoming, IncomingRequest, error_message, is_batch, parse_message};
 use crate::protocol::methods::{CANCELLED, INITIALIZE, PING};
 use crate::protocol::types::{CancelledParams, Implementation};
-use crate::protocol::{ProtocolVersion, RpcError};
+use crate::protocol::{ProtocolVersion, RpcError, VersionHeader};
+use crate::request::RequestMeta;
 use crate::tool::{StateMap, ToolDef};
 
-/// What the transport knows about a message besides its bytes.
+/// What the transport knows about a message besides its bytes: typed facts, never a
+/// transport's own types.
 #[derive(Default)]
 pub(crate) struct Inbound<'a> {
     /// The session the message names: HTTP's `Mcp-Session-Id`, or the session a stdio
     /// connection opened.
     pub(crate) session_id: Option<&'a str>,
-    /// HTTP's `MCP-Protocol-Version` header, as sent.
-    pub(crate) protocol_version: Option<&'a str>,
+    /// That session, when the transport found it already (HTTP looks it up before it reads
+    /// the body, so an unknown one is refused unread; stdio holds its connection's).
+    pub(crate) resolved: Option<SessionRef>,
+    /// The protocol version the transport was told out of band (HTTP's
+    /// `MCP-Protocol-Version` header), parsed once.
+    pub(crate) protocol_version: Option<VersionHeader<'a>>,
     /// HTTP's headers that mirror a 2026-07-28 body (`Mcp-Method`, `Mcp-Name`, …); `None`
     /// on transports without headers, which skip that step of the validation ladder.
     pub(crate) mirrored: Option<&'a MirroredHeaders<'a>>,
-    /// The request's HTTP parts (headers, extensions), handed to the tool a call runs.
-    pub(crate) transport: Option<Arc<http::request::Parts>>,
+    /// Who sent the request and the metadata tools may read; `None` on transports without
+    /// per-request metadata (stdio).
+    pub(crate) meta: Option<Arc<RequestMeta>>,
 }
-
-/// The session a request names, found by the transport before it read the body (so an
-/// unknown one is refused without reading it); kept in the request's extensions so the
-/// engine does not look it up again.
-#[derive(Clone)]
-pub(crate) struct Resolved(pub(crate) SessionRef);
 
 /// One transport connection, as far as the protocol cares.
 ///
@@ -302,21 +303,12 @@ impl Engine {
     }
 
     /// The session `inbound` names, as [`session`](Self::session) finds it; the one the
-    /// transport already found (looked up before the body was read: [`Resolved`]) when
-    /// there is one.
+    /// transport already found when there is one.
     async fn named_session(&self, inbound: &Inbound<'_>) -> Result<SessionRef, Box<Refusal>> {
-        let resolved = inbound
-            .transport
-            .as_ref()
-            .and_then(|parts| parts.extensions.get::<Resolved>())
-            .filter(|resolved| Some(resolved.0.id()) == inbound.session_id);
-        match resolved {
-            Some(resolved)
-                if inbound
-                    .protocol_version
-                    .is_none_or(|v| ProtocolVersion::parse(v).is_some()) =>
-            {
-                Ok(resolved.0.clone())
+        let known_version = !matches!(inbound.protocol_version, Some(VersionHeader::Unknown(_)));
+        match &inbound.resolved {
+            Some(session) if known_version && Some(session.id()) == inbound.session_id => {
+                Ok(session.clone())
             }
             _ => {
                 self.session(inbound.session_id, inbound.protocol_version)
@@ -331,10 +323,10 @@ impl Engine {
     pub(crate) async fn session(
         &self,
         session_id: Option<&str>,
-        protocol_version: Option<&str>,
+        protocol_version: Option<VersionHeader<'_>>,
     ) -> Result<SessionRef, Box<Refusal>> {
-        if let Some(text) = protocol_version {
-            if ProtocolVersion::parse(text).is_none() {
+        if let Some(VersionHeader::Unknown(text)) = protocol_version {
+            {
                 return Err(Refusal::new(
                     Reason::BadVersion,
                     RpcError::invalid_request(format!(
@@ -469,7 +461,7 @@ impl Engine {
                 params: request.params,
                 era,
                 cancel,
-                transport: inbound.transport.clone(),
+                meta: inbound.meta.clone(),
             })
             .await;
         match handled.into_outcome(&id, stateless, session) {
@@ -521,8 +513,7 @@ impl Engine {
             |message: String| Refusal::new(Reason::Malformed, RpcError::invalid_request(message));
         if inbound
             .protocol_version
-            .and_then(ProtocolVersion::parse)
-            .is_some_and(ProtocolVersion::is_stateless)
+            .is_some_and(VersionHeader::is_stateless)
         {
             return refuse(format!(
                 "JSON-RPC batches are not part of protocol {}: send one message per request",
@@ -612,8 +603,7 @@ impl Engine {
 fn is_stateless(inbound: &Inbound<'_>, message: &Incoming<'_>) -> bool {
     inbound
         .protocol_version
-        .and_then(ProtocolVersion::parse)
-        .is_some_and(ProtocolVersion::is_stateless)
+        .is_some_and(VersionHeader::is_stateless)
         || matches!(message, Incoming::Request(request) if envelope::is_stateless_request(request))
 }
 

@@ -67,6 +67,8 @@ pub(crate) struct Refusal {
     /// Whether the message was a request. JSON-RPC never answers a notification, so a
     /// transport whose only way to refuse is a message (stdio) stays silent.
     pub(crate) answerable: bool,
+    /// [`Reason::InsufficientScope`]: every scope the request needs (for the challenge).
+    pub(crate) required_scopes: Vec<String>,
 }
 
 impl Refusal {
@@ -76,6 +78,7 @@ impl Refusal {
             error,
             id: None,
             answerable: true,
+            required_scopes: Vec::new(),
         })
     }
 

@@ -98,6 +98,7 @@ impl Connection {
     async fn receive(&mut self, line: &[u8]) {
         let inbound = Inbound {
             session_id: self.session.as_deref().map(|session| session.id()),
+            resolved: self.session.clone(),
             ..Inbound::default()
         };
         let outcome = self.engine.handle(&self.link, &inbound, line).await;

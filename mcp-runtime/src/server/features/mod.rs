@@ -13,6 +13,7 @@ pub(crate) mod prompts;
 pub(crate) mod resources;
 pub(crate) mod roots;
 pub(crate) mod scoped;
+mod scopes;
 pub(crate) mod subscriptions;
 pub(crate) mod surface;
 pub(crate) mod tasks;
@@ -33,8 +34,10 @@ use super::call::CallStream;
 use super::engine::Engine;
 use super::envelope::{Envelope, MirroredHeaders};
 use super::store::SessionRef;
+use crate::identity::Identity;
 use crate::protocol::jsonrpc::{Complete, error_message, result_message};
 use crate::protocol::{RequestId, RpcError};
+use crate::request::RequestMeta;
 use futures_util::future::{BoxFuture, FutureExt as _};
 
 /// The eras a method exists in.
@@ -110,9 +113,9 @@ pub(crate) struct Request<'a> {
     pub(crate) era: EraFacts<'a>,
     /// Cancelled when the client cancels the request (or its session ends).
     pub(crate) cancel: tokio_util::sync::CancellationToken,
-    /// What the transport knows of the request beyond the message (HTTP: headers and
-    /// request extensions, e.g. a verified identity a layer put there).
-    pub(crate) transport: Option<Arc<http::request::Parts>>,
+    /// What the transport knows of the request beyond the message (the caller's identity
+    /// and credential, metadata for tools); `None` on transports without any (stdio).
+    pub(crate) meta: Option<Arc<RequestMeta>>,
 }
 
 /// What a request carries from its era.
@@ -130,6 +133,11 @@ pub(crate) enum EraFacts<'a> {
 }
 
 impl Request<'_> {
+    /// The verified identity of the caller; `None` without auth, or on stdio.
+    pub(crate) fn identity(&self) -> Option<&Identity> {
+        self.meta.as_deref().and_then(RequestMeta::identity)
+    }
+
     /// Whether this is a 2026-07-28 request.
     pub(crate) fn is_stateless(&self) -> bool {
         matches!(self.era, EraFacts::Stateless { .. })

@@ -10,6 +10,7 @@ use arc_swap::ArcSwap;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
+use super::scopes;
 use super::tools::CacheHints;
 use futures_util::future::BoxFuture;
 
@@ -62,11 +63,8 @@ impl Prompts {
             )));
         };
         // Auth: the token must grant every scope the prompt requires (403 otherwise).
-        let extensions = request.transport.as_deref().map(|parts| &parts.extensions);
         let what = format_args!("prompt `{}`", prompt.name);
-        if let Some(refusal) =
-            crate::auth::scope::check_named(extensions, &what, &prompt.required_scopes)
-        {
+        if let Some(refusal) = scopes::check(request.identity(), &what, &prompt.required_scopes) {
             return Handled::Refused(refusal);
         }
         let arguments: Map<String, Value> = params

@@ -116,9 +116,8 @@ impl Resources {
             return Handled::error(scoped::resource_not_found(&uri));
         };
         // Auth: the token must grant every scope the resource requires (403 otherwise).
-        let extensions = request.transport.as_deref().map(|parts| &parts.extensions);
         let what = format_args!("resource `{uri}`");
-        if let Some(refusal) = crate::auth::scope::check_named(extensions, &what, &scopes) {
+        if let Some(refusal) = super::scopes::check(request.identity(), &what, &scopes) {
             return Handled::Refused(refusal);
         }
         // What a read returns may depend on who asks (state, identity): private to them.

@@ -13,6 +13,7 @@ use super::{EraFacts, Handled, Request};
 use crate::context::{CallContext, CallOrigin, CallSetup};
 use crate::protocol::RpcError;
 use crate::protocol::jsonrpc::{Complete, error_message, result_message};
+use crate::request::RequestMeta;
 use crate::server::call::CallStream;
 use crate::server::peer::rounds::{self, until_input};
 use crate::server::peer::{PeerLink, Rounds};
@@ -47,7 +48,7 @@ where
         params,
         era,
         cancel,
-        transport,
+        meta,
         ..
     } = request;
     let origin = match era {
@@ -67,10 +68,7 @@ where
         EraFacts::Stateless { envelope, .. } => {
             let peer = match &asking {
                 Some(asking) => {
-                    let principal = transport
-                        .as_deref()
-                        .and_then(|parts| parts.headers.get(http::header::AUTHORIZATION))
-                        .map(http::HeaderValue::as_bytes);
+                    let principal = meta.as_deref().and_then(RequestMeta::credential);
                     let binding = if rounds::needs_binding(params, &envelope.client_capabilities) {
                         rounds::binding(asking.method, &name, Some(asking.arguments), principal)
                     } else {
@@ -105,7 +103,7 @@ where
         progress_token: None,
         origin,
         states: engine.states().clone(),
-        transport,
+        meta,
         server: engine.me(),
     };
     Handled::Stream(CallStream::from_fn(cancel, move |outbox| async move {

@@ -17,6 +17,7 @@ use crate::context::{CallOrigin, CallSetup};
 use crate::protocol::RpcError;
 use crate::protocol::methods::{TOOLS_CALL, TOOLS_LIST};
 use crate::protocol::types::CallToolParams;
+use crate::request::RequestMeta;
 use crate::server::bus::Change;
 use crate::server::call::CallStream;
 use crate::server::envelope;
@@ -92,7 +93,7 @@ impl Tools {
             params,
             era,
             cancel,
-            transport,
+            meta,
             ..
         } = request;
         let set = self.set.load();
@@ -147,8 +148,9 @@ impl Tools {
         }
         declared.check(tool)?;
         // Auth: the token must grant every scope the tool requires (403 otherwise).
-        let extensions = transport.as_deref().map(|parts| &parts.extensions);
-        if let Some(refusal) = crate::auth::scope::check(extensions, tool) {
+        let identity = meta.as_deref().and_then(RequestMeta::identity);
+        let what = format_args!("tool `{}`", tool.name);
+        if let Some(refusal) = super::scopes::check(identity, &what, &tool.required_scopes) {
             return Err(Handled::Refused(refusal));
         }
         let traceparent = params.meta.as_ref().and_then(|m| m.traceparent.as_deref());
@@ -158,10 +160,7 @@ impl Tools {
         // The last use of `declared`: its capabilities move into the rounds, uncopied.
         if let Declared::Raw(capabilities) = declared {
             task_mode = tasks::task_mode(tool, &capabilities)?;
-            let principal = transport
-                .as_deref()
-                .and_then(|parts| parts.headers.get(http::header::AUTHORIZATION))
-                .map(http::HeaderValue::as_bytes);
+            let principal = meta.as_deref().and_then(RequestMeta::credential);
             let binding = if rounds::needs_binding(params_raw, &capabilities) {
                 rounds::binding(
                     TOOLS_CALL,
@@ -187,7 +186,7 @@ impl Tools {
             tool: params.name,
             origin,
             states: engine.states().clone(),
-            transport,
+            meta,
             server: engine.me(),
         };
         if task_mode {

@@ -3,17 +3,10 @@
 use http::header::{ACCEPT, CONTENT_TYPE};
 use http::{HeaderMap, HeaderName};
 
-// Header names as `HeaderName`s, not `&str`: a lookup by string parses the name first, on
-// every request.
-
-/// The session header, as the spec spells it (header names are case-insensitive).
-pub(crate) const SESSION_ID: HeaderName = HeaderName::from_static("mcp-session-id");
-
-/// The stateless era's mirror of the body's `method`.
-pub(crate) const MCP_METHOD: HeaderName = HeaderName::from_static("mcp-method");
-
-/// The stateless era's mirror of the body's `params.name` (or `params.uri`).
-pub(crate) const MCP_NAME: HeaderName = HeaderName::from_static("mcp-name");
+use crate::protocol::VersionHeader;
+pub(crate) use crate::protocol::headers::{
+    LAST_EVENT_ID, MCP_METHOD, MCP_NAME, PROTOCOL_VERSION, SESSION_ID,
+};
 
 /// What the client's `Accept` header allows us to answer with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,11 +70,13 @@ pub(crate) fn is_json(headers: &HeaderMap) -> bool {
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
 }
 
-/// The SSE resumption header.
-pub(crate) const LAST_EVENT_ID: HeaderName = HeaderName::from_static("last-event-id");
-
-/// The protocol version header, as the spec spells it.
-pub(crate) const PROTOCOL_VERSION: HeaderName = HeaderName::from_static("mcp-protocol-version");
+/// The `MCP-Protocol-Version` header, parsed (once per request).
+pub(crate) fn protocol_version(headers: &HeaderMap) -> Option<VersionHeader<'_>> {
+    let value = headers.get(PROTOCOL_VERSION)?;
+    Some(VersionHeader::parse(
+        value.to_str().unwrap_or("(not visible ASCII)"),
+    ))
+}
 
 /// The `Mcp-Session-Id` header, if present and readable.
 pub(crate) fn session_id(headers: &HeaderMap) -> Option<&str> {

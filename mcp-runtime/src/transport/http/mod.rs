@@ -21,7 +21,6 @@ use axum::routing::post;
 pub(crate) use config::HttpOptions;
 pub use config::{BodyMeter, HttpLimits};
 pub(crate) use guard::HostPolicy;
-pub(crate) use headers::{PROTOCOL_VERSION, SESSION_ID};
 pub(crate) use listener::serve;
 pub(crate) use shutdown::Shutdown;
 

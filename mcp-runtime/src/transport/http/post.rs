@@ -12,6 +12,8 @@ use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
 
 use super::headers::{self, Accepts};
 use super::reply::{self, Rejection};
+use super::session::Resolved;
+use crate::request::RequestMeta;
 use crate::server::{Engine, Inbound, Link, MirroredHeaders, Outcome, Reason};
 
 pub(crate) async fn handle(State(engine): State<Arc<Engine>>, request: Request) -> Response {
@@ -25,21 +27,22 @@ pub(crate) async fn handle(State(engine): State<Arc<Engine>>, request: Request) 
         Ok(body) => body,
         Err(e) => return body_error(&e),
     };
+    let mut parts = parts;
+    let resolved = parts.extensions.remove::<Resolved>().map(|r| r.0);
     // Shared with the tool a call runs (headers, extensions), without copying.
-    let parts = Arc::new(parts);
-    let headers = &parts.headers;
+    let meta = Arc::new(RequestMeta::from_http(parts));
+    let headers = meta.headers();
     let mirrored = mirrored(headers);
     let inbound = Inbound {
         session_id: headers::session_id(headers),
-        protocol_version: headers
-            .get(headers::PROTOCOL_VERSION)
-            .map(|v| v.to_str().unwrap_or("(not visible ASCII)")),
+        resolved,
+        protocol_version: headers::protocol_version(headers),
         mirrored: Some(&mirrored),
-        transport: Some(parts.clone()),
+        meta: Some(meta.clone()),
     };
     let outcome = engine.handle(&Link::per_request(), &inbound, &body).await;
     if let Outcome::Refused(refusal) = &outcome {
-        if let Some(forbidden) = crate::auth::scope::render(headers, &parts.extensions, refusal) {
+        if let Some(forbidden) = crate::auth::scope::render(headers, meta.extensions(), refusal) {
             return forbidden;
         }
     }

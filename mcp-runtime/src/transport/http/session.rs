@@ -12,8 +12,12 @@ use http::{HeaderMap, Method, StatusCode};
 
 use super::headers;
 use super::reply::Rejection;
-use crate::protocol::ProtocolVersion;
-use crate::server::{Engine, Reason, Resolved, SessionRef};
+use crate::server::{Engine, Reason, SessionRef};
+
+/// The session a `POST` names, found by [`ResolveLayer`] before the body was read; the
+/// handler hands it to the engine, which does not look it up again.
+#[derive(Clone)]
+pub(crate) struct Resolved(pub(crate) SessionRef);
 
 /// Looks up the session a `POST` names before its body is read. An unknown or ended one
 /// gets `404` at once (the spec: a request with that session id, `initialize` included,
@@ -68,9 +72,7 @@ where
         let engine = self.engine.clone();
         Either::Right(Box::pin(async move {
             let headers = request.headers();
-            let version = headers
-                .get(headers::PROTOCOL_VERSION)
-                .and_then(|v| v.to_str().ok());
+            let version = headers::protocol_version(headers);
             match engine.session(headers::session_id(headers), version).await {
                 Ok(session) => {
                     request.extensions_mut().insert(Resolved(session));
@@ -91,11 +93,7 @@ where
 /// (which has none, whatever it carries).
 fn names_a_session(request: &Request) -> bool {
     let headers = request.headers();
-    let stateless = headers
-        .get(headers::PROTOCOL_VERSION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(ProtocolVersion::parse)
-        .is_some_and(ProtocolVersion::is_stateless);
+    let stateless = headers::protocol_version(headers).is_some_and(|v| v.is_stateless());
     request.method() == Method::POST && !stateless && headers::session_id(headers).is_some()
 }
 
@@ -106,13 +104,8 @@ pub(crate) async fn require(
     engine: &Engine,
     headers: &HeaderMap,
 ) -> Result<SessionRef, Box<Response>> {
-    let version = headers
-        .get(headers::PROTOCOL_VERSION)
-        .map(|v| v.to_str().unwrap_or("(not visible ASCII)"));
-    if let Some(stateless) = version
-        .and_then(ProtocolVersion::parse)
-        .filter(|v| v.is_stateless())
-    {
+    let version = headers::protocol_version(headers);
+    if let Some(stateless) = version.and_then(|v| v.known()).filter(|v| v.is_stateless()) {
         let message =
             format!("protocol {stateless} has no sessions: GET and DELETE are not part of it");
         return Err(Box::new(

@@ -7,6 +7,7 @@
 
 mod run;
 
+use crate::request::RequestMeta;
 use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -148,7 +149,7 @@ impl Tasks {
             Ok(params) => params,
             Err(e) => return Handled::error(e),
         };
-        let owner = owner(request.transport.as_deref());
+        let owner = owner(request.meta.as_deref());
         let owner = owner.as_deref();
         let outcome = match request.method {
             TASKS_GET => self
@@ -205,11 +206,11 @@ impl Tasks {
     }
 }
 
-/// A digest of the request's `Authorization` header: who owns the tasks it creates.
-pub(crate) fn owner(transport: Option<&http::request::Parts>) -> Option<String> {
+/// A digest of the request's credential: who owns the tasks it creates.
+pub(crate) fn owner(meta: Option<&RequestMeta>) -> Option<String> {
     use sha2::Digest as _;
-    let credentials = transport?.headers.get(http::header::AUTHORIZATION)?;
-    let digest = sha2::Sha256::digest(credentials.as_bytes());
+    let credentials = meta?.credential()?;
+    let digest = sha2::Sha256::digest(credentials);
     Some(digest.iter().map(|b| format!("{b:02x}")).collect())
 }
 

@@ -182,7 +182,7 @@ impl Tasks {
         let store = self.store().clone();
         let running = self.running.clone();
         let tool = setup.tool.clone();
-        let owner = super::owner(setup.transport.as_deref());
+        let owner = super::owner(setup.meta.as_deref());
         // The task outlives its request: only `tasks/cancel` stops it.
         let cancel = CancellationToken::new();
         setup.origin.cancel = cancel.clone();

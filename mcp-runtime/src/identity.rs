@@ -1,4 +1,5 @@
-//! Who made a request: what a verified token says about its bearer.
+//! Who made a request: what a verified token says about its bearer. The core owns this type
+//! (features check scopes on it, tools read it); `auth` makes it from tokens.
 
 use std::sync::Arc;
 use std::time::SystemTime;
@@ -40,6 +41,15 @@ impl Identity {
             claims: Map::new(),
             expires_at: None,
         }))
+    }
+
+    /// The scopes of `required` this identity lacks, in their order (empty: it has them all).
+    pub(crate) fn missing_scopes(&self, required: &[String]) -> Vec<String> {
+        required
+            .iter()
+            .filter(|s| !self.has_scope(s))
+            .cloned()
+            .collect()
     }
 
     /// The same identity with these scopes.
@@ -90,19 +100,5 @@ impl Identity {
     /// When the token expires, if it says.
     pub fn expiry(&self) -> Option<SystemTime> {
         self.0.expires_at
-    }
-}
-
-impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Identity {
-    type Rejection = (http::StatusCode, &'static str);
-
-    async fn from_request_parts(
-        parts: &mut http::request::Parts,
-        _state: &S,
-    ) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<Identity>().cloned().ok_or((
-            http::StatusCode::INTERNAL_SERVER_ERROR,
-            "this route takes an Identity but is not behind the auth layer: wrap it with Auth::require or Auth::layer",
-        ))
     }
 }

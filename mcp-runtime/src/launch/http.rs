@@ -1,0 +1,120 @@
+//! The HTTP surface of a description: the endpoint with its guards, auth and its metadata,
+//! the metrics route; as a router to serve or merge.
+
+use std::net::SocketAddr;
+
+use crate::auth::Auth;
+use crate::server::{Server, ServerError, ServerHandle};
+use crate::transport::http::{HostPolicy, Surface as HttpSurface};
+
+impl Server {
+    /// The MCP endpoint as an [`axum::Router`], to serve or to merge with your own routes.
+    ///
+    /// # Panics
+    /// With the [`ServerError`]'s message if the description has a mistake: two tools with
+    /// one name, an invalid tool name or header annotation, a `State<T>` a tool takes that
+    /// the server was not given (see [`state`](Self::state)). Caught when the router is
+    /// built, never at call time; [`try_router`](Self::try_router) returns it instead.
+    pub fn router(self) -> axum::Router {
+        self.router_with_handle().0
+    }
+
+    /// The MCP endpoint as an [`axum::Router`], or the mistake that keeps the description
+    /// from being served.
+    ///
+    /// ```
+    /// use mcp_runtime::{CallToolResult, Server, ServerError, ToolDef};
+    ///
+    /// let echo = || ToolDef::new("echo", serde_json::json!({"type": "object"}), |_| async {
+    ///     CallToolResult::text("hi")
+    /// });
+    /// let error = Server::new("twice").tool(echo()).tool(echo()).try_router().unwrap_err();
+    /// assert!(matches!(error, ServerError::DuplicateTool { .. }));
+    /// ```
+    pub fn try_router(self) -> Result<axum::Router, ServerError> {
+        self.check()?;
+        Ok(self.router())
+    }
+
+    /// The router, and a handle to change the running server (add or remove tools).
+    ///
+    /// # Panics
+    /// Like [`router`](Self::router).
+    pub fn router_with_handle(self) -> (axum::Router, ServerHandle) {
+        self.build(None).unwrap_or_else(|why| panic!("{why}"))
+    }
+
+    /// The router for a server bound to `bound` (`None`: not bound by us).
+    pub(super) fn build(
+        mut self,
+        bound: Option<SocketAddr>,
+    ) -> Result<(axum::Router, ServerHandle), String> {
+        if let Some(why) = self.settings_error.take() {
+            return Err(why);
+        }
+        self.settings.validate().map_err(|e| e.to_string())?;
+        self.check().map_err(|e| e.to_string())?;
+        let auth = match self.auth.take() {
+            Some(auth) => Some(auth),
+            None => Auth::from_settings(&self.settings).map_err(|e| e.to_string())?,
+        };
+        if let Some(auth) = &auth {
+            auth.check()?;
+        }
+        let settings = &self.settings;
+        let surface_scopes = (self
+            .surface
+            .resources
+            .iter()
+            .map(|r| &r.info.required_scopes))
+        .chain(
+            self.surface
+                .templates
+                .iter()
+                .map(|t| &t.info.required_scopes),
+        )
+        .chain(self.surface.prompts.iter().map(|p| &p.required_scopes));
+        let mut scopes: Vec<String> = (self.tools.iter().map(|t| &t.required_scopes))
+            .chain(surface_scopes)
+            .flatten()
+            .cloned()
+            .collect();
+        scopes.sort();
+        scopes.dedup();
+        let surface = HttpSurface {
+            path: settings.path.clone(),
+            hosts: HostPolicy::new(
+                settings.allowed_hosts.as_deref(),
+                &settings.allowed_origins,
+                bound,
+            ),
+            auth: auth.map(|a| a.shared()),
+            scopes,
+            http: self.http_options(),
+            #[cfg(feature = "metrics")]
+            metrics: match &settings.metrics_path {
+                Some(path) => Some((path.clone(), crate::observe::install_prometheus()?)),
+                None => None,
+            },
+        };
+        #[cfg(not(feature = "metrics"))]
+        if settings.metrics_path.is_some() {
+            return Err("a metrics path is set (MCP_METRICS_PATH or Server::metrics), but mcp-runtime was built without its `metrics` feature".to_owned());
+        }
+        let engine = self.engine();
+        let handle = ServerHandle::new(engine.clone());
+        Ok((crate::transport::http::router(engine, surface), handle))
+    }
+
+    /// The HTTP limits: the settings' (builder, file, environment) where they name one,
+    /// the transport's own for the rest.
+    pub(super) fn http_options(&self) -> crate::transport::http::HttpOptions {
+        let mut http = self.http.clone();
+        let settings = &self.settings;
+        http.limits.header_timeout = settings.header_timeout;
+        http.limits.max_connections = settings.max_connections;
+        http.limits.body_limit = settings.body_limit;
+        http.limits.drain_timeout = settings.drain_timeout;
+        http
+    }
+}
