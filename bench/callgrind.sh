@@ -3,7 +3,7 @@
 # requests per second are not (a shared machine's load changes them; it does not change
 # how many instructions a request takes).
 #
-#   bench/callgrind.sh ours a      # or rmcp / floor; workloads a (stateless call),
+#   bench/callgrind.sh ours a      # or ours-router / rmcp / floor; workloads a (stateless call),
 #                                  # b (call in a session), c (10 progress frames), f (tools/list)
 #
 # Needs valgrind and wrk (apt-get install valgrind wrk) and a release build of the bench
@@ -11,14 +11,19 @@
 # target/callgrind/ for callgrind_annotate --inclusive=yes --tree=calling.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-kind=${1:?usage: bench/callgrind.sh ours|rmcp|floor a|b|c|f [seconds]}
-workload=${2:?usage: bench/callgrind.sh ours|rmcp|floor a|b|c|f [seconds]}
+kind=${1:?usage: bench/callgrind.sh ours|ours-router|rmcp|floor a|b|c|f [seconds]}
+workload=${2:?usage: bench/callgrind.sh ours|ours-router|rmcp|floor a|b|c|f [seconds]}
 seconds=${3:-8}
 out=target/callgrind
 mkdir -p "$out"
 profile="$out/$kind.$workload"
 rm -f "$profile" "$profile".*
 
+# `ours` is a serve() binary: it listens on MCP_ADDR, as users' binaries do.
+if [ "$kind" = ours ]; then
+  MCP_ADDR=127.0.0.1:$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  export MCP_ADDR
+fi
 valgrind --tool=callgrind --callgrind-out-file="$profile" target/release/bench serve "$kind" \
   >"$out/server.out" 2>"$out/server.err" &
 server=$!
