@@ -14,7 +14,7 @@ use crate::protocol::methods::{CANCELLED, DISCOVER, INITIALIZE, INITIALIZED, PIN
 use crate::protocol::types::{CancelledParams, Implementation, InitializeParams};
 use crate::protocol::{ErrorCode, ProtocolVersion, RpcError};
 use crate::server::features::tools::CacheHints;
-use crate::server::store::{NewSession, SessionRef, StoreError};
+use crate::server::store::{NewSession, PresetSessionId, SessionRef, StoreError};
 use crate::server::{Reason, Refusal};
 
 /// The lifecycle feature.
@@ -92,6 +92,9 @@ async fn initialize(request: &Request<'_>) -> Handled {
         protocol_version: version,
         client_info: params.client_info,
         client_capabilities: params.capabilities,
+        id: (request.transport.as_ref())
+            .and_then(|parts| parts.extensions.get::<PresetSessionId>())
+            .map(|preset| preset.0.clone()),
     };
     let session = match engine.store.create(new).await {
         Ok(session) => session,

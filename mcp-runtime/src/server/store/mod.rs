@@ -46,7 +46,15 @@ pub(crate) struct NewSession {
     pub(crate) protocol_version: ProtocolVersion,
     pub(crate) client_info: Implementation,
     pub(crate) client_capabilities: Map<String, Value>,
+    /// The id to open it under (a transport that named it before it existed: the legacy
+    /// HTTP+SSE transport); `None`: a fresh random one.
+    pub(crate) id: Option<Arc<str>>,
 }
+
+/// Put in a request's extensions by a transport that chose the id of the session its
+/// `initialize` opens (unguessable, derived from one the store made).
+#[derive(Debug, Clone)]
+pub(crate) struct PresetSessionId(pub(crate) Arc<str>);
 
 /// Sessions, by id. Ids are 128 random bits, unique across processes.
 pub(crate) trait SessionStore: Send + Sync + 'static {
