@@ -101,10 +101,11 @@ pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> Router {
             body_limit(),
         ));
     }
-    let mut extra = Router::new();
-    if let Some(prefix) = &surface.rest {
-        extra = extra.merge(rest_routes(prefix, auth_layer, body_limit()));
-    }
+    // The plain-HTTP tools: the Host/Origin guard, not the endpoint's media-type checks.
+    let rest = (surface.rest.as_deref()).map(|prefix| {
+        rest_routes(prefix, auth_layer, body_limit())
+            .route_layer(guard::GuardLayer::hosts_only(surface.hosts.clone()))
+    });
     if let Some(auth) = surface.auth {
         router = router.merge(crate::auth::metadata_routes(auth, surface.scopes));
     }
@@ -116,9 +117,11 @@ pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> Router {
         };
         router = router.route(&path, axum::routing::get(scrape));
     }
+    let mut router = router.route_layer(guard::GuardLayer::new(surface.hosts.clone()));
+    if let Some(rest) = rest {
+        router = router.merge(rest);
+    }
     router
-        .route_layer(guard::GuardLayer::new(surface.hosts.clone()))
-        .merge(extra.route_layer(guard::GuardLayer::hosts_only(surface.hosts.clone())))
         .layer(cors::layer(&surface.hosts))
         .with_state(engine)
 }
