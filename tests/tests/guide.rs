@@ -41,7 +41,11 @@ async fn merged_routes_are_served_by_serve_with_its_limits() {
     let base = serve_guide().await;
     let http = reqwest::Client::new();
 
-    let open = http.get(format!("{base}/stream")).send().await.expect("GET");
+    let open = http
+        .get(format!("{base}/stream"))
+        .send()
+        .await
+        .expect("GET");
     assert_eq!(open.status(), 200);
     let text = open.text().await.expect("body");
     assert_eq!(tests::parse_sse(&text).len(), 5, "{text}");
@@ -153,7 +157,11 @@ async fn rest_lists_calls_and_streams_tools() {
         .collect();
     assert_eq!(
         names,
-        ["stream_data_analysis", "robust_streaming_tool", "slow_steps"]
+        [
+            "stream_data_analysis",
+            "robust_streaming_tool",
+            "slow_steps"
+        ]
     );
 
     let called = http
@@ -277,8 +285,8 @@ async fn closing_an_ndjson_stream_cancels_the_call() {
 
 #[tokio::test]
 async fn legacy_messages_need_a_stream() {
-    let server = TestServer::start(Server::new("legacy").tool(guide::stream_data_analysis_tool()))
-        .await;
+    let server =
+        TestServer::start(Server::new("legacy").tool(guide::stream_data_analysis_tool())).await;
     let http = reqwest::Client::new();
     let post = |query: &'static str| {
         http.post(format!("{}/messages{query}", server.url))

@@ -25,9 +25,9 @@ pub(crate) use call::{CallStream, Outgoing};
 pub use checks::ServerError;
 pub(crate) use config::Config;
 pub(crate) use engine::{Engine, Inbound, Link, Resolved};
-pub(crate) use envelope::{META_CLIENT_CAPABILITIES, META_PROTOCOL_VERSION, MirroredHeaders};
 #[cfg(feature = "fuzzing")]
 pub(crate) use envelope::validate as validate_envelope;
+pub(crate) use envelope::{META_CLIENT_CAPABILITIES, META_PROTOCOL_VERSION, MirroredHeaders};
 pub(crate) use outcome::{Outcome, Reason, Refusal};
 pub(crate) use store::{EventId, Session, SessionRef, Unresumable};
 

@@ -197,10 +197,7 @@ impl Drop for Ends {
 
 /// `POST {path}/messages?session_id=…`: one message (or a batch) for the engine; 202, and
 /// whatever it answers goes on the stream.
-async fn message(
-    State(engine): State<Arc<Engine>>,
-    request: Request,
-) -> Response {
+async fn message(State(engine): State<Arc<Engine>>, request: Request) -> Response {
     let reject = |status, message: &str| Rejection::new(status, message).into_response(None);
     // Session ids are hex: nothing to percent-decode.
     let carrier_id = (request.uri().query().unwrap_or(""))

@@ -121,9 +121,7 @@ pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> Router {
     if let Some(rest) = rest {
         router = router.merge(rest);
     }
-    router
-        .layer(cors::layer(&surface.hosts))
-        .with_state(engine)
+    router.layer(cors::layer(&surface.hosts)).with_state(engine)
 }
 
 /// The plain-HTTP tool interface under `prefix` ([`rest`]).

@@ -37,14 +37,11 @@ pub(crate) async fn list(State(engine): State<Arc<Engine>>, request: Request) ->
         if let Some(cursor) = &cursor {
             params.insert("cursor".into(), Value::String(cursor.clone()));
         }
-        let body = match request_body("tools/list", params) {
-            Ok(body) => body,
-            Err(response) => return response,
-        };
-        let (result, _) = match run(&engine, &parts, &body).await {
+        let body = request_body("tools/list", params);
+        let result = match run(&engine, &parts, &body).await {
             Ok(Some(reply)) => reply,
             Ok(None) => return error(StatusCode::SERVICE_UNAVAILABLE, -32603, "no answer"),
-            Err(response) => return response,
+            Err(response) => return *response,
         };
         let Ok(mut result) = result else {
             return rpc_error_response(result.err().unwrap_or(Value::Null));
@@ -66,19 +63,22 @@ pub(crate) async fn call(
     Path(name): Path<String>,
     request: Request,
 ) -> Response {
-    let (parts, outcome) = match start(&engine, &name, request).await {
+    let outcome = match start(&engine, &name, request).await {
         Ok(started) => started,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
-    match collect(&parts, outcome).await {
-        Ok(Some((Ok(result), _))) => json_response(StatusCode::OK, &strip(result)),
-        Ok(Some((Err(rpc), _))) => rpc_error_response(rpc),
+    match collect(outcome).await {
+        Ok(Some(Ok(result))) => match input_required(&result) {
+            Some(error) => json_response(StatusCode::BAD_REQUEST, &json!({ "error": error })),
+            None => json_response(StatusCode::OK, &strip(result)),
+        },
+        Ok(Some(Err(rpc))) => rpc_error_response(rpc),
         Ok(None) => error(
             StatusCode::SERVICE_UNAVAILABLE,
             ErrorCode::INTERNAL_ERROR.0,
             "the call was cancelled before it answered",
         ),
-        Err(response) => response,
+        Err(response) => *response,
     }
 }
 
@@ -89,24 +89,27 @@ pub(crate) async fn stream(
     Path(name): Path<String>,
     request: Request,
 ) -> Response {
-    let (parts, outcome) = match start(&engine, &name, request).await {
+    let outcome = match start(&engine, &name, request).await {
         Ok(started) => started,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let lines = match outcome {
         Outcome::Stream { stream, .. } => stream
             .filter_map(|item| std::future::ready(item.into_message().and_then(|m| line(&m))))
             .boxed(),
-        other => match collect(&parts, other).await {
-            Ok(Some((answer, _))) => futures_util::stream::iter(Some(final_line(answer))).boxed(),
+        other => match collect(other).await {
+            Ok(Some(answer)) => futures_util::stream::iter(Some(final_line(answer))).boxed(),
             Ok(None) => futures_util::stream::empty().boxed(),
-            Err(response) => return response,
+            Err(response) => return *response,
         },
     };
     let body = lines.map(Ok::<_, Infallible>);
     (
         [
-            (CONTENT_TYPE, HeaderValue::from_static("application/x-ndjson")),
+            (
+                CONTENT_TYPE,
+                HeaderValue::from_static("application/x-ndjson"),
+            ),
             (CACHE_CONTROL, HeaderValue::from_static("no-cache")),
             (
                 HeaderName::from_static("x-accel-buffering"),
@@ -119,37 +122,41 @@ pub(crate) async fn stream(
 }
 
 /// Checks the tool and the body, and hands the call to the engine.
-async fn start(
-    engine: &Arc<Engine>,
-    name: &str,
-    request: Request,
-) -> Result<(Arc<http::request::Parts>, Outcome), Response> {
+async fn start(engine: &Arc<Engine>, name: &str, request: Request) -> Result<Outcome, Refused> {
     if !engine.tools().contains(name) {
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::NOT_FOUND,
             ErrorCode::INVALID_PARAMS.0,
             &format!("unknown tool `{name}`"),
-        ));
+        )));
     }
     let (parts, body) = request.into_parts();
     let body = axum::body::to_bytes(body, usize::MAX).await.map_err(|e| {
         let message = format!("could not read the request body: {e}");
-        error(StatusCode::BAD_REQUEST, ErrorCode::INVALID_REQUEST.0, &message)
+        error(
+            StatusCode::BAD_REQUEST,
+            ErrorCode::INVALID_REQUEST.0,
+            &message,
+        )
     })?;
     let arguments: Value = if body.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Map::new())
     } else {
         serde_json::from_slice(&body).map_err(|e| {
             let message = format!("the body is not JSON: {e}");
-            error(StatusCode::BAD_REQUEST, ErrorCode::PARSE_ERROR.0, &message)
+            Box::new(error(
+                StatusCode::BAD_REQUEST,
+                ErrorCode::PARSE_ERROR.0,
+                &message,
+            ))
         })?
     };
     if !arguments.is_object() {
-        return Err(error(
+        return Err(Box::new(error(
             StatusCode::BAD_REQUEST,
             ErrorCode::INVALID_PARAMS.0,
             "the body must be a JSON object of the tool's arguments (or empty)",
-        ));
+        )));
     }
     let mut params = envelope();
     if let Some(Value::Object(meta)) = params.get_mut("_meta") {
@@ -157,10 +164,9 @@ async fn start(
     }
     params.insert("name".into(), Value::String(name.to_owned()));
     params.insert("arguments".into(), arguments);
-    let body = request_body("tools/call", params)?;
+    let body = request_body("tools/call", params);
     let parts = Arc::new(parts);
-    let outcome = handle(engine, &parts, &body).await?;
-    Ok((parts, outcome))
+    handle(engine, &parts, &body).await
 }
 
 /// The engine's outcome for `body`, a refusal rendered as HTTP.
@@ -168,7 +174,7 @@ async fn handle(
     engine: &Engine,
     parts: &Arc<http::request::Parts>,
     body: &[u8],
-) -> Result<Outcome, Response> {
+) -> Result<Outcome, Refused> {
     let inbound = Inbound {
         transport: Some(parts.clone()),
         ..Inbound::default()
@@ -178,7 +184,7 @@ async fn handle(
             if let Some(forbidden) =
                 crate::auth::scope::render(&parts.headers, &parts.extensions, &refusal)
             {
-                return Err(forbidden);
+                return Err(Box::new(forbidden));
             }
             let mut response = error(
                 super::post::status(refusal.reason),
@@ -190,30 +196,30 @@ async fn handle(
                     .headers_mut()
                     .insert(http::header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
-            Err(response)
+            Err(Box::new(response))
         }
         outcome => Ok(outcome),
     }
 }
 
-/// A JSON-RPC answer: the `result`, or the `error` object; and the raw response.
-type Answer = (Result<Value, Value>, Bytes);
+/// A request refused: the response that says why.
+type Refused = Box<Response>;
+
+/// A JSON-RPC answer: the `result`, or the `error` object.
+type Answer = Result<Value, Value>;
 
 /// Runs `body` through the engine to its response.
 async fn run(
     engine: &Engine,
     parts: &Arc<http::request::Parts>,
     body: &[u8],
-) -> Result<Option<Answer>, Response> {
+) -> Result<Option<Answer>, Refused> {
     let outcome = handle(engine, parts, body).await?;
-    collect(parts, outcome).await
+    collect(outcome).await
 }
 
 /// The response an outcome ends with (`None`: cancelled, no response).
-async fn collect(
-    _parts: &Arc<http::request::Parts>,
-    outcome: Outcome,
-) -> Result<Option<Answer>, Response> {
+async fn collect(outcome: Outcome) -> Result<Option<Answer>, Refused> {
     let body = match outcome {
         Outcome::Reply { body, .. } | Outcome::Opened { body, .. } => body,
         Outcome::Stream { mut stream, .. } => {
@@ -230,14 +236,14 @@ async fn collect(
         }
         Outcome::Batch(_) | Outcome::Accepted => return Ok(None),
         Outcome::Refused(refusal) => {
-            return Err(error(
+            return Err(Box::new(error(
                 super::post::status(refusal.reason),
                 refusal.error.code.0,
                 &refusal.error.message,
-            ));
+            )));
         }
     };
-    Ok(Some((answer_of(&body), body)))
+    Ok(Some(answer_of(&body)))
 }
 
 /// The `result` or `error` of a JSON-RPC response.
@@ -245,7 +251,10 @@ fn answer_of(body: &[u8]) -> Result<Value, Value> {
     match serde_json::from_slice::<Value>(body) {
         Ok(mut message) => match message.get_mut("result").map(Value::take) {
             Some(result) => Ok(result),
-            None => Err(message.get_mut("error").map(Value::take).unwrap_or(Value::Null)),
+            None => Err(message
+                .get_mut("error")
+                .map(Value::take)
+                .unwrap_or(Value::Null)),
         },
         Err(e) => Err(json!({"code": ErrorCode::INTERNAL_ERROR.0, "message": e.to_string()})),
     }
@@ -321,9 +330,10 @@ fn envelope() -> Map<String, Value> {
     params
 }
 
-fn request_body(method: &str, params: Map<String, Value>) -> Result<Vec<u8>, Response> {
+fn request_body(method: &str, params: Map<String, Value>) -> Vec<u8> {
+    // A `Value` always serializes.
     serde_json::to_vec(&json!({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}))
-        .map_err(|e| error(StatusCode::INTERNAL_SERVER_ERROR, -32603, &e.to_string()))
+        .unwrap_or_default()
 }
 
 /// A JSON-RPC error object from the engine, with the status its code maps to.

@@ -60,7 +60,9 @@ impl MemoryStore {
         let id: Arc<str> = match &new.id {
             Some(id) => id.clone(),
             None => new_session_id()
-                .map_err(|e| StoreError::Unavailable(format!("no randomness for a session id: {e}")))?
+                .map_err(|e| {
+                    StoreError::Unavailable(format!("no randomness for a session id: {e}"))
+                })?
                 .into(),
         };
         let session = Arc::new(MemorySession::new(id.clone(), new, &self.config));

@@ -159,7 +159,9 @@ impl RedisBackend {
         let id: Arc<str> = match &new.id {
             Some(id) => id.clone(),
             None => super::memory::new_session_id()
-                .map_err(|e| StoreError::Unavailable(format!("no randomness for a session id: {e}")))?
+                .map_err(|e| {
+                    StoreError::Unavailable(format!("no randomness for a session id: {e}"))
+                })?
                 .into(),
         };
         let record = Arc::new(Record::from_new(id.clone(), new));
