@@ -335,3 +335,54 @@ async fn typescript_sdk_sse_client_transport() {
         "{output:?}"
     );
 }
+
+#[tokio::test]
+async fn rest_and_legacy_sse_are_guarded_like_the_endpoint() {
+    let server = TestServer::start(
+        Server::new("guarded")
+            .tool(guide::stream_data_analysis_tool())
+            .auth(mcp_runtime::Auth::bearer_tokens(["k3y"]))
+            .rest("/tools"),
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let base = base(&server);
+    for url in [format!("{}/sse", server.url), format!("{base}/tools")] {
+        let anonymous = http.get(&url).send().await.expect("GET");
+        assert_eq!(anonymous.status(), 401, "{url}: no token");
+        assert!(anonymous.headers().contains_key("www-authenticate"), "{url}");
+        let rebinding = http
+            .get(&url)
+            .bearer_auth("k3y")
+            .header("host", "evil.example")
+            .send()
+            .await
+            .expect("GET");
+        assert_eq!(rebinding.status(), 403, "{url}: foreign Host");
+    }
+    let called = http
+        .post(format!("{base}/tools/stream_data_analysis"))
+        .json(&json!({"dataset": "d", "chunk_size": 1000}))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(called.status(), 401, "REST calls need the token too");
+
+    let mut stream = http
+        .get(format!("{}/sse", server.url))
+        .bearer_auth("k3y")
+        .send()
+        .await
+        .expect("GET")
+        .bytes_stream();
+    let first = tokio::time::timeout(Duration::from_secs(10), stream.next())
+        .await
+        .expect("the endpoint event")
+        .expect("a chunk")
+        .expect("bytes");
+    let first = String::from_utf8_lossy(&first);
+    assert!(
+        first.starts_with("event: endpoint\ndata: /mcp/messages?session_id="),
+        "{first}"
+    );
+}
