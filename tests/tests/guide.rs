@@ -350,7 +350,10 @@ async fn rest_and_legacy_sse_are_guarded_like_the_endpoint() {
     for url in [format!("{}/sse", server.url), format!("{base}/tools")] {
         let anonymous = http.get(&url).send().await.expect("GET");
         assert_eq!(anonymous.status(), 401, "{url}: no token");
-        assert!(anonymous.headers().contains_key("www-authenticate"), "{url}");
+        assert!(
+            anonymous.headers().contains_key("www-authenticate"),
+            "{url}"
+        );
         let rebinding = http
             .get(&url)
             .bearer_auth("k3y")

@@ -596,3 +596,18 @@ async fn python_sdk_legacy_sse_through_nginx() {
     let output = run_client(command, Duration::from_secs(60)).await;
     assert!(output.stdout.contains("ok: legacy sse"), "{output:?}");
 }
+
+/// The TypeScript SDK's `SSEClientTransport` through nginx round-robin: a call with
+/// progress and an elicitation whose answer may reach another replica.
+#[tokio::test]
+async fn typescript_sdk_legacy_sse_through_nginx() {
+    let node = clients::node();
+    let deployment = Deployment::start(&binary(), LEASE).await;
+    let mut command = node.script("sse_client.mjs");
+    command.arg(format!("{}/sse", deployment.nginx.url()));
+    let output = run_client(command, Duration::from_secs(60)).await;
+    assert!(
+        output.stdout.contains("ok: typescript legacy sse"),
+        "{output:?}"
+    );
+}

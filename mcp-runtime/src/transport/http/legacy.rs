@@ -292,3 +292,17 @@ fn relay_error<T>(result: Result<T, crate::server::store::StoreError>) {
         tracing::warn!("legacy SSE stream: a message could not be relayed: {e}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::session_of;
+
+    #[test]
+    fn the_session_id_is_the_carriers_complement() {
+        let carrier = "0123456789abcdef0123456789abcdef";
+        let session = session_of(carrier);
+        assert_eq!(session, "fedcba9876543210fedcba9876543210");
+        assert_ne!(session, carrier);
+        assert_eq!(session_of(&session), carrier, "an involution");
+    }
+}
