@@ -389,3 +389,41 @@ async fn rest_and_legacy_sse_are_guarded_like_the_endpoint() {
         "{first}"
     );
 }
+
+/// Counted by the metrics, and only by this test.
+#[tool]
+async fn metered() -> &'static str {
+    "metered"
+}
+
+#[tokio::test]
+async fn rest_calls_are_in_the_metrics() {
+    let server = TestServer::start(
+        Server::new("metered")
+            .tool(metered_tool())
+            .metrics("/metrics")
+            .rest("/tools"),
+    )
+    .await;
+    let http = reqwest::Client::new();
+    let base = base(&server);
+    let called = http
+        .post(format!("{base}/tools/metered"))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(called.status(), 200);
+    let text = http
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .expect("GET")
+        .text()
+        .await
+        .expect("text");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("mcp_tool_calls_total") && l.contains("tool=\"metered\""))
+        .unwrap_or_else(|| panic!("no mcp_tool_calls_total for `metered`: {text}"));
+    assert!(line.ends_with(" 1"), "{line}");
+}
