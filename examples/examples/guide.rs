@@ -3,8 +3,9 @@
 //! bearer token) on `serve()`'s listener, the tools as plain HTTP with NDJSON streams, and
 //! the 2024-11-05 HTTP+SSE transport its `sse_client` speaks.
 //!
+//! The token of `/secure-stream` is `GUIDE_TOKEN` (default `secret-token`).
+//!
 //! ```text
-//! MCP_AUTH_TOKENS is not read here: the token of /secure-stream is GUIDE_TOKEN (default "secret-token")
 //! cargo run -p examples --example guide
 //! curl -N http://127.0.0.1:8000/stream
 //! curl -N -H 'Authorization: Bearer secret-token' http://127.0.0.1:8000/secure-stream
