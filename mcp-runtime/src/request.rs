@@ -3,6 +3,8 @@
 //! The engine and the features read these; only the transport that made them knows where
 //! they came from (HTTP headers and request extensions; stdio has none).
 
+use std::sync::Arc;
+
 use http::{Extensions, HeaderMap};
 
 use crate::identity::Identity;
@@ -11,12 +13,30 @@ use crate::identity::Identity;
 #[derive(Debug)]
 pub(crate) struct RequestMeta {
     parts: http::request::Parts,
+    session_id: Option<Arc<str>>,
 }
 
 impl RequestMeta {
     /// The facts of an HTTP request; its body is read separately.
     pub(crate) fn from_http(parts: http::request::Parts) -> Self {
-        Self { parts }
+        Self {
+            parts,
+            session_id: None,
+        }
+    }
+
+    /// The same facts, for a transport that chose the id of the session this request's
+    /// `initialize` opens (the legacy HTTP+SSE transport: unguessable, derived from an id
+    /// the store made).
+    pub(crate) fn with_session_id(mut self, id: Arc<str>) -> Self {
+        self.session_id = Some(id);
+        self
+    }
+
+    /// The id the session opened by this request's `initialize` must have, if the
+    /// transport chose one.
+    pub(crate) fn preset_session_id(&self) -> Option<&Arc<str>> {
+        self.session_id.as_ref()
     }
 
     /// The verified bearer of the request's token; `None` without auth.

@@ -30,6 +30,7 @@
 //! | `MCP_SESSION_IDLE_TIMEOUT` / `session_idle_timeout` | `30m` | an unused session ends after this |
 //! | `MCP_KEEP_ALIVE` / `keep_alive` | `15s` | keep-alive comment interval on idle SSE streams |
 //! | `MCP_DRAIN_TIMEOUT` / `drain_timeout` | `10s` | how long calls in flight may finish on shutdown |
+//! | `MCP_LEGACY_SSE` / `legacy_sse` | `true` | also serve the 2024-11-05 HTTP+SSE transport at `{path}/sse` and `{path}/messages` |
 //!
 //! Lists are comma-separated in variables and arrays in TOML; durations are written as
 //! `30s`, `5m`, `1h 30m` ([`humantime`]); sizes as `4MiB`, `512kB` or bytes ([`bytesize`]).
@@ -103,6 +104,9 @@ pub struct Settings {
     pub keep_alive: Duration,
     /// How long calls in flight may finish on shutdown (`MCP_DRAIN_TIMEOUT`, default 10 s).
     pub drain_timeout: Duration,
+    /// Also serve the 2024-11-05 HTTP+SSE transport at `{path}/sse` and `{path}/messages`
+    /// (`MCP_LEGACY_SSE`, default `true`).
+    pub legacy_sse: bool,
 }
 
 impl Default for Settings {
@@ -130,6 +134,7 @@ impl Default for Settings {
             session_idle_timeout: Duration::from_secs(30 * 60),
             keep_alive: Duration::from_secs(15),
             drain_timeout: Duration::from_secs(10),
+            legacy_sse: true,
         }
     }
 }
@@ -166,6 +171,7 @@ impl std::fmt::Debug for Settings {
             .field("session_idle_timeout", &self.session_idle_timeout)
             .field("keep_alive", &self.keep_alive)
             .field("drain_timeout", &self.drain_timeout)
+            .field("legacy_sse", &self.legacy_sse)
             .finish()
     }
 }
@@ -218,10 +224,11 @@ struct Layer {
     keep_alive: Option<Duration>,
     #[serde(default, with = "humantime_serde")]
     drain_timeout: Option<Duration>,
+    legacy_sse: Option<bool>,
 }
 
 /// The environment variable of each key, in table order.
-const KEYS: [&str; 22] = [
+const KEYS: [&str; 23] = [
     "addr",
     "path",
     "allowed_hosts",
@@ -244,6 +251,7 @@ const KEYS: [&str; 22] = [
     "session_idle_timeout",
     "keep_alive",
     "drain_timeout",
+    "legacy_sse",
 ];
 
 /// The variable that sets `key`: `MCP_` and the key in capitals.
@@ -331,7 +339,8 @@ impl Settings {
             header_timeout,
             session_idle_timeout,
             keep_alive,
-            drain_timeout
+            drain_timeout,
+            legacy_sse
         );
         if let Some(hosts) = layer.allowed_hosts {
             self.allowed_hosts = Some(hosts);
@@ -473,6 +482,13 @@ fn set_from_text(layer: &mut Layer, key: &str, value: &str) -> Result<(), String
         "session_idle_timeout" => layer.session_idle_timeout = Some(duration(value)?),
         "keep_alive" => layer.keep_alive = Some(duration(value)?),
         "drain_timeout" => layer.drain_timeout = Some(duration(value)?),
+        "legacy_sse" => {
+            layer.legacy_sse = Some(match value.trim().to_ascii_lowercase().as_str() {
+                "true" | "1" | "yes" | "on" => true,
+                "false" | "0" | "no" | "off" => false,
+                _ => return Err("not a boolean (true or false)".to_owned()),
+            });
+        }
         "body_limit" => {
             layer.body_limit = Some(
                 bytesize::ByteSize::from_str(value.trim())

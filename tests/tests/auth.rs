@@ -615,3 +615,51 @@ async fn resources_and_prompts_need_their_scopes_too() {
         "{metadata}"
     );
 }
+
+/// `Server::rest`: the same token and scope checks as the endpoint, and the tool sees who
+/// calls.
+#[tokio::test]
+async fn rest_calls_need_the_token_and_the_tools_scopes() {
+    let s = Secured::start_with(|server| server.rest("/tools")).await;
+    let base = format!("http://{}", s.server.addr);
+    let http = reqwest::Client::new();
+    let call = |tool: &str, token: &str| {
+        let arguments = if tool == "write_note" {
+            json!({"text": "hi"})
+        } else {
+            json!({})
+        };
+        http.post(format!("{base}/tools/{tool}"))
+            .bearer_auth(token)
+            .json(&arguments)
+            .send()
+    };
+    let reader = s.token("notes:read");
+    let writer = s.token("notes:write");
+
+    let refused = call("write_note", &reader).await.expect("POST");
+    assert_eq!(refused.status(), 403);
+    let challenge = refused.headers()["www-authenticate"]
+        .to_str()
+        .expect("ASCII")
+        .to_owned();
+    assert!(
+        challenge.contains("error=\"insufficient_scope\", scope=\"notes:write\""),
+        "{challenge}"
+    );
+
+    let written: Value = call("write_note", &writer)
+        .await
+        .expect("POST")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(written["content"][0]["text"], "wrote hi", "{written}");
+    let who: Value = call("whoami", &writer)
+        .await
+        .expect("POST")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(who["content"][0]["text"], "alice [notes:write]", "{who}");
+}

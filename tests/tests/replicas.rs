@@ -582,3 +582,32 @@ async fn typescript_sdk_through_nginx() {
     let output = run_client(command, Duration::from_secs(60)).await;
     assert!(output.stdout.contains("ok: "), "{output:?}");
 }
+
+/// The 2024-11-05 HTTP+SSE transport through nginx round-robin with the official Python
+/// SDK's `sse_client`: the stream stays on one replica, the POSTs land on all three.
+#[tokio::test]
+async fn python_sdk_legacy_sse_through_nginx() {
+    let python = clients::python();
+    let deployment = Deployment::start(&binary(), LEASE).await;
+    let mut command = tokio::process::Command::new(python);
+    command
+        .arg(clients::sources().join("python/replicas_sse_client.py"))
+        .arg(format!("{}/sse", deployment.nginx.url()));
+    let output = run_client(command, Duration::from_secs(60)).await;
+    assert!(output.stdout.contains("ok: legacy sse"), "{output:?}");
+}
+
+/// The TypeScript SDK's `SSEClientTransport` through nginx round-robin: a call with
+/// progress and an elicitation whose answer may reach another replica.
+#[tokio::test]
+async fn typescript_sdk_legacy_sse_through_nginx() {
+    let node = clients::node();
+    let deployment = Deployment::start(&binary(), LEASE).await;
+    let mut command = node.script("sse_client.mjs");
+    command.arg(format!("{}/sse", deployment.nginx.url()));
+    let output = run_client(command, Duration::from_secs(60)).await;
+    assert!(
+        output.stdout.contains("ok: typescript legacy sse"),
+        "{output:?}"
+    );
+}

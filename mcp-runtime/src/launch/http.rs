@@ -8,6 +8,40 @@ use crate::server::{Server, ServerError, ServerHandle};
 use crate::transport::http::{HostPolicy, Surface as HttpSurface};
 
 impl Server {
+    /// Serves `routes` (the user's own) beside the endpoint, on [`serve`](Self::serve)'s
+    /// listener: with its header timeout, connection cap and graceful shutdown. Protect
+    /// some with [`Auth::require`]; they are not behind the endpoint's Host/Origin guard.
+    ///
+    /// ```no_run
+    /// use axum::{Router, routing::get};
+    /// use mcp_runtime::{Auth, Server};
+    ///
+    /// # async fn run() -> std::io::Result<()> {
+    /// let auth = Auth::bearer_tokens(["s3cret"]);
+    /// Server::new("guide")
+    ///     .merge(Router::new().route("/health", get(|| async { "ok" })))
+    ///     .merge(auth.require(Router::new().route("/secure", get(|| async { "hi" }))))
+    ///     .serve()
+    ///     .await
+    /// # }
+    /// ```
+    pub fn merge(mut self, routes: axum::Router) -> Self {
+        self.routes.push(routes);
+        self
+    }
+
+    /// Serves the tools as plain HTTP under `prefix` (e.g. `/tools`), for code that is not
+    /// an MCP client: `GET {prefix}` lists them; `POST {prefix}/{name}` with the arguments
+    /// as a JSON body answers the `CallToolResult` as JSON; `POST {prefix}/{name}/stream`
+    /// answers `application/x-ndjson`, one `{"progress":…,"total":…,"message":…}` line per
+    /// update and then `{"result":…}` (or `{"error":{"code":…,"message":…}}`). Calls go
+    /// through the same engine as MCP's: argument validation, auth and scopes, limits,
+    /// metrics; closing the response cancels the call.
+    pub fn rest(mut self, prefix: impl Into<String>) -> Self {
+        self.rest = Some(prefix.into());
+        self
+    }
+
     /// The MCP endpoint as an [`axum::Router`], to serve or to merge with your own routes.
     ///
     /// # Panics
@@ -91,6 +125,8 @@ impl Server {
             auth: auth.map(|a| a.shared()),
             scopes,
             http: self.http_options(),
+            rest: self.rest.take(),
+            legacy_sse: settings.legacy_sse,
             #[cfg(feature = "metrics")]
             metrics: match &settings.metrics_path {
                 Some(path) => Some((path.clone(), crate::observe::install_prometheus()?)),
@@ -101,9 +137,14 @@ impl Server {
         if settings.metrics_path.is_some() {
             return Err("a metrics path is set (MCP_METRICS_PATH or Server::metrics), but mcp-runtime was built without its `metrics` feature".to_owned());
         }
+        let routes = std::mem::take(&mut self.routes);
         let engine = self.engine();
         let handle = ServerHandle::new(engine.clone());
-        Ok((crate::transport::http::router(engine, surface), handle))
+        let mut router = crate::transport::http::router(engine, surface);
+        for routes in routes {
+            router = router.merge(routes);
+        }
+        Ok((router, handle))
     }
 
     /// The HTTP limits: the settings' (builder, file, environment) where they name one,

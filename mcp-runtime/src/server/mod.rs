@@ -25,9 +25,9 @@ pub(crate) use call::{CallStream, Outgoing};
 pub use checks::ServerError;
 pub(crate) use config::Config;
 pub(crate) use engine::{Engine, Inbound, Link};
-pub(crate) use envelope::MirroredHeaders;
 #[cfg(feature = "fuzzing")]
 pub(crate) use envelope::validate as validate_envelope;
+pub(crate) use envelope::{META_CLIENT_CAPABILITIES, META_PROTOCOL_VERSION, MirroredHeaders};
 pub use handle::ServerHandle;
 pub(crate) use outcome::{Outcome, Reason, Refusal};
 pub(crate) use store::{EventId, Session, SessionRef, Unresumable};
@@ -84,6 +84,10 @@ pub struct Server {
     /// A store shared by replicas; `None`: in this process.
     #[cfg(feature = "redis")]
     pub(crate) redis: Option<store::redis::RedisStore>,
+    /// The user's own routes, served beside the endpoint (see [`merge`](Self::merge)).
+    pub(crate) routes: Vec<axum::Router>,
+    /// Where the plain-HTTP tool interface is mounted (see [`rest`](Self::rest)).
+    pub(crate) rest: Option<String>,
 }
 
 impl Server {
@@ -108,6 +112,8 @@ impl Server {
             http: Default::default(),
             #[cfg(feature = "redis")]
             redis: None,
+            routes: Vec::new(),
+            rest: None,
         }
     }
 

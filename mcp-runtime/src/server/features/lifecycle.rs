@@ -13,6 +13,7 @@ use super::{Eras, Feature, Handled, Method, Request, now, parse_params};
 use crate::protocol::methods::{CANCELLED, DISCOVER, INITIALIZE, INITIALIZED, PING};
 use crate::protocol::types::{CancelledParams, Implementation, InitializeParams};
 use crate::protocol::{ErrorCode, ProtocolVersion, RpcError};
+use crate::request::RequestMeta;
 use crate::server::features::tools::CacheHints;
 use crate::server::store::{NewSession, SessionRef, StoreError};
 use crate::server::{Reason, Refusal};
@@ -92,6 +93,9 @@ async fn initialize(request: &Request<'_>) -> Handled {
         protocol_version: version,
         client_info: params.client_info,
         client_capabilities: params.capabilities,
+        id: (request.meta.as_deref())
+            .and_then(RequestMeta::preset_session_id)
+            .cloned(),
     };
     let session = match engine.store.create(new).await {
         Ok(session) => session,

@@ -46,6 +46,11 @@ impl Tools {
         self.set.load().len()
     }
 
+    /// Whether a tool by this name is served.
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.set.load().get(name).is_some()
+    }
+
     /// Applies `change` to the tool list; the caller announces it.
     pub(crate) fn update(&self, change: impl FnOnce(&mut Vec<ToolDef>)) -> Change {
         let mut tools = self.set.load().tools().to_vec();

@@ -46,6 +46,9 @@ pub(crate) struct NewSession {
     pub(crate) protocol_version: ProtocolVersion,
     pub(crate) client_info: Implementation,
     pub(crate) client_capabilities: Map<String, Value>,
+    /// The id to open it under (a transport that named it before it existed: the legacy
+    /// HTTP+SSE transport); `None`: a fresh random one.
+    pub(crate) id: Option<Arc<str>>,
 }
 
 /// Sessions, by id. Ids are 128 random bits, unique across processes.

@@ -119,11 +119,17 @@ fn strip_port(host: &str) -> &str {
 /// A plain tower layer rather than `axum::middleware::from_fn`, which clones the inner
 /// service and boxes two futures on every request: this check runs on all of them.
 #[derive(Debug, Clone)]
-pub(crate) struct GuardLayer(Arc<HostPolicy>);
+pub(crate) struct GuardLayer(Arc<HostPolicy>, bool);
 
 impl GuardLayer {
     pub(crate) fn new(policy: HostPolicy) -> Self {
-        Self(Arc::new(policy))
+        Self(Arc::new(policy), true)
+    }
+
+    /// The Host/Origin check alone, for routes whose POSTs are not MCP messages (the
+    /// plain-HTTP tool interface, whose clients may accept NDJSON).
+    pub(crate) fn hosts_only(policy: HostPolicy) -> Self {
+        Self(Arc::new(policy), false)
     }
 }
 
@@ -133,6 +139,7 @@ impl<S> tower_layer::Layer<S> for GuardLayer {
     fn layer(&self, inner: S) -> Guard<S> {
         Guard {
             policy: self.0.clone(),
+            media: self.1,
             inner,
         }
     }
@@ -142,6 +149,8 @@ impl<S> tower_layer::Layer<S> for GuardLayer {
 #[derive(Debug, Clone)]
 pub(crate) struct Guard<S> {
     policy: Arc<HostPolicy>,
+    /// Whether a POST's media types are checked too.
+    media: bool,
     inner: S,
 }
 
@@ -160,7 +169,7 @@ where
     fn call(&mut self, request: Request) -> Self::Future {
         let refused = refusal(&self.policy, request.headers()).or_else(|| {
             // A POST's media types are checked here, before its body is read.
-            (request.method() == http::Method::POST)
+            (self.media && request.method() == http::Method::POST)
                 .then(|| super::post::media_refusal(request.headers()))
                 .flatten()
         });

@@ -5,10 +5,12 @@ mod cors;
 mod get;
 mod guard;
 pub(crate) mod headers;
+mod legacy;
 mod limits;
 mod listener;
 mod post;
 mod reply;
+mod rest;
 mod session;
 mod shutdown;
 mod sse;
@@ -38,6 +40,10 @@ pub(crate) struct Surface {
     pub(crate) scopes: Vec<String>,
     /// Connection and body limits, and the body budget.
     pub(crate) http: HttpOptions,
+    /// Where the plain-HTTP tool interface is mounted, if anywhere.
+    pub(crate) rest: Option<String>,
+    /// Whether the 2024-11-05 HTTP+SSE transport is served too.
+    pub(crate) legacy_sse: bool,
     /// The Prometheus endpoint's path and handle.
     #[cfg(feature = "metrics")]
     pub(crate) metrics: Option<(String, metrics_exporter_prometheus::PrometheusHandle)>,
@@ -53,6 +59,8 @@ impl Surface {
             auth: None,
             scopes: Vec::new(),
             http: HttpOptions::default(),
+            rest: None,
+            legacy_sse: false,
             #[cfg(feature = "metrics")]
             metrics: None,
         }
@@ -79,6 +87,24 @@ pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> Router {
         endpoint = endpoint.route_layer(crate::auth::AuthLayer::new(auth.clone()));
     }
     let mut router = Router::new().route(&surface.path, endpoint);
+    let auth_layer = surface
+        .auth
+        .as_ref()
+        .map(|auth| crate::auth::AuthLayer::new(auth.clone()));
+    let body_limit =
+        || limits::BodyLimitLayer::new(surface.http.limits, surface.http.budget.clone());
+    if surface.legacy_sse {
+        router = router.merge(legacy::routes(
+            &surface.path,
+            auth_layer.clone(),
+            body_limit(),
+        ));
+    }
+    // The plain-HTTP tools: the Host/Origin guard, not the endpoint's media-type checks.
+    let rest = (surface.rest.as_deref()).map(|prefix| {
+        rest_routes(prefix, auth_layer, body_limit())
+            .route_layer(guard::GuardLayer::hosts_only(surface.hosts.clone()))
+    });
     if let Some(auth) = surface.auth {
         router = router.merge(crate::auth::metadata_routes(auth, surface.scopes));
     }
@@ -90,8 +116,34 @@ pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> Router {
         };
         router = router.route(&path, axum::routing::get(scrape));
     }
-    router
-        .route_layer(guard::GuardLayer::new(surface.hosts.clone()))
-        .layer(cors::layer(&surface.hosts))
-        .with_state(engine)
+    let mut router = router.route_layer(guard::GuardLayer::new(surface.hosts.clone()));
+    if let Some(rest) = rest {
+        router = router.merge(rest);
+    }
+    router.layer(cors::layer(&surface.hosts)).with_state(engine)
+}
+
+/// The plain-HTTP tool interface under `prefix` ([`rest`]).
+fn rest_routes(
+    prefix: &str,
+    auth: Option<crate::auth::AuthLayer>,
+    body_limit: limits::BodyLimitLayer,
+) -> Router<Arc<Engine>> {
+    use axum::routing::get;
+    let prefix = prefix.trim_end_matches('/');
+    let list = if prefix.is_empty() { "/" } else { prefix };
+    let mut routes = Router::new()
+        .route(list, get(rest::list))
+        .route(
+            &format!("{prefix}/{{name}}"),
+            post(rest::call).layer(body_limit.clone()),
+        )
+        .route(
+            &format!("{prefix}/{{name}}/stream"),
+            post(rest::stream).layer(body_limit),
+        );
+    if let Some(auth) = auth {
+        routes = routes.route_layer(auth);
+    }
+    routes
 }

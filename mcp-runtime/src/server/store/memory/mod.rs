@@ -57,9 +57,14 @@ impl MemoryStore {
                 return Err(StoreError::Full(self.config.max_sessions));
             }
         }
-        let id: Arc<str> = new_session_id()
-            .map_err(|e| StoreError::Unavailable(format!("no randomness for a session id: {e}")))?
-            .into();
+        let id: Arc<str> = match &new.id {
+            Some(id) => id.clone(),
+            None => new_session_id()
+                .map_err(|e| {
+                    StoreError::Unavailable(format!("no randomness for a session id: {e}"))
+                })?
+                .into(),
+        };
         let session = Arc::new(MemorySession::new(id.clone(), new, &self.config));
         self.map
             .write()
@@ -217,6 +222,7 @@ mod tests {
                 title: None,
             },
             client_capabilities: Map::new(),
+            id: None,
         }
     }
 

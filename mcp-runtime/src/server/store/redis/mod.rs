@@ -156,9 +156,14 @@ impl RedisBackend {
     }
 
     async fn create_session(&self, new: NewSession) -> Result<SessionRef, StoreError> {
-        let id: Arc<str> = super::memory::new_session_id()
-            .map_err(|e| StoreError::Unavailable(format!("no randomness for a session id: {e}")))?
-            .into();
+        let id: Arc<str> = match &new.id {
+            Some(id) => id.clone(),
+            None => super::memory::new_session_id()
+                .map_err(|e| {
+                    StoreError::Unavailable(format!("no randomness for a session id: {e}"))
+                })?
+                .into(),
+        };
         let record = Arc::new(Record::from_new(id.clone(), new));
         let ttl = millis(self.replica.timings.handshake);
         let key = self.replica.keys.session(&id);
