@@ -12,10 +12,6 @@ mod model;
 mod parse;
 mod prompt;
 mod resource;
-// The runtime's template parser, compiled here too, so both agree on what is valid.
-#[path = "../../mcp-runtime/src/resource/template_syntax.rs"]
-#[allow(dead_code)]
-mod template_syntax;
 
 use proc_macro::TokenStream;
 

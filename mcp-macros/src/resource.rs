@@ -15,7 +15,7 @@ use crate::expand::{
 };
 use crate::model::{self, ArgumentKind, Param, unraw};
 use crate::parse::{self, CommonArgs, path_text, skip_value, string};
-use crate::template_syntax;
+use mcp_runtime_uri_template as template_syntax;
 
 /// `#[resource(...)]` options as written.
 #[derive(Default)]
