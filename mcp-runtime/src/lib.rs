@@ -303,6 +303,8 @@ pub use mcp_runtime_macros::prompt;
 /// another release's helpers: a mismatch is a "not found in `__private`" error instead.
 #[doc(hidden)]
 pub mod __private {
+    /// `progress!`'s choice of form.
+    pub use mcp_runtime_macros::__progress as progress;
     /// The helpers of `mcp-runtime-macros` 0.1.
     pub mod v1 {
         pub use crate::macro_support::*;
