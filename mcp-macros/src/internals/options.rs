@@ -88,7 +88,7 @@ pub struct ToolArgs {
     pub idempotent: Option<bool>,
     pub open_world: Option<bool>,
     /// `task = optional | required | forbidden`, as written.
-    pub task: Option<syn::Ident>,
+    pub task: Option<Expr>,
     /// `timeout = "30s"`, as written (checked with the rest of the model).
     pub timeout: Option<LitStr>,
 }

@@ -9,8 +9,10 @@ pub use signature::{bare_arg, not_an_identifier, owned, signature};
 
 use proc_macro2::Span;
 use syn::LitStr;
+use syn::spanned::Spanned as _;
 
 use super::ast::Function;
+use super::attr;
 use super::errors::Errors;
 use super::model::{ArgumentKind, Item, Param, Prompt, Resource, Tool, unraw};
 use super::options::{CommonArgs, PromptArgs, ResourceArgs, ToolArgs};
@@ -204,11 +206,7 @@ fn timeout(text: &LitStr, errors: &mut Errors) -> Option<u64> {
 }
 
 /// `task = optional | required | forbidden`: the `TaskSupport` variant.
-fn task_mode(mode: &syn::Ident, errors: &mut Errors) -> Option<syn::Ident> {
-    let written = mode.to_string();
-    if let Some((_, variant, _)) = TASK_MODES.iter().find(|(m, _, _)| *m == written) {
-        return Some(syn::Ident::new(variant, mode.span()));
-    }
+fn task_mode(mode: &syn::Expr, errors: &mut Errors) -> Option<syn::Ident> {
     let expected: Vec<String> = TASK_MODES
         .iter()
         .map(|(m, _, why)| match why {
@@ -217,12 +215,21 @@ fn task_mode(mode: &syn::Ident, errors: &mut Errors) -> Option<syn::Ident> {
         })
         .collect();
     let (last, rest) = expected.split_last()?;
-    errors.at(
-        mode.span(),
-        format!(
-            "unknown task mode `{written}`; expected {} or {last}",
-            rest.join(", ")
-        ),
+    let expected = format!("{} or {last}", rest.join(", "));
+    let syn::Expr::Path(path) = mode else {
+        errors.spanned(
+            mode,
+            format!("`task` takes a mode written as a bare word: expected {expected}"),
+        );
+        return None;
+    };
+    let written = attr::path_text(&path.path);
+    if let Some((_, variant, _)) = TASK_MODES.iter().find(|(m, _, _)| *m == written) {
+        return Some(syn::Ident::new(variant, mode.span()));
+    }
+    errors.spanned(
+        mode,
+        format!("unknown task mode `{written}`; expected {expected}"),
     );
     None
 }
