@@ -2,10 +2,10 @@
 //! [mcp-runtime](https://docs.rs/mcp-runtime). Use them through `mcp_runtime::{tool,
 //! resource, prompt}`; their documentation lives there.
 //!
-//! One pipeline for all three, in the manner of serde_derive: [`internals`] reads the
+//! One pipeline for all three, in the manner of serde_derive: `internals` reads the
 //! attribute's options through its table (`options`, the one list of each attribute's option
 //! names) and the function (`ast`), checks everything in one place (`check`) and gives a
-//! checked model (`model`); [`expand`] writes the code, one expansion per kind, against
+//! checked model (`model`); `expand` writes the code, one expansion per kind, against
 //! `mcp_runtime::__private::v1` only (so the crate's own name never shows in user code).
 //! Every mistake found is reported, not just the first (`errors`).
 
