@@ -40,6 +40,10 @@
 //! - `mcp_runtime::client` (cargo feature `client`) is a client for any MCP server, over
 //!   Streamable HTTP or stdio, in both protocol eras.
 
+// On docs.rs (`--cfg docsrs`, see Cargo.toml): each item gated on a cargo feature gets a
+// badge naming it (nightly's `doc_cfg`, which now includes what was `doc_auto_cfg`).
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
 // Lets `#[tool]` (which names `::mcp_runtime`) be used in this crate's own tests.
 #[cfg(test)]
 extern crate self as mcp_runtime;
@@ -191,7 +195,7 @@ pub use transport::http::{BodyMeter, HttpLimits};
 /// names, duplicate argument names, unknown options, option values of the wrong kind and
 /// `#[arg]` on an injected parameter are compile errors at the offending span; every one in
 /// the function is reported, not just the first.
-pub use mcp_macros::tool;
+pub use mcp_runtime_macros::tool;
 
 /// Turns an `async fn` into an MCP resource (a fixed URI, listed by `resources/list`) or a
 /// resource template (a URI with `{variables}`, listed by `resources/templates/list`),
@@ -250,7 +254,7 @@ pub use mcp_macros::tool;
 /// The result is anything [`IntoResourceResult`](resource::IntoResourceResult): `String`
 /// (text), [`Blob`](resource::Blob) or `Vec<u8>` (base64 blob), contents values, or a
 /// `Result` whose `Err` ([`ResourceError`](resource::ResourceError)) fails the read.
-pub use mcp_macros::resource;
+pub use mcp_runtime_macros::resource;
 
 /// Turns an `async fn` into an MCP prompt, registered at link time ([`prompt::prompts`]).
 ///
@@ -295,15 +299,17 @@ pub use mcp_macros::resource;
 /// another `Deserialize` type reads the number or boolean the string spells. The result is
 /// anything [`IntoPromptResult`](prompt::IntoPromptResult): `String` (one user message),
 /// [`PromptMessage`](prompt::PromptMessage)s with any content, or a `Result` of them.
-pub use mcp_macros::prompt;
+pub use mcp_runtime_macros::prompt;
 
 /// What the macros expand to. Not public API: may change in any release.
 ///
-/// Versioned so that code expanded by one release of `mcp-macros` never silently binds to
+/// Versioned so that code expanded by one release of `mcp-runtime-macros` never silently binds to
 /// another release's helpers: a mismatch is a "not found in `__private`" error instead.
 #[doc(hidden)]
 pub mod __private {
-    /// The helpers of `mcp-macros` 0.1.
+    /// `progress!`'s choice of form.
+    pub use mcp_runtime_macros::__progress as progress;
+    /// The helpers of `mcp-runtime-macros` 0.1.
     pub mod v1 {
         pub use crate::macro_support::*;
     }

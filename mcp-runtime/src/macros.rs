@@ -3,9 +3,12 @@
 /// Reports progress of the current tool call (one `notifications/progress` frame).
 ///
 /// Three forms, all `.await`ed for you (so use it in async code):
-/// - `progress!("message {x}")`: a status line (the count advances by one);
+/// - `progress!("message {x}", args…)`: a status line (the count advances by one);
 /// - `progress!(done, total)`: numbers (any numeric type);
-/// - `progress!(done, total, "fmt {x}", args…)`: numbers and a formatted message.
+/// - `progress!(done, total, "message {x}", args…)`: numbers and a message.
+///
+/// A message is a format string, as in `format!`, with its arguments. A string literal
+/// first means the message-only form. Anything else is a compile error that lists the forms.
 ///
 /// It works anywhere in the tool's call tree and does nothing outside a tool call or when the
 /// client did not ask for progress.
@@ -18,21 +21,18 @@
 /// async fn count(n: u32) -> String {
 ///     progress!("starting");
 ///     for i in 1..=n {
-///         progress!(i, n, "at {i} of {n}");
+///         progress!("step {} of {n}", i);
+///         progress!(i, n, "at {i} of {}", n);
 ///     }
 ///     "done".to_owned()
 /// }
 /// ```
 #[macro_export]
 macro_rules! progress {
-    ($message:literal $(,)?) => {
-        $crate::report_progress(::core::option::Option::None, ::core::option::Option::None, ::core::option::Option::Some(::std::format!($message))).await
-    };
-    ($done:expr, $total:expr $(,)?) => {
-        $crate::report_progress(::core::option::Option::Some(($done) as f64), ::core::option::Option::Some(($total) as f64), ::core::option::Option::None).await
-    };
-    ($done:expr, $total:expr, $($message:tt)+) => {
-        $crate::report_progress(::core::option::Option::Some(($done) as f64), ::core::option::Option::Some(($total) as f64), ::core::option::Option::Some(::std::format!($($message)+))).await
+    // Which form the arguments are is decided by a proc macro: only it can tell a string
+    // literal from a number.
+    ($($arguments:tt)*) => {
+        $crate::__private::progress!(($crate::report_progress) $($arguments)*)
     };
 }
 

@@ -27,6 +27,19 @@ async fn chatty() -> &'static str {
     "done"
 }
 
+/// The guide's `robust_streaming_tool` form: format arguments in every form of `progress!`.
+#[tool]
+async fn chunks(data: Vec<String>) -> String {
+    let total = data.len();
+    for (i, chunk) in data.iter().enumerate() {
+        progress!("Processed chunk {}: {}", i + 1, chunk);
+    }
+    progress!(1, 2);
+    progress!(total, total, "all {} {unit}", total, unit = "chunks");
+    progress!("{total} done",);
+    "chunked".to_owned()
+}
+
 /// Always panics.
 #[tool]
 async fn boom() -> String {
@@ -41,6 +54,7 @@ fn server() -> Server {
         .tool(hello::divide_numbers_tool())
         .tool(steps_tool())
         .tool(chatty_tool())
+        .tool(chunks_tool())
         .tool(boom_tool())
 }
 
@@ -116,7 +130,12 @@ async fn tools_list_shows_schemas_and_descriptions() {
         .iter()
         .filter_map(|t| t["name"].as_str())
         .collect();
-    assert_eq!(names, ["greet", "add", "divide", "steps", "chatty", "boom"]);
+    assert_eq!(
+        names,
+        [
+            "greet", "add", "divide", "steps", "chatty", "chunks", "boom"
+        ]
+    );
 
     let divide = &tools[2];
     assert_eq!(
@@ -197,6 +216,45 @@ async fn progress_always_increases_even_for_message_only_frames() {
     assert_eq!(messages[0]["params"]["progressToken"], 9);
     assert_eq!(messages[3]["params"]["message"], "a smaller count");
     assert_eq!(tool_text(&messages[4]["result"]), "done");
+}
+
+#[tokio::test]
+async fn progress_messages_take_format_arguments_in_every_form() {
+    let (_server, client) = session().await;
+    let reply = client
+        .request(
+            6,
+            "tools/call",
+            json!({"name": "chunks", "arguments": {"data": ["a", "b"]}, "_meta": {"progressToken": "c"}}),
+        )
+        .await;
+    let messages = reply.sse_messages();
+    assert_eq!(
+        messages.len(),
+        6,
+        "5 progress frames and the response: {messages:#?}"
+    );
+    let frames: Vec<(Option<f64>, Option<&str>)> = messages[..5]
+        .iter()
+        .map(|m| {
+            assert_eq!(m["method"], "notifications/progress");
+            (
+                m["params"]["total"].as_f64(),
+                m["params"]["message"].as_str(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        frames,
+        [
+            (None, Some("Processed chunk 1: a")),
+            (None, Some("Processed chunk 2: b")),
+            (Some(2.0), None),
+            (Some(2.0), Some("all 2 chunks")),
+            (None, Some("2 done")),
+        ]
+    );
+    assert_eq!(tool_text(&messages[5]["result"]), "chunked");
 }
 
 #[tokio::test]

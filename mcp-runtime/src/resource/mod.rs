@@ -7,7 +7,6 @@ mod def;
 mod error;
 mod registry;
 mod template;
-pub(crate) mod template_syntax;
 
 pub use contents::{Blob, IntoResourceResult, ReadResourceResult, ResourceContents};
 pub use def::{Annotations, ResourceDef, ResourceFuture, ResourceInfo, ResourceTemplateDef};

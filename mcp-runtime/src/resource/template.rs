@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::template_syntax::{self, Part};
+use mcp_runtime_uri_template::{self as template_syntax, Part};
 
 /// A parsed URI template, e.g. `notes://{id}` or `file:///{+path}`.
 ///

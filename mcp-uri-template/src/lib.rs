@@ -1,8 +1,13 @@
 //! The syntax of URI templates (RFC 6570): level 1 (`{var}`) and reserved expansion
 //! (`{+var}`, level 2), which covers paths such as `file:///{+path}`.
 //!
-//! Only `std` is used: `mcp-macros` compiles this same file (`#[path]`) to check templates
-//! at compile time, so the macro and the runtime cannot disagree about what is valid.
+//! Shared by `mcp-runtime` (which matches URIs against templates) and its macro crate
+//! `mcp-runtime-macros` (which checks a `#[resource(uri = "…")]` template at compile time),
+//! so the two cannot disagree about what is valid. A proc-macro crate can export only
+//! macros, so the parser the two share lives here, as `serde_derive_internals` does for serde.
+//!
+//! Not a public API of its own: use `mcp_runtime::resource::UriTemplate`. Its version moves
+//! with `mcp-runtime`'s.
 
 /// One piece of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]

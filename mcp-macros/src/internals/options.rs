@@ -1,0 +1,323 @@
+//! The options of `#[tool]`, `#[resource]`, `#[prompt]` and `#[arg]`, as written: one
+//! [`Table`] per attribute names each option and says how its value is read. The options the
+//! three macros share are defined once ([`common`]).
+
+use syn::{Expr, LitStr, Token};
+
+use super::attr::{Opt, Table, flag, string, string_list};
+
+/// The options `#[tool]`, `#[resource]` and `#[prompt]` share, as written.
+#[derive(Default)]
+pub struct CommonArgs {
+    pub name: Option<LitStr>,
+    pub title: Option<LitStr>,
+    pub description: Option<LitStr>,
+    pub icons: Vec<LitStr>,
+    pub scopes: Vec<LitStr>,
+}
+
+/// Arguments that include the shared options.
+pub trait HasCommon {
+    fn common(&mut self) -> &mut CommonArgs;
+}
+
+/// The shared options, each for any attribute whose arguments include them.
+pub mod common {
+    use super::*;
+
+    pub const fn name<A: HasCommon>() -> Opt<A> {
+        Opt {
+            name: "name",
+            read: |a, meta, errors| {
+                a.common().name = string(meta, errors)?;
+                Ok(())
+            },
+        }
+    }
+
+    pub const fn title<A: HasCommon>() -> Opt<A> {
+        Opt {
+            name: "title",
+            read: |a, meta, errors| {
+                a.common().title = string(meta, errors)?;
+                Ok(())
+            },
+        }
+    }
+
+    pub const fn description<A: HasCommon>() -> Opt<A> {
+        Opt {
+            name: "description",
+            read: |a, meta, errors| {
+                a.common().description = string(meta, errors)?;
+                Ok(())
+            },
+        }
+    }
+
+    pub const fn icon<A: HasCommon>() -> Opt<A> {
+        Opt {
+            name: "icon",
+            read: |a, meta, errors| {
+                a.common().icons.extend(string(meta, errors)?);
+                Ok(())
+            },
+        }
+    }
+
+    pub const fn scopes<A: HasCommon>() -> Opt<A> {
+        Opt {
+            name: "scopes",
+            read: |a, meta, errors| {
+                a.common()
+                    .scopes
+                    .extend(string_list(meta, errors)?.unwrap_or_default());
+                Ok(())
+            },
+        }
+    }
+}
+
+/// `#[tool(...)]` options as written.
+#[derive(Default)]
+pub struct ToolArgs {
+    pub common: CommonArgs,
+    /// `None`: not written; `Some(b)`: `flag`, `flag = true` or `flag = false`.
+    pub read_only: Option<bool>,
+    pub destructive: Option<bool>,
+    pub idempotent: Option<bool>,
+    pub open_world: Option<bool>,
+    /// `task = optional | required | forbidden`, as written.
+    pub task: Option<Expr>,
+    /// `timeout = "30s"`, as written (checked with the rest of the model).
+    pub timeout: Option<LitStr>,
+}
+
+impl HasCommon for ToolArgs {
+    fn common(&mut self) -> &mut CommonArgs {
+        &mut self.common
+    }
+}
+
+pub const TOOL: Table<ToolArgs> = Table {
+    attribute: "`#[tool]`",
+    options: &[
+        common::name(),
+        common::title(),
+        common::description(),
+        Opt {
+            name: "read_only",
+            read: |a, meta, errors| {
+                a.read_only = flag(meta, errors)?;
+                Ok(())
+            },
+        },
+        Opt {
+            name: "destructive",
+            read: |a, meta, errors| {
+                a.destructive = flag(meta, errors)?;
+                Ok(())
+            },
+        },
+        Opt {
+            name: "idempotent",
+            read: |a, meta, errors| {
+                a.idempotent = flag(meta, errors)?;
+                Ok(())
+            },
+        },
+        Opt {
+            name: "open_world",
+            read: |a, meta, errors| {
+                a.open_world = flag(meta, errors)?;
+                Ok(())
+            },
+        },
+        common::icon(),
+        common::scopes(),
+        Opt {
+            name: "task",
+            read: |a, meta, _| {
+                a.task = Some(meta.value()?.parse()?);
+                Ok(())
+            },
+        },
+        Opt {
+            name: "timeout",
+            read: |a, meta, errors| {
+                a.timeout = string(meta, errors)?;
+                Ok(())
+            },
+        },
+    ],
+};
+
+/// `#[resource(...)]` options as written.
+#[derive(Default)]
+pub struct ResourceArgs {
+    pub uri: Option<LitStr>,
+    pub mime: Option<LitStr>,
+    pub common: CommonArgs,
+}
+
+impl HasCommon for ResourceArgs {
+    fn common(&mut self) -> &mut CommonArgs {
+        &mut self.common
+    }
+}
+
+pub const RESOURCE: Table<ResourceArgs> = Table {
+    attribute: "`#[resource]`",
+    options: &[
+        Opt {
+            name: "uri",
+            read: |a, meta, errors| {
+                a.uri = string(meta, errors)?;
+                Ok(())
+            },
+        },
+        common::name(),
+        common::title(),
+        common::description(),
+        Opt {
+            name: "mime",
+            read: |a, meta, errors| {
+                a.mime = string(meta, errors)?;
+                Ok(())
+            },
+        },
+        common::icon(),
+        common::scopes(),
+    ],
+};
+
+/// `#[prompt(...)]` options as written: only the shared ones.
+#[derive(Default)]
+pub struct PromptArgs {
+    pub common: CommonArgs,
+}
+
+impl HasCommon for PromptArgs {
+    fn common(&mut self) -> &mut CommonArgs {
+        &mut self.common
+    }
+}
+
+pub const PROMPT: Table<PromptArgs> = Table {
+    attribute: "`#[prompt]`",
+    options: &[
+        common::name(),
+        common::title(),
+        common::description(),
+        common::icon(),
+        common::scopes(),
+    ],
+};
+
+/// `#[arg(...)]` options of one parameter, as written.
+#[derive(Default)]
+pub struct ArgOptions {
+    /// `Some(None)` for a bare `default`.
+    pub default: Option<Option<Expr>>,
+    pub rename: Option<LitStr>,
+    pub header: Option<LitStr>,
+    pub description: Option<LitStr>,
+    pub examples: Vec<Expr>,
+    pub min: Option<Expr>,
+    pub max: Option<Expr>,
+    pub min_length: Option<Expr>,
+    pub max_length: Option<Expr>,
+    pub pattern: Option<LitStr>,
+    /// `complete = path`: the completion function of a template variable or prompt argument.
+    pub complete: Option<syn::Path>,
+    /// The `#[arg]` attribute, when there is one.
+    pub span: Option<proc_macro2::Span>,
+}
+
+pub const ARG: Table<ArgOptions> = Table {
+    attribute: "`#[arg]`",
+    options: &[
+        Opt {
+            name: "default",
+            read: |a, meta, _| {
+                let expr = if meta.input.peek(Token![=]) {
+                    Some(meta.value()?.parse()?)
+                } else {
+                    None
+                };
+                a.default = Some(expr);
+                Ok(())
+            },
+        },
+        Opt {
+            name: "rename",
+            read: |a, meta, errors| {
+                a.rename = string(meta, errors)?;
+                Ok(())
+            },
+        },
+        Opt {
+            name: "description",
+            read: |a, meta, errors| {
+                a.description = string(meta, errors)?;
+                Ok(())
+            },
+        },
+        Opt {
+            name: "example",
+            read: |a, meta, _| {
+                a.examples.push(meta.value()?.parse()?);
+                Ok(())
+            },
+        },
+        Opt {
+            name: "min",
+            read: |a, meta, _| {
+                a.min = Some(meta.value()?.parse()?);
+                Ok(())
+            },
+        },
+        Opt {
+            name: "max",
+            read: |a, meta, _| {
+                a.max = Some(meta.value()?.parse()?);
+                Ok(())
+            },
+        },
+        Opt {
+            name: "min_length",
+            read: |a, meta, _| {
+                a.min_length = Some(meta.value()?.parse()?);
+                Ok(())
+            },
+        },
+        Opt {
+            name: "max_length",
+            read: |a, meta, _| {
+                a.max_length = Some(meta.value()?.parse()?);
+                Ok(())
+            },
+        },
+        Opt {
+            name: "pattern",
+            read: |a, meta, errors| {
+                a.pattern = string(meta, errors)?;
+                Ok(())
+            },
+        },
+        Opt {
+            name: "header",
+            read: |a, meta, errors| {
+                a.header = string(meta, errors)?;
+                Ok(())
+            },
+        },
+        Opt {
+            name: "complete",
+            read: |a, meta, _| {
+                a.complete = Some(meta.value()?.parse()?);
+                Ok(())
+            },
+        },
+    ],
+};
