@@ -7,7 +7,7 @@ use std::time::Duration;
 use crate::server::Server;
 
 impl Server {
-    /// A server with this name and the operator's [`Settings`]: the TOML file of
+    /// A server with this name and the operator's [`Settings`](crate::settings::Settings): the TOML file of
     /// `--config FILE` on the command line, then the `MCP_*` environment variables, over
     /// the defaults. Builder calls after this override them. A bad value makes
     /// [`serve`](Self::serve) fail with a message naming the variable.

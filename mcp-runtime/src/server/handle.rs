@@ -25,9 +25,9 @@ impl ServerHandle {
     }
 
     /// Begins a graceful shutdown: `GET` streams and subscriptions end (they would keep
-    /// connections open for ever), calls in flight run to their end. [`Server::serve`] does
+    /// connections open for ever), calls in flight run to their end. [`Server::serve`](crate::Server::serve) does
     /// this on Ctrl-C; call it from your own shutdown signal when you serve
-    /// [`Server::router`] yourself with `axum::serve(..).with_graceful_shutdown(..)`.
+    /// [`Server::router`](crate::Server::router) yourself with `axum::serve(..).with_graceful_shutdown(..)`.
     pub fn shutdown(&self) {
         self.engine.begin_shutdown();
     }
