@@ -63,6 +63,7 @@ pub(crate) mod protocol;
 pub mod resource;
 pub mod server;
 pub mod settings;
+pub mod skill;
 pub mod tool;
 mod transport;
 

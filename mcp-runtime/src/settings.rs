@@ -30,6 +30,7 @@
 //! | `MCP_SESSION_IDLE_TIMEOUT` / `session_idle_timeout` | `30m` | an unused session ends after this |
 //! | `MCP_KEEP_ALIVE` / `keep_alive` | `15s` | keep-alive comment interval on idle SSE streams |
 //! | `MCP_DRAIN_TIMEOUT` / `drain_timeout` | `10s` | how long calls in flight may finish on shutdown |
+//! | `MCP_SKILLS_DIR` / `skills_dir` | none | a directory of skills (`<name>/SKILL.md` and files) to serve |
 //!
 //! Lists are comma-separated in variables and arrays in TOML; durations are written as
 //! `30s`, `5m`, `1h 30m` ([`humantime`]); sizes as `4MiB`, `512kB` or bytes ([`bytesize`]).
@@ -96,6 +97,8 @@ pub struct Settings {
     pub keep_alive: Duration,
     /// How long calls in flight may finish on shutdown (`MCP_DRAIN_TIMEOUT`, default 10 s).
     pub drain_timeout: Duration,
+    /// A directory of skills to serve (`MCP_SKILLS_DIR`); see [`Server::skills_dir`](crate::Server::skills_dir).
+    pub skills_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -123,6 +126,7 @@ impl Default for Settings {
             session_idle_timeout: Duration::from_secs(30 * 60),
             keep_alive: Duration::from_secs(15),
             drain_timeout: Duration::from_secs(10),
+            skills_dir: None,
         }
     }
 }
@@ -159,6 +163,7 @@ impl std::fmt::Debug for Settings {
             .field("session_idle_timeout", &self.session_idle_timeout)
             .field("keep_alive", &self.keep_alive)
             .field("drain_timeout", &self.drain_timeout)
+            .field("skills_dir", &self.skills_dir)
             .finish()
     }
 }
@@ -211,10 +216,11 @@ struct Layer {
     keep_alive: Option<Duration>,
     #[serde(default, with = "humantime_serde")]
     drain_timeout: Option<Duration>,
+    skills_dir: Option<PathBuf>,
 }
 
 /// The environment variable of each key, in table order.
-const KEYS: [&str; 22] = [
+const KEYS: [&str; 23] = [
     "addr",
     "path",
     "allowed_hosts",
@@ -237,6 +243,7 @@ const KEYS: [&str; 22] = [
     "session_idle_timeout",
     "keep_alive",
     "drain_timeout",
+    "skills_dir",
 ];
 
 /// The variable that sets `key`: `MCP_` and the key in capitals.
@@ -338,6 +345,9 @@ impl Settings {
             if let Some(value) = value {
                 *field = Some(value);
             }
+        }
+        if let Some(dir) = layer.skills_dir {
+            self.skills_dir = Some(dir);
         }
         if let Some(workers) = layer.workers {
             self.workers = Some(workers);
@@ -466,6 +476,7 @@ fn set_from_text(layer: &mut Layer, key: &str, value: &str) -> Result<(), String
         "session_idle_timeout" => layer.session_idle_timeout = Some(duration(value)?),
         "keep_alive" => layer.keep_alive = Some(duration(value)?),
         "drain_timeout" => layer.drain_timeout = Some(duration(value)?),
+        "skills_dir" => layer.skills_dir = Some(PathBuf::from(value.trim())),
         "body_limit" => {
             layer.body_limit = Some(
                 bytesize::ByteSize::from_str(value.trim())

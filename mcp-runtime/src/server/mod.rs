@@ -7,6 +7,7 @@ mod checks;
 mod config;
 mod engine;
 mod envelope;
+mod extensions;
 mod features;
 mod inflight;
 mod limits;
@@ -392,10 +393,11 @@ impl Server {
 
     /// Whether the description can be served: the first mistake [`tool`](Self::tool)
     /// recorded, or a `State<T>` a tool takes that the server was not given.
-    fn check(&self) -> Result<(), ServerError> {
+    fn check(&mut self) -> Result<(), ServerError> {
         if let Some(error) = &self.startup_error {
             return Err(error.clone());
         }
+        self.load_skills_dir()?;
         let surface = &self.surface;
         let needs = (self.tools.iter())
             .map(|t| (format!("tool `{}`", t.name), &t.required_states[..]))
@@ -567,7 +569,7 @@ impl Server {
     /// let error = Server::new("twice").tool(echo()).tool(echo()).try_router().unwrap_err();
     /// assert!(matches!(error, ServerError::DuplicateTool { .. }));
     /// ```
-    pub fn try_router(self) -> Result<axum::Router, ServerError> {
+    pub fn try_router(mut self) -> Result<axum::Router, ServerError> {
         self.check()?;
         Ok(self.router())
     }
@@ -655,7 +657,7 @@ impl Server {
 
     /// The engine, once the start-up checks pass.
     #[cfg_attr(not(feature = "client"), allow(dead_code))]
-    pub(crate) fn try_engine(self) -> Result<Arc<Engine>, ServerError> {
+    pub(crate) fn try_engine(mut self) -> Result<Arc<Engine>, ServerError> {
         self.check()?;
         Ok(self.engine())
     }

@@ -13,6 +13,7 @@ pub(crate) mod prompts;
 pub(crate) mod resources;
 pub(crate) mod roots;
 pub(crate) mod scoped;
+pub(crate) mod skills;
 pub(crate) mod subscriptions;
 pub(crate) mod surface;
 pub(crate) mod tasks;
