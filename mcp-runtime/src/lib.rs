@@ -49,6 +49,7 @@ extern crate self as mcp_runtime;
 #[doc(hidden)]
 #[path = "fuzzing.rs"]
 pub mod __fuzz;
+pub mod app;
 pub mod auth;
 #[cfg(feature = "client")]
 pub mod client;

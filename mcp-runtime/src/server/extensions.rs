@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use super::features::resources::Resources;
 use super::features::skills::{self, Skills};
 use super::{Server, ServerError, ServerHandle};
+use crate::app::App;
 use crate::skill::Skill;
 
 impl Server {
@@ -33,6 +34,19 @@ impl Server {
     pub fn skills_dir(mut self, dir: impl Into<PathBuf>) -> Self {
         self.settings.skills_dir = Some(dir.into());
         self
+    }
+
+    /// Serves an MCP Apps view: `html` as the `ui://` resource `uri`, of MIME type
+    /// `text/html;profile=mcp-app`. Link tools to it with [`ToolDef::ui`](crate::ToolDef::ui).
+    /// For CSP domains, permissions or a border preference, build an [`App`] and use
+    /// [`app_resource`](Self::app_resource).
+    pub fn app(self, uri: impl Into<String>, html: impl Into<String>) -> Self {
+        self.app_resource(App::new(uri, html))
+    }
+
+    /// Serves an MCP Apps view with its settings (see [`App`]).
+    pub fn app_resource(self, app: App) -> Self {
+        self.resource(app.into_resource())
     }
 
     /// Reads the skills directory of the settings, once.

@@ -5,6 +5,7 @@
 //! Adding a feature (say, prompts) means a module here that implements [`Feature`] and one
 //! line in [`Features::standard`]: no transport and no `match` elsewhere changes.
 
+pub(crate) mod apps;
 pub(crate) mod completion;
 pub(crate) mod lifecycle;
 pub(crate) mod listing;

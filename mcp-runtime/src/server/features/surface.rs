@@ -59,10 +59,14 @@ impl Surface {
     /// (and declares no `prompts` capability).
     pub(crate) fn into_features(
         mut self,
+        tools: &[crate::tool::ToolDef],
         page_size: usize,
         hints: CacheHints,
     ) -> Vec<Arc<dyn Feature>> {
         let mut parts: Vec<Arc<dyn Feature>> = Vec::new();
+        if crate::app::used(tools, &self.resources, &self.templates) {
+            parts.push(Arc::new(super::apps::Apps));
+        }
         let mut unlisted = Vec::new();
         if !self.skills.is_empty() {
             let (listed, hidden) = skills::resource_defs(&self.skills);
