@@ -152,3 +152,50 @@ async fn a_server_without_apps_declares_no_ui_extension() {
     );
     client.close().await;
 }
+
+#[path = "../../examples/examples/dashboard.rs"]
+#[allow(dead_code)]
+mod dashboard;
+
+/// The example dashboard: `stream_data_analysis` names its view, and its structured
+/// report (what the view charts) arrives from an ordinary call, progress included.
+#[tokio::test]
+async fn the_example_dashboard_serves_its_view_and_a_structured_report() {
+    let server = TestServer::start(dashboard::server()).await;
+    let client = connect(&server.url, None).await;
+    let tools = client.list_tools().await.expect("tools/list");
+    let analysis = tools
+        .iter()
+        .find(|t| t.name == "stream_data_analysis")
+        .expect("the tool");
+    let listed = serde_json::to_value(analysis).expect("tool");
+    assert_eq!(
+        listed["_meta"]["ui"]["resourceUri"],
+        dashboard::VIEW,
+        "{listed}"
+    );
+    let view = client.read_resource(dashboard::VIEW).await.expect("view");
+    let view = serde_json::to_value(&view.contents[0]).expect("contents");
+    assert!(
+        view["text"]
+            .as_str()
+            .is_some_and(|html| html.contains("ui/notifications/tool-result")),
+        "{view}"
+    );
+    let report = client
+        .call_tool(
+            "stream_data_analysis",
+            json!({"dataset": "sales", "chunk_size": 250}),
+        )
+        .result()
+        .await
+        .expect("tools/call");
+    let report = report.structured_content.expect("structured content");
+    assert_eq!(report["items"], 1000);
+    assert_eq!(
+        report["chunks"].as_array().map(Vec::len),
+        Some(4),
+        "{report}"
+    );
+    client.close().await;
+}
