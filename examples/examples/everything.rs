@@ -17,6 +17,7 @@ use std::time::Duration;
 use mcp_runtime::peer::{ElicitSchema, Elicited, SamplingRequest};
 use mcp_runtime::prompt::PromptMessage;
 use mcp_runtime::resource::Blob;
+use mcp_runtime::skill::Skill;
 use mcp_runtime::{
     Content, Context, Server, TaskSupport, ToolError, log, progress, prompt, resource, tool,
 };
@@ -771,6 +772,42 @@ pub fn server() -> Server {
         .tool(confirm_delete_tool().task_support(TaskSupport::Optional))
         .tool(multi_input_tool().task_support(TaskSupport::Optional))
         .tool(test_tool_with_task_tool().task_support(TaskSupport::Required))
+        .skill(pdf_processing_skill())
+        .skill(refunds_skill())
+}
+
+/// The skill the `sep-2640-*` scenarios read: a `SKILL.md`, a reference, and templates in
+/// nested directories (for `resources/directory/read`). Built in code from the files in
+/// `everything_skills/`, so the fixture does not depend on the working directory;
+/// `Server::skills_dir("everything_skills")` would serve the same.
+fn pdf_processing_skill() -> Skill {
+    Skill::new(include_str!("everything_skills/pdf-processing/SKILL.md"))
+        .expect("valid front matter")
+        .file(
+            "references/FORMS.md",
+            include_str!("everything_skills/pdf-processing/references/FORMS.md"),
+        )
+        .file(
+            "templates/invoice.md",
+            include_str!("everything_skills/pdf-processing/templates/invoice.md"),
+        )
+        .file(
+            "templates/regional/eu-invoice.md",
+            include_str!("everything_skills/pdf-processing/templates/regional/eu-invoice.md"),
+        )
+}
+
+/// A skill under an organizational prefix: `skill://acme/billing/refunds/SKILL.md`.
+fn refunds_skill() -> Skill {
+    Skill::new(include_str!(
+        "everything_skills/acme/billing/refunds/SKILL.md"
+    ))
+    .expect("valid front matter")
+    .prefix("acme/billing")
+    .file(
+        "examples/email.md",
+        include_str!("everything_skills/acme/billing/refunds/examples/email.md"),
+    )
 }
 
 #[allow(dead_code)] // Integration tests include this file as a module.

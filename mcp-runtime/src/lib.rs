@@ -53,6 +53,7 @@ extern crate self as mcp_runtime;
 #[doc(hidden)]
 #[path = "fuzzing.rs"]
 pub mod __fuzz;
+pub mod app;
 pub mod auth;
 #[cfg(feature = "client")]
 pub mod client;
@@ -70,6 +71,7 @@ mod request;
 pub mod resource;
 pub mod server;
 pub mod settings;
+pub mod skill;
 pub mod tool;
 mod transport;
 

@@ -31,6 +31,7 @@
 //! | `MCP_KEEP_ALIVE` / `keep_alive` | `15s` | keep-alive comment interval on idle SSE streams |
 //! | `MCP_DRAIN_TIMEOUT` / `drain_timeout` | `10s` | how long calls in flight may finish on shutdown |
 //! | `MCP_LEGACY_SSE` / `legacy_sse` | `true` | also serve the 2024-11-05 HTTP+SSE transport at `{path}/sse` and `{path}/messages` |
+//! | `MCP_SKILLS_DIR` / `skills_dir` | none | a directory of skills (`<name>/SKILL.md` and files) to serve |
 //!
 //! Lists are comma-separated in variables and arrays in TOML; durations are written as
 //! `30s`, `5m`, `1h 30m` ([`humantime`]); sizes as `4MiB`, `512kB` or bytes ([`bytesize`]).
@@ -107,6 +108,8 @@ pub struct Settings {
     /// Also serve the 2024-11-05 HTTP+SSE transport at `{path}/sse` and `{path}/messages`
     /// (`MCP_LEGACY_SSE`, default `true`).
     pub legacy_sse: bool,
+    /// A directory of skills to serve (`MCP_SKILLS_DIR`); see [`Server::skills_dir`](crate::Server::skills_dir).
+    pub skills_dir: Option<PathBuf>,
 }
 
 impl Default for Settings {
@@ -135,6 +138,7 @@ impl Default for Settings {
             keep_alive: Duration::from_secs(15),
             drain_timeout: Duration::from_secs(10),
             legacy_sse: true,
+            skills_dir: None,
         }
     }
 }
@@ -172,6 +176,7 @@ impl std::fmt::Debug for Settings {
             .field("keep_alive", &self.keep_alive)
             .field("drain_timeout", &self.drain_timeout)
             .field("legacy_sse", &self.legacy_sse)
+            .field("skills_dir", &self.skills_dir)
             .finish()
     }
 }
@@ -225,10 +230,11 @@ struct Layer {
     #[serde(default, with = "humantime_serde")]
     drain_timeout: Option<Duration>,
     legacy_sse: Option<bool>,
+    skills_dir: Option<PathBuf>,
 }
 
 /// The environment variable of each key, in table order.
-const KEYS: [&str; 23] = [
+const KEYS: [&str; 24] = [
     "addr",
     "path",
     "allowed_hosts",
@@ -252,6 +258,7 @@ const KEYS: [&str; 23] = [
     "keep_alive",
     "drain_timeout",
     "legacy_sse",
+    "skills_dir",
 ];
 
 /// The variable that sets `key`: `MCP_` and the key in capitals.
@@ -354,6 +361,9 @@ impl Settings {
             if let Some(value) = value {
                 *field = Some(value);
             }
+        }
+        if let Some(dir) = layer.skills_dir {
+            self.skills_dir = Some(dir);
         }
         if let Some(workers) = layer.workers {
             self.workers = Some(workers);
@@ -489,6 +499,7 @@ fn set_from_text(layer: &mut Layer, key: &str, value: &str) -> Result<(), String
                 _ => return Err("not a boolean (true or false)".to_owned()),
             });
         }
+        "skills_dir" => layer.skills_dir = Some(PathBuf::from(value.trim())),
         "body_limit" => {
             layer.body_limit = Some(
                 bytesize::ByteSize::from_str(value.trim())

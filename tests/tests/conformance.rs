@@ -100,6 +100,19 @@ const MUST_PASS_2026_ALL: &[&str] = &[
     "tasks-status-notifications",
     "tasks-required-task-error",
     "tasks-mrtr-composition",
+    // issue 24: the skills extension
+    "sep-2640-skills-enumeration",
+    "sep-2640-skills-manifest",
+    "sep-2640-skills-directory",
+];
+
+/// Scenarios whose every check must run: a scenario skips its checks when the server does
+/// not declare what they test, and a skipped check passes, so without this the skills
+/// scenarios would pass against a server without skills.
+const NO_SKIPPED_CHECKS: &[&str] = &[
+    "sep-2640-skills-enumeration",
+    "sep-2640-skills-manifest",
+    "sep-2640-skills-directory",
 ];
 
 /// Per scenario, in the suite's own `--timeout` terms (0.2.x only). Our scenarios take
@@ -193,6 +206,11 @@ async fn run_suite(package: &str, args: &[&str], baseline: &str, must_pass: &[&s
         match scenarios.iter().find(|s| s.name == *name) {
             None => problems.push(format!("scenario {name} did not run")),
             Some(s) if !s.passed() => problems.push(format!("scenario {name} must pass")),
+            Some(s) if NO_SKIPPED_CHECKS.contains(name) && s.status_count("SKIPPED") > 0 => {
+                problems.push(format!(
+                    "scenario {name} must run every check, none skipped"
+                ))
+            }
             Some(_) => {}
         }
     }

@@ -8,6 +8,9 @@ use std::time::Duration;
 use tests::TestServer;
 use tests::clients::{self, run_client};
 
+#[path = "../../examples/examples/everything.rs"]
+#[allow(dead_code)]
+mod everything;
 #[path = "../../examples/examples/hello.rs"]
 #[allow(dead_code)]
 mod hello;
@@ -42,6 +45,30 @@ async fn python_sdk_in_legacy_mode_negotiates_2025_11_25() {
 #[tokio::test]
 async fn python_sdk_in_auto_mode_negotiates_2026_07_28() {
     check("auto").await;
+}
+
+/// Skills (extension `io.modelcontextprotocol/skills`) listed, got and read over HTTP, each
+/// file checked against its entry's size and digest. mcp 2.3.0 has no skills API: the
+/// extension's methods go through the SDK's session as generic requests (see the script).
+async fn check_skills(mode: &str) {
+    let server = TestServer::start(everything::server()).await;
+    let mut command = tokio::process::Command::new(clients::python());
+    command
+        .arg(clients::sources().join("python/skills_client.py"))
+        .args([&server.url, mode]);
+    let output = run_client(command, Duration::from_secs(120)).await;
+    assert!(output.stdout.contains("files verified"), "{output:?}");
+    println!("{}", output.stdout);
+}
+
+#[tokio::test]
+async fn python_sdk_reads_skills_in_legacy_mode() {
+    check_skills("legacy").await;
+}
+
+#[tokio::test]
+async fn python_sdk_reads_skills_in_auto_mode() {
+    check_skills("auto").await;
 }
 
 /// Over stdio the SDK launches the `progress` example binary itself, with `--stdio`.

@@ -14,7 +14,7 @@ use super::types::Tool;
 
 /// The most pages a list follows, so a server that always answers with a cursor cannot
 /// keep the client looping.
-const MAX_PAGES: usize = 1000;
+pub(crate) const MAX_PAGES: usize = 1000;
 
 /// Every item of `method`'s `field`, following `nextCursor`.
 pub(crate) async fn all<T: DeserializeOwned>(

@@ -53,6 +53,7 @@ mod in_process;
 mod lists;
 mod param_headers;
 mod shared;
+mod skills;
 mod sse;
 mod stdio;
 mod subscription;
@@ -74,6 +75,7 @@ pub use error::ClientError;
 pub use handlers::{
     ElicitAction, ElicitRequest, ElicitResult, Root, SamplingRequest, SamplingResult,
 };
+pub use skills::{DynamicMarker, SkillEntry, SkillResource, SkillResources};
 pub use types::{
     Completion, CompletionTarget, GetPromptResult, LogMessage, Progress, Prompt, PromptArgument,
     PromptMessage, ReadResourceResult, Resource, ResourceTemplate, ServerInfo, ServerNotification,

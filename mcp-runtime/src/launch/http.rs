@@ -65,7 +65,7 @@ impl Server {
     /// let error = Server::new("twice").tool(echo()).tool(echo()).try_router().unwrap_err();
     /// assert!(matches!(error, ServerError::DuplicateTool { .. }));
     /// ```
-    pub fn try_router(self) -> Result<axum::Router, ServerError> {
+    pub fn try_router(mut self) -> Result<axum::Router, ServerError> {
         self.check()?;
         Ok(self.router())
     }

@@ -56,3 +56,9 @@ pub const SAMPLING_CREATE_MESSAGE: &str = "sampling/createMessage";
 pub const ROOTS_LIST: &str = "roots/list";
 /// Client → server: its roots changed.
 pub const ROOTS_LIST_CHANGED: &str = "notifications/roots/list_changed";
+/// Lists the skills a server serves (extension `io.modelcontextprotocol/skills`).
+pub const SKILLS_LIST: &str = "skills/list";
+/// The entry of one skill, by the URI of its `SKILL.md` (skills extension).
+pub const SKILLS_GET: &str = "skills/get";
+/// The direct children of a directory resource (skills extension, `directoryRead`).
+pub const RESOURCES_DIRECTORY_READ: &str = "resources/directory/read";

@@ -21,6 +21,9 @@ pub enum ResourceContents {
         mime_type: Option<String>,
         /// The text.
         text: String,
+        /// Extra metadata (`_meta`), e.g. an app's `ui` settings.
+        #[serde(default, rename = "_meta", skip_serializing_if = "Option::is_none")]
+        meta: Option<serde_json::Map<String, serde_json::Value>>,
     },
     /// Binary contents.
     Blob {
@@ -31,6 +34,9 @@ pub enum ResourceContents {
         mime_type: Option<String>,
         /// Base64 of the bytes.
         blob: String,
+        /// Extra metadata (`_meta`).
+        #[serde(default, rename = "_meta", skip_serializing_if = "Option::is_none")]
+        meta: Option<serde_json::Map<String, serde_json::Value>>,
     },
 }
 
@@ -41,6 +47,7 @@ impl ResourceContents {
             uri: uri.into(),
             mime_type: None,
             text: text.into(),
+            meta: None,
         }
     }
 
@@ -50,6 +57,7 @@ impl ResourceContents {
             uri: uri.into(),
             mime_type: None,
             blob: BASE64.encode(bytes),
+            meta: None,
         }
     }
 
@@ -59,6 +67,14 @@ impl ResourceContents {
             Self::Text { mime_type, .. } | Self::Blob { mime_type, .. } => {
                 *mime_type = Some(mime.into());
             }
+        }
+        self
+    }
+
+    /// Sets `_meta`.
+    pub fn meta(mut self, meta: serde_json::Map<String, serde_json::Value>) -> Self {
+        match &mut self {
+            Self::Text { meta: slot, .. } | Self::Blob { meta: slot, .. } => *slot = Some(meta),
         }
         self
     }

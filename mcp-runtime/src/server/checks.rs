@@ -52,6 +52,9 @@ pub enum ServerError {
         /// Where the one added second is defined.
         second: Option<DefinedAt>,
     },
+    /// A skill cannot be served: its front matter, its files, or the skills directory.
+    #[error("{0}")]
+    Skill(String),
     /// A tool, resource or prompt takes a `State<T>` the server was not given.
     #[error(
         "{needed_by} takes State<{type_name}>, but the server has none: add it with `Server::state(...)`"

@@ -113,10 +113,8 @@ impl Engine {
         me: Weak<Engine>,
     ) -> Self {
         let hints = CacheHints::public(config.cache_ttl);
-        let features = Features::standard(
-            Tools::new(tools, config.page_size, hints),
-            surface.into_features(config.page_size, hints),
-        );
+        let more = surface.into_features(&tools, config.page_size, hints);
+        let features = Features::standard(Tools::new(tools, config.page_size, hints), more);
         let capabilities = features.capabilities();
         let discover =
             lifecycle::discover_result(&info, instructions.as_deref(), &capabilities, hints);

@@ -16,7 +16,7 @@ use crate::tool::ToolDef;
 /// stream, or kept for it until the client opens or resumes one).
 #[derive(Clone)]
 pub struct ServerHandle {
-    engine: Arc<Engine>,
+    pub(super) engine: Arc<Engine>,
 }
 
 impl ServerHandle {

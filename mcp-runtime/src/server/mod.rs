@@ -8,6 +8,7 @@ mod checks;
 mod config;
 mod engine;
 mod envelope;
+mod extensions;
 mod features;
 mod handle;
 mod inflight;
@@ -276,10 +277,11 @@ impl Server {
 
     /// Whether the description can be served: the first mistake [`tool`](Self::tool)
     /// recorded, or a `State<T>` a tool takes that the server was not given.
-    pub(crate) fn check(&self) -> Result<(), ServerError> {
+    pub(crate) fn check(&mut self) -> Result<(), ServerError> {
         if let Some(error) = &self.startup_error {
             return Err(error.clone());
         }
+        self.load_skills_dir()?;
         let surface = &self.surface;
         let needs = (self.tools.iter())
             .map(|t| (format!("tool `{}`", t.name), &t.required_states[..]))
@@ -430,7 +432,7 @@ impl Server {
 
     /// The engine, once the start-up checks pass.
     #[cfg_attr(not(feature = "client"), allow(dead_code))]
-    pub(crate) fn try_engine(self) -> Result<Arc<Engine>, ServerError> {
+    pub(crate) fn try_engine(mut self) -> Result<Arc<Engine>, ServerError> {
         self.check()?;
         Ok(self.engine())
     }

@@ -105,6 +105,7 @@ impl Content {
                 uri: uri.into(),
                 mime_type: Some(mime_type.into()),
                 text: text.into(),
+                meta: None,
             },
         }
     }
@@ -120,6 +121,7 @@ impl Content {
                 uri: uri.into(),
                 mime_type: Some(mime_type.into()),
                 blob: BASE64.encode(bytes),
+                meta: None,
             },
         }
     }

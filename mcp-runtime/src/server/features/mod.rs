@@ -5,6 +5,7 @@
 //! Adding a feature (say, prompts) means a module here that implements [`Feature`] and one
 //! line in [`Features::standard`]: no transport and no `match` elsewhere changes.
 
+pub(crate) mod apps;
 pub(crate) mod completion;
 pub(crate) mod lifecycle;
 pub(crate) mod listing;
@@ -14,6 +15,7 @@ pub(crate) mod resources;
 pub(crate) mod roots;
 pub(crate) mod scoped;
 mod scopes;
+pub(crate) mod skills;
 pub(crate) mod subscriptions;
 pub(crate) mod surface;
 pub(crate) mod tasks;

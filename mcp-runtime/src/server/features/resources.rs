@@ -28,6 +28,8 @@ use crate::server::bus::Change;
 pub(crate) struct Resources {
     resources: ArcSwap<Vec<ResourceDef>>,
     templates: ArcSwap<Vec<ResourceTemplateDef>>,
+    /// Readable but left out of `resources/list` (a skill's supporting files).
+    unlisted: ArcSwap<Vec<ResourceDef>>,
     page_size: usize,
     hints: CacheHints,
 }
@@ -42,6 +44,7 @@ impl Resources {
         Self {
             resources: ArcSwap::from_pointee(resources),
             templates: ArcSwap::from_pointee(templates),
+            unlisted: ArcSwap::default(),
             page_size,
             hints,
         }
@@ -53,6 +56,14 @@ impl Resources {
         change(&mut resources);
         self.resources.store(Arc::new(resources));
         Change::ResourcesListChanged
+    }
+
+    /// Applies `change` to the resources that are readable but not listed; the caller
+    /// announces it.
+    pub(crate) fn update_unlisted(&self, change: impl FnOnce(&mut Vec<ResourceDef>)) {
+        let mut unlisted = self.unlisted.load().as_ref().clone();
+        change(&mut unlisted);
+        self.unlisted.store(Arc::new(unlisted));
     }
 
     /// Applies `change` to the templates; the caller announces it.
@@ -89,7 +100,9 @@ impl Resources {
     /// The read of `uri`: a fixed resource with that URI, else the first template it
     /// matches.
     fn reader(&self, uri: &str) -> Option<(String, Vec<String>, ResourceFuture)> {
-        if let Some(resource) = self.resources.load().iter().find(|r| r.uri == uri) {
+        let fixed = self.resources.load();
+        let unlisted = self.unlisted.load();
+        if let Some(resource) = fixed.iter().chain(unlisted.iter()).find(|r| r.uri == uri) {
             let info = &resource.info;
             return Some((
                 info.name.clone(),

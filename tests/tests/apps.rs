@@ -1,0 +1,201 @@
+//! MCP Apps (`io.modelcontextprotocol/ui`, SEP-1865), the server's side, in both eras: a
+//! tool's `_meta.ui` (view URI, visibility) in `tools/list`, the view served as a `ui://`
+//! resource of MIME type `text/html;profile=mcp-app` with its sandbox settings in the list
+//! entry and on the contents, the extension declared only when something uses it, and the
+//! result's `structuredContent` (what the host hands the view) from an ordinary `tools/call`.
+
+use mcp_runtime::app::{App, AppCsp, AppPermissions, ToolUi, Visibility};
+use mcp_runtime::client::{Client, ProtocolVersion};
+use mcp_runtime::{Json, Server, tool};
+use serde::Serialize;
+use serde_json::{Value, json};
+use tests::TestServer;
+
+const VIEW: &str = "ui://analysis/dashboard";
+const HTML: &str = "<!doctype html><html><body><div id=\"out\"></div></body></html>";
+
+#[derive(Serialize, schemars::JsonSchema)]
+struct Report {
+    dataset: String,
+    rows: u32,
+}
+
+/// Analyze a dataset; shows a dashboard where the host supports MCP Apps.
+#[tool]
+async fn analyze(dataset: String) -> Json<Report> {
+    Json(Report {
+        dataset,
+        rows: 1000,
+    })
+}
+
+/// Refresh the dashboard (the view's button; hidden from the model).
+#[tool]
+async fn refresh() -> String {
+    "refreshed".into()
+}
+
+fn server() -> Server {
+    Server::new("analysis")
+        .tool(analyze_tool().ui(VIEW))
+        .tool(refresh_tool().ui(ToolUi::new(VIEW).visibility([Visibility::App])))
+        .app_resource(
+            App::new(VIEW, HTML)
+                .name("dashboard")
+                .description("Live analysis dashboard")
+                .csp(AppCsp::default().connect_domains(["https://api.example.com"]))
+                .permissions(AppPermissions {
+                    clipboard_write: true,
+                    ..AppPermissions::default()
+                })
+                .prefers_border(true),
+        )
+}
+
+async fn connect(url: &str, era: Option<ProtocolVersion>) -> Client {
+    let mut builder = Client::http(url).client_info("apps-tests", "1");
+    if let Some(version) = era {
+        builder = builder.protocol_version(version);
+    }
+    builder.connect().await.expect("connect")
+}
+
+#[tokio::test]
+async fn tools_name_their_view_and_the_view_is_an_app_resource() {
+    let server = TestServer::start(server()).await;
+    for era in [None, Some(ProtocolVersion::V2025_11_25)] {
+        let client = connect(&server.url, era).await;
+        assert_eq!(
+            client.server_info().capabilities["extensions"]["io.modelcontextprotocol/ui"],
+            json!({"mimeTypes": ["text/html;profile=mcp-app"]}),
+            "{era:?}"
+        );
+
+        let tools = client
+            .request("tools/list", json!({}))
+            .await
+            .expect("tools/list");
+        let meta = |name: &str| -> Value {
+            let tool = tools["tools"]
+                .as_array()
+                .and_then(|all| all.iter().find(|t| t["name"] == name))
+                .unwrap_or_else(|| panic!("{era:?}: no tool {name}: {tools}"));
+            tool["_meta"]["ui"].clone()
+        };
+        assert_eq!(meta("analyze"), json!({"resourceUri": VIEW}), "{era:?}");
+        assert_eq!(
+            meta("refresh"),
+            json!({"resourceUri": VIEW, "visibility": ["app"]}),
+            "{era:?}"
+        );
+
+        let ui = json!({
+            "csp": {"connectDomains": ["https://api.example.com"]},
+            "permissions": {"clipboardWrite": {}},
+            "prefersBorder": true,
+        });
+        let resources = client
+            .request("resources/list", json!({}))
+            .await
+            .expect("resources/list");
+        let listed = &resources["resources"][0];
+        assert_eq!(listed["uri"], VIEW, "{era:?}: {resources}");
+        assert_eq!(listed["mimeType"], "text/html;profile=mcp-app");
+        assert_eq!(listed["_meta"]["ui"], ui);
+
+        let read = client.read_resource(VIEW).await.expect("resources/read");
+        let contents = serde_json::to_value(&read.contents[0]).expect("contents");
+        assert_eq!(contents["mimeType"], "text/html;profile=mcp-app", "{era:?}");
+        assert_eq!(contents["text"], HTML);
+        assert_eq!(contents["_meta"]["ui"], ui);
+
+        // What the host passes the view (`ui/notifications/tool-result`): the result as is.
+        let result = client
+            .call_tool("analyze", json!({"dataset": "sales"}))
+            .result()
+            .await
+            .expect("tools/call");
+        assert_eq!(
+            result.structured_content,
+            Some(json!({"dataset": "sales", "rows": 1000})),
+            "{era:?}"
+        );
+        // The view may call its app-only tool like any other.
+        let refreshed = client
+            .call_tool("refresh", ())
+            .result()
+            .await
+            .expect("refresh");
+        assert!(!refreshed.is_error);
+        client.close().await;
+    }
+}
+
+/// No views, no extension.
+#[tokio::test]
+async fn a_server_without_apps_declares_no_ui_extension() {
+    let server = TestServer::start(Server::new("plain").tool(analyze_tool())).await;
+    let client = connect(&server.url, None).await;
+    let extensions = client.server_info().capabilities.get("extensions");
+    assert!(
+        extensions.is_none_or(|e| e.get("io.modelcontextprotocol/ui").is_none()),
+        "{extensions:?}"
+    );
+    client.close().await;
+    // A view alone (no tool names it yet) is enough to declare it.
+    let server = TestServer::start(Server::new("view-only").app(VIEW, HTML)).await;
+    let client = connect(&server.url, None).await;
+    assert!(
+        client.server_info().capabilities["extensions"]
+            .get("io.modelcontextprotocol/ui")
+            .is_some()
+    );
+    client.close().await;
+}
+
+#[path = "../../examples/examples/dashboard.rs"]
+#[allow(dead_code)]
+mod dashboard;
+
+/// The example dashboard: `stream_data_analysis` names its view, and its structured
+/// report (what the view charts) arrives from an ordinary call, progress included.
+#[tokio::test]
+async fn the_example_dashboard_serves_its_view_and_a_structured_report() {
+    let server = TestServer::start(dashboard::server()).await;
+    let client = connect(&server.url, None).await;
+    let tools = client.list_tools().await.expect("tools/list");
+    let analysis = tools
+        .iter()
+        .find(|t| t.name == "stream_data_analysis")
+        .expect("the tool");
+    let listed = serde_json::to_value(analysis).expect("tool");
+    assert_eq!(
+        listed["_meta"]["ui"]["resourceUri"],
+        dashboard::VIEW,
+        "{listed}"
+    );
+    let view = client.read_resource(dashboard::VIEW).await.expect("view");
+    let view = serde_json::to_value(&view.contents[0]).expect("contents");
+    assert!(
+        view["text"]
+            .as_str()
+            .is_some_and(|html| html.contains("ui/notifications/tool-result")),
+        "{view}"
+    );
+    let report = client
+        .call_tool(
+            "stream_data_analysis",
+            json!({"dataset": "sales", "chunk_size": 250}),
+        )
+        .result()
+        .await
+        .expect("tools/call");
+    let report = report.structured_content.expect("structured content");
+    assert_eq!(report["items"], 1000);
+    assert_eq!(
+        report["chunks"].as_array().map(Vec::len),
+        Some(4),
+        "{report}"
+    );
+    client.close().await;
+}
