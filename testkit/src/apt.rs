@@ -174,9 +174,13 @@ fn refresh_lists(force: bool) -> Result<(), String> {
 }
 
 fn is_stale_lists(error: &str) -> bool {
-    ["Unable to locate package", "404", "Unable to fetch some archives"]
-        .iter()
-        .any(|sign| error.contains(sign))
+    [
+        "Unable to locate package",
+        "404",
+        "Unable to fetch some archives",
+    ]
+    .iter()
+    .any(|sign| error.contains(sign))
 }
 
 /// Runs `apt-get ARGS` non-interactively, waiting out dpkg's lock when another process holds
@@ -259,7 +263,9 @@ mod tests {
             "E: Could not get lock /var/lib/dpkg/lock-frontend. It is held by process 7 (apt-get)"
         ));
         assert!(!is_lock_held("E: Unable to locate package no-such-package"));
-        assert!(is_stale_lists("E: Unable to locate package no-such-package"));
+        assert!(is_stale_lists(
+            "E: Unable to locate package no-such-package"
+        ));
     }
 
     #[test]
@@ -268,14 +274,19 @@ mod tests {
     }
 
     #[test]
-    #[should_panic(expected = "Install it by hand, then run the tests again:\n    sudo apt-get update && sudo apt-get install -y mcp-testkit-no-such-package")]
+    #[should_panic(
+        expected = "Install it by hand, then run the tests again:\n    sudo apt-get update && sudo apt-get install -y mcp-testkit-no-such-package"
+    )]
     fn a_package_that_cannot_be_installed_says_how_to_install_it() {
         require("mcp-testkit-no-such-program", "mcp-testkit-no-such-package");
     }
 
     #[test]
     fn keeps_the_end_of_long_output() {
-        let text = (1..=30).map(|n| n.to_string()).collect::<Vec<_>>().join("\n");
+        let text = (1..=30)
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join("\n");
         let kept = tail(&text, 3);
         assert_eq!(kept, "    28\n    29\n    30");
     }

@@ -1,6 +1,7 @@
 //! The server: a builder for what it serves ([`Server`]), and the transport-free core that
 //! answers each message (dispatch, sessions, tool calls).
 
+pub(crate) mod admission;
 mod bus;
 mod call;
 mod checks;

@@ -92,10 +92,19 @@ async fn initialize(request: &Request<'_>) -> Handled {
         protocol_version: version,
         client_info: params.client_info,
         client_capabilities: params.capabilities,
+        client: request
+            .transport
+            .as_ref()
+            .and_then(|parts| {
+                parts
+                    .extensions
+                    .get::<crate::server::admission::ClientKey>()
+            })
+            .cloned(),
     };
     let session = match engine.store.create(new).await {
         Ok(session) => session,
-        Err(e @ StoreError::Full(_)) => {
+        Err(e @ (StoreError::Full(_) | StoreError::ClientFull(_))) => {
             let error = RpcError::new(ErrorCode::INTERNAL_ERROR, e.to_string());
             return Handled::Refused(Refusal::new(Reason::Overloaded, error));
         }

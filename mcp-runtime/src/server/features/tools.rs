@@ -69,22 +69,28 @@ impl Tools {
         }
     }
 
-    fn call(&self, request: Request<'_>) -> BoxFuture<'static, Handled> {
-        let permit = match request.engine.call_permit() {
-            Ok(permit) => permit,
-            Err(refusal) => return now(Handled::Refused(refusal)),
-        };
-        match self.start_call(request, permit) {
-            Ok(Started::Stream(stream)) => now(Handled::Stream(stream)),
-            Ok(Started::Task(task)) => task,
-            Err(refused) => now(refused),
-        }
+    fn call<'a>(&'a self, request: Request<'a>) -> BoxFuture<'a, Handled> {
+        Box::pin(async move {
+            let session = match &request.era {
+                EraFacts::Handshake(Some(session)) => Some(session.id()),
+                _ => None,
+            };
+            let permit = match request.engine.call_permit(session).await {
+                Ok(permit) => permit,
+                Err(refusal) => return Handled::Refused(refusal),
+            };
+            match self.start_call(request, permit) {
+                Ok(Started::Stream(stream)) => Handled::Stream(stream),
+                Ok(Started::Task(task)) => task.await,
+                Err(refused) => refused,
+            }
+        })
     }
 
     fn start_call(
         &self,
         request: Request<'_>,
-        permit: tokio::sync::OwnedSemaphorePermit,
+        permit: crate::server::admission::CallPermit,
     ) -> Result<Started, Handled> {
         let Request {
             engine,

@@ -60,6 +60,14 @@ where
 
     fn call(&mut self, mut request: Request) -> Self::Future {
         if !names_a_session(&request) {
+            if opens_a_session(&request) {
+                // Who the client is, for its session quota (an `initialize`, perhaps).
+                let (mut parts, body) = request.into_parts();
+                if let Some(key) = super::client::key(&parts, &self.engine.config.trusted_proxies) {
+                    parts.extensions.insert(key);
+                }
+                request = Request::from_parts(parts, body);
+            }
             return Either::Left(self.inner.call(request));
         }
         // The clone that was made ready goes with this request (the tower idiom).
@@ -97,6 +105,18 @@ fn names_a_session(request: &Request) -> bool {
         .and_then(ProtocolVersion::parse)
         .is_some_and(ProtocolVersion::is_stateless);
     request.method() == Method::POST && !stateless && headers::session_id(headers).is_some()
+}
+
+/// Whether `request` may be an `initialize`: a `POST` that names no session and is not a
+/// 2026-07-28 request by its header.
+fn opens_a_session(request: &Request) -> bool {
+    request.method() == Method::POST
+        && !request
+            .headers()
+            .get(headers::PROTOCOL_VERSION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(ProtocolVersion::parse)
+            .is_some_and(ProtocolVersion::is_stateless)
 }
 
 /// The session named by `Mcp-Session-Id` (the engine's rules: missing → 400, unknown or

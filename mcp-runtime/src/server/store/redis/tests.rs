@@ -72,6 +72,7 @@ fn new() -> NewSession {
             title: None,
         },
         client_capabilities: Map::new(),
+        client: None,
     }
 }
 
