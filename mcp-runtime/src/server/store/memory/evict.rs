@@ -29,21 +29,58 @@ impl Entry {
     }
 }
 
-/// What one client holds.
+/// Sessions in the order eviction looks at them: unfinished handshakes oldest first, then
+/// the others in CLOCK order. Entries of ended sessions are skipped when met and compacted
+/// away when they outnumber the live ones.
 #[derive(Debug, Default)]
-struct Client {
-    live: usize,
-    queue: VecDeque<Entry>,
-}
-
-/// The queues eviction looks through. Entries of ended sessions are skipped when met and
-/// compacted away when they outnumber the live ones.
-#[derive(Debug, Default)]
-pub(super) struct Evictions {
+struct Queues {
     /// Sessions in order of creation, until found past their handshake.
     handshaking: VecDeque<Entry>,
     /// Sessions past their handshake, in CLOCK order.
     ready: VecDeque<Entry>,
+}
+
+impl Queues {
+    fn push(&mut self, session: &Arc<MemorySession>, live: usize) {
+        self.handshaking.push_back(Entry::new(session));
+        if self.handshaking.len() + self.ready.len() > 2 * live + 64 {
+            self.handshaking.retain(is_live);
+            self.ready.retain(is_live);
+        }
+    }
+
+    /// The idle session to evict: the oldest unfinished handshake, else the CLOCK's pick.
+    fn evict(&mut self) -> Option<Arc<MemorySession>> {
+        for _ in 0..self.handshaking.len() {
+            let Some(entry) = self.handshaking.pop_front() else {
+                break;
+            };
+            let Some(session) = live(&entry) else {
+                continue;
+            };
+            if session.is_initialized() {
+                self.ready.push_back(entry);
+            } else if session.is_busy() {
+                self.handshaking.push_back(entry);
+            } else {
+                return Some(session);
+            }
+        }
+        clock(&mut self.ready)
+    }
+}
+
+/// What one client holds.
+#[derive(Debug, Default)]
+struct Client {
+    live: usize,
+    queues: Queues,
+}
+
+/// Every session's place in the global queues and in its client's.
+#[derive(Debug, Default)]
+pub(super) struct Evictions {
+    all: Queues,
     clients: HashMap<ClientKey, Client>,
 }
 
@@ -55,18 +92,11 @@ impl Evictions {
 
     /// Counts a new session in.
     pub(super) fn admit(&mut self, session: &Arc<MemorySession>, live: usize) {
-        self.handshaking.push_back(Entry::new(session));
+        self.all.push(session, live);
         if let Some(key) = &session.client {
             let client = self.clients.entry(key.clone()).or_default();
             client.live += 1;
-            client.queue.push_back(Entry::new(session));
-            if client.queue.len() > 2 * client.live + 16 {
-                client.queue.retain(is_live);
-            }
-        }
-        if self.handshaking.len() + self.ready.len() > 2 * live + 64 {
-            self.handshaking.retain(is_live);
-            self.ready.retain(is_live);
+            client.queues.push(session, client.live);
         }
     }
 
@@ -87,8 +117,7 @@ impl Evictions {
 
     /// One of `client`'s idle sessions, counted out; `None` if each is in use.
     pub(super) fn from_client(&mut self, key: &ClientKey) -> Option<Arc<MemorySession>> {
-        let client = self.clients.get_mut(key)?;
-        let victim = clock(&mut client.queue, |s| !s.is_initialized())?;
+        let victim = self.clients.get_mut(key)?.queues.evict()?;
         self.release(&victim);
         Some(victim)
     }
@@ -96,24 +125,7 @@ impl Evictions {
     /// Anyone's idle session, unfinished handshakes first, counted out; `None` if each is
     /// in use.
     pub(super) fn from_anyone(&mut self) -> Option<Arc<MemorySession>> {
-        let mut victim = None;
-        for _ in 0..self.handshaking.len() {
-            let Some(entry) = self.handshaking.pop_front() else {
-                break;
-            };
-            let Some(session) = live(&entry) else {
-                continue;
-            };
-            if session.is_initialized() {
-                self.ready.push_back(entry);
-            } else if session.is_busy() {
-                self.handshaking.push_back(entry);
-            } else {
-                victim = Some(session);
-                break;
-            }
-        }
-        let victim = victim.or_else(|| clock(&mut self.ready, |_| false))?;
+        let victim = self.all.evict()?;
         self.release(&victim);
         Some(victim)
     }
@@ -127,26 +139,38 @@ fn is_live(entry: &Entry) -> bool {
     live(entry).is_some()
 }
 
-/// One pass of the CLOCK over `queue`: the first idle session not used since it was queued
-/// (or `first_choice`, whenever met); used ones go to the back with a new stamp, busy ones
-/// to the back as they are.
-fn clock(
-    queue: &mut VecDeque<Entry>,
-    first_choice: impl Fn(&MemorySession) -> bool,
-) -> Option<Arc<MemorySession>> {
+/// The CLOCK over `queue`: the first idle session not used since it was queued. Busy ones go to the back as they are; used ones go to the
+/// back with a new stamp, in the order they were last used, so that when a whole pass finds
+/// only used ones, the next one met is the least recently used rather than the oldest.
+fn clock(queue: &mut VecDeque<Entry>) -> Option<Arc<MemorySession>> {
     // Two rounds: the first may only hand out second chances.
-    for _ in 0..queue.len().saturating_mul(2) {
-        let mut entry = queue.pop_front()?;
-        let Some(session) = live(&entry) else {
-            continue;
-        };
-        if session.is_busy() {
+    for _ in 0..2 {
+        let mut used = Vec::new();
+        let mut victim = None;
+        for _ in 0..queue.len() {
+            let Some(entry) = queue.pop_front() else {
+                break;
+            };
+            let Some(session) = live(&entry) else {
+                continue;
+            };
+            if session.is_busy() {
+                queue.push_back(entry);
+            } else if session.last_used() <= entry.stamp {
+                victim = Some(session);
+                break;
+            } else {
+                used.push((session.last_used(), entry));
+            }
+        }
+        used.sort_by_key(|(last_used, _)| *last_used);
+        let now = Instant::now();
+        for (_, mut entry) in used {
+            entry.stamp = now;
             queue.push_back(entry);
-        } else if first_choice(&session) || session.last_used() <= entry.stamp {
-            return Some(session);
-        } else {
-            entry.stamp = Instant::now();
-            queue.push_back(entry);
+        }
+        if victim.is_some() {
+            return victim;
         }
     }
     None

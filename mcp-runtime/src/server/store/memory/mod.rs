@@ -437,6 +437,31 @@ mod tests {
     }
 
     #[test]
+    fn a_pipelined_flood_keeps_missing_the_session_in_use() {
+        let config = Config {
+            max_sessions_per_client: 1000,
+            ..Config::default()
+        };
+        let sessions = MemoryStore::new(config);
+        let active = sessions.open(from("ip:127.0.0.1")).expect("room");
+        drop(active.mark_initialized());
+        for round in 0..60 {
+            let opened: Vec<_> = (0..200)
+                .map(|_| sessions.open(from("ip:127.0.0.1")).expect("evicts"))
+                .collect();
+            for s in &opened {
+                if sessions.find(s.id()).is_some() {
+                    drop(s.mark_initialized());
+                }
+            }
+            assert!(
+                sessions.find(active.id()).is_some(),
+                "evicted in round {round}"
+            );
+        }
+    }
+
+    #[test]
     fn the_standalone_stream_takes_one_listener_at_a_time() {
         let sessions = MemoryStore::new(Config::default());
         let s = sessions.open(new()).expect("rng");
