@@ -8,10 +8,16 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Weak};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::session::MemorySession;
 use crate::server::admission::ClientKey;
+
+/// How long a handshake may take before it counts as unfinished (first to be evicted), at
+/// most: a client sends `notifications/initialized` right after `initialize`'s answer, so
+/// one still missing after this is a flood's, or a client that gave up. (A quarter of the
+/// handshake timeout when that is shorter.)
+const HANDSHAKE_GRACE: Duration = Duration::from_secs(2);
 
 /// A session in a queue, and when it was put there.
 #[derive(Debug)]
@@ -49,8 +55,9 @@ impl Queues {
         }
     }
 
-    /// The idle session to evict: the oldest unfinished handshake, else the CLOCK's pick.
-    fn evict(&mut self) -> Option<Arc<MemorySession>> {
+    /// The idle session to evict: the oldest handshake left unfinished past `grace`, else
+    /// the CLOCK's pick, else the oldest handshake in progress.
+    fn evict(&mut self, grace: Duration) -> Option<Arc<MemorySession>> {
         for _ in 0..self.handshaking.len() {
             let Some(entry) = self.handshaking.pop_front() else {
                 break;
@@ -62,11 +69,21 @@ impl Queues {
                 self.ready.push_back(entry);
             } else if session.is_busy() {
                 self.handshaking.push_back(entry);
-            } else {
+            } else if session.opened().elapsed() > grace {
                 return Some(session);
+            } else {
+                // In creation order: the rest are younger still.
+                self.handshaking.push_front(entry);
+                break;
             }
         }
-        clock(&mut self.ready)
+        clock(&mut self.ready).or_else(|| {
+            let at = self
+                .handshaking
+                .iter()
+                .position(|e| live(e).is_some_and(|s| !s.is_busy() && !s.is_initialized()))?;
+            self.handshaking.remove(at).as_ref().and_then(live)
+        })
     }
 }
 
@@ -78,13 +95,23 @@ struct Client {
 }
 
 /// Every session's place in the global queues and in its client's.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(super) struct Evictions {
     all: Queues,
     clients: HashMap<ClientKey, Client>,
+    grace: Duration,
 }
 
 impl Evictions {
+    /// Bookkeeping for sessions whose handshake times out after `handshake_timeout`.
+    pub(super) fn new(handshake_timeout: Duration) -> Self {
+        Self {
+            all: Queues::default(),
+            clients: HashMap::new(),
+            grace: HANDSHAKE_GRACE.min(handshake_timeout / 4),
+        }
+    }
+
     /// Sessions `client` holds.
     pub(super) fn held_by(&self, client: &ClientKey) -> usize {
         self.clients.get(client).map_or(0, |c| c.live)
@@ -117,7 +144,7 @@ impl Evictions {
 
     /// One of `client`'s idle sessions, counted out; `None` if each is in use.
     pub(super) fn from_client(&mut self, key: &ClientKey) -> Option<Arc<MemorySession>> {
-        let victim = self.clients.get_mut(key)?.queues.evict()?;
+        let victim = self.clients.get_mut(key)?.queues.evict(self.grace)?;
         self.release(&victim);
         Some(victim)
     }
@@ -125,7 +152,7 @@ impl Evictions {
     /// Anyone's idle session, unfinished handshakes first, counted out; `None` if each is
     /// in use.
     pub(super) fn from_anyone(&mut self) -> Option<Arc<MemorySession>> {
-        let victim = self.all.evict()?;
+        let victim = self.all.evict(self.grace)?;
         self.release(&victim);
         Some(victim)
     }

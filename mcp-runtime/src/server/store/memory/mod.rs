@@ -45,10 +45,10 @@ impl MemoryStore {
     pub(crate) fn new(config: Config) -> Self {
         Self {
             map: RwLock::default(),
+            evictions: Mutex::new(evict::Evictions::new(config.handshake_timeout)),
             config,
             last_sweep: Mutex::new(Instant::now()),
             changes: broadcast::Sender::new(BACKLOG),
-            evictions: Mutex::default(),
         }
     }
 
@@ -385,6 +385,8 @@ mod tests {
     fn at_the_cap_an_idle_session_makes_room_and_a_busy_one_never_does() {
         let config = Config {
             max_sessions: 3,
+            // Unfinished after 25 ms (a quarter).
+            handshake_timeout: Duration::from_millis(100),
             ..Config::default()
         };
         let sessions = MemoryStore::new(config);
@@ -394,6 +396,7 @@ mod tests {
         let used = sessions.open(new()).expect("room");
         drop(used.mark_initialized());
         let half_open = sessions.open(new()).expect("room");
+        std::thread::sleep(Duration::from_millis(30));
         // Unfinished handshakes go first.
         let a = sessions.open(new()).expect("evicts");
         assert!(half_open.has_ended());

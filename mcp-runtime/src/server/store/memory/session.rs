@@ -120,6 +120,11 @@ impl MemorySession {
         idle > config.session_idle_timeout && !self.is_busy()
     }
 
+    /// When `initialize` opened it.
+    pub(super) fn opened(&self) -> Instant {
+        self.opened
+    }
+
     /// Whether `notifications/initialized` arrived.
     pub(super) fn is_initialized(&self) -> bool {
         self.initialized.load(Ordering::Relaxed)
