@@ -143,7 +143,7 @@ impl Evictions {
     }
 
     /// One of `client`'s idle sessions, counted out; `None` if each is in use.
-    pub(super) fn from_client(&mut self, key: &ClientKey) -> Option<Arc<MemorySession>> {
+    pub(super) fn evict_of_client(&mut self, key: &ClientKey) -> Option<Arc<MemorySession>> {
         let victim = self.clients.get_mut(key)?.queues.evict(self.grace)?;
         self.release(&victim);
         Some(victim)
@@ -151,7 +151,7 @@ impl Evictions {
 
     /// Anyone's idle session, unfinished handshakes first, counted out; `None` if each is
     /// in use.
-    pub(super) fn from_anyone(&mut self) -> Option<Arc<MemorySession>> {
+    pub(super) fn evict_anyone(&mut self) -> Option<Arc<MemorySession>> {
         let victim = self.all.evict(self.grace)?;
         self.release(&victim);
         Some(victim)

@@ -64,14 +64,14 @@ impl MemoryStore {
                 let quota = self.config.max_sessions_per_client;
                 if evictions.held_by(client) >= quota {
                     let victim = evictions
-                        .from_client(client)
+                        .evict_of_client(client)
                         .ok_or(StoreError::ClientFull(quota))?;
                     victims.push(victim);
                 }
             }
             if self.count() - victims.len() >= self.config.max_sessions {
                 let victim = evictions
-                    .from_anyone()
+                    .evict_anyone()
                     .ok_or(StoreError::Full(self.config.max_sessions))?;
                 victims.push(victim);
             }
