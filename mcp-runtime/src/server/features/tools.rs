@@ -75,9 +75,18 @@ impl Tools {
                 EraFacts::Handshake(Some(session)) => Some(session.id()),
                 _ => None,
             };
-            let permit = match request.engine.call_permit(session).await {
-                Ok(permit) => permit,
-                Err(refusal) => return Handled::Refused(refusal),
+            // A call cancelled while it waits for a slot stops waiting (the client ignores
+            // whatever answers a cancelled request).
+            let permit = tokio::select! {
+                admitted = request.engine.call_permit(session) => match admitted {
+                    Ok(permit) => permit,
+                    Err(refusal) => return Handled::Refused(refusal),
+                },
+                () = request.cancel.cancelled() => {
+                    return Handled::error(RpcError::invalid_request(
+                        "the call was cancelled while it waited for a slot",
+                    ));
+                }
             };
             match self.start_call(request, permit) {
                 Ok(Started::Stream(stream)) => Handled::Stream(stream),
