@@ -13,15 +13,16 @@ usage: bench [options]            run the benchmark and print the table
        bench serve <ours|rmcp|floor|ours+auth>   (internal) serve one server on 127.0.0.1:0
 
 options:
-  --only a,b,...      workloads to run (default: all of a b c d e f g h; g compares ours with
-                      and without JWT auth and metrics; h, the soak, runs ours alone)
+  --only a,b,...      workloads to run (default: all of a b c d e f g h i; g compares ours with
+                      and without JWT auth and metrics; h, the soak, runs ours alone; i runs
+                      well-behaved session calls alone, then beside a session flood)
   --duration SECS     measured seconds per server per throughput workload (default 7)
   --rounds N          split that time into N rounds, the servers taking turns; rates are
                       the median round's (default 7)
   --warmup SECS       unmeasured seconds before each round (default 0.3)
   --connections N     connections for throughput workloads (default 32)
   --concurrent N      calls in flight for workloads d and h (default 10000)
-  --sessions N        idle sessions for workload e (default 10000)
+  --sessions N        idle sessions for workload e, flood sessions for i (default 10000)
   --servers LIST      servers to run (default: ours,rmcp,floor; also ours-redis: ours with
                       the Redis store, on MCP_REDIS_URL or a redis-server the bench starts)
   --no-pin            do not pin processes to cores with taskset

@@ -15,6 +15,7 @@
 //! a heap or a core with the load generator, and make their RSS readable.
 
 mod cli;
+mod flood;
 mod load;
 mod pin;
 mod redis;

@@ -49,7 +49,7 @@ impl Measurement {
     /// The figure the workload is judged by: calls/s, frames/s, or bytes per session.
     fn headline(&self, workload: Workload) -> Option<f64> {
         match workload {
-            Workload::A | Workload::B | Workload::F | Workload::G => {
+            Workload::A | Workload::B | Workload::F | Workload::G | Workload::I => {
                 Some(self.stats.calls_per_sec())
             }
             Workload::C | Workload::D | Workload::H => Some(self.stats.frames_per_sec()),

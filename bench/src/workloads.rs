@@ -37,11 +37,13 @@ pub enum Workload {
     /// (h) The soak: 10,000 concurrent streaming calls with slow and vanishing readers mixed
     /// in, then a check that nothing was left behind (ours only).
     H,
+    /// (i) Well-behaved session calls alone, then beside a flood of sessions (issue 25).
+    I,
 }
 
 impl Workload {
     /// Every workload, in order.
-    pub const ALL: [Workload; 8] = [
+    pub const ALL: [Workload; 9] = [
         Self::A,
         Self::B,
         Self::C,
@@ -50,6 +52,7 @@ impl Workload {
         Self::F,
         Self::G,
         Self::H,
+        Self::I,
     ];
 
     /// Its letter.
@@ -63,6 +66,7 @@ impl Workload {
             Self::F => "f",
             Self::G => "g",
             Self::H => "h",
+            Self::I => "i",
         }
     }
 
@@ -89,6 +93,10 @@ impl Workload {
             Self::H => format!(
                 "soak: {} concurrent streaming calls, 1 in 10 read slowly, 1 in 10 dropped, 1 in 10 frozen",
                 options.concurrent
+            ),
+            Self::I => format!(
+                "tools/call in sessions: first row alone, second beside a flood of {} sessions from the same address",
+                options.sessions
             ),
         }
     }
@@ -120,6 +128,7 @@ pub fn run_all(options: &Options) -> anyhow::Result<()> {
         }
         let row = match workload {
             Workload::D | Workload::E => one_shot(workload, options, &layout)?,
+            Workload::I => crate::flood::run(options, &layout)?,
             _ => interleaved(workload, options, &layout, wrk.as_ref())?,
         };
         results.push((workload, row));
@@ -131,7 +140,7 @@ pub fn run_all(options: &Options) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn start(kind: Kind, layout: &Layout) -> anyhow::Result<Spawned> {
+pub(crate) fn start(kind: Kind, layout: &Layout) -> anyhow::Result<Spawned> {
     let server = Spawned::start(kind, layout)?;
     // Let it finish starting (threads, allocator) before the clock runs.
     std::thread::sleep(Duration::from_millis(200));

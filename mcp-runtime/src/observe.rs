@@ -17,6 +17,7 @@
 //! | `mcp_sse_bytes_total` | counter | |
 //! | `mcp_sse_stream_duration_seconds` | histogram | |
 //! | `mcp_rejections_total` | counter | `reason` (`auth`, `scope`, `origin`, `host`, `limits`) |
+//! | `mcp_admission_total` | counter | `resource` (`session`, `connection`, `call`), `decision` (`evicted`, `queued`, `shed`) |
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
@@ -61,6 +62,43 @@ impl Reason {
 pub(crate) fn rejected(reason: Reason) {
     if enabled() {
         metrics::counter!("mcp_rejections_total", "reason" => reason.label()).increment(1);
+    }
+}
+
+/// What an admission decision was about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Resource {
+    Session,
+    Connection,
+    Call,
+}
+
+/// What admission did to make or refuse room.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision {
+    /// An idle session or connection was ended to admit a new one.
+    Evicted,
+    /// A call waited for a slot.
+    Queued,
+    /// A newcomer was refused (503).
+    Shed,
+}
+
+/// An admission decision at a limit.
+pub(crate) fn admission(resource: Resource, decision: Decision) {
+    if enabled() {
+        let resource = match resource {
+            Resource::Session => "session",
+            Resource::Connection => "connection",
+            Resource::Call => "call",
+        };
+        let decision = match decision {
+            Decision::Evicted => "evicted",
+            Decision::Queued => "queued",
+            Decision::Shed => "shed",
+        };
+        metrics::counter!("mcp_admission_total", "resource" => resource, "decision" => decision)
+            .increment(1);
     }
 }
 

@@ -21,9 +21,14 @@
 //! | `MCP_REDIS_URL` / `redis_url` | none (in memory) | Redis store for sessions and streams |
 //! | `MCP_LOG` / `log` | `info` | log filter (`tracing-subscriber` `EnvFilter` syntax) |
 //! | `MCP_WORKERS` / `workers` | one per core | Tokio worker threads |
-//! | `MCP_MAX_CONNECTIONS` / `max_connections` | `1024` | open connections at once (past it: 503) |
-//! | `MCP_MAX_SESSIONS` / `max_sessions` | `10000` | open sessions at once |
-//! | `MCP_MAX_CONCURRENT_CALLS` / `max_concurrent_calls` | `1000` | tool calls running at once |
+//! | `MCP_MAX_CONNECTIONS` / `max_connections` | `4096` | open connections at once (at it: the longest-idle one is closed; all busy: 503) |
+//! | `MCP_MAX_SESSIONS` / `max_sessions` | `10000` | open sessions at once (at it: the least recently used idle one is evicted) |
+//! | `MCP_MAX_SESSIONS_PER_CLIENT` / `max_sessions_per_client` | `1000` | sessions one client (verified identity, else address) holds (at it: its own least recently used idle one is evicted) |
+//! | `MCP_TRUSTED_PROXIES` / `trusted_proxies` | none | proxy IP addresses whose `X-Forwarded-For` (left-most hop) names the client |
+//! | `MCP_MAX_CONCURRENT_CALLS` / `max_concurrent_calls` | `1000` | tool calls running at once, server-wide |
+//! | `MCP_MAX_CALLS_PER_SESSION` / `max_calls_per_session` | `64` | tool calls running at once in one session |
+//! | `MCP_CALL_QUEUE` / `call_queue` | `4096` | calls waiting for a slot past those caps (past it: 503 + `Retry-After`) |
+//! | `MCP_CALL_QUEUE_TIMEOUT` / `call_queue_timeout` | `30s` | longest a call waits for a slot (then 503 + `Retry-After`) |
 //! | `MCP_CALL_TIMEOUT` / `call_timeout` | `10m` | longest a tool call may run |
 //! | `MCP_HEADER_TIMEOUT` / `header_timeout` | `10s` | time a client has to send its request headers |
 //! | `MCP_BODY_LIMIT` / `body_limit` | `4MiB` | largest request body |
@@ -87,12 +92,28 @@ pub struct Settings {
     pub log: String,
     /// Tokio worker threads (`MCP_WORKERS`); `None`: one per core.
     pub workers: Option<usize>,
-    /// Open connections at once (`MCP_MAX_CONNECTIONS`, default 1024).
+    /// Open connections at once (`MCP_MAX_CONNECTIONS`, default 4096); at it the
+    /// longest-idle connection is closed to admit a new one.
     pub max_connections: usize,
-    /// Open sessions at once (`MCP_MAX_SESSIONS`, default 10000).
+    /// Open sessions at once (`MCP_MAX_SESSIONS`, default 10000); at it the least recently
+    /// used idle session is evicted.
     pub max_sessions: usize,
+    /// Sessions one client holds (`MCP_MAX_SESSIONS_PER_CLIENT`, default 1000): the client is
+    /// its verified identity, else its address; at it, its own least recently used idle
+    /// session is evicted.
+    pub max_sessions_per_client: usize,
+    /// Proxies whose `X-Forwarded-For` names the client (`MCP_TRUSTED_PROXIES`, IP
+    /// addresses; default none: the peer address is the client).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Tool calls running at once (`MCP_MAX_CONCURRENT_CALLS`, default 1000).
     pub max_concurrent_calls: usize,
+    /// Tool calls running at once in one session (`MCP_MAX_CALLS_PER_SESSION`, default 64).
+    pub max_calls_per_session: usize,
+    /// Calls waiting for a slot past those caps (`MCP_CALL_QUEUE`, default 4096); past it a
+    /// call is refused at once with 503 and `Retry-After`.
+    pub call_queue: usize,
+    /// Longest a call waits for a slot (`MCP_CALL_QUEUE_TIMEOUT`, default 30 s).
+    pub call_queue_timeout: Duration,
     /// Longest a tool call may run (`MCP_CALL_TIMEOUT`, default 10 minutes).
     pub call_timeout: Duration,
     /// Time a client has to send its request headers (`MCP_HEADER_TIMEOUT`, default 10 s).
@@ -128,9 +149,14 @@ impl Default for Settings {
             redis_url: None,
             log: "info".to_owned(),
             workers: None,
-            max_connections: 1024,
+            max_connections: 4096,
             max_sessions: 10_000,
+            max_sessions_per_client: 1000,
+            trusted_proxies: Vec::new(),
             max_concurrent_calls: 1000,
+            max_calls_per_session: 64,
+            call_queue: 4096,
+            call_queue_timeout: Duration::from_secs(30),
             call_timeout: Duration::from_secs(600),
             header_timeout: Duration::from_secs(10),
             body_limit: 4 * 1024 * 1024,
@@ -168,7 +194,12 @@ impl std::fmt::Debug for Settings {
             .field("workers", &self.workers)
             .field("max_connections", &self.max_connections)
             .field("max_sessions", &self.max_sessions)
+            .field("max_sessions_per_client", &self.max_sessions_per_client)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("max_concurrent_calls", &self.max_concurrent_calls)
+            .field("max_calls_per_session", &self.max_calls_per_session)
+            .field("call_queue", &self.call_queue)
+            .field("call_queue_timeout", &self.call_queue_timeout)
             .field("call_timeout", &self.call_timeout)
             .field("header_timeout", &self.header_timeout)
             .field("body_limit", &self.body_limit)
@@ -217,7 +248,13 @@ struct Layer {
     workers: Option<usize>,
     max_connections: Option<usize>,
     max_sessions: Option<usize>,
+    max_sessions_per_client: Option<usize>,
+    trusted_proxies: Option<Vec<std::net::IpAddr>>,
     max_concurrent_calls: Option<usize>,
+    max_calls_per_session: Option<usize>,
+    call_queue: Option<usize>,
+    #[serde(default, with = "humantime_serde")]
+    call_queue_timeout: Option<Duration>,
     #[serde(default, with = "humantime_serde")]
     call_timeout: Option<Duration>,
     #[serde(default, with = "humantime_serde")]
@@ -234,7 +271,7 @@ struct Layer {
 }
 
 /// The environment variable of each key, in table order.
-const KEYS: [&str; 24] = [
+const KEYS: [&str; 29] = [
     "addr",
     "path",
     "allowed_hosts",
@@ -250,7 +287,12 @@ const KEYS: [&str; 24] = [
     "workers",
     "max_connections",
     "max_sessions",
+    "max_sessions_per_client",
+    "trusted_proxies",
     "max_concurrent_calls",
+    "max_calls_per_session",
+    "call_queue",
+    "call_queue_timeout",
     "call_timeout",
     "header_timeout",
     "body_limit",
@@ -341,7 +383,12 @@ impl Settings {
             log,
             max_connections,
             max_sessions,
+            max_sessions_per_client,
+            trusted_proxies,
             max_concurrent_calls,
+            max_calls_per_session,
+            call_queue,
+            call_queue_timeout,
             call_timeout,
             header_timeout,
             session_idle_timeout,
@@ -404,7 +451,9 @@ impl Settings {
         for (key, value) in [
             ("max_connections", self.max_connections),
             ("max_sessions", self.max_sessions),
+            ("max_sessions_per_client", self.max_sessions_per_client),
             ("max_concurrent_calls", self.max_concurrent_calls),
+            ("max_calls_per_session", self.max_calls_per_session),
             ("body_limit", self.body_limit),
             ("workers", self.workers.unwrap_or(1)),
         ] {
@@ -487,6 +536,21 @@ fn set_from_text(layer: &mut Layer, key: &str, value: &str) -> Result<(), String
         "max_connections" => layer.max_connections = Some(number(value)?),
         "max_sessions" => layer.max_sessions = Some(number(value)?),
         "max_concurrent_calls" => layer.max_concurrent_calls = Some(number(value)?),
+        "max_sessions_per_client" => layer.max_sessions_per_client = Some(number(value)?),
+        "max_calls_per_session" => layer.max_calls_per_session = Some(number(value)?),
+        "call_queue" => layer.call_queue = Some(number(value)?),
+        "call_queue_timeout" => layer.call_queue_timeout = Some(duration(value)?),
+        "trusted_proxies" => {
+            layer.trusted_proxies = Some(
+                list(value)
+                    .iter()
+                    .map(|ip| {
+                        ip.parse()
+                            .map_err(|_| format!("{ip:?} is not an IP address"))
+                    })
+                    .collect::<Result<_, _>>()?,
+            );
+        }
         "call_timeout" => layer.call_timeout = Some(duration(value)?),
         "header_timeout" => layer.header_timeout = Some(duration(value)?),
         "session_idle_timeout" => layer.session_idle_timeout = Some(duration(value)?),
@@ -561,6 +625,11 @@ mod tests {
             ("MCP_MAX_CONNECTIONS", "100"),
             ("MCP_MAX_SESSIONS", "50"),
             ("MCP_MAX_CONCURRENT_CALLS", "8"),
+            ("MCP_MAX_SESSIONS_PER_CLIENT", "7"),
+            ("MCP_TRUSTED_PROXIES", "10.0.0.1, ::1"),
+            ("MCP_MAX_CALLS_PER_SESSION", "3"),
+            ("MCP_CALL_QUEUE", "0"),
+            ("MCP_CALL_QUEUE_TIMEOUT", "2s"),
             ("MCP_CALL_TIMEOUT", "5m"),
             ("MCP_HEADER_TIMEOUT", "3s"),
             ("MCP_BODY_LIMIT", "1MiB"),
@@ -595,6 +664,10 @@ mod tests {
         assert_eq!(s.session_idle_timeout, Duration::from_secs(5400));
         assert_eq!(s.drain_timeout, Duration::from_secs(30));
         assert_eq!(s.metrics_path.as_deref(), Some("/metrics"));
+        assert_eq!(s.max_sessions_per_client, 7);
+        assert_eq!(s.trusted_proxies.len(), 2);
+        assert_eq!((s.max_calls_per_session, s.call_queue), (3, 0));
+        assert_eq!(s.call_queue_timeout, Duration::from_secs(2));
     }
 
     #[test]

@@ -486,16 +486,22 @@ async fn unfinished_bodies_hold_no_more_than_the_budget_and_small_requests_pass(
 }
 
 #[tokio::test]
-async fn past_max_connections_new_ones_get_503_and_are_closed() {
+async fn past_max_connections_all_busy_new_ones_get_503_and_are_closed() {
     let served = Served::start(
         server()
             .max_connections(4)
             .header_timeout(Duration::from_secs(10)),
     )
     .await;
+    // Each of the four has a request in flight (its body still coming), so none may be
+    // closed to admit another (an idle one would be: tests/tests/admission.rs).
     let mut held = Vec::new();
     for _ in 0..4 {
-        held.push(served.connect().await);
+        let mut busy = served.connect().await;
+        busy.write_all(format!("{}{{", post_head(40, "")).as_bytes())
+            .await
+            .expect("write");
+        held.push(busy);
     }
     // Accepted in order: the server has counted the four before it reads the fifth.
     tokio::time::sleep(Duration::from_millis(200)).await;

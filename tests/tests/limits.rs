@@ -22,30 +22,52 @@ fn init_body() -> String {
 }
 
 #[tokio::test]
-async fn the_session_cap_holds_under_a_flood() {
+async fn the_session_cap_holds_under_a_flood_and_refuses_only_when_all_are_busy() {
     let server = TestServer::start(Server::new("capped").max_sessions(50).tool(nap_tool())).await;
     let client = server.client();
-    let mut opened = 0;
-    let mut refused = 0;
     let floods: Vec<_> = (0..200)
         .map(|_| {
             let client = client.clone();
             tokio::spawn(async move { client.post_raw(init_body()).await })
         })
         .collect();
+    let mut sessions = Vec::new();
     for flood in floods {
         let reply = flood.await.expect("task");
+        assert_eq!(reply.status, 200, "idle sessions make room: {}", reply.body);
+        sessions.push(reply.session.expect("a session id"));
+    }
+    // At most 50 of them are still open: the oldest idle ones were evicted (404).
+    let mut live = 0;
+    for session in &sessions {
+        let mut c = server.client();
+        c.session = Some(session.clone());
+        let reply = c.request(1, "ping", json!({})).await;
         match reply.status {
-            200 => opened += 1,
-            503 => {
-                refused += 1;
-                assert!(reply.body.contains("50 sessions"), "{}", reply.body);
-            }
+            200 => live += 1,
+            404 => {}
             other => panic!("unexpected {other}: {}", reply.body),
         }
     }
-    assert_eq!((opened, refused), (50, 150));
-    // A refused client is told when to come back.
+    assert_eq!(live, 50);
+    // When every session is busy, a newcomer is refused, and told when to come back.
+    let busy = Server::new("busy-cap").max_sessions(2).tool(nap_tool());
+    let server = TestServer::start(busy).await;
+    let mut naps = Vec::new();
+    for _ in 0..2 {
+        let mut c = server.client();
+        c.initialize("2025-06-18").await;
+        naps.push(tokio::spawn(async move {
+            c.request(
+                2,
+                "tools/call",
+                json!({"name": "nap", "arguments": {"ms": 1500}}),
+            )
+            .await
+        }));
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let client = server.client();
     let refused = client
         .http
         .post(&client.url)
@@ -57,6 +79,11 @@ async fn the_session_cap_holds_under_a_flood() {
         .expect("POST");
     assert_eq!(refused.status(), 503);
     assert!(refused.headers().contains_key("retry-after"));
+    let body = refused.text().await.expect("body");
+    assert!(body.contains("2 sessions"), "{body}");
+    for nap in naps {
+        assert_eq!(nap.await.expect("task").status, 200);
+    }
 }
 
 #[tokio::test]
@@ -77,9 +104,14 @@ async fn a_batch_past_the_limit_is_refused_whole() {
 }
 
 #[tokio::test]
-async fn calls_past_the_concurrency_limit_are_refused_and_run_again_later() {
-    let server =
-        TestServer::start(Server::new("busy").max_concurrent_calls(2).tool(nap_tool())).await;
+async fn calls_past_the_concurrency_limit_wait_then_past_the_queue_are_refused() {
+    let server = TestServer::start(
+        Server::new("busy")
+            .max_concurrent_calls(2)
+            .call_queue(1)
+            .tool(nap_tool()),
+    )
+    .await;
     let mut client = server.client();
     client.initialize("2025-06-18").await;
     let call = |id: i64, ms: u64| {
@@ -94,14 +126,26 @@ async fn calls_past_the_concurrency_limit_are_refused_and_run_again_later() {
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let third = client.post(call(3, 0)).await;
-    assert_eq!(third.status, 503, "{}", third.body);
-    assert!(third.body.contains("2 tool calls"), "{}", third.body);
+    // The third waits for a slot; the fourth finds the queue full.
+    let third = tokio::spawn({
+        let client = client.clone();
+        let body = call(3, 0);
+        async move { client.post(body).await }
+    });
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let fourth = client.post(call(4, 0)).await;
+    assert_eq!(fourth.status, 503, "{}", fourth.body);
+    assert!(fourth.body.contains("2 tool calls"), "{}", fourth.body);
     for call in slow {
         assert_eq!(call.await.expect("task").status, 200);
     }
-    let again = client.post(call(4, 0)).await;
-    assert_eq!(again.json()["result"]["content"][0]["text"], "slept 0 ms");
+    let third = third.await.expect("task");
+    assert_eq!(
+        third.json()["result"]["content"][0]["text"],
+        "slept 0 ms",
+        "{}",
+        third.body
+    );
 }
 
 /// Sleep far longer than the tool's own timeout allows.

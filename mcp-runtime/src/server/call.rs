@@ -101,7 +101,7 @@ impl CallStream {
         arguments: Arguments,
         setup: CallSetup,
         timeout: std::time::Duration,
-        permit: tokio::sync::OwnedSemaphorePermit,
+        permit: crate::server::admission::CallPermit,
     ) -> Self {
         // A call can emit frames only with a progress token, a log level, or a session (to
         // close its stream in); most calls have none of these and get no channel at all.

@@ -25,8 +25,17 @@ pub(crate) struct Config {
     /// How long a call's stream may stay full with its reader taking nothing before the
     /// call is cancelled.
     pub(crate) stall_timeout: Duration,
-    /// Most sessions open at once; past it `initialize` is refused with 503.
+    /// Most sessions open at once; at it the least recently used idle session is evicted.
     pub(crate) max_sessions: usize,
+    /// Most sessions one client (identity, else address) holds; at it that client's own
+    /// least recently used idle session is evicted.
+    pub(crate) max_sessions_per_client: usize,
+    /// Proxies whose `X-Forwarded-For` names the client.
+    pub(crate) trusted_proxies: Vec<std::net::IpAddr>,
+    /// Most tool calls waiting for a slot at once (past the running caps).
+    pub(crate) call_queue: usize,
+    /// Longest a tool call waits for a slot before it is refused.
+    pub(crate) call_queue_timeout: Duration,
     /// Most tool calls running at once, server-wide.
     pub(crate) max_concurrent_calls: usize,
     /// Most requests in flight at once in one session.
@@ -57,6 +66,10 @@ impl Default for Config {
             cache_ttl: Duration::from_secs(60),
             max_batch: 64,
             max_sessions: 10_000,
+            max_sessions_per_client: 1_000,
+            trusted_proxies: Vec::new(),
+            call_queue: 4_096,
+            call_queue_timeout: Duration::from_secs(30),
             max_concurrent_calls: 1_000,
             max_calls_per_session: 64,
             call_timeout: Duration::from_secs(10 * 60),

@@ -95,8 +95,8 @@ pub(crate) struct Engine {
     discover: Box<RawValue>,
     /// Cancelled when the server begins to shut down.
     shutdown: CancellationToken,
-    /// One permit per tool call that may run at once.
-    call_permits: Arc<tokio::sync::Semaphore>,
+    /// The slots tool calls run in, and the queue before them.
+    calls: Arc<super::admission::CallGate>,
     /// This engine, for the calls it runs (`Context::server`).
     me: Weak<Engine>,
 }
@@ -125,7 +125,7 @@ impl Engine {
             capabilities,
             discover,
             shutdown: CancellationToken::new(),
-            call_permits: Arc::new(tokio::sync::Semaphore::new(config.max_concurrent_calls)),
+            calls: super::admission::CallGate::new(&config),
             me,
             info,
             instructions,
@@ -171,18 +171,13 @@ impl Engine {
         self.shutdown.clone()
     }
 
-    /// Room for one more tool call, or a refusal saying the server is at its limit.
-    pub(crate) fn call_permit(&self) -> Result<tokio::sync::OwnedSemaphorePermit, Box<Refusal>> {
-        self.call_permits.clone().try_acquire_owned().map_err(|_| {
-            let limit = self.config.max_concurrent_calls;
-            Refusal::new(
-                Reason::Overloaded,
-                RpcError::new(
-                    crate::protocol::ErrorCode::INTERNAL_ERROR,
-                    format!("the server is running {limit} tool calls, as many as it may at once: retry later"),
-                ),
-            )
-        })
+    /// A slot for one tool call of `session`: at once, or after a bounded wait in the
+    /// call queue, or a refusal saying the server is at its limit.
+    pub(crate) async fn call_permit(
+        &self,
+        session: Option<&str>,
+    ) -> Result<super::admission::CallPermit, Box<Refusal>> {
+        self.calls.admit(session).await
     }
 
     pub(crate) fn me(&self) -> Weak<Engine> {
@@ -419,7 +414,11 @@ impl Engine {
         };
         let (cancel, guard) = match &link.stateless {
             Some(in_flight) => {
-                match in_flight.start(&request.id, None, self.config.max_calls_per_session) {
+                let limit = self
+                    .config
+                    .max_calls_per_session
+                    .saturating_add(self.config.call_queue);
+                match in_flight.start(&request.id, None, limit) {
                     Ok((token, guard)) => (token, Some(guard)),
                     Err(refusal) => return refusal.to(Some(&request.id)).into(),
                 }

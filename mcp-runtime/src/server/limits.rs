@@ -5,24 +5,56 @@ use std::time::Duration;
 use super::Server;
 
 impl Server {
-    /// Most sessions open at once (default 10,000). Past it, `initialize` is refused with
-    /// HTTP 503 and `Retry-After` (expired sessions are swept first; live ones are never
-    /// evicted to make room, so a flood cannot end other clients' sessions).
+    /// Most sessions open at once (default 10,000). At it, a new session evicts the least
+    /// recently used idle one (unfinished handshakes first; its client gets 404 and starts
+    /// over, as the spec says). A session with a request in flight or a stream open is never
+    /// evicted; only when every one is in use is `initialize` refused with 503.
     pub fn max_sessions(mut self, sessions: usize) -> Self {
         self.settings.max_sessions = sessions.max(1);
         self
     }
 
-    /// Most tool calls running at once, server-wide (default 1,000). Past it, a call is
-    /// refused with HTTP 503 and `Retry-After`.
+    /// Most sessions one client holds (default 1,000): the client is its verified identity
+    /// when auth is on, else its address (see [`trusted_proxies`](Self::trusted_proxies)).
+    /// At it, the client's own least recently used idle session is evicted, so one client
+    /// cannot take the sessions of others.
+    pub fn max_sessions_per_client(mut self, sessions: usize) -> Self {
+        self.settings.max_sessions_per_client = sessions.max(1);
+        self
+    }
+
+    /// Proxies (IP addresses) whose `X-Forwarded-For` names the client, for its quotas: the
+    /// left-most hop of a request from one of them is the client (default none).
+    pub fn trusted_proxies(mut self, proxies: impl IntoIterator<Item = std::net::IpAddr>) -> Self {
+        self.settings.trusted_proxies = proxies.into_iter().collect();
+        self
+    }
+
+    /// Most tool calls running at once, server-wide (default 1,000). Past it, a call waits
+    /// in the [call queue](Self::call_queue).
     pub fn max_concurrent_calls(mut self, calls: usize) -> Self {
         self.settings.max_concurrent_calls = calls.max(1);
         self
     }
 
-    /// Most requests in flight at once in one session (default 64); past it, 503.
+    /// Most tool calls running at once in one session (default 64). Past it, a call waits
+    /// in the [call queue](Self::call_queue).
     pub fn max_calls_per_session(mut self, calls: usize) -> Self {
-        self.config.max_calls_per_session = calls.max(1);
+        self.settings.max_calls_per_session = calls.max(1);
+        self
+    }
+
+    /// Most calls waiting for a slot past the running caps (default 4,096). Past it, a call
+    /// is refused at once with HTTP 503 and `Retry-After`; 0 refuses at the caps.
+    pub fn call_queue(mut self, calls: usize) -> Self {
+        self.settings.call_queue = calls;
+        self
+    }
+
+    /// Longest a call waits in the queue for a slot (default 30 s); then HTTP 503 and
+    /// `Retry-After`.
+    pub fn call_queue_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.call_queue_timeout = timeout;
         self
     }
 

@@ -2,6 +2,7 @@
 //! answers each message (dispatch, sessions, tool calls). Serving it (listeners, the HTTP
 //! surface, stdio, signals, the environment) is the launcher's business: `crate::launch`.
 
+pub(crate) mod admission;
 mod bus;
 mod call;
 mod checks;
@@ -445,6 +446,11 @@ impl Server {
         self.config.session_idle_timeout = settings.session_idle_timeout;
         self.config.max_sessions = settings.max_sessions;
         self.config.max_concurrent_calls = settings.max_concurrent_calls;
+        self.config.max_sessions_per_client = settings.max_sessions_per_client;
+        self.config.trusted_proxies = settings.trusted_proxies.clone();
+        self.config.max_calls_per_session = settings.max_calls_per_session;
+        self.config.call_queue = settings.call_queue;
+        self.config.call_queue_timeout = settings.call_queue_timeout;
         self.config.call_timeout = settings.call_timeout;
         if !settings.mrtr_keys.is_empty() {
             // Checked by `Settings::validate`: at least one, each 16 bytes or more.

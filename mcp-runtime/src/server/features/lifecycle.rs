@@ -96,10 +96,16 @@ async fn initialize(request: &Request<'_>) -> Handled {
         id: (request.meta.as_deref())
             .and_then(RequestMeta::preset_session_id)
             .cloned(),
+        client: (request.meta.as_deref())
+            .and_then(|meta| {
+                meta.extensions()
+                    .get::<crate::server::admission::ClientKey>()
+            })
+            .cloned(),
     };
     let session = match engine.store.create(new).await {
         Ok(session) => session,
-        Err(e @ StoreError::Full(_)) => {
+        Err(e @ (StoreError::Full(_) | StoreError::ClientFull(_))) => {
             let error = RpcError::new(ErrorCode::INTERNAL_ERROR, e.to_string());
             return Handled::Refused(Refusal::new(Reason::Overloaded, error));
         }

@@ -75,22 +75,37 @@ impl Tools {
         }
     }
 
-    fn call(&self, request: Request<'_>) -> BoxFuture<'static, Handled> {
-        let permit = match request.engine.call_permit() {
-            Ok(permit) => permit,
-            Err(refusal) => return now(Handled::Refused(refusal)),
-        };
-        match self.start_call(request, permit) {
-            Ok(Started::Stream(stream)) => now(Handled::Stream(stream)),
-            Ok(Started::Task(task)) => task,
-            Err(refused) => now(refused),
-        }
+    fn call<'a>(&'a self, request: Request<'a>) -> BoxFuture<'a, Handled> {
+        Box::pin(async move {
+            let session = match &request.era {
+                EraFacts::Handshake(Some(session)) => Some(session.id()),
+                _ => None,
+            };
+            // A call cancelled while it waits for a slot stops waiting (the client ignores
+            // whatever answers a cancelled request).
+            let permit = tokio::select! {
+                admitted = request.engine.call_permit(session) => match admitted {
+                    Ok(permit) => permit,
+                    Err(refusal) => return Handled::Refused(refusal),
+                },
+                () = request.cancel.cancelled() => {
+                    return Handled::error(RpcError::invalid_request(
+                        "the call was cancelled while it waited for a slot",
+                    ));
+                }
+            };
+            match self.start_call(request, permit) {
+                Ok(Started::Stream(stream)) => Handled::Stream(stream),
+                Ok(Started::Task(task)) => task.await,
+                Err(refused) => refused,
+            }
+        })
     }
 
     fn start_call(
         &self,
         request: Request<'_>,
-        permit: tokio::sync::OwnedSemaphorePermit,
+        permit: crate::server::admission::CallPermit,
     ) -> Result<Started, Handled> {
         let Request {
             engine,

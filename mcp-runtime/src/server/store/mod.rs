@@ -35,9 +35,16 @@ pub(crate) enum StoreError {
     /// that writes it is cut off rather than buffered without bound.
     #[error("the client read nothing of this stream for {0:?} while it was full")]
     Stalled(std::time::Duration),
-    /// The store holds as many sessions as it may.
-    #[error("the server has {0} sessions open, as many as it accepts: retry later")]
+    /// The store holds as many sessions as it may, and every one is in use.
+    #[error(
+        "the server has {0} sessions open, as many as it accepts, and each has a request in flight or a stream open: retry later"
+    )]
     Full(usize),
+    /// The client holds as many sessions as one client may, and every one is in use.
+    #[error(
+        "this client has {0} sessions open, as many as one client may, and each has a request in flight or a stream open: end one (DELETE) or retry later"
+    )]
+    ClientFull(usize),
 }
 
 /// What `initialize` learned, to open a session with.
@@ -49,6 +56,8 @@ pub(crate) struct NewSession {
     /// The id to open it under (a transport that named it before it existed: the legacy
     /// HTTP+SSE transport); `None`: a fresh random one.
     pub(crate) id: Option<Arc<str>>,
+    /// Whom the session counts against (`max_sessions_per_client`); `None`: nobody known.
+    pub(crate) client: Option<crate::server::admission::ClientKey>,
 }
 
 /// Sessions, by id. Ids are 128 random bits, unique across processes.

@@ -37,9 +37,12 @@ pub struct HttpLimits {
     /// Default 60 seconds. A connection with a request in flight (a call, an open SSE
     /// stream) is never idle.
     pub idle_timeout: Duration,
-    /// How many connections are served at once. Past it, a new connection gets
-    /// `503 Service Unavailable` with `Retry-After: 1` and is closed. Default 1024 (each
-    /// one is a file descriptor: keep it below the process's `ulimit -n`).
+    /// How many connections are served at once. At it, the idle connection cheapest to lose
+    /// (one that never sent a byte, else the longest idle keep-alive one; never one with a
+    /// request in flight or a stream open) is closed to admit a new one; when every one is
+    /// in use, a new connection gets `503 Service Unavailable` with `Retry-After: 1` and is
+    /// closed. Default 4096 (each one is a file descriptor: keep it below the process's
+    /// `ulimit -n`).
     pub max_connections: usize,
     /// The largest request body accepted, in bytes: a larger `Content-Length` gets `413`
     /// before any of the body is read, and a chunked body is refused once it grows past
@@ -68,7 +71,7 @@ impl Default for HttpLimits {
         Self {
             header_timeout: Duration::from_secs(10),
             idle_timeout: Duration::from_secs(60),
-            max_connections: 1024,
+            max_connections: 4096,
             body_limit: 4 * 1024 * 1024,
             body_timeout: Duration::from_secs(30),
             write_timeout: Duration::from_secs(30),
@@ -134,7 +137,8 @@ impl Server {
         self
     }
 
-    /// Serves at most this many connections at once; more get 503 (default 1024).
+    /// Serves at most this many connections at once (default 4096): at it the longest-idle
+    /// one is closed to admit a new one; when every one is busy, a new one gets 503.
     pub fn max_connections(mut self, connections: usize) -> Self {
         self.settings.max_connections = connections.max(1);
         self

@@ -181,7 +181,7 @@ where
 }
 
 /// The 403 for a request the policy refuses (400 for a repeated single-valued MCP
-/// header); `None` lets it through.
+/// header or a malformed session id); `None` lets it through.
 fn refusal(policy: &HostPolicy, headers: &HeaderMap) -> Option<Response> {
     if let Some(name) = super::headers::duplicated(headers) {
         return Some(
@@ -191,6 +191,9 @@ fn refusal(policy: &HostPolicy, headers: &HeaderMap) -> Option<Response> {
             )
             .into_response(None),
         );
+    }
+    if let Some(message) = super::headers::malformed_session_id(headers) {
+        return Some(Rejection::new(StatusCode::BAD_REQUEST, message).into_response(None));
     }
     let host = headers
         .get(HOST)

@@ -83,6 +83,33 @@ pub(crate) fn session_id(headers: &HeaderMap) -> Option<&str> {
     headers.get(SESSION_ID).and_then(|v| v.to_str().ok())
 }
 
+/// Why the `Mcp-Session-Id` header cannot name a session, if it is present but is not one
+/// visible-ASCII token (0x21 to 0x7E, as the transport spec requires of session ids): a
+/// trailing byte, a space, or a comma-folded list of two ids names no session the server
+/// issued, so it is malformed (400) rather than unknown (404).
+pub(crate) fn malformed_session_id(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(SESSION_ID)?.as_bytes();
+    if value.is_empty() {
+        return Some(
+            "the Mcp-Session-Id header is empty: send the id `initialize` returned".into(),
+        );
+    }
+    if value.len() > MAX_SESSION_ID {
+        return Some(format!(
+            "the Mcp-Session-Id header is {} bytes long; session ids are at most {MAX_SESSION_ID}",
+            value.len()
+        ));
+    }
+    let bad = value.iter().position(|b| !(0x21..=0x7e).contains(b))?;
+    Some(format!(
+        "the Mcp-Session-Id header has byte 0x{:02X} at offset {bad}: a session id is one visible-ASCII token (0x21 to 0x7E), exactly as `initialize` returned it",
+        value[bad]
+    ))
+}
+
+/// The longest `Mcp-Session-Id` looked up (ours are 32 characters).
+const MAX_SESSION_ID: usize = 256;
+
 /// The MCP headers that carry one value: a second copy is ambiguous (which one did a proxy
 /// check, which one do we use?), so a request that repeats one is refused.
 static SINGLE_VALUED: [HeaderName; 5] = [
@@ -128,6 +155,27 @@ mod tests {
         h.append(LAST_EVENT_ID, HeaderValue::from_static("1-1"));
         h.append(LAST_EVENT_ID, HeaderValue::from_static("1-1"));
         assert_eq!(duplicated(&h), Some(&LAST_EVENT_ID), "even equal copies");
+    }
+
+    #[test]
+    fn session_ids_are_one_visible_ascii_token() {
+        let check = |value: &[u8]| {
+            let mut h = HeaderMap::new();
+            h.insert(
+                SESSION_ID,
+                HeaderValue::from_bytes(value).expect("header bytes"),
+            );
+            malformed_session_id(&h)
+        };
+        assert_eq!(check(b"0123abcd"), None);
+        assert!(check(b"0123abcd\xff").is_some_and(|m| m.contains("0xFF")));
+        assert!(check(b"a, b").is_some_and(|m| m.contains("0x20")));
+        assert!(
+            check(b"a,b").is_none(),
+            "visible ASCII: unknown (404), not malformed"
+        );
+        assert!(check(&[b'a'; 300]).is_some());
+        assert_eq!(malformed_session_id(&HeaderMap::new()), None);
     }
 
     #[test]

@@ -69,7 +69,7 @@ fn session_of(carrier: &str) -> String {
 }
 
 /// `GET {path}/sse`: opens the carrier and streams it.
-async fn open(State(engine): State<Arc<Engine>>, _request: Request, endpoint: String) -> Response {
+async fn open(State(engine): State<Arc<Engine>>, request: Request, endpoint: String) -> Response {
     let unavailable =
         |e: &dyn std::fmt::Display| Rejection::new(StatusCode::SERVICE_UNAVAILABLE, e);
     let new = NewSession {
@@ -81,6 +81,11 @@ async fn open(State(engine): State<Arc<Engine>>, _request: Request, endpoint: St
         },
         client_capabilities: Map::new(),
         id: None,
+        // The carrier counts against its client's quota like any session.
+        client: request
+            .extensions()
+            .get::<crate::server::admission::ClientKey>()
+            .cloned(),
     };
     let carrier = match engine.store.create(new).await {
         Ok(carrier) => carrier,

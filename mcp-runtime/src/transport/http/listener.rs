@@ -8,7 +8,9 @@
 //!   header timer starts as soon as a response ends, so it cannot tell the two apart);
 //! - a connection whose socket stays full for [`HttpLimits::write_timeout`] (its client
 //!   reads nothing) is closed, which drops the response and the call streaming into it;
-//! - past [`HttpLimits::max_connections`], a connection is answered `503` with
+//! - at [`HttpLimits::max_connections`], the idle connection cheapest to lose is closed to
+//!   admit the new one ([`idle`]: never one in use; silent ones first, then the longest
+//!   idle). Only when every connection is in use is a new one answered `503` with
 //!   `Retry-After` and closed, rather than left waiting in the kernel's backlog where a
 //!   client cannot tell a full server from a dead one. At most [`MAX_REFUSING`] such
 //!   answers are in progress at once; past that, new connections are closed unanswered.
@@ -39,9 +41,12 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tower_service::Service as _;
 
+use super::client::Peer;
 use super::config::HttpLimits;
+use super::idle::{Connections, Idleness};
 use super::reply::Rejection;
 use super::shutdown::Shutdown;
+use crate::observe;
 use crate::server::ServerHandle;
 
 /// How many over-limit connections may be in the middle of getting their `503` at once.
@@ -63,12 +68,13 @@ pub(crate) async fn serve(
     let draining = CancellationToken::new();
     let live = Arc::new(AtomicUsize::new(0));
     let refusing = Arc::new(AtomicUsize::new(0));
+    let registry = Connections::default();
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
             accepted = listener.accept() => {
-                let tcp = match accepted {
-                    Ok((tcp, _peer)) => tcp,
+                let (tcp, peer) = match accepted {
+                    Ok(accepted) => accepted,
                     Err(e) => {
                         // Out of file descriptors, say: wait for some to close instead of
                         // spinning on the error.
@@ -80,12 +86,22 @@ pub(crate) async fn serve(
                 if let Err(e) = tcp.set_nodelay(true) {
                     tracing::warn!("could not set TCP_NODELAY: {e}");
                 }
-                if let Some(slot) = Slot::take(&live, limits.max_connections) {
+                let slot = Slot::take(&live, limits.max_connections).or_else(|| {
+                    // The closed one gives its slot back as its task ends: until then the
+                    // count runs one over.
+                    registry.close_one_idle().then(|| {
+                        observe::admission(observe::Resource::Connection, observe::Decision::Evicted);
+                        Slot::force(&live)
+                    })
+                });
+                if let Some(slot) = slot {
                     let router = router.clone();
                     let draining = draining.clone();
-                    connections.spawn(connection(tcp, router, limits, draining, slot));
+                    let serving = Serving { peer, limits, draining, registry: registry.clone() };
+                    connections.spawn(connection(tcp, router, serving, slot));
                 } else if let Some(slot) = Slot::take(&refusing, MAX_REFUSING) {
                     tracing::debug!("at the connection limit ({}): refusing", limits.max_connections);
+                    observe::admission(observe::Resource::Connection, observe::Decision::Shed);
                     connections.spawn(refuse(tcp, limits, slot));
                 }
             }
@@ -123,28 +139,47 @@ impl Slot {
     }
 }
 
+impl Slot {
+    /// A place past the limit, for a connection admitted while another one is closing.
+    fn force(count: &Arc<AtomicUsize>) -> Self {
+        count.fetch_add(1, Ordering::AcqRel);
+        Self(count.clone())
+    }
+}
+
 impl Drop for Slot {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
     }
 }
 
-/// Serves one connection, closing it when a timeout of [`Activity`] runs out.
-async fn connection(
-    tcp: TcpStream,
-    router: Router,
+/// What a connection's task gets from the accept loop besides its socket.
+struct Serving {
+    peer: std::net::SocketAddr,
     limits: HttpLimits,
     draining: CancellationToken,
-    _slot: Slot,
-) {
+    registry: Connections,
+}
+
+/// Serves one connection, closing it when a timeout of [`Activity`] runs out or when the
+/// accept loop needs its place.
+async fn connection(tcp: TcpStream, router: Router, serving: Serving, _slot: Slot) {
+    let Serving {
+        peer,
+        limits,
+        draining,
+        registry,
+    } = serving;
     let activity = Arc::new(Activity::new());
+    let registration = registry.register(activity.clone());
     let io = TokioIo::new(Watched {
         inner: tcp,
         activity: activity.clone(),
     });
     let service = hyper::service::service_fn({
         let activity = activity.clone();
-        move |request: Request<Incoming>| {
+        move |mut request: Request<Incoming>| {
+            request.extensions_mut().insert(Peer(peer));
             let in_flight = activity.begin_request();
             let responding = router.clone().call(request);
             async move {
@@ -175,6 +210,10 @@ async fn connection(
                 closing = true;
             }
             () = changed => {}
+            () = registration.close.cancelled() => {
+                tracing::debug!("closing an idle connection to admit a new one (at the connection limit)");
+                return;
+            }
             () = sleep_until(deadline) => {
                 if activity.deadline(&limits).is_some_and(|d| d <= Instant::now()) {
                     tracing::debug!("closing a connection: {}", activity.why_closed());
@@ -204,6 +243,8 @@ struct Activity {
     active: AtomicUsize,
     /// Bytes of a next request have arrived while nothing was in flight.
     reading: AtomicBool,
+    /// Any byte has arrived on the connection.
+    heard: AtomicBool,
     /// Milliseconds from `start` to the start of the current phase (reading or idle).
     since: AtomicU64,
     /// One more than the milliseconds from `start` to the write that found the socket full,
@@ -220,6 +261,7 @@ impl Activity {
             start: Instant::now(),
             active: AtomicUsize::new(0),
             reading: AtomicBool::new(true),
+            heard: AtomicBool::new(false),
             since: AtomicU64::new(0),
             blocked: AtomicU64::new(0),
             changed: Notify::new(),
@@ -231,6 +273,9 @@ impl Activity {
     }
 
     fn on_read(&self) {
+        if !self.heard.load(Ordering::Relaxed) {
+            self.heard.store(true, Ordering::Release);
+        }
         if self.active.load(Ordering::Acquire) == 0 && !self.reading.load(Ordering::Acquire) {
             self.since.store(self.now(), Ordering::Release);
             self.reading.store(true, Ordering::Release);
@@ -286,6 +331,16 @@ impl Activity {
         } else {
             "idle past the keep-alive idle timeout"
         }
+    }
+}
+
+impl Idleness for Activity {
+    fn idle_since(&self) -> Option<(bool, Instant)> {
+        if self.active.load(Ordering::Acquire) > 0 || self.blocked.load(Ordering::Acquire) != 0 {
+            return None;
+        }
+        let since = Duration::from_millis(self.since.load(Ordering::Acquire));
+        Some((self.heard.load(Ordering::Acquire), self.start + since))
     }
 }
 

@@ -1,10 +1,12 @@
 //! Streamable HTTP: one endpoint, `POST` for messages, `DELETE` to end a session.
 
+mod client;
 mod config;
 mod cors;
 mod get;
 mod guard;
 pub(crate) mod headers;
+mod idle;
 mod legacy;
 mod limits;
 mod listener;

@@ -64,6 +64,14 @@ where
 
     fn call(&mut self, mut request: Request) -> Self::Future {
         if !names_a_session(&request) {
+            if opens_a_session(&request) {
+                // Who the client is, for its session quota (an `initialize`, perhaps).
+                let (mut parts, body) = request.into_parts();
+                if let Some(key) = super::client::key(&parts, &self.engine.config.trusted_proxies) {
+                    parts.extensions.insert(key);
+                }
+                request = Request::from_parts(parts, body);
+            }
             return Either::Left(self.inner.call(request));
         }
         // The clone that was made ready goes with this request (the tower idiom).
@@ -95,6 +103,13 @@ fn names_a_session(request: &Request) -> bool {
     let headers = request.headers();
     let stateless = headers::protocol_version(headers).is_some_and(|v| v.is_stateless());
     request.method() == Method::POST && !stateless && headers::session_id(headers).is_some()
+}
+
+/// Whether `request` may be an `initialize`: a `POST` that names no session and is not a
+/// 2026-07-28 request by its header.
+fn opens_a_session(request: &Request) -> bool {
+    request.method() == Method::POST
+        && !headers::protocol_version(request.headers()).is_some_and(|v| v.is_stateless())
 }
 
 /// The session named by `Mcp-Session-Id` (the engine's rules: missing → 400, unknown or

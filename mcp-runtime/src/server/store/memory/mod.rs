@@ -1,6 +1,7 @@
 //! The in-process store, the default: sessions and their event logs live in this process,
 //! announcements reach this process's sessions and subscriptions.
 
+mod evict;
 mod log;
 mod session;
 
@@ -17,7 +18,8 @@ use futures_util::future::{BoxFuture, FutureExt as _};
 use futures_util::stream::BoxStream;
 use tokio::sync::broadcast;
 
-use super::{Bus, NewSession, SessionRef, SessionStore, StoreError};
+use super::{Bus, NewSession, Session as _, SessionRef, SessionStore, StoreError};
+use crate::observe;
 use crate::server::bus::Change;
 use crate::server::config::Config;
 use session::MemorySession;
@@ -36,26 +38,48 @@ pub(crate) struct MemoryStore {
     config: Config,
     last_sweep: Mutex<Instant>,
     changes: broadcast::Sender<Change>,
+    evictions: Mutex<evict::Evictions>,
 }
 
 impl MemoryStore {
     pub(crate) fn new(config: Config) -> Self {
         Self {
             map: RwLock::default(),
+            evictions: Mutex::new(evict::Evictions::new(config.handshake_timeout)),
             config,
             last_sweep: Mutex::new(Instant::now()),
             changes: broadcast::Sender::new(BACKLOG),
         }
     }
 
+    /// Opens a session, making room first: at the client's quota by ending that client's
+    /// least recently used idle session, at the global cap anyone's (unfinished handshakes
+    /// first). Refused only when every candidate is in use.
     fn open(&self, new: NewSession) -> Result<Arc<MemorySession>, StoreError> {
         self.sweep_if_due();
-        if self.count() >= self.config.max_sessions {
-            // Expired sessions make room first; live ones are never evicted for a newcomer.
-            self.sweep_now();
-            if self.count() >= self.config.max_sessions {
-                return Err(StoreError::Full(self.config.max_sessions));
+        let mut victims = Vec::new();
+        {
+            let mut evictions = lock(&self.evictions);
+            if let Some(client) = &new.client {
+                let quota = self.config.max_sessions_per_client;
+                if evictions.held_by(client) >= quota {
+                    let victim = evictions
+                        .evict_of_client(client)
+                        .ok_or(StoreError::ClientFull(quota))?;
+                    victims.push(victim);
+                }
             }
+            if self.count() - victims.len() >= self.config.max_sessions {
+                let victim = evictions
+                    .evict_anyone()
+                    .ok_or(StoreError::Full(self.config.max_sessions))?;
+                victims.push(victim);
+            }
+        }
+        for victim in victims {
+            tracing::debug!(session = %victim.id(), "evicted an idle session to admit a new one");
+            observe::admission(observe::Resource::Session, observe::Decision::Evicted);
+            self.end(victim.id());
         }
         let id: Arc<str> = match &new.id {
             Some(id) => id.clone(),
@@ -70,6 +94,7 @@ impl MemoryStore {
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .insert(id, session.clone());
+        lock(&self.evictions).admit(&session, self.count());
         Ok(session)
     }
 
@@ -98,6 +123,7 @@ impl MemoryStore {
         match removed {
             Some(session) => {
                 session.end();
+                lock(&self.evictions).release(&session);
                 true
             }
             None => false,
@@ -140,6 +166,10 @@ impl MemoryStore {
     fn count(&self) -> usize {
         self.map.read().unwrap_or_else(|e| e.into_inner()).len()
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 fn ready<'a, T: Send + 'a>(value: T) -> BoxFuture<'a, T> {
@@ -210,7 +240,6 @@ mod tests {
     use super::*;
     use crate::protocol::types::Implementation;
     use crate::protocol::{ProtocolVersion, RequestId};
-    use crate::server::store::Session as _;
     use serde_json::Map;
 
     fn new() -> NewSession {
@@ -223,6 +252,14 @@ mod tests {
             },
             client_capabilities: Map::new(),
             id: None,
+            client: None,
+        }
+    }
+
+    fn from(client: &str) -> NewSession {
+        NewSession {
+            client: Some(crate::server::admission::ClientKey(client.into())),
+            ..new()
         }
     }
 
@@ -351,18 +388,86 @@ mod tests {
     }
 
     #[test]
-    fn the_session_cap_holds_and_expired_sessions_make_room() {
+    fn at_the_cap_an_idle_session_makes_room_and_a_busy_one_never_does() {
         let config = Config {
-            max_sessions: 2,
-            handshake_timeout: Duration::from_millis(5),
+            max_sessions: 3,
+            // Unfinished after 25 ms (a quarter).
+            handshake_timeout: Duration::from_millis(100),
             ..Config::default()
         };
         let sessions = MemoryStore::new(config);
-        sessions.open(new()).expect("room");
-        sessions.open(new()).expect("room");
-        assert_eq!(sessions.open(new()).err(), Some(StoreError::Full(2)));
-        std::thread::sleep(Duration::from_millis(10));
-        sessions.open(new()).expect("the half-open ones expired");
+        let busy = sessions.open(new()).expect("room");
+        drop(busy.mark_initialized());
+        let _call = busy.start_call(&RequestId::Number(1)).expect("free id");
+        let used = sessions.open(new()).expect("room");
+        drop(used.mark_initialized());
+        let half_open = sessions.open(new()).expect("room");
+        std::thread::sleep(Duration::from_millis(30));
+        // Unfinished handshakes go first.
+        let a = sessions.open(new()).expect("evicts");
+        assert!(half_open.has_ended());
+        assert_eq!(sessions.count(), 3);
+        drop(a.mark_initialized());
+        // `used` was used after `a` was queued? No: it is the least recently used idle one.
+        std::thread::sleep(Duration::from_millis(2));
+        sessions.find(a.id()).expect("live");
+        let b = sessions.open(new()).expect("evicts");
+        assert!(used.has_ended(), "the least recently used idle session");
+        assert!(!a.has_ended() && !busy.has_ended());
+        let _call_a = a.start_call(&RequestId::Number(1)).expect("free id");
+        let _call_b = b.start_call(&RequestId::Number(1)).expect("free id");
+        assert_eq!(
+            sessions.open(new()).err(),
+            Some(StoreError::Full(3)),
+            "all busy"
+        );
+    }
+
+    #[test]
+    fn a_client_at_its_quota_churns_its_own_sessions_only() {
+        let config = Config {
+            max_sessions_per_client: 5,
+            ..Config::default()
+        };
+        let sessions = MemoryStore::new(config);
+        let other = sessions.open(from("ip:10.0.0.2")).expect("room");
+        let active = sessions.open(from("ip:10.0.0.1")).expect("room");
+        drop(active.mark_initialized());
+        for i in 0..200 {
+            let s = sessions.open(from("ip:10.0.0.1")).expect("evicts its own");
+            drop(s.mark_initialized());
+            if i % 3 == 0 {
+                sessions.find(active.id()).expect("in use: kept");
+            }
+        }
+        assert!(!other.has_ended(), "another client's idle session stays");
+        assert!(!active.has_ended(), "the session in use stays");
+        assert_eq!(sessions.count(), 6);
+    }
+
+    #[test]
+    fn a_pipelined_flood_keeps_missing_the_session_in_use() {
+        let config = Config {
+            max_sessions_per_client: 1000,
+            ..Config::default()
+        };
+        let sessions = MemoryStore::new(config);
+        let active = sessions.open(from("ip:127.0.0.1")).expect("room");
+        drop(active.mark_initialized());
+        for round in 0..60 {
+            let opened: Vec<_> = (0..200)
+                .map(|_| sessions.open(from("ip:127.0.0.1")).expect("evicts"))
+                .collect();
+            for s in &opened {
+                if sessions.find(s.id()).is_some() {
+                    drop(s.mark_initialized());
+                }
+            }
+            assert!(
+                sessions.find(active.id()).is_some(),
+                "evicted in round {round}"
+            );
+        }
     }
 
     #[test]

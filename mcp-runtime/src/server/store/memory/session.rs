@@ -15,6 +15,7 @@ use tokio_util::sync::CancellationToken;
 use super::log::{MemoryLog, StreamLog};
 use crate::protocol::types::Implementation;
 use crate::protocol::{LogLevel, ProtocolVersion, RequestId};
+use crate::server::admission::ClientKey;
 use crate::server::config::Config;
 use crate::server::inflight::{InFlight, InFlightGuard};
 use crate::server::store::{Answer, EventLog, NewSession, Session, StandaloneGuard, StoreError};
@@ -45,6 +46,10 @@ pub(crate) struct MemorySession {
     replay_streams: usize,
     stall_timeout: std::time::Duration,
     max_calls: usize,
+    /// Whom the session is counted against (its client's quota), if anyone.
+    pub(super) client: Option<ClientKey>,
+    /// Still counted in the admission bookkeeping (cleared once, when it is let go).
+    pub(super) counted: AtomicBool,
 }
 
 #[derive(Debug, Default)]
@@ -85,7 +90,12 @@ impl MemorySession {
             replay_events: config.replay_events,
             replay_streams: config.replay_streams,
             stall_timeout: config.stall_timeout,
-            max_calls: config.max_calls_per_session,
+            // Calls past the running cap wait in the call queue: they are in flight too.
+            max_calls: config
+                .max_calls_per_session
+                .saturating_add(config.call_queue),
+            client: new.client,
+            counted: AtomicBool::new(true),
         }
     }
 
@@ -110,9 +120,32 @@ impl MemorySession {
         idle > config.session_idle_timeout && !self.is_busy()
     }
 
+    /// When `initialize` opened it.
+    pub(super) fn opened(&self) -> Instant {
+        self.opened
+    }
+
+    /// Whether `notifications/initialized` arrived.
+    pub(super) fn is_initialized(&self) -> bool {
+        self.initialized.load(Ordering::Relaxed)
+    }
+
+    /// When the session was last spoken to or its last call ended, whichever is later.
+    pub(super) fn last_used(&self) -> Instant {
+        let last_active = *lock(&self.last_active);
+        self.calls
+            .last_end()
+            .map_or(last_active, |end| end.max(last_active))
+    }
+
+    /// Whether the session has ended (removed, expired or evicted).
+    pub(super) fn has_ended(&self) -> bool {
+        self.ended.is_cancelled()
+    }
+
     /// A session with a call running or a stream open is in use, however long ago it was
     /// last spoken to.
-    fn is_busy(&self) -> bool {
+    pub(super) fn is_busy(&self) -> bool {
         self.pinned.load(Ordering::Relaxed)
             || !self.calls.is_empty()
             || lock(&self.streams).standalone_attached

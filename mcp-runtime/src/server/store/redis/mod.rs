@@ -41,8 +41,11 @@
 //! - A stream keeps the last [replay buffer](crate::Server::replay_buffer) events. The call
 //!   writing it does not wait for slow readers (unlike the memory store): a reader that
 //!   falls further behind than that is disconnected, and resuming tells it the events are
-//!   gone (404), rather than skipping them silently. The session limit
-//!   ([`Server::max_sessions`](crate::Server::max_sessions)) is not enforced.
+//!   gone (404), rather than skipping them silently. The session limits
+//!   ([`Server::max_sessions`](crate::Server::max_sessions),
+//!   [`Server::max_sessions_per_client`](crate::Server::max_sessions_per_client)) are not
+//!   enforced: sessions are shared by every replica and expire by Redis TTL. The call
+//!   queue is, per replica.
 //!
 //! Needs Redis 7 or later (stream ids `<ms>-*`, RESP3 push messages).
 
@@ -131,7 +134,10 @@ impl RedisStore {
             handshake: config.handshake_timeout,
             lease: self.lease,
             replay_events: config.replay_events,
-            max_calls: config.max_calls_per_session,
+            // Calls past the running cap wait in the call queue: they are in flight too.
+            max_calls: config
+                .max_calls_per_session
+                .saturating_add(config.call_queue),
             stall: config.stall_timeout,
         };
         let backend = Arc::new(RedisBackend {

@@ -73,6 +73,7 @@ fn new() -> NewSession {
         },
         client_capabilities: Map::new(),
         id: None,
+        client: None,
     }
 }
 
