@@ -41,16 +41,14 @@ const LISTS_FRESH_FOR: Duration = Duration::from_secs(12 * 60 * 60);
 /// download, …): the message says what failed, with its output, and the command that
 /// installs the package by hand.
 pub fn require(program: &str, package: &str) -> PathBuf {
-    if let Some(path) = find(program) {
-        return path;
-    }
+    // The lock first, even when the program is there: while another test installs the
+    // package, its files exist before dpkg has finished writing and configuring them.
     static IN_PROCESS: Mutex<()> = Mutex::new(());
     let _thread = IN_PROCESS.lock().unwrap_or_else(PoisonError::into_inner);
     let _process = match InstallLock::take() {
         Ok(lock) => lock,
         Err(why) => fail(program, package, &why),
     };
-    // Someone else may have installed it while this test waited.
     if let Some(path) = find(program) {
         return path;
     }
