@@ -3,6 +3,7 @@
 mod client;
 mod config;
 mod cors;
+mod endpoint;
 mod get;
 mod guard;
 pub(crate) mod headers;
@@ -75,26 +76,14 @@ impl Surface {
 /// buffer the body for the handler, so nothing of an unauthenticated or misdirected body
 /// is held.
 pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> Router {
-    let mut endpoint = post(post::handle)
-        .get(get::handle)
-        .delete(session::delete)
-        // One layer for axum (each is a boxed route level per method): the session check,
-        // then the body limits.
-        .layer(tower_layer::Stack::new(
-            limits::BodyLimitLayer::new(surface.http.limits, surface.http.budget.clone()),
-            session::ResolveLayer(engine.clone()),
-        ));
-    if let Some(auth) = &surface.auth {
-        auth.set_endpoint(&surface.path);
-        endpoint = endpoint.route_layer(crate::auth::AuthLayer::new(auth.clone()));
-    }
-    let mut router = Router::new().route(&surface.path, endpoint);
+    use tower_layer::Layer as _;
     let auth_layer = surface
         .auth
         .as_ref()
         .map(|auth| crate::auth::AuthLayer::new(auth.clone()));
     let body_limit =
         || limits::BodyLimitLayer::new(surface.http.limits, surface.http.budget.clone());
+    let mut router = Router::new();
     if surface.legacy_sse {
         router = router.merge(legacy::routes(
             &surface.path,
@@ -104,11 +93,15 @@ pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> Router {
     }
     // The plain-HTTP tools: the Host/Origin guard, not the endpoint's media-type checks.
     let rest = (surface.rest.as_deref()).map(|prefix| {
-        rest_routes(prefix, auth_layer, body_limit())
+        rest_routes(prefix, auth_layer.clone(), body_limit())
             .route_layer(guard::GuardLayer::hosts_only(surface.hosts.clone()))
     });
-    if let Some(auth) = surface.auth {
-        router = router.merge(crate::auth::metadata_routes(auth, surface.scopes));
+    if let Some(auth) = &surface.auth {
+        auth.set_endpoint(&surface.path);
+        router = router.merge(crate::auth::metadata_routes(
+            auth.clone(),
+            surface.scopes.clone(),
+        ));
     }
     #[cfg(feature = "metrics")]
     if let Some((path, handle)) = surface.metrics {
@@ -118,11 +111,27 @@ pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> Router {
         };
         router = router.route(&path, axum::routing::get(scrape));
     }
-    let mut router = router.route_layer(guard::GuardLayer::new(surface.hosts.clone()));
+    if router.has_routes() {
+        router = router.route_layer(guard::GuardLayer::new(surface.hosts.clone()));
+    }
     if let Some(rest) = rest {
         router = router.merge(rest);
     }
-    router.layer(cors::layer(&surface.hosts)).with_state(engine)
+    let router = router.layer(cors::layer(&surface.hosts));
+    // The endpoint, added after the layers above so that none of them wraps it: one
+    // service, with the same checks in the same order (CORS, the guard, the token, the
+    // session a POST names, the body limits).
+    let intake = tower_layer::Stack::new(body_limit(), session::ResolveLayer(engine.clone()))
+        .layer(endpoint::Dispatch(engine.clone()));
+    let cors = cors::layer(&surface.hosts);
+    let guard = guard::GuardLayer::new(surface.hosts.clone());
+    let router = match auth_layer {
+        Some(auth) => {
+            router.route_service(&surface.path, cors.layer(guard.layer(auth.layer(intake))))
+        }
+        None => router.route_service(&surface.path, cors.layer(guard.layer(intake))),
+    };
+    router.with_state(engine)
 }
 
 /// The plain-HTTP tool interface under `prefix` ([`rest`]).

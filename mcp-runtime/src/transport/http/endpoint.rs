@@ -1,0 +1,70 @@
+//! The MCP endpoint as one service: the intake's checks (CORS, Host/Origin and media types,
+//! the token, the session a `POST` names, the body limits), then the method's handler, in
+//! one pass. axum boxes and clones every route level on every request, one level per layer
+//! and per method; registered with `route_service`, the endpoint is one level whatever it
+//! checks.
+
+use std::convert::Infallible;
+use std::future::{Ready, ready};
+use std::sync::Arc;
+use std::task::{Context, Poll};
+
+use axum::extract::{Request, State};
+use axum::response::{IntoResponse, Response};
+use futures_util::future::{BoxFuture, Either};
+use http::{HeaderValue, Method, StatusCode};
+
+use super::{get, post, session};
+use crate::server::Engine;
+
+/// The endpoint's methods: `POST` a message, `GET` the server's stream, `DELETE` the
+/// session. Anything else is 405 with `Allow`.
+#[derive(Clone)]
+pub(crate) struct Dispatch(pub(crate) Arc<Engine>);
+
+impl tower_service::Service<Request> for Dispatch {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<
+        BoxFuture<'static, Result<Response, Infallible>>,
+        Ready<Result<Response, Infallible>>,
+    >;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let engine = State(self.0.clone());
+        match *request.method() {
+            Method::POST => {
+                Either::Left(Box::pin(
+                    async move { Ok(post::handle(engine, request).await) },
+                ))
+            }
+            Method::GET | Method::HEAD => {
+                let headers = request.into_parts().0.headers;
+                Either::Left(Box::pin(
+                    async move { Ok(get::handle(engine, headers).await) },
+                ))
+            }
+            Method::DELETE => {
+                let headers = request.into_parts().0.headers;
+                Either::Left(Box::pin(async move {
+                    Ok(session::delete(engine, headers).await)
+                }))
+            }
+            _ => Either::Right(ready(Ok(method_not_allowed()))),
+        }
+    }
+}
+
+/// 405, naming the methods the endpoint has.
+fn method_not_allowed() -> Response {
+    let mut response = StatusCode::METHOD_NOT_ALLOWED.into_response();
+    response.headers_mut().insert(
+        http::header::ALLOW,
+        HeaderValue::from_static("GET,HEAD,POST,DELETE"),
+    );
+    response
+}
