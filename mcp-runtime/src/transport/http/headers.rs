@@ -122,6 +122,10 @@ static SINGLE_VALUED: [HeaderName; 5] = [
 
 /// The first single-valued MCP header that appears more than once, if any.
 pub(crate) fn duplicated(headers: &HeaderMap) -> Option<&'static HeaderName> {
+    // Most requests repeat no header at all: then nothing needs looking up.
+    if headers.len() == headers.keys_len() {
+        return None;
+    }
     SINGLE_VALUED.iter().find(|name| {
         let mut values = headers.get_all(*name).iter();
         values.next().is_some() && values.next().is_some()

@@ -63,8 +63,9 @@ where
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
-        if !names_a_session(&request) {
-            if opens_a_session(&request) {
+        let (names_a_session, opens_a_session) = session_role(&request);
+        if !names_a_session {
+            if opens_a_session {
                 // Who the client is, for its session quota (an `initialize`, perhaps).
                 let (mut parts, body) = request.into_parts();
                 if let Some(key) = super::client::key(&parts, &self.engine.config.trusted_proxies) {
@@ -97,19 +98,19 @@ where
     }
 }
 
-/// Whether `request` is a `POST` that names a session and is not a 2026-07-28 request
-/// (which has none, whatever it carries).
-fn names_a_session(request: &Request) -> bool {
+/// Whether `request` is a `POST` that names a session, and whether it is a `POST` that may
+/// open one (an `initialize`: it names none). A 2026-07-28 request, by its header, does
+/// neither: that revision has no sessions, whatever the request carries.
+fn session_role(request: &Request) -> (bool, bool) {
+    if request.method() != Method::POST {
+        return (false, false);
+    }
     let headers = request.headers();
-    let stateless = headers::protocol_version(headers).is_some_and(|v| v.is_stateless());
-    request.method() == Method::POST && !stateless && headers::session_id(headers).is_some()
-}
-
-/// Whether `request` may be an `initialize`: a `POST` that names no session and is not a
-/// 2026-07-28 request by its header.
-fn opens_a_session(request: &Request) -> bool {
-    request.method() == Method::POST
-        && !headers::protocol_version(request.headers()).is_some_and(|v| v.is_stateless())
+    if headers::protocol_version(headers).is_some_and(|v| v.is_stateless()) {
+        return (false, false);
+    }
+    let names = headers::session_id(headers).is_some();
+    (names, !names)
 }
 
 /// The session named by `Mcp-Session-Id` (the engine's rules: missing → 400, unknown or
