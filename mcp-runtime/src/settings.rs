@@ -19,6 +19,8 @@
 //! | `MCP_AUTH_SCOPES` / `auth_scopes` | none | scopes announced in the metadata besides the tools' own |
 //! | `MCP_METRICS_PATH` / `metrics_path` | off | path of the Prometheus endpoint (feature `metrics`) |
 //! | `MCP_REDIS_URL` / `redis_url` | none (in memory) | Redis store for sessions and streams |
+//! | `MCP_REDIS_PREFIX` / `redis_prefix` | none (the store's: `mcp`) | prefix of the Redis store's keys |
+//! | `MCP_REDIS_LEASE_MS` / `redis_lease_ms` | none (the store's: 10000) | milliseconds a replica's claim on a running call lasts unrenewed |
 //! | `MCP_LOG` / `log` | `info` | log filter (`tracing-subscriber` `EnvFilter` syntax) |
 //! | `MCP_WORKERS` / `workers` | one per core | Tokio worker threads |
 //! | `MCP_MAX_CONNECTIONS` / `max_connections` | `4096` | open connections at once (at it: the longest-idle one is closed; all busy: 503) |
@@ -31,12 +33,31 @@
 //! | `MCP_CALL_QUEUE_TIMEOUT` / `call_queue_timeout` | `30s` | longest a call waits for a slot (then 503 + `Retry-After`) |
 //! | `MCP_CALL_TIMEOUT` / `call_timeout` | `10m` | longest a tool call may run |
 //! | `MCP_HEADER_TIMEOUT` / `header_timeout` | `10s` | time a client has to send its request headers |
+//! | `MCP_IDLE_TIMEOUT` / `idle_timeout` | `60s` | an idle keep-alive connection is closed after this |
+//! | `MCP_WRITE_TIMEOUT` / `write_timeout` | `30s` | a connection whose client reads nothing this long is closed, its call cancelled |
 //! | `MCP_BODY_LIMIT` / `body_limit` | `4MiB` | largest request body |
+//! | `MCP_BODY_TIMEOUT` / `body_timeout` | `30s` | time a body has to arrive, else 408 |
+//! | `MCP_BODY_BUDGET` / `body_budget` | `64MiB` | request bodies buffered server-wide |
+//! | `MCP_BODY_BUDGET_WAIT` / `body_budget_wait` | `1s` | how long a body waits for room in the budget, then 503 |
 //! | `MCP_SESSION_IDLE_TIMEOUT` / `session_idle_timeout` | `30m` | an unused session ends after this |
+//! | `MCP_HANDSHAKE_TIMEOUT` / `handshake_timeout` | `60s` | a session whose handshake is unfinished ends after this |
 //! | `MCP_KEEP_ALIVE` / `keep_alive` | `15s` | keep-alive comment interval on idle SSE streams |
+//! | `MCP_REPLAY_EVENTS` / `replay_events` | `256` | events of each SSE stream kept for `Last-Event-ID` resumption |
+//! | `MCP_REPLAY_STREAMS` / `replay_streams` | `16` | finished streams kept per session for resumption |
+//! | `MCP_SSE_RETRY` / `sse_retry` | `1s` | `retry` announced on SSE streams (2025-11-25 clients) |
+//! | `MCP_STANDALONE_STREAM` / `standalone_stream` | `true` | whether `GET` opens a stream for server messages (else 405) |
+//! | `MCP_STALL_TIMEOUT` / `stall_timeout` | `30s` | a call whose stream stays full this long is cancelled |
+//! | `MCP_PAGE_SIZE` / `page_size` | `100` | tools per `tools/list` page |
+//! | `MCP_MAX_BATCH` / `max_batch` | `64` | messages in one JSON-RPC batch (2025-03-26) |
+//! | `MCP_CLIENT_ANSWER_TIMEOUT` / `client_answer_timeout` | `5m` | how long a request to the client waits for its answer |
+//! | `MCP_MRTR_STATE_TTL` / `mrtr_state_ttl` | `10m` | how long a sealed `requestState` stays valid |
 //! | `MCP_DRAIN_TIMEOUT` / `drain_timeout` | `10s` | how long calls in flight may finish on shutdown |
 //! | `MCP_LEGACY_SSE` / `legacy_sse` | `true` | also serve the 2024-11-05 HTTP+SSE transport at `{path}/sse` and `{path}/messages` |
 //! | `MCP_SKILLS_DIR` / `skills_dir` | none | a directory of skills (`<name>/SKILL.md` and files) to serve |
+//!
+//! Each is a field of [`Settings`], and each builder method of [`Server`](crate::Server) that
+//! tunes the server sets one. The table of knobs in this file makes the struct, the defaults
+//! and the parser; a test holds this table and the README's against it.
 //!
 //! Lists are comma-separated in variables and arrays in TOML; durations are written as
 //! `30s`, `5m`, `1h 30m` ([`humantime`]); sizes as `4MiB`, `512kB` or bytes ([`bytesize`]).
@@ -45,11 +66,9 @@
 //! Tokio runtime (`#[tokio::main]`), whose worker count is set there.
 
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 use std::time::Duration;
-
-use serde::Deserialize;
 
 /// The address [`serve`](crate::serve) binds when `MCP_ADDR` is not set.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
@@ -58,158 +77,183 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8000";
 /// otherwise.
 pub const DEFAULT_PATH: &str = "/mcp";
 
-/// Everything an operator tunes. Build one with [`Settings::default`] and its fields, or
-/// load it with [`Settings::from_env`]; hand it to [`Server::settings`](crate::Server::settings).
-#[derive(Clone, PartialEq)]
-#[non_exhaustive]
-pub struct Settings {
+/// The one table of knobs: each line gives a field of [`Settings`] (also its TOML key, and
+/// `MCP_` + its name in capitals is its variable), its type, its default and how its text is
+/// read. The struct, its defaults, the list of keys and the parser all come from here, so a
+/// knob is added in one place.
+macro_rules! knobs {
+    ($(
+        $(#[doc = $doc:literal])*
+        $field:ident: $ty:ty = $default:expr, $read:ident;
+    )*) => {
+        /// Everything an operator tunes. Build one with [`Settings::default`] and its fields,
+        /// or load it with [`Settings::from_env`]; hand it to
+        /// [`Server::settings`](crate::Server::settings). Every builder method of
+        /// [`Server`](crate::Server) that tunes the server sets one of these fields.
+        #[derive(Clone, PartialEq)]
+        #[non_exhaustive]
+        pub struct Settings {
+            $($(#[doc = $doc])* pub $field: $ty,)*
+        }
+
+        impl Default for Settings {
+            fn default() -> Self {
+                Self { $($field: $default,)* }
+            }
+        }
+
+        /// Every key, in table order.
+        const KEYS: &[&str] = &[$(stringify!($field),)*];
+
+        impl Settings {
+            /// Sets `key` from its text (a variable's value, or a TOML value as text).
+            fn set(&mut self, key: &str, text: &str) -> Result<(), String> {
+                match key {
+                    $(stringify!($field) => self.$field = read::$read(text)?,)*
+                    _ => return Err(format!("`{key}` is not a setting")),
+                }
+                Ok(())
+            }
+        }
+
+        impl std::fmt::Debug for Settings {
+            /// Every field but the secrets (tokens, keys), which are redacted.
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                let mut debug = f.debug_struct("Settings");
+                $(
+                    if SECRETS.contains(&stringify!($field)) {
+                        debug.field(stringify!($field), &"[redacted]");
+                    } else {
+                        debug.field(stringify!($field), &self.$field);
+                    }
+                )*
+                debug.finish()
+            }
+        }
+    };
+}
+
+/// Settings whose values are secrets: never in `Debug` output or logs.
+const SECRETS: [&str; 2] = ["auth_tokens", "mrtr_keys"];
+
+knobs! {
     /// Address to listen on (`MCP_ADDR`, default `127.0.0.1:8000`).
-    pub addr: String,
+    addr: String = DEFAULT_ADDR.to_owned(), text;
     /// Path of the MCP endpoint (`MCP_PATH`, default `/mcp`).
-    pub path: String,
+    path: String = DEFAULT_PATH.to_owned(), text;
     /// Accepted `Host` values (`MCP_ALLOWED_HOSTS`); `None`: loopback names when bound to a
     /// loopback address, any host otherwise; `["*"]`: any host.
-    pub allowed_hosts: Option<Vec<String>>,
+    allowed_hosts: Option<Vec<String>> = None, some_list;
     /// Accepted browser origins (`MCP_ALLOWED_ORIGINS`), for CORS and the `Origin` check;
     /// empty: only pages served from an allowed host; `["*"]`: any origin.
-    pub allowed_origins: Vec<String>,
+    allowed_origins: Vec<String> = Vec::new(), list;
     /// Static bearer tokens (`MCP_AUTH_TOKENS`).
-    pub auth_tokens: Vec<String>,
+    auth_tokens: Vec<String> = Vec::new(), list;
     /// Secrets that seal 2026-07-28 `requestState`, newest first (`MCP_MRTR_KEYS`; default:
     /// one random key per process, so a retry must reach the same process).
-    pub mrtr_keys: Vec<String>,
+    mrtr_keys: Vec<String> = Vec::new(), list;
     /// OAuth issuer of accepted JWT access tokens (`MCP_AUTH_ISSUER`).
-    pub auth_issuer: Option<String>,
+    auth_issuer: Option<String> = None, some_text;
     /// This server's resource URL, the audience tokens must carry (`MCP_AUTH_AUDIENCE`).
-    pub auth_audience: Option<String>,
+    auth_audience: Option<String> = None, some_text;
     /// Scopes announced in the protected-resource metadata (`MCP_AUTH_SCOPES`).
-    pub auth_scopes: Vec<String>,
+    auth_scopes: Vec<String> = Vec::new(), list;
     /// Path of the Prometheus endpoint (`MCP_METRICS_PATH`); `None`: no endpoint.
-    pub metrics_path: Option<String>,
+    metrics_path: Option<String> = None, some_text;
     /// Redis URL of the shared store (`MCP_REDIS_URL`); `None`: in memory.
-    pub redis_url: Option<String>,
+    redis_url: Option<String> = None, some_text;
+    /// Prefix of the Redis store's keys (`MCP_REDIS_PREFIX`, default `mcp`).
+    redis_prefix: Option<String> = None, some_text;
+    /// How long a replica's claim on a running call lasts without renewal, in milliseconds
+    /// (`MCP_REDIS_LEASE_MS`, default 10000): how soon another replica reports a call whose
+    /// replica died.
+    redis_lease_ms: Option<usize> = None, some_number;
     /// Log filter (`MCP_LOG`, default `info`), used when no `tracing` subscriber is set.
-    pub log: String,
+    log: String = "info".to_owned(), text;
     /// Tokio worker threads (`MCP_WORKERS`); `None`: one per core.
-    pub workers: Option<usize>,
+    workers: Option<usize> = None, some_number;
     /// Open connections at once (`MCP_MAX_CONNECTIONS`, default 4096); at it the
     /// longest-idle connection is closed to admit a new one.
-    pub max_connections: usize,
+    max_connections: usize = 4096, number;
     /// Open sessions at once (`MCP_MAX_SESSIONS`, default 10000); at it the least recently
     /// used idle session is evicted.
-    pub max_sessions: usize,
+    max_sessions: usize = 10_000, number;
     /// Sessions one client holds (`MCP_MAX_SESSIONS_PER_CLIENT`, default 1000): the client is
     /// its verified identity, else its address; at it, its own least recently used idle
     /// session is evicted.
-    pub max_sessions_per_client: usize,
+    max_sessions_per_client: usize = 1000, number;
     /// Proxies whose `X-Forwarded-For` names the client (`MCP_TRUSTED_PROXIES`, IP
     /// addresses; default none: the peer address is the client).
-    pub trusted_proxies: Vec<std::net::IpAddr>,
+    trusted_proxies: Vec<IpAddr> = Vec::new(), ips;
     /// Tool calls running at once (`MCP_MAX_CONCURRENT_CALLS`, default 1000).
-    pub max_concurrent_calls: usize,
+    max_concurrent_calls: usize = 1000, number;
     /// Tool calls running at once in one session (`MCP_MAX_CALLS_PER_SESSION`, default 64).
-    pub max_calls_per_session: usize,
+    max_calls_per_session: usize = 64, number;
     /// Calls waiting for a slot past those caps (`MCP_CALL_QUEUE`, default 4096); past it a
     /// call is refused at once with 503 and `Retry-After`.
-    pub call_queue: usize,
+    call_queue: usize = 4096, number;
     /// Longest a call waits for a slot (`MCP_CALL_QUEUE_TIMEOUT`, default 30 s).
-    pub call_queue_timeout: Duration,
+    call_queue_timeout: Duration = Duration::from_secs(30), duration;
     /// Longest a tool call may run (`MCP_CALL_TIMEOUT`, default 10 minutes).
-    pub call_timeout: Duration,
+    call_timeout: Duration = Duration::from_secs(600), duration;
     /// Time a client has to send its request headers (`MCP_HEADER_TIMEOUT`, default 10 s).
-    pub header_timeout: Duration,
+    header_timeout: Duration = Duration::from_secs(10), duration;
+    /// A keep-alive connection idle this long between requests is closed
+    /// (`MCP_IDLE_TIMEOUT`, default 60 s).
+    idle_timeout: Duration = Duration::from_secs(60), duration;
+    /// A connection whose client reads nothing of its response for this long is closed and
+    /// its call cancelled (`MCP_WRITE_TIMEOUT`, default 30 s).
+    write_timeout: Duration = Duration::from_secs(30), duration;
     /// Largest request body in bytes (`MCP_BODY_LIMIT`, default 4 MiB).
-    pub body_limit: usize,
+    body_limit: usize = 4 * 1024 * 1024, size;
+    /// Time a body has to arrive once its headers are in, else 408 (`MCP_BODY_TIMEOUT`,
+    /// default 30 s).
+    body_timeout: Duration = Duration::from_secs(30), duration;
+    /// Bytes of request bodies buffered server-wide (`MCP_BODY_BUDGET`, default 64 MiB).
+    body_budget: usize = 64 * 1024 * 1024, size;
+    /// How long a body waits for room in the budget before 503 (`MCP_BODY_BUDGET_WAIT`,
+    /// default 1 s).
+    body_budget_wait: Duration = Duration::from_secs(1), duration;
     /// A session unused this long ends (`MCP_SESSION_IDLE_TIMEOUT`, default 30 minutes).
-    pub session_idle_timeout: Duration,
-    /// Keep-alive interval of idle SSE streams (`MCP_KEEP_ALIVE`, default 15 s).
-    pub keep_alive: Duration,
+    session_idle_timeout: Duration = Duration::from_secs(30 * 60), duration;
+    /// A session whose client has not finished the handshake (`notifications/initialized`)
+    /// this soon ends (`MCP_HANDSHAKE_TIMEOUT`, default 60 s).
+    handshake_timeout: Duration = Duration::from_secs(60), duration;
+    /// Keep-alive interval of idle SSE streams, and how long a silent call runs before its
+    /// reply switches to SSE (`MCP_KEEP_ALIVE`, default 15 s).
+    keep_alive: Duration = Duration::from_secs(15), duration;
+    /// Events of each SSE stream kept for `Last-Event-ID` resumption (`MCP_REPLAY_EVENTS`,
+    /// default 256).
+    replay_events: usize = 256, number;
+    /// Finished streams kept per session for resumption (`MCP_REPLAY_STREAMS`, default 16).
+    replay_streams: usize = 16, number;
+    /// The `retry` delay announced to 2025-11-25 clients on SSE streams (`MCP_SSE_RETRY`,
+    /// default 1 s).
+    sse_retry: Duration = Duration::from_secs(1), duration;
+    /// Whether `GET` opens a stream for server-initiated messages (`MCP_STANDALONE_STREAM`,
+    /// default `true`; `false`: `GET` is answered 405).
+    standalone_stream: bool = true, flag;
+    /// How long a call's SSE stream may stay full while its client reads nothing before the
+    /// call is cancelled (`MCP_STALL_TIMEOUT`, default 30 s).
+    stall_timeout: Duration = Duration::from_secs(30), duration;
+    /// Tools per `tools/list` page (`MCP_PAGE_SIZE`, default 100).
+    page_size: usize = 100, number;
+    /// Most messages in one JSON-RPC batch, protocol 2025-03-26 (`MCP_MAX_BATCH`, default 64).
+    max_batch: usize = 64, number;
+    /// How long a handshake-era request to the client (elicitation, sampling, roots) waits
+    /// for its answer (`MCP_CLIENT_ANSWER_TIMEOUT`, default 5 minutes).
+    client_answer_timeout: Duration = Duration::from_secs(5 * 60), duration;
+    /// How long a sealed 2026-07-28 `requestState` stays valid (`MCP_MRTR_STATE_TTL`,
+    /// default 10 minutes).
+    mrtr_state_ttl: Duration = Duration::from_secs(10 * 60), duration;
     /// How long calls in flight may finish on shutdown (`MCP_DRAIN_TIMEOUT`, default 10 s).
-    pub drain_timeout: Duration,
+    drain_timeout: Duration = Duration::from_secs(10), duration;
     /// Also serve the 2024-11-05 HTTP+SSE transport at `{path}/sse` and `{path}/messages`
     /// (`MCP_LEGACY_SSE`, default `true`).
-    pub legacy_sse: bool,
-    /// A directory of skills to serve (`MCP_SKILLS_DIR`); see [`Server::skills_dir`](crate::Server::skills_dir).
-    pub skills_dir: Option<PathBuf>,
-}
-
-impl Default for Settings {
-    fn default() -> Self {
-        Self {
-            addr: DEFAULT_ADDR.to_owned(),
-            path: DEFAULT_PATH.to_owned(),
-            allowed_hosts: None,
-            allowed_origins: Vec::new(),
-            auth_tokens: Vec::new(),
-            mrtr_keys: Vec::new(),
-            auth_issuer: None,
-            auth_audience: None,
-            auth_scopes: Vec::new(),
-            metrics_path: None,
-            redis_url: None,
-            log: "info".to_owned(),
-            workers: None,
-            max_connections: 4096,
-            max_sessions: 10_000,
-            max_sessions_per_client: 1000,
-            trusted_proxies: Vec::new(),
-            max_concurrent_calls: 1000,
-            max_calls_per_session: 64,
-            call_queue: 4096,
-            call_queue_timeout: Duration::from_secs(30),
-            call_timeout: Duration::from_secs(600),
-            header_timeout: Duration::from_secs(10),
-            body_limit: 4 * 1024 * 1024,
-            session_idle_timeout: Duration::from_secs(30 * 60),
-            keep_alive: Duration::from_secs(15),
-            drain_timeout: Duration::from_secs(10),
-            legacy_sse: true,
-            skills_dir: None,
-        }
-    }
-}
-
-impl std::fmt::Debug for Settings {
-    /// Every field but the tokens, which are secrets.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Settings")
-            .field("addr", &self.addr)
-            .field("path", &self.path)
-            .field("allowed_hosts", &self.allowed_hosts)
-            .field("allowed_origins", &self.allowed_origins)
-            .field(
-                "auth_tokens",
-                &format_args!("[{} redacted]", self.auth_tokens.len()),
-            )
-            .field(
-                "mrtr_keys",
-                &format_args!("[{} redacted]", self.mrtr_keys.len()),
-            )
-            .field("auth_issuer", &self.auth_issuer)
-            .field("auth_audience", &self.auth_audience)
-            .field("auth_scopes", &self.auth_scopes)
-            .field("metrics_path", &self.metrics_path)
-            .field("redis_url", &self.redis_url)
-            .field("log", &self.log)
-            .field("workers", &self.workers)
-            .field("max_connections", &self.max_connections)
-            .field("max_sessions", &self.max_sessions)
-            .field("max_sessions_per_client", &self.max_sessions_per_client)
-            .field("trusted_proxies", &self.trusted_proxies)
-            .field("max_concurrent_calls", &self.max_concurrent_calls)
-            .field("max_calls_per_session", &self.max_calls_per_session)
-            .field("call_queue", &self.call_queue)
-            .field("call_queue_timeout", &self.call_queue_timeout)
-            .field("call_timeout", &self.call_timeout)
-            .field("header_timeout", &self.header_timeout)
-            .field("body_limit", &self.body_limit)
-            .field("session_idle_timeout", &self.session_idle_timeout)
-            .field("keep_alive", &self.keep_alive)
-            .field("drain_timeout", &self.drain_timeout)
-            .field("legacy_sse", &self.legacy_sse)
-            .field("skills_dir", &self.skills_dir)
-            .finish()
-    }
+    legacy_sse: bool = true, flag;
+    /// A directory of skills to serve (`MCP_SKILLS_DIR`); see
+    /// [`Server::skills_dir`](crate::Server::skills_dir).
+    skills_dir: Option<PathBuf> = None, some_path;
 }
 
 /// A setting that could not be read: names the variable (or file and key) and the value.
@@ -228,80 +272,6 @@ impl From<SettingsError> for std::io::Error {
         std::io::Error::new(std::io::ErrorKind::InvalidInput, e.0)
     }
 }
-
-/// Settings as a source gives them: only what it sets.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Layer {
-    addr: Option<String>,
-    path: Option<String>,
-    allowed_hosts: Option<Vec<String>>,
-    allowed_origins: Option<Vec<String>>,
-    auth_tokens: Option<Vec<String>>,
-    mrtr_keys: Option<Vec<String>>,
-    auth_issuer: Option<String>,
-    auth_audience: Option<String>,
-    auth_scopes: Option<Vec<String>>,
-    metrics_path: Option<String>,
-    redis_url: Option<String>,
-    log: Option<String>,
-    workers: Option<usize>,
-    max_connections: Option<usize>,
-    max_sessions: Option<usize>,
-    max_sessions_per_client: Option<usize>,
-    trusted_proxies: Option<Vec<std::net::IpAddr>>,
-    max_concurrent_calls: Option<usize>,
-    max_calls_per_session: Option<usize>,
-    call_queue: Option<usize>,
-    #[serde(default, with = "humantime_serde")]
-    call_queue_timeout: Option<Duration>,
-    #[serde(default, with = "humantime_serde")]
-    call_timeout: Option<Duration>,
-    #[serde(default, with = "humantime_serde")]
-    header_timeout: Option<Duration>,
-    body_limit: Option<bytesize::ByteSize>,
-    #[serde(default, with = "humantime_serde")]
-    session_idle_timeout: Option<Duration>,
-    #[serde(default, with = "humantime_serde")]
-    keep_alive: Option<Duration>,
-    #[serde(default, with = "humantime_serde")]
-    drain_timeout: Option<Duration>,
-    legacy_sse: Option<bool>,
-    skills_dir: Option<PathBuf>,
-}
-
-/// The environment variable of each key, in table order.
-const KEYS: [&str; 29] = [
-    "addr",
-    "path",
-    "allowed_hosts",
-    "allowed_origins",
-    "auth_tokens",
-    "mrtr_keys",
-    "auth_issuer",
-    "auth_audience",
-    "auth_scopes",
-    "metrics_path",
-    "redis_url",
-    "log",
-    "workers",
-    "max_connections",
-    "max_sessions",
-    "max_sessions_per_client",
-    "trusted_proxies",
-    "max_concurrent_calls",
-    "max_calls_per_session",
-    "call_queue",
-    "call_queue_timeout",
-    "call_timeout",
-    "header_timeout",
-    "body_limit",
-    "session_idle_timeout",
-    "keep_alive",
-    "drain_timeout",
-    "legacy_sse",
-    "skills_dir",
-];
 
 /// The variable that sets `key`: `MCP_` and the key in capitals.
 fn variable(key: &str) -> String {
@@ -341,82 +311,45 @@ impl Settings {
             .map_err(|e| SettingsError(format!("config file {}: {e}", file.display())))
     }
 
-    /// Applies TOML text (the keys of the table above) over these settings.
+    /// Applies TOML text (the keys of the table above) over these settings. Values are
+    /// read as the variables' text is: strings, numbers and booleans as written, arrays as
+    /// their items.
     pub fn apply_toml(&mut self, text: &str) -> Result<(), SettingsError> {
-        let layer: Layer = toml::from_str(text).map_err(|e| SettingsError(e.to_string()))?;
-        self.apply(layer)
+        let table: toml::Table = toml::from_str(text).map_err(|e| SettingsError(e.to_string()))?;
+        for (key, value) in &table {
+            if !KEYS.contains(&key.as_str()) {
+                return Err(SettingsError(format!(
+                    "unknown setting `{key}`; the settings are {}",
+                    KEYS.join(", ")
+                )));
+            }
+            let text = toml_text(value).map_err(|why| SettingsError(format!("`{key}`: {why}")))?;
+            self.set(key, &text)
+                .map_err(|why| SettingsError(format!("`{key}` = {value}: {why}")))?;
+        }
+        self.validate()
     }
 
     /// Applies `MCP_*` variables (name → value) over these settings; an unknown `MCP_`
     /// name is logged as a warning, so a typo does not go unnoticed.
     pub fn apply_vars(&mut self, vars: &HashMap<String, String>) -> Result<(), SettingsError> {
-        let mut layer = Layer::default();
-        for (name, value) in vars {
-            let Some(key) = KEYS.iter().find(|k| variable(k) == *name) else {
-                if name.starts_with("MCP_") {
-                    tracing::warn!(
-                        "ignoring {name}: not a setting; the MCP_ variables are {}",
-                        KEYS.map(variable).join(", ")
-                    );
-                }
-                continue;
-            };
-            set_from_text(&mut layer, key, value)
-                .map_err(|why| SettingsError(format!("{name}={value:?}: {why}")))?;
-        }
-        self.apply(layer)
-    }
-
-    fn apply(&mut self, layer: Layer) -> Result<(), SettingsError> {
-        macro_rules! take {
-            ($($field:ident),*) => {$(
-                if let Some(value) = layer.$field { self.$field = value; }
-            )*};
-        }
-        take!(
-            addr,
-            path,
-            allowed_origins,
-            auth_tokens,
-            mrtr_keys,
-            auth_scopes,
-            log,
-            max_connections,
-            max_sessions,
-            max_sessions_per_client,
-            trusted_proxies,
-            max_concurrent_calls,
-            max_calls_per_session,
-            call_queue,
-            call_queue_timeout,
-            call_timeout,
-            header_timeout,
-            session_idle_timeout,
-            keep_alive,
-            drain_timeout,
-            legacy_sse
-        );
-        if let Some(hosts) = layer.allowed_hosts {
-            self.allowed_hosts = Some(hosts);
-        }
-        for (value, field) in [
-            (layer.auth_issuer, &mut self.auth_issuer),
-            (layer.auth_audience, &mut self.auth_audience),
-            (layer.metrics_path, &mut self.metrics_path),
-            (layer.redis_url, &mut self.redis_url),
-        ] {
-            if let Some(value) = value {
-                *field = Some(value);
+        // In table order, so the first bad one reported is the same every time.
+        for key in KEYS {
+            if let Some(value) = vars.get(&variable(key)) {
+                self.set(key, value)
+                    .map_err(|why| SettingsError(format!("{}={value:?}: {why}", variable(key))))?;
             }
         }
-        if let Some(dir) = layer.skills_dir {
-            self.skills_dir = Some(dir);
-        }
-        if let Some(workers) = layer.workers {
-            self.workers = Some(workers);
-        }
-        if let Some(limit) = layer.body_limit {
-            self.body_limit = usize::try_from(limit.as_u64()).unwrap_or(usize::MAX);
+        for name in vars.keys() {
+            if name.starts_with("MCP_") && !KEYS.iter().any(|k| variable(k) == *name) {
+                tracing::warn!(
+                    "ignoring {name}: not a setting; the MCP_ variables are {}",
+                    KEYS.iter()
+                        .map(|k| variable(k))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+            }
         }
         self.validate()
     }
@@ -456,6 +389,11 @@ impl Settings {
             ("max_calls_per_session", self.max_calls_per_session),
             ("body_limit", self.body_limit),
             ("workers", self.workers.unwrap_or(1)),
+            ("redis_lease_ms", self.redis_lease_ms.unwrap_or(1)),
+            ("replay_events", self.replay_events),
+            ("replay_streams", self.replay_streams),
+            ("page_size", self.page_size),
+            ("max_batch", self.max_batch),
         ] {
             if value == 0 {
                 return bad(key, "must be at least 1".to_owned());
@@ -466,6 +404,12 @@ impl Settings {
             ("call_timeout", self.call_timeout),
             ("header_timeout", self.header_timeout),
             ("session_idle_timeout", self.session_idle_timeout),
+            ("handshake_timeout", self.handshake_timeout),
+            ("idle_timeout", self.idle_timeout),
+            ("write_timeout", self.write_timeout),
+            ("body_timeout", self.body_timeout),
+            ("stall_timeout", self.stall_timeout),
+            ("client_answer_timeout", self.client_answer_timeout),
         ] {
             if value.is_zero() {
                 return bad(key, "must be longer than zero".to_owned());
@@ -498,81 +442,103 @@ impl Settings {
     }
 }
 
-/// Parses one variable's text into its place in `layer`.
-fn set_from_text(layer: &mut Layer, key: &str, value: &str) -> Result<(), String> {
-    fn list(value: &str) -> Vec<String> {
-        value
+/// A TOML value as the text its variable would hold: arrays joined with commas.
+fn toml_text(value: &toml::Value) -> Result<String, String> {
+    match value {
+        toml::Value::String(s) => Ok(s.clone()),
+        toml::Value::Integer(n) => Ok(n.to_string()),
+        toml::Value::Boolean(b) => Ok(b.to_string()),
+        toml::Value::Array(items) => items
+            .iter()
+            .map(|item| match item {
+                toml::Value::String(s) if !s.contains(',') => Ok(s.clone()),
+                toml::Value::String(s) => Err(format!("{s:?}: an item may not contain a comma")),
+                toml::Value::Integer(n) => Ok(n.to_string()),
+                other => Err(format!("{other} is not a string")),
+            })
+            .collect::<Result<Vec<_>, _>>()
+            .map(|items| items.join(",")),
+        other => Err(format!(
+            "{other} is a {}; write a string, a number, a boolean or an array",
+            other.type_str()
+        )),
+    }
+}
+
+/// How each kind of setting is read from text.
+mod read {
+    use std::net::IpAddr;
+    use std::path::PathBuf;
+    use std::str::FromStr as _;
+    use std::time::Duration;
+
+    pub(super) fn text(value: &str) -> Result<String, String> {
+        Ok(value.trim().to_owned())
+    }
+
+    pub(super) fn some_text(value: &str) -> Result<Option<String>, String> {
+        text(value).map(Some)
+    }
+
+    pub(super) fn some_path(value: &str) -> Result<Option<PathBuf>, String> {
+        Ok(Some(PathBuf::from(value.trim())))
+    }
+
+    /// Comma-separated, blanks dropped.
+    pub(super) fn list(value: &str) -> Result<Vec<String>, String> {
+        Ok(value
             .split(',')
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_owned)
+            .collect())
+    }
+
+    pub(super) fn some_list(value: &str) -> Result<Option<Vec<String>>, String> {
+        list(value).map(Some)
+    }
+
+    pub(super) fn ips(value: &str) -> Result<Vec<IpAddr>, String> {
+        list(value)?
+            .iter()
+            .map(|ip| {
+                ip.parse()
+                    .map_err(|_| format!("{ip:?} is not an IP address"))
+            })
             .collect()
     }
-    fn number(value: &str) -> Result<usize, String> {
+
+    pub(super) fn number(value: &str) -> Result<usize, String> {
         value
             .trim()
             .parse()
             .map_err(|_| "not a whole number".to_owned())
     }
-    fn duration(value: &str) -> Result<Duration, String> {
+
+    pub(super) fn some_number(value: &str) -> Result<Option<usize>, String> {
+        number(value).map(Some)
+    }
+
+    /// `30s`, `5m`, `1h 30m`.
+    pub(super) fn duration(value: &str) -> Result<Duration, String> {
         humantime::parse_duration(value.trim())
             .map_err(|e| format!("not a duration like 30s or 5m ({e})"))
     }
-    let text = || Some(value.trim().to_owned());
-    match key {
-        "addr" => layer.addr = text(),
-        "path" => layer.path = text(),
-        "allowed_hosts" => layer.allowed_hosts = Some(list(value)),
-        "allowed_origins" => layer.allowed_origins = Some(list(value)),
-        "auth_tokens" => layer.auth_tokens = Some(list(value)),
-        "mrtr_keys" => layer.mrtr_keys = Some(list(value)),
-        "auth_issuer" => layer.auth_issuer = text(),
-        "auth_audience" => layer.auth_audience = text(),
-        "auth_scopes" => layer.auth_scopes = Some(list(value)),
-        "metrics_path" => layer.metrics_path = text(),
-        "redis_url" => layer.redis_url = text(),
-        "log" => layer.log = text(),
-        "workers" => layer.workers = Some(number(value)?),
-        "max_connections" => layer.max_connections = Some(number(value)?),
-        "max_sessions" => layer.max_sessions = Some(number(value)?),
-        "max_concurrent_calls" => layer.max_concurrent_calls = Some(number(value)?),
-        "max_sessions_per_client" => layer.max_sessions_per_client = Some(number(value)?),
-        "max_calls_per_session" => layer.max_calls_per_session = Some(number(value)?),
-        "call_queue" => layer.call_queue = Some(number(value)?),
-        "call_queue_timeout" => layer.call_queue_timeout = Some(duration(value)?),
-        "trusted_proxies" => {
-            layer.trusted_proxies = Some(
-                list(value)
-                    .iter()
-                    .map(|ip| {
-                        ip.parse()
-                            .map_err(|_| format!("{ip:?} is not an IP address"))
-                    })
-                    .collect::<Result<_, _>>()?,
-            );
-        }
-        "call_timeout" => layer.call_timeout = Some(duration(value)?),
-        "header_timeout" => layer.header_timeout = Some(duration(value)?),
-        "session_idle_timeout" => layer.session_idle_timeout = Some(duration(value)?),
-        "keep_alive" => layer.keep_alive = Some(duration(value)?),
-        "drain_timeout" => layer.drain_timeout = Some(duration(value)?),
-        "legacy_sse" => {
-            layer.legacy_sse = Some(match value.trim().to_ascii_lowercase().as_str() {
-                "true" | "1" | "yes" | "on" => true,
-                "false" | "0" | "no" | "off" => false,
-                _ => return Err("not a boolean (true or false)".to_owned()),
-            });
-        }
-        "skills_dir" => layer.skills_dir = Some(PathBuf::from(value.trim())),
-        "body_limit" => {
-            layer.body_limit = Some(
-                bytesize::ByteSize::from_str(value.trim())
-                    .map_err(|e| format!("not a size like 4MiB or 65536 ({e})"))?,
-            );
-        }
-        _ => unreachable!("every key of KEYS is handled"),
+
+    /// `4MiB`, `512kB` or bytes.
+    pub(super) fn size(value: &str) -> Result<usize, String> {
+        let size = bytesize::ByteSize::from_str(value.trim())
+            .map_err(|e| format!("not a size like 4MiB or 65536 ({e})"))?;
+        Ok(usize::try_from(size.as_u64()).unwrap_or(usize::MAX))
     }
-    Ok(())
+
+    pub(super) fn flag(value: &str) -> Result<bool, String> {
+        match value.trim().to_ascii_lowercase().as_str() {
+            "true" | "1" | "yes" | "on" => Ok(true),
+            "false" | "0" | "no" | "off" => Ok(false),
+            _ => Err("not a boolean (true or false)".to_owned()),
+        }
+    }
 }
 
 /// The file of `--config FILE` or `--config=FILE`, if given.
@@ -718,6 +684,55 @@ mod tests {
             .apply_toml("keepalive = \"1s\"")
             .expect_err("unknown key");
         assert!(err.to_string().contains("keepalive"), "{err}");
+    }
+
+    /// The rows of a settings table (`| \`MCP_X\` / \`x\` | default | meaning |`), by key.
+    fn table_rows(text: &str) -> HashMap<String, String> {
+        text.lines()
+            .map(|line| line.trim_start_matches("//!").trim())
+            .filter(|line| line.starts_with("| `MCP_"))
+            .filter_map(|line| {
+                let mut cells = line.trim_matches('|').split(" | ").map(str::trim);
+                let names = cells.next()?;
+                let key = names.split(" / ").nth(1)?.trim_matches('`').to_owned();
+                Some((key, cells.next()?.to_owned()))
+            })
+            .collect()
+    }
+
+    /// The table in this file's docs and the README's list every knob, with the same
+    /// default, and a default written as one value parses to the code's default.
+    #[test]
+    fn the_documented_tables_match_the_knobs() {
+        let here = table_rows(include_str!("settings.rs"));
+        let readme = table_rows(include_str!("../../README.md"));
+        for (name, rows) in [("settings.rs", &here), ("README.md", &readme)] {
+            for key in KEYS {
+                assert!(rows.contains_key(*key), "{name} has no row for `{key}`");
+            }
+            for key in rows.keys() {
+                assert!(
+                    KEYS.contains(&key.as_str()),
+                    "{name} documents `{key}`, which is not a setting"
+                );
+            }
+        }
+        for key in KEYS {
+            let default = &here[*key];
+            assert_eq!(
+                default, &readme[*key],
+                "the README and settings.rs disagree on `{key}`'s default"
+            );
+            let Some(value) = default.strip_prefix('`').and_then(|d| d.strip_suffix('`')) else {
+                continue;
+            };
+            let mut parsed = Settings::default();
+            parsed.set(key, value).expect("a documented default parses");
+            assert!(
+                parsed == Settings::default(),
+                "`{key}`: the documented default {default} is not the code's"
+            );
+        }
     }
 
     #[test]

@@ -38,15 +38,10 @@ impl Server {
         }
     }
 
-    /// `MCP_REDIS_URL` (and `MCP_REDIS_PREFIX`) choose the Redis store unless the builder
-    /// chose a store already.
+    /// The `redis_url` setting (`MCP_REDIS_URL`, with `redis_prefix` and `redis_lease_ms`)
+    /// chooses the Redis store unless the builder chose a store already.
     pub(super) fn store_from_env(self) -> Self {
-        let Some(url) = self
-            .settings
-            .redis_url
-            .clone()
-            .or_else(|| std::env::var("MCP_REDIS_URL").ok())
-        else {
+        let Some(url) = self.settings.redis_url.clone() else {
             return self;
         };
         #[cfg(feature = "redis")]
@@ -55,14 +50,11 @@ impl Server {
                 return self;
             }
             let mut store = crate::RedisStore::new(url);
-            if let Ok(prefix) = std::env::var("MCP_REDIS_PREFIX") {
-                store = store.prefix(prefix);
+            if let Some(prefix) = &self.settings.redis_prefix {
+                store = store.prefix(prefix.clone());
             }
-            if let Some(ms) = std::env::var("MCP_REDIS_LEASE_MS")
-                .ok()
-                .and_then(|ms| ms.parse().ok())
-            {
-                store = store.lease(Duration::from_millis(ms));
+            if let Some(ms) = self.settings.redis_lease_ms {
+                store = store.lease(Duration::from_millis(ms as u64));
             }
             self.store(store)
         }

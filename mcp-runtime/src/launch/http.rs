@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 
 use crate::auth::Auth;
 use crate::server::{Server, ServerError, ServerHandle};
-use crate::transport::http::{HostPolicy, Surface as HttpSurface};
+use crate::transport::http::{BodyMeter, HostPolicy, HttpLimits, Shutdown, Surface as HttpSurface};
 
 impl Server {
     /// Serves `routes` (the user's own) beside the endpoint, on [`serve`](Self::serve)'s
@@ -147,15 +147,68 @@ impl Server {
         Ok((router, handle))
     }
 
-    /// The HTTP limits: the settings' (builder, file, environment) where they name one,
-    /// the transport's own for the rest.
+    /// The HTTP limits, from the settings (builder, file, environment), and the body budget
+    /// this description (and its clones) share.
     pub(super) fn http_options(&self) -> crate::transport::http::HttpOptions {
-        let mut http = self.http.clone();
         let settings = &self.settings;
-        http.limits.header_timeout = settings.header_timeout;
-        http.limits.max_connections = settings.max_connections;
-        http.limits.body_limit = settings.body_limit;
-        http.limits.drain_timeout = settings.drain_timeout;
-        http
+        let limits = crate::HttpLimits {
+            header_timeout: settings.header_timeout,
+            idle_timeout: settings.idle_timeout,
+            max_connections: settings.max_connections,
+            body_limit: settings.body_limit,
+            body_timeout: settings.body_timeout,
+            write_timeout: settings.write_timeout,
+            body_budget: settings.body_budget,
+            body_budget_wait: settings.body_budget_wait,
+            drain_timeout: settings.drain_timeout,
+        };
+        crate::transport::http::HttpOptions {
+            limits,
+            budget: self.http.budget.clone(),
+        }
+    }
+}
+
+impl Server {
+    /// Sets every HTTP limit at once.
+    pub fn http_limits(mut self, limits: HttpLimits) -> Self {
+        let settings = &mut self.settings;
+        settings.header_timeout = limits.header_timeout;
+        settings.idle_timeout = limits.idle_timeout;
+        settings.max_connections = limits.max_connections;
+        settings.body_limit = limits.body_limit;
+        settings.body_timeout = limits.body_timeout;
+        settings.write_timeout = limits.write_timeout;
+        settings.body_budget = limits.body_budget;
+        settings.body_budget_wait = limits.body_budget_wait;
+        settings.drain_timeout = limits.drain_timeout;
+        self
+    }
+
+    /// Serves on an already bound listener like [`serve_on`](Self::serve_on), but stops when
+    /// `stop` resolves instead of on a signal (then drains the same way).
+    ///
+    /// ```no_run
+    /// # async fn run() -> std::io::Result<()> {
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    /// # drop(stop);
+    /// mcp_runtime::Server::new("until")
+    ///     .serve_with_shutdown(listener, async { let _ = stopped.await; })
+    ///     .await
+    /// # }
+    /// ```
+    pub async fn serve_with_shutdown(
+        self,
+        listener: tokio::net::TcpListener,
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        self.serve_listener(listener, Shutdown::when(stop)).await
+    }
+
+    /// Reads how much of the body budget is in use. The server and its clones share one
+    /// budget (and so one meter), also across the routers built from them.
+    pub fn body_meter(&self) -> BodyMeter {
+        BodyMeter::new(self.http.budget.clone())
     }
 }

@@ -1,8 +1,10 @@
-//! Tunables of the server, with the defaults the builder starts from.
+//! The engine's tunables, derived from the [`Settings`] (which hold every knob).
 
 use std::time::Duration;
 
-/// Limits and timings; set through [`Server`](super::Server)'s builder methods.
+use crate::settings::Settings;
+
+/// Limits and timings the engine enforces; made from the settings when the server starts.
 #[derive(Debug, Clone)]
 pub(crate) struct Config {
     /// A session unused this long is ended.
@@ -48,34 +50,51 @@ pub(crate) struct Config {
     pub(crate) cache_ttl: Duration,
     /// Requests to the client: answer timeout, request-state sealing.
     pub(crate) peer: super::peer::PeerConfig,
-    /// Largest request body over HTTP (larger → 413); `body_limit` of the settings.
-    pub(crate) body_limit: usize,
+}
+
+impl Config {
+    /// The engine's tunables, from the operator's knobs (every one of them is a setting).
+    pub(crate) fn from_settings(settings: &Settings) -> Self {
+        let mut sealing = super::peer::StateSealing {
+            ttl: settings.mrtr_state_ttl,
+            ..Default::default()
+        };
+        if !settings.mrtr_keys.is_empty() {
+            // Checked by `Settings::validate`: each 16 bytes or more.
+            sealing.keys = super::peer::seal::KeyRing::from_secrets(
+                settings.mrtr_keys.iter().map(String::as_bytes),
+            );
+        }
+        Self {
+            session_idle_timeout: settings.session_idle_timeout,
+            handshake_timeout: settings.handshake_timeout,
+            keep_alive: settings.keep_alive,
+            replay_events: settings.replay_events.max(1),
+            replay_streams: settings.replay_streams.max(1),
+            sse_retry: settings.sse_retry,
+            standalone_stream: settings.standalone_stream,
+            page_size: settings.page_size.max(1),
+            cache_ttl: Duration::from_secs(60),
+            max_batch: settings.max_batch.max(1),
+            max_sessions: settings.max_sessions,
+            max_sessions_per_client: settings.max_sessions_per_client,
+            trusted_proxies: settings.trusted_proxies.clone(),
+            call_queue: settings.call_queue,
+            call_queue_timeout: settings.call_queue_timeout,
+            max_concurrent_calls: settings.max_concurrent_calls,
+            max_calls_per_session: settings.max_calls_per_session,
+            call_timeout: settings.call_timeout,
+            stall_timeout: settings.stall_timeout,
+            peer: super::peer::PeerConfig {
+                sealing,
+                answer_timeout: settings.client_answer_timeout,
+            },
+        }
+    }
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self {
-            session_idle_timeout: Duration::from_secs(30 * 60),
-            handshake_timeout: Duration::from_secs(60),
-            keep_alive: Duration::from_secs(15),
-            replay_events: 256,
-            replay_streams: 16,
-            sse_retry: Duration::from_secs(1),
-            standalone_stream: true,
-            page_size: 100,
-            cache_ttl: Duration::from_secs(60),
-            max_batch: 64,
-            max_sessions: 10_000,
-            max_sessions_per_client: 1_000,
-            trusted_proxies: Vec::new(),
-            call_queue: 4_096,
-            call_queue_timeout: Duration::from_secs(30),
-            max_concurrent_calls: 1_000,
-            max_calls_per_session: 64,
-            call_timeout: Duration::from_secs(10 * 60),
-            stall_timeout: Duration::from_secs(30),
-            peer: super::peer::PeerConfig::default(),
-            body_limit: 4 * 1024 * 1024,
-        }
+        Self::from_settings(&Settings::default())
     }
 }

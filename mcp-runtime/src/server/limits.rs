@@ -72,13 +72,67 @@ impl Server {
     /// even with no connection at all (the client may resume it); the connection of a
     /// reader that stopped is closed by [`write_timeout`](Self::write_timeout).
     pub fn stall_timeout(mut self, timeout: Duration) -> Self {
-        self.config.stall_timeout = timeout;
+        self.settings.stall_timeout = timeout;
         self
     }
 
     /// Most messages in one JSON-RPC batch (protocol 2025-03-26; default 64).
     pub fn max_batch(mut self, messages: usize) -> Self {
-        self.config.max_batch = messages.max(1);
+        self.settings.max_batch = messages.max(1);
+        self
+    }
+}
+
+/// The HTTP transport's limits (see [`HttpLimits`](crate::HttpLimits) for what each one
+/// does and its default).
+impl Server {
+    /// Closes a connection whose request headers take longer than this (default 10 s).
+    pub fn header_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.header_timeout = timeout;
+        self
+    }
+
+    /// Closes a keep-alive connection idle for this long between requests (default 60 s).
+    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.idle_timeout = timeout;
+        self
+    }
+
+    /// Serves at most this many connections at once (default 4096): at it the longest-idle
+    /// one is closed to admit a new one; when every one is busy, a new one gets 503.
+    pub fn max_connections(mut self, connections: usize) -> Self {
+        self.settings.max_connections = connections.max(1);
+        self
+    }
+
+    /// Refuses request bodies larger than this many bytes with 413 (default 4 MiB).
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.settings.body_limit = bytes;
+        self
+    }
+
+    /// Answers 408 to a request whose body takes longer than this to arrive (default 30 s).
+    pub fn body_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.body_timeout = timeout;
+        self
+    }
+
+    /// Closes a connection whose client has read nothing of its response for this long
+    /// (default 30 s): a reader that stopped is cut off, and its call cancelled.
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.write_timeout = timeout;
+        self
+    }
+
+    /// Buffers at most this many bytes of request bodies server-wide (default 64 MiB).
+    pub fn body_budget(mut self, bytes: usize) -> Self {
+        self.settings.body_budget = bytes;
+        self
+    }
+
+    /// Lets calls in flight finish for this long after SIGINT or SIGTERM (default 10 s).
+    pub fn drain_timeout(mut self, timeout: Duration) -> Self {
+        self.settings.drain_timeout = timeout;
         self
     }
 }

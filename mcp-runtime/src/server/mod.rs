@@ -68,7 +68,6 @@ pub struct Server {
     pub(crate) info: Implementation,
     pub(crate) instructions: Option<String>,
     pub(crate) tools: Vec<ToolDef>,
-    pub(crate) config: Config,
     /// The operator's knobs (path, hosts, origins, limits, …).
     pub(crate) settings: Settings,
     /// Why the environment's settings could not be read: reported when serving.
@@ -103,7 +102,6 @@ impl Server {
             },
             instructions: None,
             tools: Vec::new(),
-            config: Config::default(),
             settings: Settings::default(),
             settings_error: None,
             env_loaded: false,
@@ -180,7 +178,7 @@ impl Server {
     /// Ends sessions whose client has not completed the handshake
     /// (`notifications/initialized`) within this time (default 60 seconds).
     pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
-        self.config.handshake_timeout = timeout;
+        self.settings.handshake_timeout = timeout;
         self
     }
 
@@ -195,28 +193,28 @@ impl Server {
     /// How many events of each SSE stream are kept for resumption with `Last-Event-ID`
     /// (default 256), and how many finished streams per session (default 16).
     pub fn replay_buffer(mut self, events_per_stream: usize, streams_per_session: usize) -> Self {
-        self.config.replay_events = events_per_stream.max(1);
-        self.config.replay_streams = streams_per_session.max(1);
+        self.settings.replay_events = events_per_stream.max(1);
+        self.settings.replay_streams = streams_per_session.max(1);
         self
     }
 
     /// The `retry` delay announced to 2025-11-25 clients on each SSE stream: how long they
     /// wait before reconnecting to a closed stream (default 1 second).
     pub fn sse_retry(mut self, delay: Duration) -> Self {
-        self.config.sse_retry = delay;
+        self.settings.sse_retry = delay;
         self
     }
 
     /// Whether `GET` opens a stream for server-initiated messages (default `true`; with
     /// `false`, `GET` is answered 405).
     pub fn standalone_stream(mut self, enabled: bool) -> Self {
-        self.config.standalone_stream = enabled;
+        self.settings.standalone_stream = enabled;
         self
     }
 
     /// Tools per `tools/list` page (default 100).
     pub fn page_size(mut self, tools_per_page: usize) -> Self {
-        self.config.page_size = tools_per_page.max(1);
+        self.settings.page_size = tools_per_page.max(1);
         self
     }
 
@@ -439,27 +437,10 @@ impl Server {
     }
 
     /// The transport-free engine serving this description.
-    pub(crate) fn engine(mut self) -> Arc<Engine> {
-        // The settings the engine enforces (the HTTP surface reads the rest).
-        let settings = &self.settings;
-        self.config.keep_alive = settings.keep_alive;
-        self.config.session_idle_timeout = settings.session_idle_timeout;
-        self.config.max_sessions = settings.max_sessions;
-        self.config.max_concurrent_calls = settings.max_concurrent_calls;
-        self.config.max_sessions_per_client = settings.max_sessions_per_client;
-        self.config.trusted_proxies = settings.trusted_proxies.clone();
-        self.config.max_calls_per_session = settings.max_calls_per_session;
-        self.config.call_queue = settings.call_queue;
-        self.config.call_queue_timeout = settings.call_queue_timeout;
-        self.config.call_timeout = settings.call_timeout;
-        if !settings.mrtr_keys.is_empty() {
-            // Checked by `Settings::validate`: at least one, each 16 bytes or more.
-            self.config.peer.sealing.keys =
-                peer::seal::KeyRing::from_secrets(settings.mrtr_keys.iter().map(String::as_bytes));
-        }
-        self.config.body_limit = settings.body_limit;
+    pub(crate) fn engine(self) -> Arc<Engine> {
+        let config = Config::from_settings(&self.settings);
         #[cfg(feature = "redis")]
-        let store = self.redis.as_ref().map(|redis| redis.open(&self.config));
+        let store = self.redis.as_ref().map(|redis| redis.open(&config));
         #[cfg(not(feature = "redis"))]
         let store = None;
         let engine = Arc::new_cyclic(|me| {
@@ -469,7 +450,7 @@ impl Server {
                 self.tools,
                 self.surface,
                 self.states,
-                self.config,
+                config,
                 me.clone(),
             )
             .with_store(store)

@@ -49,10 +49,6 @@ impl KeyRing {
         Self { ciphers }
     }
 
-    pub(crate) fn is_empty(&self) -> bool {
-        self.ciphers.is_empty()
-    }
-
     /// Encrypts and authenticates `payload` with the current key; URL-safe base64.
     pub(crate) fn seal(&self, payload: &[u8]) -> Option<String> {
         let cipher = self.ciphers.first()?;

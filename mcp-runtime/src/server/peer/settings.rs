@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use super::seal::KeyRing;
 use crate::server::Server;
 
 /// Settings of requests to the client (elicitation, sampling, roots).
@@ -36,22 +35,21 @@ impl Server {
     ///
     /// # Panics
     /// With no secret, or one shorter than 16 bytes: a configuration error at start-up.
-    pub fn mrtr_keys<S: AsRef<[u8]>>(mut self, secrets: impl IntoIterator<Item = S>) -> Self {
-        let secrets: Vec<S> = secrets.into_iter().collect();
+    pub fn mrtr_keys<S: Into<String>>(mut self, secrets: impl IntoIterator<Item = S>) -> Self {
+        let secrets: Vec<String> = secrets.into_iter().map(Into::into).collect();
         assert!(
-            secrets.iter().all(|s| s.as_ref().len() >= 16),
+            secrets.iter().all(|s| s.len() >= 16),
             "mrtr_keys: every secret must be at least 16 bytes (use 32 random bytes)"
         );
-        let ring = KeyRing::from_secrets(secrets);
-        assert!(!ring.is_empty(), "mrtr_keys: give at least one secret");
-        self.config.peer.sealing.keys = ring;
+        assert!(!secrets.is_empty(), "mrtr_keys: give at least one secret");
+        self.settings.mrtr_keys = secrets;
         self
     }
 
     /// How long a sealed `requestState` stays valid (default 10 minutes): a retry after
     /// that is refused and the client starts the request over.
     pub fn mrtr_state_ttl(mut self, ttl: Duration) -> Self {
-        self.config.peer.sealing.ttl = ttl;
+        self.settings.mrtr_state_ttl = ttl;
         self
     }
 
@@ -59,7 +57,7 @@ impl Server {
     /// for its answer before the tool gets [`PeerError::Timeout`](crate::peer::PeerError)
     /// (default 5 minutes: a person may be filling in a form).
     pub fn client_answer_timeout(mut self, timeout: Duration) -> Self {
-        self.config.peer.answer_timeout = timeout;
+        self.settings.client_answer_timeout = timeout;
         self
     }
 }

@@ -3,14 +3,14 @@
 
 use std::time::Duration;
 
-use super::Shutdown;
 use super::limits::BodyBudget;
-use crate::Server;
 
 /// Connection- and body-level limits of the HTTP transport, with safe defaults.
 ///
-/// Set them one by one with the [`Server`] builder methods ([`Server::header_timeout`],
-/// [`Server::max_connections`], …) or all at once with [`Server::http_limits`]:
+/// Each is also a setting (the same name in [`Settings`](crate::settings::Settings), `MCP_*`
+/// and the TOML file). Set them one by one with the [`Server`](crate::Server) builder methods
+/// ([`Server::header_timeout`](crate::Server::header_timeout), …) or all at once with
+/// [`Server::http_limits`](crate::Server::http_limits):
 ///
 /// ```
 /// use std::time::Duration;
@@ -24,8 +24,9 @@ use crate::Server;
 /// ```
 ///
 /// The connection settings (`header_timeout`, `idle_timeout`, `write_timeout`,
-/// `max_connections`, `drain_timeout`) take effect in [`Server::serve`] and [`Server::serve_on`]; the body
-/// settings also in [`Server::router`].
+/// `max_connections`, `drain_timeout`) take effect in [`Server::serve`](crate::Server::serve)
+/// and [`Server::serve_on`](crate::Server::serve_on); the body settings also in
+/// [`Server::router`](crate::Server::router).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct HttpLimits {
@@ -101,6 +102,10 @@ pub(crate) struct HttpOptions {
 pub struct BodyMeter(BodyBudget);
 
 impl BodyMeter {
+    pub(crate) fn new(budget: BodyBudget) -> Self {
+        Self(budget)
+    }
+
     /// Bytes of request bodies buffered right now.
     pub fn held(&self) -> usize {
         self.0.held()
@@ -109,96 +114,5 @@ impl BodyMeter {
     /// The most ever buffered at once since the server was built.
     pub fn peak(&self) -> usize {
         self.0.peak()
-    }
-}
-
-/// The HTTP transport's limits (see [`HttpLimits`] for what each one does and its default).
-impl Server {
-    /// Sets every HTTP limit at once.
-    pub fn http_limits(mut self, limits: HttpLimits) -> Self {
-        self.http.limits = limits;
-        // The four the settings name too are kept there (one place decides them).
-        self.settings.header_timeout = limits.header_timeout;
-        self.settings.max_connections = limits.max_connections;
-        self.settings.body_limit = limits.body_limit;
-        self.settings.drain_timeout = limits.drain_timeout;
-        self
-    }
-
-    /// Closes a connection whose request headers take longer than this (default 10 s).
-    pub fn header_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.header_timeout = timeout;
-        self
-    }
-
-    /// Closes a keep-alive connection idle for this long between requests (default 60 s).
-    pub fn idle_timeout(mut self, timeout: Duration) -> Self {
-        self.http.limits.idle_timeout = timeout;
-        self
-    }
-
-    /// Serves at most this many connections at once (default 4096): at it the longest-idle
-    /// one is closed to admit a new one; when every one is busy, a new one gets 503.
-    pub fn max_connections(mut self, connections: usize) -> Self {
-        self.settings.max_connections = connections.max(1);
-        self
-    }
-
-    /// Refuses request bodies larger than this many bytes with 413 (default 4 MiB).
-    pub fn body_limit(mut self, bytes: usize) -> Self {
-        self.settings.body_limit = bytes;
-        self
-    }
-
-    /// Answers 408 to a request whose body takes longer than this to arrive (default 30 s).
-    pub fn body_timeout(mut self, timeout: Duration) -> Self {
-        self.http.limits.body_timeout = timeout;
-        self
-    }
-
-    /// Closes a connection whose client has read nothing of its response for this long
-    /// (default 30 s): a reader that stopped is cut off, and its call cancelled.
-    pub fn write_timeout(mut self, timeout: Duration) -> Self {
-        self.http.limits.write_timeout = timeout;
-        self
-    }
-
-    /// Buffers at most this many bytes of request bodies server-wide (default 64 MiB).
-    pub fn body_budget(mut self, bytes: usize) -> Self {
-        self.http.limits.body_budget = bytes;
-        self
-    }
-
-    /// Lets calls in flight finish for this long after SIGINT or SIGTERM (default 10 s).
-    pub fn drain_timeout(mut self, timeout: Duration) -> Self {
-        self.settings.drain_timeout = timeout;
-        self
-    }
-
-    /// Serves on an already bound listener like [`serve_on`](Self::serve_on), but stops when
-    /// `stop` resolves instead of on a signal (then drains the same way).
-    ///
-    /// ```no_run
-    /// # async fn run() -> std::io::Result<()> {
-    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    /// let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    /// # drop(stop);
-    /// mcp_runtime::Server::new("until")
-    ///     .serve_with_shutdown(listener, async { let _ = stopped.await; })
-    ///     .await
-    /// # }
-    /// ```
-    pub async fn serve_with_shutdown(
-        self,
-        listener: tokio::net::TcpListener,
-        stop: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
-        self.serve_listener(listener, Shutdown::when(stop)).await
-    }
-
-    /// Reads how much of the body budget is in use. The server and its clones share one
-    /// budget (and so one meter), also across the routers built from them.
-    pub fn body_meter(&self) -> BodyMeter {
-        BodyMeter(self.http.budget.clone())
     }
 }
