@@ -26,9 +26,12 @@ pub struct Table<A: 'static> {
     pub options: &'static [Opt<A>],
 }
 
-impl<A: Default> Table<A> {
+impl<A> Table<A> {
     /// The options of a macro's own attribute (`#[tool(...)]`: `tokens` is what is inside).
-    pub fn parse(&self, tokens: TokenStream, errors: &mut Errors) -> A {
+    pub fn parse(&self, tokens: TokenStream, errors: &mut Errors) -> A
+    where
+        A: Default,
+    {
         let mut args = A::default();
         let parser = syn::meta::parser(|meta| self.read(&mut args, &meta, errors));
         let parsed = parser.parse2(tokens);
@@ -40,6 +43,16 @@ impl<A: Default> Table<A> {
     pub fn parse_attribute(&self, attr: &Attribute, args: &mut A, errors: &mut Errors) {
         let parsed = attr.parse_nested_meta(|meta| self.read(args, &meta, errors));
         errors.ok(parsed);
+    }
+
+    /// The options of a nested option (`ui(uri = …)`), into `args`.
+    pub fn parse_nested(
+        &self,
+        meta: &ParseNestedMeta,
+        args: &mut A,
+        errors: &mut Errors,
+    ) -> syn::Result<()> {
+        meta.parse_nested_meta(|inner| self.read(args, &inner, errors))
     }
 
     fn read(&self, args: &mut A, meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<()> {

@@ -2,7 +2,8 @@
 //! [`Table`] per attribute names each option and says how its value is read. The options the
 //! three macros share are defined once ([`common`]).
 
-use syn::{Expr, LitStr, Token};
+use proc_macro2::Span;
+use syn::{Expr, ExprArray, LitStr, Token};
 
 use super::attr::{Opt, Table, flag, string, string_list};
 
@@ -91,7 +92,79 @@ pub struct ToolArgs {
     pub task: Option<Expr>,
     /// `timeout = "30s"`, as written (checked with the rest of the model).
     pub timeout: Option<LitStr>,
+    /// `ui = "ui://…"` or `ui(uri = "ui://…", visibility = [...])`: the tool's MCP Apps view.
+    pub ui: Option<UiArgs>,
 }
+
+/// The `ui` option of `#[tool]` as written: `ui = "ui://…"` sets `uri` only.
+pub struct UiArgs {
+    /// The `ui` keyword, where a missing `uri` is reported.
+    pub span: Span,
+    pub uri: Option<LitStr>,
+    /// `visibility = ["model", "app"]`, its elements checked with the model.
+    pub visibility: Option<ExprArray>,
+}
+
+impl UiArgs {
+    fn new(span: Span) -> Self {
+        Self {
+            span,
+            uri: None,
+            visibility: None,
+        }
+    }
+}
+
+/// `ui = "ui://…"` or `ui(...)` (read through [`TOOL_UI`]).
+fn read_ui(
+    a: &mut ToolArgs,
+    meta: &syn::meta::ParseNestedMeta,
+    errors: &mut super::errors::Errors,
+) -> syn::Result<()> {
+    let span = syn::spanned::Spanned::span(&meta.path);
+    let mut ui = UiArgs::new(span);
+    if meta.input.peek(Token![=]) {
+        ui.uri = string(meta, errors)?;
+    } else if meta.input.peek(syn::token::Paren) {
+        TOOL_UI.parse_nested(meta, &mut ui, errors)?;
+    } else {
+        errors.at(
+            span,
+            "`ui` names the tool's view: `ui = \"ui://…\"` or `ui(uri = \"ui://…\", visibility = [\"app\"])`",
+        );
+        return Ok(());
+    }
+    a.ui = Some(ui);
+    Ok(())
+}
+
+/// The options inside `#[tool(ui(...))]`.
+pub const TOOL_UI: Table<UiArgs> = Table {
+    attribute: "`ui(...)`",
+    options: &[
+        Opt {
+            name: "uri",
+            read: |a, meta, errors| {
+                a.uri = string(meta, errors)?;
+                Ok(())
+            },
+        },
+        Opt {
+            name: "visibility",
+            read: |a, meta, errors| {
+                let value: Expr = meta.value()?.parse()?;
+                match value {
+                    Expr::Array(array) => a.visibility = Some(array),
+                    other => errors.spanned(
+                        &other,
+                        "`visibility` takes a list: `visibility = [\"model\", \"app\"]` (or one of them)",
+                    ),
+                }
+                Ok(())
+            },
+        },
+    ],
+};
 
 impl HasCommon for ToolArgs {
     fn common(&mut self) -> &mut CommonArgs {
@@ -149,6 +222,10 @@ pub const TOOL: Table<ToolArgs> = Table {
                 Ok(())
             },
         },
+        Opt {
+            name: "ui",
+            read: read_ui,
+        },
     ],
 };
 
@@ -158,6 +235,10 @@ pub struct ResourceArgs {
     pub uri: Option<LitStr>,
     pub mime: Option<LitStr>,
     pub common: CommonArgs,
+    /// `app`: the `app` keyword, when the resource is an MCP Apps view.
+    pub app: Option<Span>,
+    /// `prefers_border[ = bool]`, with its keyword (an app's setting).
+    pub prefers_border: Option<(Span, bool)>,
 }
 
 impl HasCommon for ResourceArgs {
@@ -188,6 +269,22 @@ pub const RESOURCE: Table<ResourceArgs> = Table {
         },
         common::icon(),
         common::scopes(),
+        Opt {
+            name: "app",
+            read: |a, meta, errors| {
+                let span = syn::spanned::Spanned::span(&meta.path);
+                a.app = flag(meta, errors)?.and_then(|on| on.then_some(span));
+                Ok(())
+            },
+        },
+        Opt {
+            name: "prefers_border",
+            read: |a, meta, errors| {
+                let span = syn::spanned::Spanned::span(&meta.path);
+                a.prefers_border = flag(meta, errors)?.map(|on| (span, on));
+                Ok(())
+            },
+        },
     ],
 };
 
