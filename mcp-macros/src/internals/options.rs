@@ -3,9 +3,12 @@
 //! three macros share are defined once ([`common`]).
 
 use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned as _;
 use syn::{Expr, ExprArray, LitStr, Token};
 
 use super::attr::{Opt, Table, flag, string, string_list};
+use super::errors::Errors;
 
 /// The options `#[tool]`, `#[resource]` and `#[prompt]` share, as written.
 #[derive(Default)]
@@ -101,6 +104,8 @@ pub struct UiArgs {
     /// The `ui` keyword, where a missing `uri` is reported.
     pub span: Span,
     pub uri: Option<LitStr>,
+    /// Whether `uri` was written (when it was but is not a literal, that is the only error).
+    pub uri_written: bool,
     /// `visibility = ["model", "app"]`, its elements checked with the model.
     pub visibility: Option<ExprArray>,
 }
@@ -110,21 +115,19 @@ impl UiArgs {
         Self {
             span,
             uri: None,
+            uri_written: false,
             visibility: None,
         }
     }
 }
 
 /// `ui = "ui://…"` or `ui(...)` (read through [`TOOL_UI`]).
-fn read_ui(
-    a: &mut ToolArgs,
-    meta: &syn::meta::ParseNestedMeta,
-    errors: &mut super::errors::Errors,
-) -> syn::Result<()> {
-    let span = syn::spanned::Spanned::span(&meta.path);
+fn read_ui(a: &mut ToolArgs, meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<()> {
+    let span = meta.path.span();
     let mut ui = UiArgs::new(span);
     if meta.input.peek(Token![=]) {
         ui.uri = string(meta, errors)?;
+        ui.uri_written = true;
     } else if meta.input.peek(syn::token::Paren) {
         TOOL_UI.parse_nested(meta, &mut ui, errors)?;
     } else {
@@ -146,6 +149,7 @@ pub const TOOL_UI: Table<UiArgs> = Table {
             name: "uri",
             read: |a, meta, errors| {
                 a.uri = string(meta, errors)?;
+                a.uri_written = true;
                 Ok(())
             },
         },
@@ -272,7 +276,7 @@ pub const RESOURCE: Table<ResourceArgs> = Table {
         Opt {
             name: "app",
             read: |a, meta, errors| {
-                let span = syn::spanned::Spanned::span(&meta.path);
+                let span = meta.path.span();
                 a.app = flag(meta, errors)?.and_then(|on| on.then_some(span));
                 Ok(())
             },
@@ -280,7 +284,7 @@ pub const RESOURCE: Table<ResourceArgs> = Table {
         Opt {
             name: "prefers_border",
             read: |a, meta, errors| {
-                let span = syn::spanned::Spanned::span(&meta.path);
+                let span = meta.path.span();
                 a.prefers_border = flag(meta, errors)?.map(|on| (span, on));
                 Ok(())
             },

@@ -31,6 +31,9 @@ pub fn tool_ui(ui: UiArgs, errors: &mut Errors) -> Option<ToolUi> {
         (variants.len() == list.elems.len()).then_some(variants)
     });
     let Some(uri) = ui.uri else {
+        if ui.uri_written {
+            return None; // Reported where it is written.
+        }
         errors.at(
             ui.span,
             "`ui(...)` needs the view's URI: `ui(uri = \"ui://…\")`",
