@@ -250,6 +250,7 @@ pub use mcp_runtime_macros::tool;
 /// | `icon = "url"` | an icon (repeatable) |
 /// | `app` | an MCP Apps view: a fixed `ui://` URI served as `text/html;profile=mcp-app` ([`app::MIME_TYPE`]), as [`App::into_resource`](app::App::into_resource) does |
 /// | `prefers_border` | with `app`: asks the host for a border (`_meta.ui.prefersBorder`, on the list entry and the contents); also `= false` |
+/// | `csp(connect_domains = ["https://…"], resource_domains = […], frame_domains = […], base_uri_domains = […])` | with `app`: the origins the view may reach (`_meta.ui.csp`, [`app::AppCsp`]) |
 ///
 /// Each template variable is a parameter of the same name (or `#[arg(rename = "…")]`),
 /// typed and validated like a tool argument (`id: u32` accepts `notes://42`), and may have

@@ -161,7 +161,8 @@ mod declared {
         uri = "ui://analysis/dashboard",
         name = "dashboard",
         app,
-        prefers_border
+        prefers_border,
+        csp(connect_domains = ["https://api.example.com"])
     )]
     pub async fn dashboard() -> String {
         HTML.into()
@@ -183,7 +184,7 @@ mod declared {
     }
 }
 
-/// `#[tool(ui = …)]`, `#[tool(ui(uri, visibility))]` and `#[resource(app)]` give what the
+/// `#[tool(ui = …)]`, `#[tool(ui(uri, visibility))]` and `#[resource(app, …)]` give what the
 /// builders give: the tools' `_meta.ui`, the view's MIME type and `_meta.ui` on the list
 /// entry and the contents, and the extension declared.
 #[tokio::test]
@@ -233,18 +234,19 @@ async fn the_macro_options_declare_views_and_apps() {
                 .unwrap_or_else(|| panic!("{era:?}: no resource {uri}: {resources}"))
                 .clone()
         };
+        let ui = json!({"ui": {
+            "prefersBorder": true,
+            "csp": {"connectDomains": ["https://api.example.com"]},
+        }});
         let dashboard = listed(VIEW);
         assert_eq!(dashboard["mimeType"], "text/html;profile=mcp-app");
         assert_eq!(dashboard["name"], "dashboard");
-        assert_eq!(dashboard["_meta"], json!({"ui": {"prefersBorder": true}}));
+        assert_eq!(dashboard["_meta"], ui);
         let plain = listed("ui://analysis/plain");
         assert_eq!(plain["mimeType"], "text/html;profile=mcp-app");
         assert!(plain.get("_meta").is_none(), "{plain}");
 
-        for (uri, meta) in [
-            (VIEW, Some(json!({"ui": {"prefersBorder": true}}))),
-            ("ui://analysis/plain", None),
-        ] {
+        for (uri, meta) in [(VIEW, Some(ui.clone())), ("ui://analysis/plain", None)] {
             let read = client.read_resource(uri).await.expect("resources/read");
             let contents = serde_json::to_value(&read.contents[0]).expect("contents");
             assert_eq!(contents["mimeType"], "text/html;profile=mcp-app", "{era:?}");

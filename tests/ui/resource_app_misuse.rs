@@ -24,4 +24,22 @@ async fn border_without_app() -> &'static str {
     "<!doctype html>"
 }
 
+/// `csp` is an app's setting.
+#[resource(uri = "ui://reports/csp", csp(connect_domains = ["https://api.example.com"]))]
+async fn csp_without_app() -> &'static str {
+    "<!doctype html>"
+}
+
+/// The lists of `csp(...)` are AppCsp's.
+#[resource(uri = "ui://reports/connect", app, csp(connect = ["https://api.example.com"]))]
+async fn unknown_csp_list() -> &'static str {
+    "<!doctype html>"
+}
+
+/// Origins are a list of strings.
+#[resource(uri = "ui://reports/one", app, csp(connect_domains = "https://api.example.com"))]
+async fn origin_not_a_list() -> &'static str {
+    "<!doctype html>"
+}
+
 fn main() {}

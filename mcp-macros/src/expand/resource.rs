@@ -19,7 +19,11 @@ pub fn resource(item: &Item<Resource>) -> TokenStream {
     // and on the contents read (as `App::into_resource` does).
     let app_meta = resource.app.as_ref().map(|app| {
         let border = app.prefers_border.iter();
-        quote!(__mcp::app_meta(&__mcp::app::App::new(#uri, "")#(.prefers_border(#border))*))
+        let csp = app.csp.as_ref().map(|lists| {
+            let (methods, origins): (Vec<_>, Vec<_>) = lists.iter().cloned().unzip();
+            quote!(.csp(__mcp::app::AppCsp::default()#(.#methods([#(#origins),*]))*))
+        });
+        quote!(__mcp::app_meta(&__mcp::app::App::new(#uri, "")#(.prefers_border(#border))*#csp))
     });
     let mime = match &app_meta {
         Some(_) => quote!(::core::option::Option::Some(__mcp::app::MIME_TYPE)),

@@ -117,17 +117,26 @@ pub fn flag(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Option<b
     }
 }
 
-/// `option = ["a", "b"]`.
+/// `option = ["a", "b"]` (scopes: the message's example is two scopes).
 pub fn string_list(
     meta: &ParseNestedMeta,
     errors: &mut Errors,
+) -> syn::Result<Option<Vec<LitStr>>> {
+    string_list_like(meta, errors, "[\"notes:read\", \"notes:write\"]")
+}
+
+/// `option = ["a", "b"]`; `example` is a well-formed value, for the message.
+pub fn string_list_like(
+    meta: &ParseNestedMeta,
+    errors: &mut Errors,
+    example: &str,
 ) -> syn::Result<Option<Vec<LitStr>>> {
     let expr: Expr = meta.value()?.parse()?;
     let name = path_text(&meta.path);
     let complain = |errors: &mut Errors, tokens: &Expr| {
         errors.spanned(
             tokens,
-            format!("`{name}` takes a list of string literals, e.g. `{name} = [\"notes:read\", \"notes:write\"]`"),
+            format!("`{name}` takes a list of string literals, e.g. `{name} = {example}`"),
         );
     };
     let Expr::Array(array) = expr else {

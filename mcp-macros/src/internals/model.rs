@@ -58,6 +58,8 @@ pub struct Resource {
 /// An app view's sandbox settings.
 pub struct AppView {
     pub prefers_border: Option<bool>,
+    /// `csp(...)`: `AppCsp` method and origins, for each list written.
+    pub csp: Option<Vec<(Ident, Vec<String>)>>,
 }
 
 /// A prompt has nothing of its own.

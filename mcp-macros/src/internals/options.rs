@@ -7,7 +7,7 @@ use syn::meta::ParseNestedMeta;
 use syn::spanned::Spanned as _;
 use syn::{Expr, ExprArray, LitStr, Token};
 
-use super::attr::{Opt, Table, flag, string, string_list};
+use super::attr::{Opt, Table, flag, string, string_list, string_list_like};
 use super::errors::Errors;
 
 /// The options `#[tool]`, `#[resource]` and `#[prompt]` share, as written.
@@ -243,7 +243,59 @@ pub struct ResourceArgs {
     pub app: Option<Span>,
     /// `prefers_border[ = bool]`, with its keyword (an app's setting).
     pub prefers_border: Option<(Span, bool)>,
+    /// `csp(...)`, with its keyword (an app's setting).
+    pub csp: Option<(Span, CspArgs)>,
 }
+
+/// `csp(connect_domains = [...], ...)` of an app view: the origins it may reach.
+#[derive(Default)]
+pub struct CspArgs {
+    pub connect_domains: Vec<LitStr>,
+    pub resource_domains: Vec<LitStr>,
+    pub frame_domains: Vec<LitStr>,
+    pub base_uri_domains: Vec<LitStr>,
+}
+
+/// A list of origins, e.g. `connect_domains = ["https://api.example.com"]`.
+fn origins(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Vec<LitStr>> {
+    let example = "[\"https://api.example.com\"]";
+    Ok(string_list_like(meta, errors, example)?.unwrap_or_default())
+}
+
+/// The options inside `#[resource(csp(...))]`: `AppCsp`'s lists.
+pub const CSP: Table<CspArgs> = Table {
+    attribute: "`csp(...)`",
+    options: &[
+        Opt {
+            name: "connect_domains",
+            read: |a, meta, errors| {
+                a.connect_domains.extend(origins(meta, errors)?);
+                Ok(())
+            },
+        },
+        Opt {
+            name: "resource_domains",
+            read: |a, meta, errors| {
+                a.resource_domains.extend(origins(meta, errors)?);
+                Ok(())
+            },
+        },
+        Opt {
+            name: "frame_domains",
+            read: |a, meta, errors| {
+                a.frame_domains.extend(origins(meta, errors)?);
+                Ok(())
+            },
+        },
+        Opt {
+            name: "base_uri_domains",
+            read: |a, meta, errors| {
+                a.base_uri_domains.extend(origins(meta, errors)?);
+                Ok(())
+            },
+        },
+    ],
+};
 
 impl HasCommon for ResourceArgs {
     fn common(&mut self) -> &mut CommonArgs {
@@ -286,6 +338,16 @@ pub const RESOURCE: Table<ResourceArgs> = Table {
             read: |a, meta, errors| {
                 let span = meta.path.span();
                 a.prefers_border = flag(meta, errors)?.map(|on| (span, on));
+                Ok(())
+            },
+        },
+        Opt {
+            name: "csp",
+            read: |a, meta, errors| {
+                let span = meta.path.span();
+                let mut csp = CspArgs::default();
+                CSP.parse_nested(meta, &mut csp, errors)?;
+                a.csp = Some((span, csp));
                 Ok(())
             },
         },

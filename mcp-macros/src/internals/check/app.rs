@@ -5,7 +5,7 @@ use syn::{Expr, ExprLit, Ident, Lit, LitStr};
 
 use crate::internals::errors::Errors;
 use crate::internals::model::{AppView, ToolUi};
-use crate::internals::options::{ResourceArgs, UiArgs};
+use crate::internals::options::{CspArgs, ResourceArgs, UiArgs};
 
 /// The spec's visibility values, as written, and their `Visibility` variants.
 const VISIBILITIES: &[(&str, &str)] = &[("model", "Model"), ("app", "App")];
@@ -103,6 +103,9 @@ pub fn app_view(
                 "`prefers_border` is a setting of an app view: add `app`",
             );
         }
+        if let Some((span, _)) = &args.csp {
+            errors.at(*span, "`csp` is a setting of an app view: add `app`");
+        }
         return None;
     }
     let mut ok = view_uri(uri, "`app`", errors).is_some();
@@ -122,5 +125,25 @@ pub fn app_view(
     }
     ok.then(|| AppView {
         prefers_border: args.prefers_border.map(|(_, on)| on),
+        csp: args.csp.as_ref().map(|(_, csp)| csp_lists(csp)),
     })
+}
+
+/// The lists of `csp(...)` that were written, each with its `AppCsp` method.
+fn csp_lists(csp: &CspArgs) -> Vec<(Ident, Vec<String>)> {
+    [
+        ("connect_domains", &csp.connect_domains),
+        ("resource_domains", &csp.resource_domains),
+        ("frame_domains", &csp.frame_domains),
+        ("base_uri_domains", &csp.base_uri_domains),
+    ]
+    .into_iter()
+    .filter(|(_, origins)| !origins.is_empty())
+    .map(|(method, origins)| {
+        (
+            Ident::new(method, proc_macro2::Span::call_site()),
+            origins.iter().map(LitStr::value).collect(),
+        )
+    })
+    .collect()
 }
