@@ -10,12 +10,12 @@
 
 use std::time::Duration;
 
-use mcp_runtime::app::App;
-use mcp_runtime::{Json, Server, progress, tool};
+use mcp_runtime::{Json, Server, progress, resource, tool};
 use schemars::JsonSchema;
 use serde::Serialize;
 
-/// The view's URI, named by the tool and served as an app.
+/// The view's URI, named by the tool and served as an app (attributes take literals, so
+/// `#[tool(ui = …)]` and `#[resource(uri = …)]` spell it out).
 pub const VIEW: &str = "ui://analysis/dashboard";
 
 /// One chunk's statistics.
@@ -52,7 +52,7 @@ fn value(dataset: &str, item: usize) -> f64 {
 
 /// Analyze a dataset in chunks, reporting progress as it goes; shows a live dashboard
 /// where the host supports MCP Apps.
-#[tool(read_only)]
+#[tool(read_only, ui = "ui://analysis/dashboard")]
 pub async fn stream_data_analysis(
     /// Name of the dataset to analyze.
     dataset: String,
@@ -89,16 +89,22 @@ pub async fn stream_data_analysis(
     }))
 }
 
+/// Per-chunk means of the last analysis, as bars.
+#[resource(
+    uri = "ui://analysis/dashboard",
+    name = "analysis-dashboard",
+    app,
+    prefers_border
+)]
+pub async fn dashboard() -> &'static str {
+    include_str!("dashboard.html")
+}
+
 /// The server: the tool, linked to its view, and the view.
 pub fn server() -> Server {
     Server::from_env("analysis-dashboard")
-        .tool(stream_data_analysis_tool().ui(VIEW))
-        .app_resource(
-            App::new(VIEW, include_str!("dashboard.html"))
-                .name("analysis-dashboard")
-                .description("Per-chunk means of the last analysis, as bars")
-                .prefers_border(true),
-        )
+        .tool(stream_data_analysis_tool())
+        .resource(dashboard_resource())
 }
 
 #[allow(dead_code)] // Integration tests include this file as a module.

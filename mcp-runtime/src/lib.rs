@@ -154,6 +154,8 @@ pub use transport::http::{BodyMeter, HttpLimits};
 /// | `icon = "url"` | an icon (repeatable) |
 /// | `scopes = ["a", "b"]` | OAuth scopes a caller's token must carry ([`ToolDef::required_scopes`]; enforced by the server's authorization) |
 /// | `timeout = "30s"` | stops a call after this long (instead of the server's call timeout) with an `isError` result; a duration such as `"30s"`, `"5m"` or `"1h 30m"`, checked at compile time |
+/// | `ui = "ui://…"` | the tool's MCP Apps view (`_meta.ui.resourceUri`, [`ToolDef::ui`]); serve it with `#[resource(uri = "ui://…", app)]` |
+/// | `ui(uri = "ui://…", visibility = ["app"])` | the same, restricting who may call the tool: `"model"`, `"app"` or both ([`app::Visibility`]) |
 ///
 /// # Parameters
 ///
@@ -246,6 +248,9 @@ pub use mcp_runtime_macros::tool;
 /// | `description = "…"` | description (default: the doc comment) |
 /// | `mime = "…"` | MIME type of the contents (and of `String`/`Blob` results) |
 /// | `icon = "url"` | an icon (repeatable) |
+/// | `app` | an MCP Apps view: a fixed `ui://` URI served as `text/html;profile=mcp-app` ([`app::MIME_TYPE`]), as [`App::into_resource`](app::App::into_resource) does |
+/// | `prefers_border` | with `app`: asks the host for a border (`_meta.ui.prefersBorder`, on the list entry and the contents); also `= false` |
+/// | `csp(connect_domains = ["https://…"], resource_domains = […], frame_domains = […], base_uri_domains = […])` | with `app`: the origins the view may reach (`_meta.ui.csp`, [`app::AppCsp`]) |
 ///
 /// Each template variable is a parameter of the same name (or `#[arg(rename = "…")]`),
 /// typed and validated like a tool argument (`id: u32` accepts `notes://42`), and may have

@@ -8,7 +8,7 @@ pub use serde_json;
 pub use crate::tool::slot::{
     ArgumentSlot, InjectedSlot, NotAVariable, Slot, SlotError, TakesArgOptions, TemplateVariable,
 };
-pub use crate::{prompt, resource};
+pub use crate::{app, prompt, resource};
 
 use crate::{ArgumentError, Arguments, CallToolResult};
 
@@ -115,4 +115,26 @@ pub fn check_pattern(tool: &str, argument: &str, pattern: &'static Pattern) {
             pattern.source()
         );
     }
+}
+
+/// `_meta` of an app view declared with `#[resource(uri = "ui://…", app)]`: the sandbox
+/// settings of `settings` (an [`App`](crate::app::App) with no HTML), as
+/// [`App::into_resource`](crate::app::App::into_resource) writes them.
+pub fn app_meta(settings: &crate::app::App) -> Option<serde_json::Map<String, serde_json::Value>> {
+    settings.meta()
+}
+
+/// The contents read from an app view, each with the view's `_meta.ui` (other `_meta` keys
+/// the function set are kept), as hosts read it from the contents too.
+pub fn app_contents(
+    result: Result<crate::resource::ReadResourceResult, crate::resource::ResourceError>,
+    meta: Option<&serde_json::Map<String, serde_json::Value>>,
+) -> Result<crate::resource::ReadResourceResult, crate::resource::ResourceError> {
+    let mut result = result?;
+    if let Some(meta) = meta {
+        for contents in &mut result.contents {
+            contents.merge_meta(meta);
+        }
+    }
+    Ok(result)
 }

@@ -6,7 +6,7 @@
 
 use mcp_runtime::app::{App, AppCsp, AppPermissions, ToolUi, Visibility};
 use mcp_runtime::client::{Client, ProtocolVersion};
-use mcp_runtime::{Json, Server, tool};
+use mcp_runtime::{Json, Server, resource, tool};
 use serde::Serialize;
 use serde_json::{Value, json};
 use tests::TestServer;
@@ -131,6 +131,132 @@ async fn tools_name_their_view_and_the_view_is_an_app_resource() {
     }
 }
 
+/// The same tools and view written with the macros' options.
+mod declared {
+    use super::*;
+
+    /// Analyze a dataset.
+    #[tool(name = "analyze", ui = "ui://analysis/dashboard")]
+    pub async fn analyze_declared(dataset: String) -> Json<Report> {
+        Json(Report {
+            dataset,
+            rows: 1000,
+        })
+    }
+
+    /// Refresh the dashboard, from the view only.
+    #[tool(name = "refresh", ui(uri = "ui://analysis/dashboard", visibility = ["app"]))]
+    pub async fn refresh_declared() -> String {
+        "refreshed".into()
+    }
+
+    /// Both may call it.
+    #[tool(ui(uri = "ui://analysis/dashboard", visibility = ["model", "app"]))]
+    pub async fn export() -> String {
+        "exported".into()
+    }
+
+    /// Live analysis dashboard.
+    #[resource(
+        uri = "ui://analysis/dashboard",
+        name = "dashboard",
+        app,
+        prefers_border,
+        csp(connect_domains = ["https://api.example.com"])
+    )]
+    pub async fn dashboard() -> String {
+        HTML.into()
+    }
+
+    /// A view with no settings: no `_meta`.
+    #[resource(uri = "ui://analysis/plain", app)]
+    pub async fn plain() -> &'static str {
+        HTML
+    }
+
+    pub fn server() -> Server {
+        Server::new("declared")
+            .tool(analyze_declared_tool())
+            .tool(refresh_declared_tool())
+            .tool(export_tool())
+            .resource(dashboard_resource())
+            .resource(plain_resource())
+    }
+}
+
+/// `#[tool(ui = …)]`, `#[tool(ui(uri, visibility))]` and `#[resource(app, …)]` give what the
+/// builders give: the tools' `_meta.ui`, the view's MIME type and `_meta.ui` on the list
+/// entry and the contents, and the extension declared.
+#[tokio::test]
+async fn the_macro_options_declare_views_and_apps() {
+    let server = TestServer::start(declared::server()).await;
+    for era in [None, Some(ProtocolVersion::V2025_11_25)] {
+        let client = connect(&server.url, era).await;
+        assert_eq!(
+            client.server_info().capabilities["extensions"]["io.modelcontextprotocol/ui"],
+            json!({"mimeTypes": ["text/html;profile=mcp-app"]}),
+            "{era:?}"
+        );
+        let tools = client
+            .request("tools/list", json!({}))
+            .await
+            .expect("tools/list");
+        let meta = |name: &str| -> Value {
+            let tool = tools["tools"]
+                .as_array()
+                .and_then(|all| all.iter().find(|t| t["name"] == name))
+                .unwrap_or_else(|| panic!("{era:?}: no tool {name}: {tools}"));
+            tool["_meta"].clone()
+        };
+        assert_eq!(
+            meta("analyze"),
+            json!({"ui": {"resourceUri": VIEW}}),
+            "{era:?}"
+        );
+        assert_eq!(
+            meta("refresh"),
+            json!({"ui": {"resourceUri": VIEW, "visibility": ["app"]}}),
+            "{era:?}"
+        );
+        assert_eq!(
+            meta("export"),
+            json!({"ui": {"resourceUri": VIEW, "visibility": ["model", "app"]}}),
+            "{era:?}"
+        );
+
+        let resources = client
+            .request("resources/list", json!({}))
+            .await
+            .expect("resources/list");
+        let listed = |uri: &str| -> Value {
+            (resources["resources"].as_array())
+                .and_then(|all| all.iter().find(|r| r["uri"] == uri))
+                .unwrap_or_else(|| panic!("{era:?}: no resource {uri}: {resources}"))
+                .clone()
+        };
+        let ui = json!({"ui": {
+            "prefersBorder": true,
+            "csp": {"connectDomains": ["https://api.example.com"]},
+        }});
+        let dashboard = listed(VIEW);
+        assert_eq!(dashboard["mimeType"], "text/html;profile=mcp-app");
+        assert_eq!(dashboard["name"], "dashboard");
+        assert_eq!(dashboard["_meta"], ui);
+        let plain = listed("ui://analysis/plain");
+        assert_eq!(plain["mimeType"], "text/html;profile=mcp-app");
+        assert!(plain.get("_meta").is_none(), "{plain}");
+
+        for (uri, meta) in [(VIEW, Some(ui.clone())), ("ui://analysis/plain", None)] {
+            let read = client.read_resource(uri).await.expect("resources/read");
+            let contents = serde_json::to_value(&read.contents[0]).expect("contents");
+            assert_eq!(contents["mimeType"], "text/html;profile=mcp-app", "{era:?}");
+            assert_eq!(contents["text"], HTML);
+            assert_eq!(contents.get("_meta").cloned(), meta, "{era:?}: {contents}");
+        }
+        client.close().await;
+    }
+}
+
 /// No views, no extension.
 #[tokio::test]
 async fn a_server_without_apps_declares_no_ui_extension() {
@@ -174,8 +300,18 @@ async fn the_example_dashboard_serves_its_view_and_a_structured_report() {
         dashboard::VIEW,
         "{listed}"
     );
+    let resources = client
+        .request("resources/list", json!({}))
+        .await
+        .expect("resources/list");
+    let entry = &resources["resources"][0];
+    assert_eq!(entry["uri"], dashboard::VIEW, "{resources}");
+    assert_eq!(entry["mimeType"], "text/html;profile=mcp-app");
+    assert_eq!(entry["_meta"], json!({"ui": {"prefersBorder": true}}));
     let view = client.read_resource(dashboard::VIEW).await.expect("view");
     let view = serde_json::to_value(&view.contents[0]).expect("contents");
+    assert_eq!(view["mimeType"], "text/html;profile=mcp-app", "{view}");
+    assert_eq!(view["_meta"], json!({"ui": {"prefersBorder": true}}));
     assert!(
         view["text"]
             .as_str()

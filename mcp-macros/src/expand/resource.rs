@@ -15,7 +15,20 @@ pub fn resource(item: &Item<Resource>) -> TokenStream {
     let resource = &item.kind;
     let (uri, name, params) = (&resource.uri, &item.name, &item.params);
     let is_template = !resource.variables.is_empty();
-    let mime = option_str(resource.mime.as_deref());
+    // An app's view: its MIME type, and its sandbox settings as `_meta` on the list entry
+    // and on the contents read (as `App::into_resource` does).
+    let app_meta = resource.app.as_ref().map(|app| {
+        let border = app.prefers_border.iter();
+        let csp = app.csp.as_ref().map(|lists| {
+            let (methods, origins): (Vec<_>, Vec<_>) = lists.iter().cloned().unzip();
+            quote!(.csp(__mcp::app::AppCsp::default()#(.#methods([#(#origins),*]))*))
+        });
+        quote!(__mcp::app_meta(&__mcp::app::App::new(#uri, "")#(.prefers_border(#border))*#csp))
+    });
+    let mime = match &app_meta {
+        Some(_) => quote!(::core::option::Option::Some(__mcp::app::MIME_TYPE)),
+        None => option_str(resource.mime.as_deref()),
+    };
     let metadata = metadata(item);
     let arg_checks = params.iter().filter_map(arg_options_check);
     let patterns = params.iter().filter_map(|p| pattern_static(name, p));
@@ -35,9 +48,19 @@ pub fn resource(item: &Item<Resource>) -> TokenStream {
     let completions = completions(params);
     let param_idents = params.iter().map(|p| &p.ident);
     let ident = &item.function.sig.ident;
-    let into_result = quote_spanned! {output_span(&item.function)=>
+    let mut into_result = quote_spanned! {output_span(&item.function)=>
         __mcp::resource::IntoResourceResult::into_resource_result(__mcp_output, &__mcp_uri, #mime)
     };
+    if let Some(meta) = &app_meta {
+        into_result = quote!(__mcp::app_contents(#into_result, #meta.as_ref()));
+    }
+    let list_meta = app_meta.map(|meta| {
+        quote! {
+            if let ::core::option::Option::Some(__mcp_meta) = #meta {
+                __mcp_def = __mcp_def.meta(__mcp_meta);
+            }
+        }
+    });
     let handler_body = quote! {
         // Bound first: a parameter may share the function's name and shadow it.
         let __mcp_function = #ident;
@@ -84,6 +107,7 @@ pub fn resource(item: &Item<Resource>) -> TokenStream {
         #(#patterns)*
         let mut __mcp_def = #constructor.defined_at(::core::module_path!(), #function_name);
         #metadata
+        #list_meta
         if let ::core::option::Option::Some(__mcp_text) = #mime {
             __mcp_def = __mcp_def.mime_type(__mcp_text);
         }

@@ -10,7 +10,7 @@ use super::{
     argument_list, constraints, default_expr, definition, metadata, option_str, output_span,
     preamble, slot, state_requirements, take_param_or,
 };
-use crate::internals::model::{ArgumentKind, Item, Param, Tool};
+use crate::internals::model::{ArgumentKind, Item, Param, Tool, ToolUi};
 
 pub fn tool(item: &Item<Tool>) -> TokenStream {
     let tool = &item.kind;
@@ -31,6 +31,7 @@ pub fn tool(item: &Item<Tool>) -> TokenStream {
         .timeout_ms
         .map(|ms| quote!(__mcp_def = __mcp_def.timeout(::core::time::Duration::from_millis(#ms));));
 
+    let ui = tool.ui.as_ref().map(ui);
     let preamble = preamble(item);
     let schema_params = item.params.iter().map(schema_param);
     let take_params = item.params.iter().map(|p| take_param(name, p));
@@ -81,6 +82,7 @@ pub fn tool(item: &Item<Tool>) -> TokenStream {
             __mcp_def = __mcp_def.output_schema(__mcp_output);
         }
         #timeout
+        #ui
         #( __mcp_def = __mcp_def.task_support(::mcp_runtime::TaskSupport::#task); )*
         #requirements
         __mcp_def.defined_at(::core::module_path!(), #function_name)
@@ -99,6 +101,19 @@ pub fn tool(item: &Item<Tool>) -> TokenStream {
             }
         },
     )
+}
+
+/// Links the tool to its view (`_meta.ui`).
+fn ui(ui: &ToolUi) -> TokenStream {
+    let uri = &ui.uri;
+    match &ui.visibility {
+        None => quote!(__mcp_def = __mcp_def.ui(#uri);),
+        Some(visibility) => quote! {
+            __mcp_def = __mcp_def.ui(
+                __mcp::app::ToolUi::new(#uri).visibility([#(__mcp::app::Visibility::#visibility),*]),
+            );
+        },
+    }
 }
 
 /// Adds the parameter to the input schema if it is an argument. Spanned at the type, so a

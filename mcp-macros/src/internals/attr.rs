@@ -26,9 +26,12 @@ pub struct Table<A: 'static> {
     pub options: &'static [Opt<A>],
 }
 
-impl<A: Default> Table<A> {
+impl<A> Table<A> {
     /// The options of a macro's own attribute (`#[tool(...)]`: `tokens` is what is inside).
-    pub fn parse(&self, tokens: TokenStream, errors: &mut Errors) -> A {
+    pub fn parse(&self, tokens: TokenStream, errors: &mut Errors) -> A
+    where
+        A: Default,
+    {
         let mut args = A::default();
         let parser = syn::meta::parser(|meta| self.read(&mut args, &meta, errors));
         let parsed = parser.parse2(tokens);
@@ -40,6 +43,16 @@ impl<A: Default> Table<A> {
     pub fn parse_attribute(&self, attr: &Attribute, args: &mut A, errors: &mut Errors) {
         let parsed = attr.parse_nested_meta(|meta| self.read(args, &meta, errors));
         errors.ok(parsed);
+    }
+
+    /// The options of a nested option (`ui(uri = …)`), into `args`.
+    pub fn parse_nested(
+        &self,
+        meta: &ParseNestedMeta,
+        args: &mut A,
+        errors: &mut Errors,
+    ) -> syn::Result<()> {
+        meta.parse_nested_meta(|inner| self.read(args, &inner, errors))
     }
 
     fn read(&self, args: &mut A, meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<()> {
@@ -104,17 +117,26 @@ pub fn flag(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Option<b
     }
 }
 
-/// `option = ["a", "b"]`.
+/// `option = ["a", "b"]` (scopes: the message's example is two scopes).
 pub fn string_list(
     meta: &ParseNestedMeta,
     errors: &mut Errors,
+) -> syn::Result<Option<Vec<LitStr>>> {
+    string_list_like(meta, errors, "[\"notes:read\", \"notes:write\"]")
+}
+
+/// `option = ["a", "b"]`; `example` is a well-formed value, for the message.
+pub fn string_list_like(
+    meta: &ParseNestedMeta,
+    errors: &mut Errors,
+    example: &str,
 ) -> syn::Result<Option<Vec<LitStr>>> {
     let expr: Expr = meta.value()?.parse()?;
     let name = path_text(&meta.path);
     let complain = |errors: &mut Errors, tokens: &Expr| {
         errors.spanned(
             tokens,
-            format!("`{name}` takes a list of string literals, e.g. `{name} = [\"notes:read\", \"notes:write\"]`"),
+            format!("`{name}` takes a list of string literals, e.g. `{name} = {example}`"),
         );
     };
     let Expr::Array(array) = expr else {

@@ -34,6 +34,15 @@ pub struct Tool {
     pub timeout_ms: Option<u64>,
     /// The `TaskSupport` variant, when `task = …` was given.
     pub task: Option<Ident>,
+    /// `ui = …`: the tool's MCP Apps view.
+    pub ui: Option<ToolUi>,
+}
+
+/// A tool's view: its `ui://` URI and who may call the tool.
+pub struct ToolUi {
+    pub uri: String,
+    /// The `Visibility` variants; `None`: not restricted.
+    pub visibility: Option<Vec<Ident>>,
 }
 
 /// What only a resource has.
@@ -42,6 +51,15 @@ pub struct Resource {
     pub mime: Option<String>,
     /// The URI template's variables; none for a fixed resource.
     pub variables: Vec<String>,
+    /// `app`: served as an MCP Apps view.
+    pub app: Option<AppView>,
+}
+
+/// An app view's sandbox settings.
+pub struct AppView {
+    pub prefers_border: Option<bool>,
+    /// `csp(...)`: `AppCsp` method and origins, for each list written.
+    pub csp: Option<Vec<(Ident, Vec<String>)>>,
 }
 
 /// A prompt has nothing of its own.

@@ -2,9 +2,13 @@
 //! [`Table`] per attribute names each option and says how its value is read. The options the
 //! three macros share are defined once ([`common`]).
 
-use syn::{Expr, LitStr, Token};
+use proc_macro2::Span;
+use syn::meta::ParseNestedMeta;
+use syn::spanned::Spanned as _;
+use syn::{Expr, ExprArray, LitStr, Token};
 
-use super::attr::{Opt, Table, flag, string, string_list};
+use super::attr::{Opt, Table, flag, string, string_list, string_list_like};
+use super::errors::Errors;
 
 /// The options `#[tool]`, `#[resource]` and `#[prompt]` share, as written.
 #[derive(Default)]
@@ -91,7 +95,80 @@ pub struct ToolArgs {
     pub task: Option<Expr>,
     /// `timeout = "30s"`, as written (checked with the rest of the model).
     pub timeout: Option<LitStr>,
+    /// `ui = "ui://…"` or `ui(uri = "ui://…", visibility = [...])`: the tool's MCP Apps view.
+    pub ui: Option<UiArgs>,
 }
+
+/// The `ui` option of `#[tool]` as written: `ui = "ui://…"` sets `uri` only.
+pub struct UiArgs {
+    /// The `ui` keyword, where a missing `uri` is reported.
+    pub span: Span,
+    pub uri: Option<LitStr>,
+    /// Whether `uri` was written (when it was but is not a literal, that is the only error).
+    pub uri_written: bool,
+    /// `visibility = ["model", "app"]`, its elements checked with the model.
+    pub visibility: Option<ExprArray>,
+}
+
+impl UiArgs {
+    fn new(span: Span) -> Self {
+        Self {
+            span,
+            uri: None,
+            uri_written: false,
+            visibility: None,
+        }
+    }
+}
+
+/// `ui = "ui://…"` or `ui(...)` (read through [`TOOL_UI`]).
+fn read_ui(a: &mut ToolArgs, meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<()> {
+    let span = meta.path.span();
+    let mut ui = UiArgs::new(span);
+    if meta.input.peek(Token![=]) {
+        ui.uri = string(meta, errors)?;
+        ui.uri_written = true;
+    } else if meta.input.peek(syn::token::Paren) {
+        TOOL_UI.parse_nested(meta, &mut ui, errors)?;
+    } else {
+        errors.at(
+            span,
+            "`ui` names the tool's view: `ui = \"ui://…\"` or `ui(uri = \"ui://…\", visibility = [\"app\"])`",
+        );
+        return Ok(());
+    }
+    a.ui = Some(ui);
+    Ok(())
+}
+
+/// The options inside `#[tool(ui(...))]`.
+pub const TOOL_UI: Table<UiArgs> = Table {
+    attribute: "`ui(...)`",
+    options: &[
+        Opt {
+            name: "uri",
+            read: |a, meta, errors| {
+                a.uri = string(meta, errors)?;
+                a.uri_written = true;
+                Ok(())
+            },
+        },
+        Opt {
+            name: "visibility",
+            read: |a, meta, errors| {
+                let value: Expr = meta.value()?.parse()?;
+                match value {
+                    Expr::Array(array) => a.visibility = Some(array),
+                    other => errors.spanned(
+                        &other,
+                        "`visibility` takes a list: `visibility = [\"model\", \"app\"]` (or one of them)",
+                    ),
+                }
+                Ok(())
+            },
+        },
+    ],
+};
 
 impl HasCommon for ToolArgs {
     fn common(&mut self) -> &mut CommonArgs {
@@ -149,6 +226,10 @@ pub const TOOL: Table<ToolArgs> = Table {
                 Ok(())
             },
         },
+        Opt {
+            name: "ui",
+            read: read_ui,
+        },
     ],
 };
 
@@ -158,7 +239,63 @@ pub struct ResourceArgs {
     pub uri: Option<LitStr>,
     pub mime: Option<LitStr>,
     pub common: CommonArgs,
+    /// `app`: the `app` keyword, when the resource is an MCP Apps view.
+    pub app: Option<Span>,
+    /// `prefers_border[ = bool]`, with its keyword (an app's setting).
+    pub prefers_border: Option<(Span, bool)>,
+    /// `csp(...)`, with its keyword (an app's setting).
+    pub csp: Option<(Span, CspArgs)>,
 }
+
+/// `csp(connect_domains = [...], ...)` of an app view: the origins it may reach.
+#[derive(Default)]
+pub struct CspArgs {
+    pub connect_domains: Vec<LitStr>,
+    pub resource_domains: Vec<LitStr>,
+    pub frame_domains: Vec<LitStr>,
+    pub base_uri_domains: Vec<LitStr>,
+}
+
+/// A list of origins, e.g. `connect_domains = ["https://api.example.com"]`.
+fn origins(meta: &ParseNestedMeta, errors: &mut Errors) -> syn::Result<Vec<LitStr>> {
+    let example = "[\"https://api.example.com\"]";
+    Ok(string_list_like(meta, errors, example)?.unwrap_or_default())
+}
+
+/// The options inside `#[resource(csp(...))]`: `AppCsp`'s lists.
+pub const CSP: Table<CspArgs> = Table {
+    attribute: "`csp(...)`",
+    options: &[
+        Opt {
+            name: "connect_domains",
+            read: |a, meta, errors| {
+                a.connect_domains.extend(origins(meta, errors)?);
+                Ok(())
+            },
+        },
+        Opt {
+            name: "resource_domains",
+            read: |a, meta, errors| {
+                a.resource_domains.extend(origins(meta, errors)?);
+                Ok(())
+            },
+        },
+        Opt {
+            name: "frame_domains",
+            read: |a, meta, errors| {
+                a.frame_domains.extend(origins(meta, errors)?);
+                Ok(())
+            },
+        },
+        Opt {
+            name: "base_uri_domains",
+            read: |a, meta, errors| {
+                a.base_uri_domains.extend(origins(meta, errors)?);
+                Ok(())
+            },
+        },
+    ],
+};
 
 impl HasCommon for ResourceArgs {
     fn common(&mut self) -> &mut CommonArgs {
@@ -188,6 +325,32 @@ pub const RESOURCE: Table<ResourceArgs> = Table {
         },
         common::icon(),
         common::scopes(),
+        Opt {
+            name: "app",
+            read: |a, meta, errors| {
+                let span = meta.path.span();
+                a.app = flag(meta, errors)?.and_then(|on| on.then_some(span));
+                Ok(())
+            },
+        },
+        Opt {
+            name: "prefers_border",
+            read: |a, meta, errors| {
+                let span = meta.path.span();
+                a.prefers_border = flag(meta, errors)?.map(|on| (span, on));
+                Ok(())
+            },
+        },
+        Opt {
+            name: "csp",
+            read: |a, meta, errors| {
+                let span = meta.path.span();
+                let mut csp = CspArgs::default();
+                CSP.parse_nested(meta, &mut csp, errors)?;
+                a.csp = Some((span, csp));
+                Ok(())
+            },
+        },
     ],
 };
 

@@ -29,6 +29,11 @@
 //! # let _ = server;
 //! ```
 //!
+//! With the macros: `#[tool(ui = "ui://reports/dashboard")]` (or `#[tool(ui(uri = "…",
+//! visibility = ["app"]))]`) and `#[resource(uri = "ui://reports/dashboard", app,
+//! prefers_border, csp(connect_domains = ["https://api.example.com"]))]` on a function
+//! returning the HTML.
+//!
 //! The server declares the extension (`capabilities.extensions["io.modelcontextprotocol/ui"]`)
 //! only when a tool names a view or a resource is an app.
 

@@ -153,7 +153,7 @@ impl App {
     }
 
     /// `_meta` with the `ui` settings, if any is set.
-    fn meta(&self) -> Option<Map<String, Value>> {
+    pub(crate) fn meta(&self) -> Option<Map<String, Value>> {
         let mut ui = Map::new();
         if let Some(csp) = &self.csp {
             ui.insert("csp".into(), serde_json::to_value(csp).unwrap_or_default());

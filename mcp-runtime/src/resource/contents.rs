@@ -71,6 +71,15 @@ impl ResourceContents {
         self
     }
 
+    /// Adds `extra`'s keys to `_meta`, keeping the others.
+    pub(crate) fn merge_meta(&mut self, extra: &serde_json::Map<String, serde_json::Value>) {
+        match self {
+            Self::Text { meta, .. } | Self::Blob { meta, .. } => meta
+                .get_or_insert_with(Default::default)
+                .extend(extra.iter().map(|(k, v)| (k.clone(), v.clone()))),
+        }
+    }
+
     /// Sets `_meta`.
     pub fn meta(mut self, meta: serde_json::Map<String, serde_json::Value>) -> Self {
         match &mut self {

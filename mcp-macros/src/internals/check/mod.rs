@@ -2,6 +2,7 @@
 //! read ([`signature`]), of each parameter's `#[arg]` options ([`param`]), and here what each
 //! kind adds, giving the checked [`Item`].
 
+mod app;
 mod param;
 mod signature;
 
@@ -50,6 +51,7 @@ pub fn tool(args: ToolArgs, function: Function, errors: &mut Errors) -> Item<Too
     };
     let timeout_ms = args.timeout.as_ref().and_then(|t| timeout(t, errors));
     let task = args.task.as_ref().and_then(|mode| task_mode(mode, errors));
+    let ui = args.ui.and_then(|ui| app::tool_ui(ui, errors));
     let Function { item, docs, params } = function;
     let params = param::params(params, errors, |param, errors| {
         if let Some(path) = &param.options.complete {
@@ -66,17 +68,18 @@ pub fn tool(args: ToolArgs, function: Function, errors: &mut Errors) -> Item<Too
         open_world: args.open_world,
         timeout_ms,
         task,
+        ui,
     };
     item_of(args.common, item, docs, Some(name), params, kind)
 }
 
 /// `None` when there is no URI (nothing else can be checked without it).
 pub fn resource(
-    args: ResourceArgs,
+    mut args: ResourceArgs,
     function: Function,
     errors: &mut Errors,
 ) -> Option<Item<Resource>> {
-    let Some(uri) = args.uri else {
+    let Some(uri) = args.uri.take() else {
         errors.at(
             Span::call_site(),
             "`#[resource]` needs a URI: `#[resource(uri = \"notes://{id}\")]` (with `{variables}` it is a template)",
@@ -92,6 +95,7 @@ pub fn resource(
             Vec::new()
         }
     };
+    let app = app::app_view(&args, &uri, !variables.is_empty(), errors);
     let Function { item, docs, params } = function;
     let params = param::params(params, errors, |_, _| {});
     for param in &params {
@@ -122,6 +126,7 @@ pub fn resource(
         uri,
         mime: args.mime.as_ref().map(LitStr::value),
         variables,
+        app,
     };
     Some(item_of(args.common, item, docs, None, params, kind))
 }
