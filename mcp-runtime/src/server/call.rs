@@ -8,7 +8,7 @@ use std::task::{Context, Poll};
 use bytes::Bytes;
 use futures_util::{FutureExt as _, Stream};
 use tokio::sync::mpsc;
-use tokio_util::sync::{CancellationToken, WaitForCancellationFutureOwned};
+use tokio_util::sync::CancellationToken;
 
 use super::inflight::InFlightGuard;
 use tracing::Instrument as _;
@@ -53,9 +53,12 @@ impl Outgoing {
 pub(crate) struct CallStream {
     /// `None` when the call can emit no frame.
     frames: Option<mpsc::Receiver<Outgoing>>,
-    call: Option<Pin<Box<dyn Future<Output = Bytes> + Send>>>,
+    /// The call, raced against its cancellation inside the one boxed future: `None` when
+    /// it was cancelled (the tool is dropped where it stands, no response is sent).
+    call: Option<Pin<Box<dyn Future<Output = Option<Bytes>> + Send>>>,
+    /// The call's cancellation, checked before anything else at every poll.
+    cancel: CancellationToken,
     response: Option<Bytes>,
-    cancelled: Pin<Box<WaitForCancellationFutureOwned>>,
     /// Keeps the request listed as in flight (so it can be cancelled by id) until the
     /// stream is dropped.
     in_flight: Option<InFlightGuard>,
@@ -75,9 +78,9 @@ impl CallStream {
         let (outbox, frames) = mpsc::channel(OUTBOX_CAPACITY);
         Self {
             frames: Some(frames),
-            call: Some(Box::pin(run(outbox))),
+            call: Some(Box::pin(unless_cancelled(cancel.clone(), run(outbox)))),
+            cancel,
             response: None,
-            cancelled: Box::pin(cancel.cancelled_owned()),
             in_flight: None,
             request: None,
         }
@@ -119,7 +122,7 @@ impl CallStream {
         let request = Some(id.clone());
         let stateless = setup.origin.stateless;
         let context = Arc::new(CallContext::new(setup, outbox));
-        let cancelled = Box::pin(context.cancellation().clone().cancelled_owned());
+        let cancel = context.cancellation().clone();
         let future = tool.call(arguments);
         let timer = observe::ToolTimer::start(&name);
         let limit = tool.timeout.unwrap_or(timeout);
@@ -158,17 +161,34 @@ impl CallStream {
             } else {
                 result_message(&id, &result)
             }
-        }
-        // The request's span, wherever the call is polled from.
-        .instrument(tracing::Span::current());
+        };
+        // The request's span, wherever the call is polled from (unless no one records it).
+        let span = tracing::Span::current();
+        let call: Pin<Box<dyn Future<Output = Option<Bytes>> + Send>> = if span.is_disabled() {
+            Box::pin(unless_cancelled(cancel.clone(), call))
+        } else {
+            Box::pin(unless_cancelled(cancel.clone(), call.instrument(span)))
+        };
         Self {
             frames,
-            call: Some(Box::pin(call)),
+            call: Some(call),
+            cancel,
             response: None,
-            cancelled,
             in_flight: None,
             request,
         }
+    }
+}
+
+/// `call`, unless `cancel` fires first (checked first at every poll): then `None`.
+async fn unless_cancelled(
+    cancel: CancellationToken,
+    call: impl Future<Output = Bytes>,
+) -> Option<Bytes> {
+    tokio::select! {
+        biased;
+        () = cancel.cancelled() => None,
+        response = call => Some(response),
     }
 }
 
@@ -182,21 +202,28 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
     }
 }
 
+impl CallStream {
+    /// Cancelled: the tool is dropped where it stands, its queued frames with it; no
+    /// response is sent.
+    fn end_cancelled(&mut self) -> Poll<Option<Outgoing>> {
+        self.call = None;
+        if let Some(frames) = &mut self.frames {
+            frames.close();
+            while frames.try_recv().is_ok() {}
+        }
+        Poll::Ready(None)
+    }
+}
+
 impl Stream for CallStream {
     type Item = Outgoing;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Outgoing>> {
         let this = &mut *self;
+        if this.call.is_some() && this.cancel.is_cancelled() {
+            return this.end_cancelled();
+        }
         if let Some(call) = &mut this.call {
-            if this.cancelled.as_mut().poll(cx).is_ready() {
-                // Cancelled: drop the tool where it stands; no response is sent.
-                this.call = None;
-                if let Some(frames) = &mut this.frames {
-                    frames.close();
-                    while frames.try_recv().is_ok() {}
-                }
-                return Poll::Ready(None);
-            }
             // Frames first: a tool blocked on a full outbox makes progress once we read.
             if let Some(frames) = &mut this.frames {
                 if let Poll::Ready(Some(frame)) = frames.poll_recv(cx) {
@@ -205,10 +232,11 @@ impl Stream for CallStream {
             }
             match call.as_mut().poll(cx) {
                 Poll::Pending => return Poll::Pending,
-                Poll::Ready(response) => {
+                Poll::Ready(Some(response)) => {
                     this.call = None;
                     this.response = Some(response);
                 }
+                Poll::Ready(None) => return this.end_cancelled(),
             }
         }
         // The call is over. Frames it queued still go before the response; `try_recv`, not

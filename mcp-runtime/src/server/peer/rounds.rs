@@ -97,13 +97,24 @@ pub(crate) fn binding(
 /// client that declared none of elicitation, sampling and roots is never asked, so most
 /// calls skip the digest.
 pub(crate) fn needs_binding(params: Option<&RawValue>, capabilities: &RawValue) -> bool {
-    let raw = params.map_or("", RawValue::get);
     let declared = capabilities.get();
-    raw.contains("\"requestState\"")
-        || raw.contains("\"inputResponses\"")
-        || ["\"elicitation\"", "\"sampling\"", "\"roots\""]
-            .iter()
-            .any(|name| declared.contains(name))
+    // The capabilities first: a short object, often `{}`.
+    ["\"elicitation\"", "\"sampling\"", "\"roots\""]
+        .iter()
+        .any(|name| declared.contains(name))
+        || is_retry(params.map_or("", RawValue::get))
+}
+
+/// Whether a request's params answer an earlier round (`requestState` or
+/// `inputResponses`): one vectorized scan per field name, searchers built once.
+fn is_retry(params: &str) -> bool {
+    use memchr::memmem::Finder;
+    use std::sync::LazyLock;
+    static STATE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new("\"requestState\""));
+    static RESPONSES: LazyLock<Finder<'static>> =
+        LazyLock::new(|| Finder::new("\"inputResponses\""));
+    let bytes = params.as_bytes();
+    STATE.find(bytes).is_some() || RESPONSES.find(bytes).is_some()
 }
 
 /// Feeds a JSON value to the hash with object keys sorted, copying nothing: the same
@@ -204,7 +215,7 @@ impl Rounds {
         let raw = params.map_or("{}", RawValue::get);
         let mut answers = Map::new();
         // Most requests are first rounds: skip the second parse when no retry field is there.
-        if raw.contains("\"inputResponses\"") || raw.contains("\"requestState\"") {
+        if is_retry(raw) {
             let retry: RetryFields<'_> =
                 serde_json::from_str(raw).map_err(RpcError::invalid_params)?;
             if let Some(state) = retry.request_state {

@@ -1,13 +1,15 @@
 //! CORS for browser clients, driven by the same allowed origins as the `Origin` check, so
 //! one setting says which pages may call.
 
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::extract::Request;
 use futures_util::future::Either;
 use http::{HeaderName, Method};
-use tower_http::cors::{AllowHeaders, AllowOrigin, Cors, CorsLayer, ExposeHeaders};
+use tower_http::cors::{AllowHeaders, AllowOrigin, CorsLayer, ExposeHeaders};
+use tower_layer::Layer as _;
 
 use super::guard::HostPolicy;
 use super::headers;
@@ -56,16 +58,17 @@ impl<S: Clone> tower_layer::Layer<S> for BrowsersOnly {
 
     fn layer(&self, inner: S) -> Self::Service {
         BrowsersOnlyService {
-            cors: self.0.layer(inner.clone()),
+            cors: Arc::new(self.0.clone()),
             plain: inner,
         }
     }
 }
 
-/// The service of [`BrowsersOnly`].
+/// The service of [`BrowsersOnly`]. axum clones a route's service for every request: the
+/// CORS policy is shared behind an `Arc`, so a request without `Origin` copies nothing of it.
 #[derive(Clone)]
 pub(crate) struct BrowsersOnlyService<S> {
-    cors: Cors<S>,
+    cors: Arc<CorsLayer>,
     plain: S,
 }
 
@@ -79,15 +82,15 @@ where
     type Future = Either<S::Future, tower_http::cors::ResponseFuture<S::Future>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        match self.plain.poll_ready(cx) {
-            Poll::Ready(Ok(())) => self.cors.poll_ready(cx),
-            other => other,
-        }
+        self.plain.poll_ready(cx)
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
         if request.headers().contains_key(http::header::ORIGIN) {
-            Either::Right(self.cors.call(request))
+            // The ready clone goes to the CORS service (the tower idiom).
+            let fresh = self.plain.clone();
+            let ready = std::mem::replace(&mut self.plain, fresh);
+            Either::Right(self.cors.layer(ready).call(request))
         } else {
             Either::Left(self.plain.call(request))
         }
