@@ -66,6 +66,24 @@ impl Keys {
         format!("{}:task:{{{id}}}", self.prefix)
     }
 
+    /// Every open session, scored by when it may be evicted (see `admission`): a sorted
+    /// set. It and the other index keys share one hash tag, so the admission script that
+    /// counts and evicts touches one Redis Cluster slot.
+    pub(super) fn index(&self) -> String {
+        format!("{p}:{{{p}:sessions}}:all", p = self.prefix)
+    }
+
+    /// Whom each indexed session counts against: a hash, session id to client key.
+    pub(super) fn owners(&self) -> String {
+        format!("{p}:{{{p}:sessions}}:owner", p = self.prefix)
+    }
+
+    /// What a client key is appended to for that client's index (a sorted set like
+    /// [`index`](Self::index)).
+    pub(super) fn client_index_base(&self) -> String {
+        format!("{p}:{{{p}:sessions}}:c:", p = self.prefix)
+    }
+
     /// The one pub/sub channel every replica follows (the bus).
     pub(super) fn channel(&self) -> String {
         format!("{}:bus", self.prefix)

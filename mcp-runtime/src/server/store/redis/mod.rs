@@ -49,6 +49,7 @@
 //!
 //! Needs Redis 7 or later (stream ids `<ms>-*`, RESP3 push messages).
 
+mod admission;
 mod bus;
 mod keys;
 mod log;
@@ -139,6 +140,8 @@ impl RedisStore {
                 .max_calls_per_session
                 .saturating_add(config.call_queue),
             stall: config.stall_timeout,
+            max_sessions: config.max_sessions.max(1),
+            max_per_client: config.max_sessions_per_client.max(1),
         };
         let backend = Arc::new(RedisBackend {
             replica: Replica::new(self.url.clone(), Keys::new(&self.prefix), timings),
@@ -171,6 +174,11 @@ impl RedisBackend {
                 .into(),
         };
         let record = Arc::new(Record::from_new(id.clone(), new));
+        let victims = admission::admit(&self.replica, &id, record.client.as_deref()).await?;
+        for victim in victims {
+            tracing::debug!(session = %victim, "evicted an idle session to admit a new one");
+            self.end_session(&victim, false).await?;
+        }
         let ttl = millis(self.replica.timings.handshake);
         let key = self.replica.keys.session(&id);
         let mut pipe = redis::pipe();
@@ -200,13 +208,37 @@ impl RedisBackend {
         if fields.is_empty() {
             return Ok(None);
         }
-        // A session live here shares its record (and state) with the calls it runs.
-        Ok(Record::parse(id, &fields).map(|record| self.session(Arc::new(record))))
+        let Some(record) = Record::parse(id, &fields) else {
+            return Ok(None);
+        };
+        // Used now: the least recently used idle session is evicted first.
+        let mut pipe = redis::pipe();
+        admission::raise_in(
+            &mut pipe,
+            &self.replica,
+            id,
+            record.client.as_deref(),
+            admission::now_ms(),
+        );
+        let touched = self.replica.run(pipe.query_async::<()>(&mut connection));
+        if let Err(e) = touched.await {
+            tracing::debug!("could not mark session {id} used: {e}");
+        }
+        Ok(Some(self.session(Arc::new(record))))
     }
 
     async fn end(&self, id: &str) -> Result<bool, StoreError> {
         if !keys::is_session_id(id) {
             return Ok(false);
+        }
+        self.end_session(id, true).await
+    }
+
+    /// Deletes a session (and takes it out of the admission index unless it was already),
+    /// ending what runs of it on every replica.
+    async fn end_session(&self, id: &str, unindex: bool) -> Result<bool, StoreError> {
+        if unindex {
+            admission::unindex(&self.replica, id).await?;
         }
         let script = &*REMOVE;
         let mut invocation = script.key(self.replica.keys.session(id));

@@ -8,7 +8,7 @@
 //! run out, and whichever replica serves a resumption ends the stream with an error.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
@@ -16,6 +16,7 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::{OnceCell, broadcast, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
+use super::admission;
 use super::bus;
 use super::keys::Keys;
 use super::session::Record;
@@ -45,6 +46,10 @@ pub(super) struct Timings {
     pub(super) max_calls: usize,
     /// How long a call stream's writer waits for its readers to take something.
     pub(super) stall: Duration,
+    /// Sessions open at once, across replicas (`max_sessions`).
+    pub(super) max_sessions: usize,
+    /// Sessions one client may hold, across replicas (`max_sessions_per_client`).
+    pub(super) max_per_client: usize,
 }
 
 impl Timings {
@@ -70,6 +75,9 @@ pub(super) struct Local {
     pub(super) standalone_closed: CancellationToken,
     /// The call streams whose calls run here, whose leases the heartbeat refreshes.
     pub(super) owned: Mutex<HashSet<u64>>,
+    /// The score this replica last marked the session busy with in the admission index
+    /// (0: none since it was last idle here).
+    pub(super) busy_mark: AtomicI64,
 }
 
 impl Local {
@@ -82,6 +90,7 @@ impl Local {
             standalone_attached: AtomicBool::new(false),
             standalone_closed: CancellationToken::new(),
             owned: Mutex::default(),
+            busy_mark: AtomicI64::new(0),
         }
     }
 
@@ -267,18 +276,19 @@ async fn heartbeat(replica: Weak<Replica>) {
         let Some(replica) = replica.upgrade() else {
             return;
         };
-        replica.forget_idle();
-        let busy: Vec<Arc<Local>> = replica
-            .locals()
-            .into_iter()
-            .filter(|l| l.is_busy())
-            .collect();
-        if busy.is_empty() {
-            continue;
-        }
-        let (idle_ms, lease_ms) = (millis(replica.timings.idle), millis(replica.timings.lease));
         let mut pipe = redis::pipe();
+        // Sessions that went idle here become evictable (as used now) before their state
+        // here is forgotten; busy ones stay marked busy.
+        let (busy, idle): (Vec<Arc<Local>>, Vec<Arc<Local>>) =
+            replica.locals().into_iter().partition(|l| l.is_busy());
+        for local in &idle {
+            admission::mark_idle_in(&mut pipe, &replica, local);
+        }
+        drop(idle);
+        replica.forget_idle();
+        let (idle_ms, lease_ms) = (millis(replica.timings.idle), millis(replica.timings.lease));
         for local in &busy {
+            admission::mark_busy_in(&mut pipe, &replica, local);
             let sid = &local.record.id;
             pipe.pexpire(replica.keys.session(sid), idle_ms).ignore();
             let mut streams: Vec<u64> = lock(&local.owned).iter().copied().collect();
@@ -300,6 +310,9 @@ async fn heartbeat(replica: Weak<Replica>) {
                         .ignore();
                 }
             }
+        }
+        if pipe.is_empty() {
+            continue;
         }
         // Started once the connection is open; it reconnects by itself.
         let Some(mut connection) = replica.connection.get().cloned() else {

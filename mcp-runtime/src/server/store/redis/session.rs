@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
+use super::admission;
 use super::bus::{self, Message};
 use super::log::{OPEN, RedisLog};
 use super::replica::{Replica, lock, millis};
@@ -72,6 +73,8 @@ pub(super) struct Record {
     client_info: Implementation,
     client_capabilities: Map<String, Value>,
     log_level: LogLevel,
+    /// Whom the session counts against (`max_sessions_per_client`).
+    pub(super) client: Option<Arc<str>>,
 }
 
 impl Record {
@@ -82,12 +85,13 @@ impl Record {
             client_info: new.client_info,
             client_capabilities: new.client_capabilities,
             log_level: LogLevel::Debug,
+            client: new.client.map(|key| key.0),
         }
     }
 
     /// The hash's fields for a new session.
     pub(super) fn fields(&self, ttl: i64) -> Vec<(&'static str, String)> {
-        vec![
+        let mut fields = vec![
             ("v", self.protocol_version.as_str().to_owned()),
             (
                 "ci",
@@ -100,7 +104,11 @@ impl Record {
             ("lvl", self.log_level.index().to_string()),
             ("ttl", ttl.to_string()),
             ("n", "0".to_owned()),
-        ]
+        ];
+        if let Some(client) = &self.client {
+            fields.push(("cl", client.to_string()));
+        }
+        fields
     }
 
     /// Reads a hash loaded by [`LOAD`]; `None` (with a log line) when it is not ours.
@@ -118,6 +126,7 @@ impl Record {
                 client_info: serde_json::from_str(field("ci")?).ok()?,
                 client_capabilities: serde_json::from_str(field("cc")?).ok()?,
                 log_level: LogLevel::from_index(field("lvl")?.parse().ok()?),
+                client: field("cl").map(Into::into),
             })
         })();
         if parsed.is_none() {
@@ -248,9 +257,11 @@ impl Session for RedisSession {
         id: &RequestId,
     ) -> Result<(CancellationToken, InFlightGuard), Box<crate::server::Refusal>> {
         let local = self.replica.local(&self.record);
-        local
+        let started = local
             .calls
-            .start(id, Some(&local.ended), self.replica.timings.max_calls)
+            .start(id, Some(&local.ended), self.replica.timings.max_calls)?;
+        admission::mark_busy(&self.replica, &local);
+        Ok(started)
     }
 
     fn cancel_call(&self, id: &RequestId) {
@@ -384,6 +395,7 @@ impl Session for RedisSession {
         if local.standalone_attached.swap(true, Ordering::Relaxed) {
             return None;
         }
+        admission::mark_busy(&self.replica, &local);
         let log: Arc<dyn EventLog> =
             Arc::new(RedisLog::standalone(self.replica.clone(), local.clone()));
         Some(StandaloneGuard {
