@@ -153,7 +153,20 @@ pub struct Replica {
 impl Replica {
     /// Starts a replica on `port` with the store at `redis`.
     pub async fn start(binary: &Path, port: u16, redis: &str, lease: Duration) -> Self {
+        Self::start_with(binary, port, redis, lease, &[]).await
+    }
+
+    /// [`start`](Self::start) with more environment variables (settings such as
+    /// `MCP_MAX_SESSIONS`).
+    pub async fn start_with(
+        binary: &Path,
+        port: u16,
+        redis: &str,
+        lease: Duration,
+        env: &[(&str, &str)],
+    ) -> Self {
         let mut command = AsyncCommand::new(binary);
+        command.envs(env.iter().copied());
         command
             .env("MCP_ADDR", format!("127.0.0.1:{port}"))
             .env("MCP_REDIS_URL", redis)
@@ -248,10 +261,16 @@ pub struct Deployment {
 impl Deployment {
     /// Starts everything; `binary` is the replica's, `lease` its calls' lease.
     pub async fn start(binary: &Path, lease: Duration) -> Self {
+        Self::start_with(binary, lease, &[]).await
+    }
+
+    /// [`start`](Self::start) with more environment variables for every replica.
+    pub async fn start_with(binary: &Path, lease: Duration, env: &[(&str, &str)]) -> Self {
         let redis = Redis::start().await;
         let mut replicas = Vec::new();
         for _ in 0..3 {
-            replicas.push(Replica::start(binary, free_port(), &redis.url(), lease).await);
+            let port = free_port();
+            replicas.push(Replica::start_with(binary, port, &redis.url(), lease, env).await);
         }
         let upstreams: Vec<String> = replicas
             .iter()

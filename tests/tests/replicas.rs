@@ -271,6 +271,48 @@ async fn any_replica_serves_any_session_through_round_robin() {
 }
 
 #[tokio::test]
+async fn the_session_cap_holds_across_replicas_and_spares_busy_sessions() {
+    let deployment = Deployment::start_with(&binary(), LEASE, &[("MCP_MAX_SESSIONS", "4")]).await;
+    let url = deployment.nginx.url();
+    let mut sessions = Vec::new();
+
+    // The first session has a call running on some replica: it must not be evicted.
+    let mut busy = client(&url);
+    busy.initialize(VERSION).await;
+    let mut running = slow_count(&busy, 1, 400, 50).await;
+    let (_, first) = running.next_message().await.expect("first progress");
+    assert_eq!(progress_of(&first), Some(1), "{first}");
+    sessions.push(busy);
+
+    // Seven more through round-robin: each is admitted, evicting the least recently used
+    // idle session, wherever it was made.
+    for _ in 0..7 {
+        let mut session = client(&url);
+        session.initialize(VERSION).await;
+        sessions.push(session);
+    }
+
+    let mut live = Vec::new();
+    for (i, session) in sessions.iter().enumerate() {
+        let listed = session.request(2, "tools/list", json!({})).await;
+        match listed.status {
+            200 => live.push(i),
+            404 => {}
+            other => panic!("session {i}: unexpected {other}: {}", listed.body),
+        }
+    }
+    assert_eq!(
+        live,
+        [0, 5, 6, 7],
+        "four sessions in all on three replicas: the busy one and the three newest"
+    );
+    assert!(
+        running.next_message().await.is_some(),
+        "the busy session's call goes on"
+    );
+}
+
+#[tokio::test]
 async fn an_elicitation_is_answered_through_another_replica() {
     let deployment = Deployment::start(&binary(), LEASE).await;
     let mut session = client(&deployment.nginx.url());
