@@ -41,11 +41,12 @@
 //! - A stream keeps the last [replay buffer](crate::Server::replay_buffer) events. The call
 //!   writing it does not wait for slow readers (unlike the memory store): a reader that
 //!   falls further behind than that is disconnected, and resuming tells it the events are
-//!   gone (404), rather than skipping them silently. The session limits
-//!   ([`Server::max_sessions`](crate::Server::max_sessions),
-//!   [`Server::max_sessions_per_client`](crate::Server::max_sessions_per_client)) are not
-//!   enforced: sessions are shared by every replica and expire by Redis TTL. The call
-//!   queue is, per replica.
+//!   gone (404), rather than skipping them silently.
+//! - The session limits ([`Server::max_sessions`](crate::Server::max_sessions),
+//!   [`Server::max_sessions_per_client`](crate::Server::max_sessions_per_client)) are
+//!   counted in Redis, across every replica: at a cap the least recently used idle session
+//!   is evicted, as in one process (see `admission`; a session busy on a replica that died
+//!   becomes evictable a few heartbeats later). The call queue is per replica.
 //!
 //! Needs Redis 7 or later (stream ids `<ms>-*`, RESP3 push messages).
 
