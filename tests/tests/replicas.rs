@@ -313,6 +313,65 @@ async fn the_session_cap_holds_across_replicas_and_spares_busy_sessions() {
 }
 
 #[tokio::test]
+async fn request_ids_and_the_get_stream_rule_hold_across_replicas() {
+    let (deployment, session) = start().await;
+    let replica = |i: usize| at(&session, deployment.replicas[i].url());
+
+    // Request id 5 runs on replica 0: replica 1 refuses it while it runs.
+    let mut running = slow_count(&replica(0), 5, 400, 50).await;
+    let (_, first) = running.next_message().await.expect("first progress");
+    assert_eq!(progress_of(&first), Some(1), "{first}");
+    let reused = replica(1)
+        .request(
+            5,
+            "tools/call",
+            json!({"name": "slow_count", "arguments": {"steps": 1}}),
+        )
+        .await;
+    assert!(
+        reused.body.contains("already in use") && reused.body.contains("-32600"),
+        "{}: {}",
+        reused.status,
+        reused.body
+    );
+    assert!(
+        running.next_message().await.is_some(),
+        "the first request goes on"
+    );
+    drop(running);
+
+    // One GET stream per session, whichever replica holds it.
+    let get = Events::open(sse_request(&replica(0), reqwest::Method::GET)).await;
+    let second = sse_request(&replica(1), reqwest::Method::GET)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(
+        second.status(),
+        409,
+        "a second GET stream on another replica"
+    );
+    drop(second);
+    drop(get);
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let again = sse_request(&replica(1), reqwest::Method::GET)
+            .send()
+            .await
+            .expect("GET");
+        if again.status() == 200 {
+            break;
+        }
+        assert_eq!(again.status(), 409, "only busy, never another error");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the GET stream never came free"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
 async fn an_elicitation_is_answered_through_another_replica() {
     let deployment = Deployment::start(&binary(), LEASE).await;
     let mut session = client(&deployment.nginx.url());

@@ -384,7 +384,7 @@ impl Engine {
             }
         };
         let (cancel, guard) = match &session {
-            Some(session) => match session.start_call(&request.id) {
+            Some(session) => match session.start_call(&request.id).await {
                 Ok((token, guard)) => (token, Some(guard)),
                 Err(refusal) => return refusal.to(Some(&request.id)).into(),
             },

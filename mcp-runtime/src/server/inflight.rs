@@ -42,10 +42,7 @@ impl InFlight {
         let mut state = self.lock();
         let calls = &mut state.calls;
         if calls.contains_key(id) {
-            let error = RpcError::invalid_request(format!(
-                "request id {id} is already in use by a request in flight: use a new id for each request"
-            ));
-            return Err(Refusal::new(Reason::Malformed, error));
+            return Err(id_in_use(id));
         }
         if calls.len() >= limit {
             let error = RpcError::new(
@@ -60,6 +57,7 @@ impl InFlight {
         let guard = InFlightGuard {
             registry: Arc::clone(self),
             id: id.clone(),
+            release: None,
         };
         Ok((token, guard))
     }
@@ -80,6 +78,11 @@ impl InFlight {
         self.lock().calls.is_empty()
     }
 
+    /// The ids of the requests in flight.
+    pub(crate) fn ids(&self) -> Vec<RequestId> {
+        self.lock().calls.keys().cloned().collect()
+    }
+
     /// When the latest request ended, if one has.
     pub(crate) fn last_end(&self) -> Option<Instant> {
         self.lock().last_end
@@ -87,14 +90,43 @@ impl InFlight {
 }
 
 /// Keeps a request listed until it ends (the guard is dropped with its stream).
-#[derive(Debug)]
 pub(crate) struct InFlightGuard {
     registry: Arc<InFlight>,
     id: RequestId,
+    /// What else frees the id when the request ends (a claim in a shared store).
+    release: Option<Box<dyn FnOnce() + Send + Sync>>,
+}
+
+impl std::fmt::Debug for InFlightGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InFlightGuard")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+impl InFlightGuard {
+    /// Runs `release` too when the request ends.
+    pub(crate) fn on_release(mut self, release: impl FnOnce() + Send + Sync + 'static) -> Self {
+        self.release = Some(Box::new(release));
+        self
+    }
+}
+
+/// The refusal of a request whose id is in use by a request in flight: the client could no
+/// longer say which of the two a cancellation means.
+pub(crate) fn id_in_use(id: &RequestId) -> Box<Refusal> {
+    let error = RpcError::invalid_request(format!(
+        "request id {id} is already in use by a request in flight: use a new id for each request"
+    ));
+    Refusal::new(Reason::Malformed, error)
 }
 
 impl Drop for InFlightGuard {
     fn drop(&mut self) {
+        if let Some(release) = self.release.take() {
+            release();
+        }
         let mut state = self.registry.lock();
         state.calls.remove(&self.id);
         state.last_end = Some(Instant::now());

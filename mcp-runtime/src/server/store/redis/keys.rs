@@ -55,6 +55,17 @@ impl Keys {
         format!("{}:{{{sid}}}:w:{id}", self.prefix)
     }
 
+    /// The claim on a request id in flight (`<id>` is its JSON), held by the replica running
+    /// it: the same id is refused on every replica until it ends.
+    pub(super) fn call_claim(&self, sid: &str, id: &str) -> String {
+        format!("{}:{{{sid}}}:q:{id}", self.prefix)
+    }
+
+    /// The claim of the replica where the session's `GET` stream is open: one per session.
+    pub(super) fn get_claim(&self, sid: &str) -> String {
+        format!("{}:{{{sid}}}:g", self.prefix)
+    }
+
     /// The sessions that had a `GET` stream open within the idle timeout, which
     /// announcements are written to: a sorted set, scored by when it was last open.
     pub(super) fn standalone_set(&self) -> String {

@@ -52,6 +52,7 @@
 
 mod admission;
 mod bus;
+mod claims;
 mod keys;
 mod log;
 mod replica;

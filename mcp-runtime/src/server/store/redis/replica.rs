@@ -122,6 +122,8 @@ type StreamKey = (Arc<str>, u64);
 /// The replica: connection, live sessions, wake-ups, and the local end of the bus.
 pub(super) struct Replica {
     pub(super) keys: Keys,
+    /// This replica's random token, which its claims hold (see `claims`).
+    pub(super) token: String,
     pub(super) timings: Timings,
     url: String,
     connection: OnceCell<ConnectionManager>,
@@ -142,8 +144,12 @@ impl std::fmt::Debug for Replica {
 
 impl Replica {
     pub(super) fn new(url: String, keys: Keys, timings: Timings) -> Arc<Self> {
+        let token = crate::server::store::memory::new_session_id().unwrap_or_else(|_| {
+            format!("{}-{:?}", std::process::id(), std::time::SystemTime::now())
+        });
         Arc::new_cyclic(|me| Self {
             keys,
+            token,
             timings,
             url,
             connection: OnceCell::new(),
@@ -289,6 +295,7 @@ async fn heartbeat(replica: Weak<Replica>) {
         let (idle_ms, lease_ms) = (millis(replica.timings.idle), millis(replica.timings.lease));
         for local in &busy {
             admission::mark_busy_in(&mut pipe, &replica, local);
+            super::claims::refresh_in(&mut pipe, &replica, local);
             let sid = &local.record.id;
             pipe.pexpire(replica.keys.session(sid), idle_ms).ignore();
             let mut streams: Vec<u64> = lock(&local.owned).iter().copied().collect();

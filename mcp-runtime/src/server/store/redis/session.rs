@@ -13,6 +13,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::admission;
 use super::bus::{self, Message};
+use super::claims;
 use super::log::{OPEN, RedisLog};
 use super::replica::{Replica, lock, millis};
 use crate::protocol::types::Implementation;
@@ -59,7 +60,7 @@ redis.call('DEL', KEYS[1])
 for i = 0, tonumber(n) do
   redis.call('DEL', ARGV[1] .. 'm:' .. i, ARGV[1] .. 'e:' .. i, ARGV[1] .. 'l:' .. i)
 end
-redis.call('DEL', ARGV[1] .. 'r')
+redis.call('DEL', ARGV[1] .. 'r', ARGV[1] .. 'g')
 return 1
 ",
     )
@@ -252,16 +253,44 @@ impl Session for RedisSession {
         // Stdio sessions use the memory store; a Redis session lives by its TTL.
     }
 
-    fn start_call(
-        &self,
-        id: &RequestId,
-    ) -> Result<(CancellationToken, InFlightGuard), Box<crate::server::Refusal>> {
-        let local = self.replica.local(&self.record);
-        let started = local
-            .calls
-            .start(id, Some(&local.ended), self.replica.timings.max_calls)?;
-        admission::mark_busy(&self.replica, &local);
-        Ok(started)
+    fn start_call<'a>(
+        &'a self,
+        id: &'a RequestId,
+    ) -> BoxFuture<'a, Result<(CancellationToken, InFlightGuard), Box<crate::server::Refusal>>>
+    {
+        async move {
+            let local = self.replica.local(&self.record);
+            let (token, guard) =
+                local
+                    .calls
+                    .start(id, Some(&local.ended), self.replica.timings.max_calls)?;
+            let key = self.replica.keys.call_claim(
+                &self.record.id,
+                &serde_json::to_string(id).unwrap_or_default(),
+            );
+            match claims::take(&self.replica, &key).await {
+                Ok(true) => {}
+                // Dropping the guard frees the id here only: the claim is another's.
+                Ok(false) => return Err(crate::server::inflight::id_in_use(id)),
+                Err(e) => {
+                    let error = crate::protocol::RpcError::new(
+                        crate::protocol::ErrorCode::INTERNAL_ERROR,
+                        e.to_string(),
+                    );
+                    return Err(crate::server::Refusal::new(
+                        crate::server::Reason::Unavailable,
+                        error,
+                    ));
+                }
+            }
+            admission::mark_busy(&self.replica, &local);
+            let replica = self.replica.clone();
+            Ok((
+                token,
+                guard.on_release(move || claims::give_back(replica, key)),
+            ))
+        }
+        .boxed()
     }
 
     fn cancel_call(&self, id: &RequestId) {
@@ -390,18 +419,38 @@ impl Session for RedisSession {
         Arc::new(RedisLog::standalone(self.replica.clone(), local))
     }
 
-    fn attach_standalone(&self) -> Option<StandaloneGuard> {
-        let local = self.replica.local(&self.record);
-        if local.standalone_attached.swap(true, Ordering::Relaxed) {
-            return None;
+    fn attach_standalone(&self) -> BoxFuture<'_, Result<Option<StandaloneGuard>, StoreError>> {
+        async move {
+            let local = self.replica.local(&self.record);
+            if local.standalone_attached.swap(true, Ordering::Relaxed) {
+                return Ok(None);
+            }
+            let key = self.replica.keys.get_claim(&self.record.id);
+            match claims::take(&self.replica, &key).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    // Open on another replica.
+                    local.standalone_attached.store(false, Ordering::Relaxed);
+                    return Ok(None);
+                }
+                Err(e) => {
+                    local.standalone_attached.store(false, Ordering::Relaxed);
+                    return Err(e);
+                }
+            }
+            admission::mark_busy(&self.replica, &local);
+            let log: Arc<dyn EventLog> =
+                Arc::new(RedisLog::standalone(self.replica.clone(), local.clone()));
+            let replica = self.replica.clone();
+            Ok(Some(StandaloneGuard {
+                log,
+                release: Box::new(move || {
+                    local.standalone_attached.store(false, Ordering::Relaxed);
+                    claims::give_back(replica, key);
+                }),
+            }))
         }
-        admission::mark_busy(&self.replica, &local);
-        let log: Arc<dyn EventLog> =
-            Arc::new(RedisLog::standalone(self.replica.clone(), local.clone()));
-        Some(StandaloneGuard {
-            log,
-            release: Box::new(move || local.standalone_attached.store(false, Ordering::Relaxed)),
-        })
+        .boxed()
     }
 
     fn close_standalone(&self) {

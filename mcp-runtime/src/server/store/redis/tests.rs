@@ -148,12 +148,18 @@ async fn a_session_made_on_one_replica_is_served_by_another() {
     assert_eq!(seen.answer(question, Ok(json!({}))).await, Ok(false));
 
     // A cancellation on B stops the call running on A.
-    let (token, _guard) = made.start_call(&RequestId::Number(5)).expect("free id");
+    let (token, _guard) = made
+        .start_call(&RequestId::Number(5))
+        .await
+        .expect("free id");
     seen.cancel_call(&RequestId::Number(5));
     within("the cancellation", token.cancelled()).await;
 
     // Ending the session on B ends it everywhere, with what runs on A.
-    let (running, _guard) = made.start_call(&RequestId::Number(6)).expect("free id");
+    let (running, _guard) = made
+        .start_call(&RequestId::Number(6))
+        .await
+        .expect("free id");
     assert_eq!(b.remove(made.id()).await, Ok(true));
     within("the end of the session", running.cancelled()).await;
     assert!(a.get(made.id()).await.expect("get").is_none());
@@ -258,7 +264,10 @@ async fn an_idle_session_leaves_nothing_in_the_replica() {
     let server = redis_server();
     let (a, _b) = replicas(&server);
     let session = a.create(new()).await.expect("create");
-    let (_, guard) = session.start_call(&RequestId::Number(1)).expect("free id");
+    let (_, guard) = session
+        .start_call(&RequestId::Number(1))
+        .await
+        .expect("free id");
     assert_eq!(a.local().len(), 1, "a call runs here");
     drop(guard);
     drop(session);
@@ -288,7 +297,11 @@ async fn announcements_wait_in_get_streams_for_clients_that_come_back() {
     let session = a.create(new()).await.expect("create");
     {
         // The client listens on A a while, then goes away.
-        let guard = session.attach_standalone().expect("free");
+        let guard = session
+            .attach_standalone()
+            .await
+            .expect("redis")
+            .expect("free");
         let (after, _events) = guard.log.subscribe(Cursor::Now).await.expect("open");
         assert_eq!(after, 0);
     }
@@ -316,7 +329,11 @@ async fn a_resource_update_reaches_only_the_sessions_subscribed_to_it() {
     let subscribed = a.create(new()).await.expect("create");
     let other = a.create(new()).await.expect("create");
     for session in [&subscribed, &other] {
-        let guard = session.attach_standalone().expect("free");
+        let guard = session
+            .attach_standalone()
+            .await
+            .expect("redis")
+            .expect("free");
         let _opened = guard.log.subscribe(Cursor::Now).await.expect("open");
     }
     subscribed
@@ -497,7 +514,10 @@ async fn the_session_cap_counts_every_replica_and_evicts_the_least_recently_used
         let session = store.get(id).await.expect("get").expect("live");
         guards.push((
             id.clone(),
-            session.start_call(&RequestId::Number(1)).expect("free id"),
+            session
+                .start_call(&RequestId::Number(1))
+                .await
+                .expect("free id"),
         ));
     }
     tokio::time::sleep(Duration::from_millis(100)).await;
@@ -575,8 +595,12 @@ async fn a_client_at_its_quota_on_any_replica_churns_only_its_own_sessions() {
     let on_b = b.get(&x2).await.expect("get").expect("live");
     let on_a = a.get(&x3).await.expect("get").expect("live");
     let _calls = (
-        on_b.start_call(&RequestId::Number(1)).expect("free id"),
-        on_a.start_call(&RequestId::Number(1)).expect("free id"),
+        on_b.start_call(&RequestId::Number(1))
+            .await
+            .expect("free id"),
+        on_a.start_call(&RequestId::Number(1))
+            .await
+            .expect("free id"),
     );
     tokio::time::sleep(Duration::from_millis(100)).await;
     let refused = b
@@ -593,4 +617,68 @@ async fn a_client_at_its_quota_on_any_replica_churns_only_its_own_sessions() {
     a.create(from("ip:10.0.0.1"))
         .await
         .expect("room after DELETE");
+}
+
+#[tokio::test]
+async fn a_request_id_in_flight_and_the_get_stream_are_held_across_replicas() {
+    let server = redis_server();
+    let (a, b) = replicas(&server);
+    let id = a.create(new()).await.expect("create").id().to_owned();
+    let on_a = a.get(&id).await.expect("get").expect("live");
+    let on_b = b.get(&id).await.expect("get").expect("live");
+
+    let running = on_a
+        .start_call(&RequestId::Number(1))
+        .await
+        .expect("free id");
+    let refused = on_b
+        .start_call(&RequestId::Number(1))
+        .await
+        .expect_err("the id is in flight on the other replica");
+    assert_eq!(
+        refused.error.code,
+        crate::protocol::ErrorCode::INVALID_REQUEST
+    );
+    assert!(
+        on_a.start_call(&RequestId::Number(1)).await.is_err(),
+        "nor again here"
+    );
+    let _other = on_b
+        .start_call(&RequestId::String("1".into()))
+        .await
+        .expect("the string \"1\" is another id");
+    drop(running);
+    let mut freed = false;
+    for _ in 0..40 {
+        if on_b.start_call(&RequestId::Number(1)).await.is_ok() {
+            freed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(
+        freed,
+        "the id is free on every replica once its request ends"
+    );
+
+    let get = on_a
+        .attach_standalone()
+        .await
+        .expect("redis")
+        .expect("free");
+    assert!(
+        on_b.attach_standalone().await.expect("redis").is_none(),
+        "one GET stream per session, whichever replica holds it"
+    );
+    drop(get);
+    let mut reopened = None;
+    for _ in 0..40 {
+        if let Some(guard) = on_b.attach_standalone().await.expect("redis") {
+            reopened = Some(guard);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(reopened.is_some(), "the GET stream may reopen once closed");
+    assert!(on_a.attach_standalone().await.expect("redis").is_none());
 }
