@@ -474,6 +474,36 @@ async fn a_task_started_on_one_replica_is_polled_on_another() {
 }
 
 #[tokio::test]
+async fn tasks_cancel_on_another_replica_stops_the_tool() {
+    let deployment = Deployment::start(&binary(), LEASE).await;
+    let url = |i: usize| deployment.replicas[i].url();
+    let created = stateless(
+        &url(0),
+        "tools/call",
+        "slow_compute",
+        json!({"name": "slow_compute", "arguments": {"seconds": 2, "label": "e"}}),
+    )
+    .await;
+    assert_eq!(created["result"]["resultType"], "task", "{created}");
+    let task = created["result"]["taskId"]
+        .as_str()
+        .expect("taskId")
+        .to_owned();
+    let cancelled = stateless(&url(1), "tasks/cancel", &task, json!({"taskId": task})).await;
+    assert!(cancelled.get("error").is_none(), "{cancelled}");
+    // Past the time the tool would have taken: had it gone on, its replica would have
+    // recorded it completed.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for i in 0..3 {
+        let state = stateless(&url(i), "tasks/get", &task, json!({"taskId": task})).await;
+        assert_eq!(
+            state["result"]["status"], "cancelled",
+            "replica {i}: {state}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn a_replica_killed_mid_call_ends_the_resumed_stream_with_an_error() {
     let (mut deployment, session) = start().await;
     let first = at(&session, deployment.replicas[0].url());

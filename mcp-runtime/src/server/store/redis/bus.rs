@@ -40,6 +40,9 @@ pub(super) enum Message {
     },
     /// Session `s` ended.
     End { s: String },
+    /// `tasks/cancel` for task `task`: the replica running it stops it.
+    #[serde(rename = "taskcancel")]
+    TaskCancel { task: String },
     /// A change to announce: its notification method, and the resource it names.
     Change {
         m: String,
@@ -240,6 +243,10 @@ fn handle(replica: &std::sync::Arc<Replica>, message: Message) {
                 local.ended.cancel();
             }
         }
+        Message::TaskCancel { task } => {
+            // Nobody running tasks here is not an error.
+            let _ = replica.task_cancels.send(task);
+        }
         Message::Change { m, uri } => {
             // The GET streams have it already (see `announce`); subscriptions here follow.
             if let Some(change) = change_of(&m, uri) {
@@ -272,6 +279,7 @@ mod tests {
                 err: None,
             },
             Message::End { s: "a".into() },
+            Message::TaskCancel { task: "t".into() },
             Message::change(&Change::ToolsListChanged),
             Message::change(&Change::ResourceUpdated("notes://1".into())),
         ];

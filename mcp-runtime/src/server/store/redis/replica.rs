@@ -130,6 +130,8 @@ pub(super) struct Replica {
     locals: Mutex<HashMap<Arc<str>, Arc<Local>>>,
     wakers: Mutex<HashMap<StreamKey, watch::Sender<()>>>,
     pub(super) changes: broadcast::Sender<Change>,
+    /// Ids of tasks another replica's `tasks/cancel` named.
+    pub(super) task_cancels: broadcast::Sender<String>,
     me: Weak<Replica>,
 }
 
@@ -156,6 +158,7 @@ impl Replica {
             locals: Mutex::default(),
             wakers: Mutex::default(),
             changes: broadcast::Sender::new(BACKLOG),
+            task_cancels: broadcast::Sender::new(BACKLOG),
             me: me.clone(),
         })
     }
