@@ -371,6 +371,100 @@ async fn request_ids_and_the_get_stream_rule_hold_across_replicas() {
     }
 }
 
+/// Whether `tools/list` at `url` (a session's replica) lists `name`.
+async fn lists_tool(session: &Client, name: &str) -> bool {
+    let listed = session.request(90, "tools/list", json!({})).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    listed.body.contains(&format!("\"{name}\""))
+}
+
+/// Waits (boundedly) until `tools/list` on `session` does or does not list `name`.
+async fn until_listed(session: &Client, name: &str, listed: bool, what: &str) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while lists_tool(session, name).await != listed {
+        assert!(tokio::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_tool_added_on_one_replica_is_served_by_every_replica_and_a_late_one() {
+    let (mut deployment, session) = start().await;
+    let replica = |d: &Deployment, i: usize| at(&session, d.replicas[i].url());
+    for i in 0..3 {
+        assert!(!lists_tool(&replica(&deployment, i), "test_dynamic_tool").await);
+    }
+    let added = replica(&deployment, 1)
+        .request(
+            1,
+            "tools/call",
+            json!({"name": "test_trigger_tool_change", "arguments": {}}),
+        )
+        .await;
+    assert!(
+        added.body.contains("Added test_dynamic_tool"),
+        "{}",
+        added.body
+    );
+    for i in 0..3 {
+        let here = replica(&deployment, i);
+        until_listed(&here, "test_dynamic_tool", true, "added everywhere").await;
+        let called = here
+            .request(
+                2 + i64::try_from(i).unwrap_or(0),
+                "tools/call",
+                json!({"name": "test_dynamic_tool", "arguments": {}}),
+            )
+            .await;
+        assert!(
+            called.body.contains("I come and go"),
+            "replica {i}: {}",
+            called.body
+        );
+    }
+
+    // A replica started now catches up.
+    let late = tests::replicas::Replica::start(
+        &binary(),
+        tests::replicas::free_port(),
+        &deployment.redis.url(),
+        LEASE,
+    )
+    .await;
+    let on_late = at(&session, late.url());
+    until_listed(
+        &on_late,
+        "test_dynamic_tool",
+        true,
+        "the late replica catches up",
+    )
+    .await;
+    deployment.replicas.push(late);
+
+    // Removed on the late one: gone everywhere.
+    let removed = on_late
+        .request(
+            10,
+            "tools/call",
+            json!({"name": "test_trigger_tool_change", "arguments": {}}),
+        )
+        .await;
+    assert!(
+        removed.body.contains("Removed test_dynamic_tool"),
+        "{}",
+        removed.body
+    );
+    for i in 0..4 {
+        until_listed(
+            &replica(&deployment, i),
+            "test_dynamic_tool",
+            false,
+            "removed everywhere",
+        )
+        .await;
+    }
+}
+
 #[tokio::test]
 async fn an_elicitation_is_answered_through_another_replica() {
     let deployment = Deployment::start(&binary(), LEASE).await;

@@ -79,6 +79,10 @@ impl InFlight {
     }
 
     /// The ids of the requests in flight.
+    #[cfg_attr(
+        not(feature = "redis"),
+        allow(dead_code, reason = "the Redis store refreshes their claims")
+    )]
     pub(crate) fn ids(&self) -> Vec<RequestId> {
         self.lock().calls.keys().cloned().collect()
     }
@@ -105,6 +109,10 @@ impl std::fmt::Debug for InFlightGuard {
     }
 }
 
+#[cfg_attr(
+    not(feature = "redis"),
+    allow(dead_code, reason = "the Redis store gives claims back with it")
+)]
 impl InFlightGuard {
     /// Runs `release` too when the request ends.
     pub(crate) fn on_release(mut self, release: impl FnOnce() + Send + Sync + 'static) -> Self {

@@ -264,6 +264,18 @@ pub(crate) trait Bus: Send + Sync + 'static {
     fn announce(&self, change: Change);
     /// Follows the changes announced from now on.
     fn changes(&self) -> BoxStream<'static, Change>;
+
+    /// Shares a list edit made here with every other replica (and ones started later);
+    /// one process has nobody to tell.
+    fn share_list_edit(&self, edit: super::lists::ListEdit) {
+        let _ = edit;
+    }
+
+    /// Every list edit replicas shared, as a whole table: once at first, then again
+    /// whenever it changed. `None` without other replicas.
+    fn list_edits(&self) -> Option<BoxStream<'static, Vec<super::lists::ListEdit>>> {
+        None
+    }
 }
 
 /// The changes a bus's broadcast channel carries, as a stream. A follower that fell behind

@@ -95,6 +95,12 @@ impl Keys {
         format!("{p}:{{{p}:sessions}}:c:", p = self.prefix)
     }
 
+    /// The list edits replicas shared (see `server::lists`): a hash of `<kind>:<name>` to
+    /// `1` (present) or `0` (removed), and `v`, its version, counted up on every edit.
+    pub(super) fn lists(&self) -> String {
+        format!("{}:lists", self.prefix)
+    }
+
     /// The one pub/sub channel every replica follows (the bus).
     pub(super) fn channel(&self) -> String {
         format!("{}:bus", self.prefix)

@@ -54,6 +54,7 @@ mod admission;
 mod bus;
 mod claims;
 mod keys;
+mod lists;
 mod log;
 mod replica;
 mod session;
@@ -295,6 +296,14 @@ impl Bus for RedisBackend {
     fn announce(&self, change: Change) {
         let replica = self.replica.clone();
         tokio::spawn(async move { bus::announce(&replica, change).await });
+    }
+
+    fn share_list_edit(&self, edit: crate::server::lists::ListEdit) {
+        self.share(edit);
+    }
+
+    fn list_edits(&self) -> Option<BoxStream<'static, Vec<crate::server::lists::ListEdit>>> {
+        Some(self.follow_edits())
     }
 
     fn changes(&self) -> BoxStream<'static, Change> {

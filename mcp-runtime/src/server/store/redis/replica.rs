@@ -130,6 +130,8 @@ pub(super) struct Replica {
     locals: Mutex<HashMap<Arc<str>, Arc<Local>>>,
     wakers: Mutex<HashMap<StreamKey, watch::Sender<()>>>,
     pub(super) changes: broadcast::Sender<Change>,
+    /// The version of the shared list edits, as the bus last told it.
+    pub(super) lists_version: watch::Sender<i64>,
     /// Ids of tasks another replica's `tasks/cancel` named.
     pub(super) task_cancels: broadcast::Sender<String>,
     me: Weak<Replica>,
@@ -159,6 +161,7 @@ impl Replica {
             wakers: Mutex::default(),
             changes: broadcast::Sender::new(BACKLOG),
             task_cancels: broadcast::Sender::new(BACKLOG),
+            lists_version: watch::Sender::new(0),
             me: me.clone(),
         })
     }
