@@ -16,12 +16,24 @@ pub(crate) struct InFlight {
     state: Mutex<State>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct State {
     calls: HashMap<RequestId, CancellationToken>,
+    /// What else frees an id when its request ends (a claim in a shared store); kept here,
+    /// not in the guard, so that the guard (in every call's stream) stays small.
+    releases: HashMap<RequestId, Box<dyn FnOnce() + Send + Sync>>,
     /// When the latest request ended: a session is in use until its last call ends, so
     /// its idle clock starts there, not at the request that began the call.
     last_end: Option<Instant>,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("calls", &self.calls)
+            .field("last_end", &self.last_end)
+            .finish_non_exhaustive()
+    }
 }
 
 impl InFlight {
@@ -57,7 +69,6 @@ impl InFlight {
         let guard = InFlightGuard {
             registry: Arc::clone(self),
             id: id.clone(),
-            release: None,
         };
         Ok((token, guard))
     }
@@ -97,8 +108,6 @@ impl InFlight {
 pub(crate) struct InFlightGuard {
     registry: Arc<InFlight>,
     id: RequestId,
-    /// What else frees the id when the request ends (a claim in a shared store).
-    release: Option<Box<dyn FnOnce() + Send + Sync>>,
 }
 
 impl std::fmt::Debug for InFlightGuard {
@@ -115,8 +124,11 @@ impl std::fmt::Debug for InFlightGuard {
 )]
 impl InFlightGuard {
     /// Runs `release` too when the request ends.
-    pub(crate) fn on_release(mut self, release: impl FnOnce() + Send + Sync + 'static) -> Self {
-        self.release = Some(Box::new(release));
+    pub(crate) fn on_release(self, release: impl FnOnce() + Send + Sync + 'static) -> Self {
+        self.registry
+            .lock()
+            .releases
+            .insert(self.id.clone(), Box::new(release));
         self
     }
 }
@@ -132,12 +144,15 @@ pub(crate) fn id_in_use(id: &RequestId) -> Box<Refusal> {
 
 impl Drop for InFlightGuard {
     fn drop(&mut self) {
-        if let Some(release) = self.release.take() {
+        let release = {
+            let mut state = self.registry.lock();
+            state.calls.remove(&self.id);
+            state.last_end = Some(Instant::now());
+            state.releases.remove(&self.id)
+        };
+        if let Some(release) = release {
             release();
         }
-        let mut state = self.registry.lock();
-        state.calls.remove(&self.id);
-        state.last_end = Some(Instant::now());
     }
 }
 
