@@ -33,7 +33,9 @@ impl ServerHandle {
         self.engine.begin_shutdown();
     }
 
-    /// Adds a tool (replacing one with the same name).
+    /// Adds a tool (replacing one with the same name). With the Redis store every replica
+    /// adds it too (by name, from its own catalog: every `#[tool]` in the binary and every
+    /// tool it was given), and so does a replica started later.
     pub fn add_tool(&self, tool: ToolDef) {
         self.engine.catalog.tool(&tool);
         self.share(ListKind::Tools, &tool.name, true);

@@ -8,7 +8,9 @@
 //!   any replica replays what another sent; event ids come from a counter in Redis;
 //! - requests to the client waiting for an answer, and each call stream's lease;
 //! - task records (the tasks extension), expiring with their time to live, so any replica
-//!   answers `tasks/get`.
+//!   answers `tasks/get`;
+//! - the session index that the session caps are counted in (see `admission`), the claims
+//!   of request ids in flight and of `GET` streams, and the shared list edits.
 //!
 //! What crosses between replicas goes over one pub/sub channel (see `bus`): wake-ups of
 //! streams, cancellations, the client's answers, the end of a session, list changes. What
@@ -35,8 +37,9 @@
 //! - Announcements (list changes) are written to the `GET` stream of every session that had
 //!   one open within the idle timeout (a sorted set in Redis), so a client reconnecting
 //!   later gets them with `Last-Event-ID`; a session that never opened a `GET` stream gets
-//!   none. A request id is
-//!   checked for reuse within a replica only, and so is the one-`GET`-stream rule.
+//!   none. A request id in flight and a session's one `GET` stream are claimed in Redis
+//!   (see `claims`), so both rules hold across replicas; the list edits themselves reach
+//!   every replica (see `lists`), and `tasks/cancel` stops the tool wherever it runs.
 //!
 //! - A stream keeps the last [replay buffer](crate::Server::replay_buffer) events. The call
 //!   writing it does not wait for slow readers (unlike the memory store): a reader that
