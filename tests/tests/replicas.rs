@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tests::Client;
 use tests::clients::{self, run_client};
-use tests::replicas::{Deployment, signal};
+use tests::replicas::{ClusterDeployment, Deployment, signal};
 
 /// The lease of the replicas' calls: short, so a lost call is reported quickly.
 const LEASE: Duration = Duration::from_millis(1200);
@@ -178,7 +178,22 @@ async fn start() -> (Deployment, Client) {
 #[tokio::test]
 async fn any_replica_serves_any_session_through_round_robin() {
     let (deployment, session) = start().await;
-    let replica = |i: usize| at(&session, deployment.replicas[i].url());
+    serves_any_session(&deployment.replicas, session).await;
+}
+
+#[tokio::test]
+async fn any_replica_serves_any_session_on_a_redis_cluster() {
+    let deployment = ClusterDeployment::start(&binary(), LEASE).await;
+    let mut session = client(&deployment.nginx.url());
+    session.initialize(VERSION).await;
+    serves_any_session(&deployment.replicas, session).await;
+}
+
+/// Requests of one session through round-robin and on each replica: lists, a list change
+/// reaching another replica's `GET` stream, a resumption elsewhere, a cancellation
+/// elsewhere, a `DELETE` that ends the session everywhere.
+async fn serves_any_session(replicas: &[tests::replicas::Replica], session: Client) {
+    let replica = |i: usize| at(&session, replicas[i].url());
 
     // Round-robin spreads these over every replica; each knows the session.
     for id in 1..=6 {

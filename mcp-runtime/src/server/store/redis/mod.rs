@@ -56,6 +56,7 @@
 mod admission;
 mod bus;
 mod claims;
+mod connection;
 mod keys;
 mod lists;
 mod log;

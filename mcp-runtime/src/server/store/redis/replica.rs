@@ -13,6 +13,8 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use super::connection::{Connection, cluster_nodes};
 use tokio::sync::{OnceCell, broadcast, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
@@ -126,7 +128,7 @@ pub(super) struct Replica {
     pub(super) token: String,
     pub(super) timings: Timings,
     url: String,
-    connection: OnceCell<ConnectionManager>,
+    connection: OnceCell<Connection>,
     locals: Mutex<HashMap<Arc<str>, Arc<Local>>>,
     wakers: Mutex<HashMap<StreamKey, watch::Sender<()>>>,
     pub(super) changes: broadcast::Sender<Change>,
@@ -169,7 +171,7 @@ impl Replica {
     /// The connection, opened on first use (and again after a failed first attempt):
     /// subscribes to the bus and starts the heartbeat. The connection manager reconnects
     /// by itself afterwards, and resubscribes.
-    pub(super) async fn connection(&self) -> Result<ConnectionManager, StoreError> {
+    pub(super) async fn connection(&self) -> Result<Connection, StoreError> {
         let opened = self
             .connection
             .get_or_try_init(|| async {
@@ -186,31 +188,55 @@ impl Replica {
         Ok(opened.clone())
     }
 
-    async fn open(&self) -> Result<ConnectionManager, StoreError> {
+    async fn open(&self) -> Result<Connection, StoreError> {
         let unavailable =
             |e: redis::RedisError| StoreError::Unavailable(format!("Redis at {}: {e}", self.url));
-        let info = redis::IntoConnectionInfo::into_connection_info(self.url.as_str())
-            .map_err(unavailable)?;
-        let settings = info
-            .redis_settings()
-            .clone()
-            .set_protocol(redis::ProtocolVersion::RESP3);
-        let client = redis::Client::open(info.set_redis_settings(settings)).map_err(unavailable)?;
         let (pushes, received) = tokio::sync::mpsc::unbounded_channel();
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(1)))
-            .set_response_timeout(Some(OPERATION_TIMEOUT))
-            .set_number_of_retries(2)
-            .set_max_delay(Duration::from_millis(500))
-            .set_push_sender(pushes)
-            .set_automatic_resubscription();
-        let mut connection = ConnectionManager::new_with_config(client, config)
-            .await
-            .map_err(unavailable)?;
-        connection
-            .subscribe(self.keys.channel())
-            .await
-            .map_err(unavailable)?;
+        let connection = match cluster_nodes(&self.url) {
+            Some(nodes) => {
+                // Regular pub/sub: a cluster forwards every PUBLISH to every node, so the
+                // one channel reaches each replica whichever node it listens on.
+                let client = redis::cluster::ClusterClient::builder(nodes)
+                    .use_protocol(redis::ProtocolVersion::RESP3)
+                    .connection_timeout(Duration::from_secs(1))
+                    .response_timeout(OPERATION_TIMEOUT)
+                    .retries(2)
+                    .push_sender(pushes)
+                    .build()
+                    .map_err(unavailable)?;
+                let mut connection = client.get_async_connection().await.map_err(unavailable)?;
+                connection
+                    .subscribe(self.keys.channel())
+                    .await
+                    .map_err(unavailable)?;
+                Connection::Cluster(connection)
+            }
+            None => {
+                let info = redis::IntoConnectionInfo::into_connection_info(self.url.as_str())
+                    .map_err(unavailable)?;
+                let settings = info
+                    .redis_settings()
+                    .clone()
+                    .set_protocol(redis::ProtocolVersion::RESP3);
+                let client =
+                    redis::Client::open(info.set_redis_settings(settings)).map_err(unavailable)?;
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(Duration::from_secs(1)))
+                    .set_response_timeout(Some(OPERATION_TIMEOUT))
+                    .set_number_of_retries(2)
+                    .set_max_delay(Duration::from_millis(500))
+                    .set_push_sender(pushes)
+                    .set_automatic_resubscription();
+                let mut connection = ConnectionManager::new_with_config(client, config)
+                    .await
+                    .map_err(unavailable)?;
+                connection
+                    .subscribe(self.keys.channel())
+                    .await
+                    .map_err(unavailable)?;
+                Connection::Single(connection)
+            }
+        };
         tokio::spawn(bus::dispatch(self.me.clone(), received));
         tokio::spawn(heartbeat(self.me.clone()));
         Ok(connection)
@@ -331,7 +357,7 @@ async fn heartbeat(replica: Weak<Replica>) {
         let Some(mut connection) = replica.connection.get().cloned() else {
             continue;
         };
-        if let Err(e) = replica.run(pipe.query_async::<()>(&mut connection)).await {
+        if let Err(e) = replica.run(connection.run_each(&pipe)).await {
             tracing::warn!("heartbeat to Redis failed (leases run out if this goes on): {e}");
         }
     }
