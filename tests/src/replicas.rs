@@ -351,8 +351,13 @@ pub struct ClusterDeployment {
 impl ClusterDeployment {
     /// Starts everything; `binary` is the replica's, `lease` its calls' lease.
     pub async fn start(binary: &Path, lease: Duration) -> Self {
+        Self::start_with(binary, lease, &[]).await
+    }
+
+    /// [`start`](Self::start) with more environment variables for every replica.
+    pub async fn start_with(binary: &Path, lease: Duration, env: &[(&str, &str)]) -> Self {
         let cluster = RedisCluster::start().await;
-        let (replicas, nginx) = front(binary, lease, &[], &cluster.url()).await;
+        let (replicas, nginx) = front(binary, lease, env, &cluster.url()).await;
         Self {
             cluster,
             replicas,

@@ -288,7 +288,20 @@ async fn serves_any_session(replicas: &[tests::replicas::Replica], session: Clie
 #[tokio::test]
 async fn the_session_cap_holds_across_replicas_and_spares_busy_sessions() {
     let deployment = Deployment::start_with(&binary(), LEASE, &[("MCP_MAX_SESSIONS", "4")]).await;
-    let url = deployment.nginx.url();
+    the_cap_holds(&deployment.nginx.url()).await;
+}
+
+#[tokio::test]
+async fn the_session_cap_holds_on_a_redis_cluster() {
+    let deployment =
+        ClusterDeployment::start_with(&binary(), LEASE, &[("MCP_MAX_SESSIONS", "4")]).await;
+    the_cap_holds(&deployment.nginx.url()).await;
+}
+
+/// Through `url` (three replicas with `MCP_MAX_SESSIONS=4`): a busy session and seven
+/// more leave four sessions in all, the busy one and the three newest.
+async fn the_cap_holds(url: &str) {
+    let url = url.to_owned();
     let mut sessions = Vec::new();
 
     // The first session has a call running on some replica: it must not be evicted.
@@ -330,7 +343,21 @@ async fn the_session_cap_holds_across_replicas_and_spares_busy_sessions() {
 #[tokio::test]
 async fn request_ids_and_the_get_stream_rule_hold_across_replicas() {
     let (deployment, session) = start().await;
-    let replica = |i: usize| at(&session, deployment.replicas[i].url());
+    ids_and_get_stream_rule(&deployment.replicas, session).await;
+}
+
+#[tokio::test]
+async fn request_ids_and_the_get_stream_rule_hold_on_a_redis_cluster() {
+    let deployment = ClusterDeployment::start(&binary(), LEASE).await;
+    let mut session = client(&deployment.nginx.url());
+    session.initialize(VERSION).await;
+    ids_and_get_stream_rule(&deployment.replicas, session).await;
+}
+
+/// An id in flight on replica 0 is refused on replica 1; a `GET` stream on replica 0
+/// makes one on replica 1 a 409 until it closes.
+async fn ids_and_get_stream_rule(replicas: &[tests::replicas::Replica], session: Client) {
+    let replica = |i: usize| at(&session, replicas[i].url());
 
     // Request id 5 runs on replica 0: replica 1 refuses it while it runs.
     let mut running = slow_count(&replica(0), 5, 400, 50).await;
@@ -585,7 +612,19 @@ async fn a_task_started_on_one_replica_is_polled_on_another() {
 #[tokio::test]
 async fn tasks_cancel_on_another_replica_stops_the_tool() {
     let deployment = Deployment::start(&binary(), LEASE).await;
-    let url = |i: usize| deployment.replicas[i].url();
+    cancel_stops_the_tool(&deployment.replicas).await;
+}
+
+#[tokio::test]
+async fn tasks_cancel_on_another_replica_stops_the_tool_on_a_redis_cluster() {
+    let deployment = ClusterDeployment::start(&binary(), LEASE).await;
+    cancel_stops_the_tool(&deployment.replicas).await;
+}
+
+/// A task started on replica 0, cancelled on replica 1: cancelled everywhere, and still so
+/// after the tool would have finished.
+async fn cancel_stops_the_tool(replicas: &[tests::replicas::Replica]) {
+    let url = |i: usize| replicas[i].url();
     let created = stateless(
         &url(0),
         "tools/call",
