@@ -18,7 +18,7 @@
 //! | `MCP_AUTH_AUDIENCE` / `auth_audience` | none | this server's resource URL: the audience tokens must name |
 //! | `MCP_AUTH_SCOPES` / `auth_scopes` | none | scopes announced in the metadata besides the tools' own |
 //! | `MCP_METRICS_PATH` / `metrics_path` | off | path of the Prometheus endpoint (feature `metrics`) |
-//! | `MCP_REDIS_URL` / `redis_url` | none (in memory) | Redis store for sessions and streams |
+//! | `MCP_REDIS_URL` / `redis_url` | none (in memory) | Redis store for sessions and streams; several nodes, comma-separated, mean a Redis Cluster |
 //! | `MCP_LOG` / `log` | `info` | log filter (`tracing-subscriber` `EnvFilter` syntax) |
 //! | `MCP_WORKERS` / `workers` | one per core | Tokio worker threads |
 //! | `MCP_MAX_CONNECTIONS` / `max_connections` | `4096` | open connections at once (at it: the longest-idle one is closed; all busy: 503) |

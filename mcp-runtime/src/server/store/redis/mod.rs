@@ -51,7 +51,8 @@
 //!   is evicted, as in one process (see `admission`; a session busy on a replica that died
 //!   becomes evictable a few heartbeats later). The call queue is per replica.
 //!
-//! Needs Redis 7 or later (stream ids `<ms>-*`, RESP3 push messages).
+//! Needs Redis 7 or later (stream ids `<ms>-*`, RESP3 push messages). Runs on one node or
+//! on a Redis Cluster (see `connection`).
 
 mod admission;
 mod bus;
@@ -110,7 +111,9 @@ pub struct RedisStore {
 }
 
 impl RedisStore {
-    /// A store on the Redis at `url` (`redis://[user:password@]host:port[/db]`).
+    /// A store on the Redis at `url` (`redis://[user:password@]host:port[/db]`), or on a
+    /// Redis Cluster when `url` names several nodes, comma-separated
+    /// (`redis://h1:7000,redis://h2:7001,…`).
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
