@@ -890,3 +890,207 @@ async fn typescript_sdk_legacy_sse_through_nginx() {
         "{output:?}"
     );
 }
+
+/// What the fault test counted.
+#[derive(Debug, Default)]
+struct Tally {
+    started: usize,
+    completed: usize,
+    /// Ended with a JSON-RPC error or an HTTP error status that says why.
+    failed: usize,
+    /// Ended without one: the connection failed, or a resumption was refused.
+    broken: usize,
+    /// Progress frames missing from calls that completed.
+    frames_lost: usize,
+    /// Sessions that were gone (404) and had to initialize again.
+    reinitialized: usize,
+}
+
+/// How one call ended.
+enum Ended {
+    Completed { frames_lost: usize },
+    Failed,
+    Broken,
+    SessionGone,
+}
+
+const FAULT_STEPS: u64 = 6;
+
+/// One streaming `slow_count` call through nginx, resumed (through nginx, so on any
+/// replica) whenever its stream breaks before the response.
+async fn streamed_call(session: &Client, id: i64) -> Ended {
+    let body = json!({
+        "jsonrpc": "2.0", "id": id, "method": "tools/call",
+        "params": {"name": "slow_count", "arguments": {"steps": FAULT_STEPS, "delay_ms": 80},
+                   "_meta": {"progressToken": "p"}}
+    });
+    let request = sse_request(session, reqwest::Method::POST)
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    let Ok(response) = request.send().await else {
+        return Ended::Broken;
+    };
+    match response.status().as_u16() {
+        200 => {}
+        404 => return Ended::SessionGone,
+        status => {
+            let text = response.text().await.unwrap_or_default();
+            assert!(!text.is_empty(), "HTTP {status} without a reason");
+            return Ended::Failed;
+        }
+    }
+    let mut events = Events {
+        response,
+        buffer: String::new(),
+    };
+    let mut seen = Vec::new();
+    let mut last_id = None;
+    for _ in 0..20 {
+        while let Some(event) = events.next().await {
+            if event.id.is_some() {
+                last_id = event.id.clone();
+            }
+            if event.data.is_empty() {
+                continue;
+            }
+            let message = event.json();
+            if let Some(progress) = progress_of(&message) {
+                seen.push(progress);
+            } else if message.get("error").is_some() {
+                return Ended::Failed;
+            } else if message["result"]["content"][0]["text"] == format!("counted to {FAULT_STEPS}")
+            {
+                seen.sort_unstable();
+                seen.dedup();
+                let expected = usize::try_from(FAULT_STEPS).unwrap_or(usize::MAX);
+                return Ended::Completed {
+                    frames_lost: expected.saturating_sub(seen.len()),
+                };
+            }
+        }
+        // The stream broke before the response: resume it wherever nginx sends us.
+        let Some(cursor) = &last_id else {
+            return Ended::Broken;
+        };
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let resumed = sse_request(session, reqwest::Method::GET)
+            .header("last-event-id", cursor)
+            .send()
+            .await;
+        match resumed {
+            Ok(response) if response.status() == 200 => {
+                events = Events {
+                    response,
+                    buffer: String::new(),
+                };
+            }
+            Ok(response) if response.status() == 503 => {} // Redis restarting: retry.
+            Ok(_) | Err(_) => return Ended::Broken,
+        }
+    }
+    Ended::Broken
+}
+
+/// Steady streaming calls from several clients through nginx while one replica is
+/// killed, another restarted, and Redis restarted (AOF on): every call ends, completed or
+/// with a clear error, and no completed call lost a frame.
+#[tokio::test]
+async fn steady_load_through_a_replica_kill_a_restart_and_a_redis_restart() {
+    let mut deployment = Deployment::start(&binary(), LEASE).await;
+    let url = deployment.nginx.url();
+    let until = tokio::time::Instant::now() + Duration::from_secs(9);
+    let mut clients = Vec::new();
+    for c in 0..4_i64 {
+        let url = url.clone();
+        clients.push(tokio::spawn(async move {
+            let mut tally = Tally::default();
+            let mut session = client(&url);
+            session.initialize(VERSION).await;
+            let mut id = c * 10_000;
+            while tokio::time::Instant::now() < until {
+                id += 1;
+                tally.started += 1;
+                match streamed_call(&session, id).await {
+                    Ended::Completed { frames_lost } => {
+                        tally.completed += 1;
+                        tally.frames_lost += frames_lost;
+                    }
+                    Ended::Failed => {
+                        tally.failed += 1;
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    Ended::Broken => {
+                        tally.broken += 1;
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    Ended::SessionGone => {
+                        tally.failed += 1;
+                        tally.reinitialized += 1;
+                        session = client(&url);
+                        for _ in 0..50 {
+                            let reply = session
+                                .post(json!({
+                                    "jsonrpc": "2.0", "id": 0, "method": "initialize",
+                                    "params": {"protocolVersion": VERSION, "capabilities": {},
+                                               "clientInfo": {"name": "fault", "version": "0"}}
+                                }))
+                                .await;
+                            if reply.status == 200 {
+                                session.session = reply.session.clone();
+                                let _ = session
+                                    .post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+                                    .await;
+                                break;
+                            }
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                    }
+                }
+            }
+            tally
+        }));
+    }
+
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    signal(&deployment.replicas[0].child, "-KILL");
+    let _ = deployment.replicas[0].child.wait().await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let port = deployment.replicas[1].port;
+    signal(&deployment.replicas[1].child, "-TERM");
+    let _ =
+        tokio::time::timeout(Duration::from_secs(12), deployment.replicas[1].child.wait()).await;
+    deployment.replicas[1] =
+        tests::replicas::Replica::start(&binary(), port, &deployment.redis.url(), LEASE).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    deployment.redis.restart().await;
+
+    let mut total = Tally::default();
+    for handle in clients {
+        let tally = tokio::time::timeout(Duration::from_secs(60), handle)
+            .await
+            .expect("a client hung")
+            .expect("a client panicked");
+        total.started += tally.started;
+        total.completed += tally.completed;
+        total.failed += tally.failed;
+        total.broken += tally.broken;
+        total.frames_lost += tally.frames_lost;
+        total.reinitialized += tally.reinitialized;
+    }
+    println!(
+        "| calls started | completed | failed with a clear error | broken without one | frames lost (completed calls) | sessions re-initialized |\n| {} | {} | {} | {} | {} | {} |",
+        total.started,
+        total.completed,
+        total.failed,
+        total.broken,
+        total.frames_lost,
+        total.reinitialized
+    );
+    assert_eq!(
+        total.started,
+        total.completed + total.failed + total.broken,
+        "{total:?}"
+    );
+    assert_eq!(total.frames_lost, 0, "{total:?}");
+    assert!(total.completed > 0, "{total:?}");
+}
