@@ -70,3 +70,26 @@ pub(super) fn cluster_nodes(url: &str) -> Option<Vec<String>> {
         .collect();
     (nodes.len() > 1).then_some(nodes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::cluster_nodes;
+
+    #[test]
+    fn several_comma_separated_nodes_mean_a_cluster() {
+        assert_eq!(cluster_nodes("redis://127.0.0.1:6379"), None);
+        assert_eq!(
+            cluster_nodes("redis://a:1,"),
+            None,
+            "one node and a stray comma"
+        );
+        assert_eq!(
+            cluster_nodes("redis://a:7000, redis://b:7001,redis://c:7002"),
+            Some(vec![
+                "redis://a:7000".to_owned(),
+                "redis://b:7001".to_owned(),
+                "redis://c:7002".to_owned()
+            ])
+        );
+    }
+}
