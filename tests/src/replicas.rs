@@ -142,6 +142,86 @@ impl Redis {
     }
 }
 
+/// A Redis Cluster of three masters (no replicas) on loopback ports, each node with its
+/// files in its own temp dir; `redis-cli` (Debian's `redis-tools`) joins them.
+pub struct RedisCluster {
+    /// The nodes' ports.
+    pub ports: Vec<u16>,
+    _dirs: Vec<TempDir>,
+    _nodes: Vec<Child>,
+}
+
+impl RedisCluster {
+    /// Starts three nodes and creates the cluster; returns once every node reports it ok.
+    pub async fn start() -> Self {
+        let server = mcp_testkit::require("redis-server", "redis-server");
+        let cli = mcp_testkit::require("redis-cli", "redis-tools");
+        let (mut ports, mut dirs, mut nodes) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..3 {
+            let port = free_port();
+            let dir = TempDir::new("redis-cluster");
+            let mut command = AsyncCommand::new(&server);
+            command
+                .args(["--bind", "127.0.0.1", "--port"])
+                .arg(port.to_string())
+                .args(["--cluster-enabled", "yes", "--cluster-config-file"])
+                .arg(dir.0.join("nodes.conf"))
+                .arg("--dir")
+                .arg(&dir.0)
+                .args(["--save", "", "--appendonly", "no"])
+                .args(["--protected-mode", "no", "--loglevel", "warning"]);
+            nodes.push(spawn(command, "a redis-server cluster node"));
+            assert!(
+                wait_for_port(port, Duration::from_secs(10)).await,
+                "cluster node did not start on port {port}"
+            );
+            ports.push(port);
+            dirs.push(dir);
+        }
+        let created = AsyncCommand::new(&cli)
+            .arg("--cluster")
+            .arg("create")
+            .args(ports.iter().map(|p| format!("127.0.0.1:{p}")))
+            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .status()
+            .await
+            .expect("run redis-cli --cluster create");
+        assert!(created.success(), "redis-cli --cluster create failed");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        for port in &ports {
+            loop {
+                let info = AsyncCommand::new(&cli)
+                    .args(["-p", &port.to_string(), "cluster", "info"])
+                    .output()
+                    .await
+                    .expect("redis-cli cluster info");
+                if String::from_utf8_lossy(&info.stdout).contains("cluster_state:ok") {
+                    break;
+                }
+                assert!(Instant::now() < deadline, "the cluster never became ok");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        Self {
+            ports,
+            _dirs: dirs,
+            _nodes: nodes,
+        }
+    }
+
+    /// Every node's `redis://` URL, comma-separated (what `MCP_REDIS_URL` takes).
+    pub fn url(&self) -> String {
+        self.ports
+            .iter()
+            .map(|p| format!("redis://127.0.0.1:{p}"))
+            .collect::<Vec<_>>()
+            .join(",")
+    }
+}
+
 /// One replica: the `replica` binary with the Redis store.
 pub struct Replica {
     /// Its port.
@@ -153,7 +233,20 @@ pub struct Replica {
 impl Replica {
     /// Starts a replica on `port` with the store at `redis`.
     pub async fn start(binary: &Path, port: u16, redis: &str, lease: Duration) -> Self {
+        Self::start_with(binary, port, redis, lease, &[]).await
+    }
+
+    /// [`start`](Self::start) with more environment variables (settings such as
+    /// `MCP_MAX_SESSIONS`).
+    pub async fn start_with(
+        binary: &Path,
+        port: u16,
+        redis: &str,
+        lease: Duration,
+        env: &[(&str, &str)],
+    ) -> Self {
         let mut command = AsyncCommand::new(binary);
+        command.envs(env.iter().copied());
         command
             .env("MCP_ADDR", format!("127.0.0.1:{port}"))
             .env("MCP_REDIS_URL", redis)
@@ -245,19 +338,63 @@ pub struct Deployment {
     pub nginx: Nginx,
 }
 
+/// Three replicas and nginx in front of them, on a Redis Cluster.
+pub struct ClusterDeployment {
+    /// The cluster.
+    pub cluster: RedisCluster,
+    /// The replicas.
+    pub replicas: Vec<Replica>,
+    /// The load balancer.
+    pub nginx: Nginx,
+}
+
+impl ClusterDeployment {
+    /// Starts everything; `binary` is the replica's, `lease` its calls' lease.
+    pub async fn start(binary: &Path, lease: Duration) -> Self {
+        Self::start_with(binary, lease, &[]).await
+    }
+
+    /// [`start`](Self::start) with more environment variables for every replica.
+    pub async fn start_with(binary: &Path, lease: Duration, env: &[(&str, &str)]) -> Self {
+        let cluster = RedisCluster::start().await;
+        let (replicas, nginx) = front(binary, lease, env, &cluster.url()).await;
+        Self {
+            cluster,
+            replicas,
+            nginx,
+        }
+    }
+}
+
+/// Three replicas on the store at `url`, and nginx in front of them.
+async fn front(
+    binary: &Path,
+    lease: Duration,
+    env: &[(&str, &str)],
+    url: &str,
+) -> (Vec<Replica>, Nginx) {
+    let mut replicas = Vec::new();
+    for _ in 0..3 {
+        replicas.push(Replica::start_with(binary, free_port(), url, lease, env).await);
+    }
+    let upstreams: Vec<String> = replicas
+        .iter()
+        .map(|r| format!("127.0.0.1:{}", r.port))
+        .collect();
+    let nginx = Nginx::start(&upstreams).await;
+    (replicas, nginx)
+}
+
 impl Deployment {
     /// Starts everything; `binary` is the replica's, `lease` its calls' lease.
     pub async fn start(binary: &Path, lease: Duration) -> Self {
+        Self::start_with(binary, lease, &[]).await
+    }
+
+    /// [`start`](Self::start) with more environment variables for every replica.
+    pub async fn start_with(binary: &Path, lease: Duration, env: &[(&str, &str)]) -> Self {
         let redis = Redis::start().await;
-        let mut replicas = Vec::new();
-        for _ in 0..3 {
-            replicas.push(Replica::start(binary, free_port(), &redis.url(), lease).await);
-        }
-        let upstreams: Vec<String> = replicas
-            .iter()
-            .map(|r| format!("127.0.0.1:{}", r.port))
-            .collect();
-        let nginx = Nginx::start(&upstreams).await;
+        let (replicas, nginx) = front(binary, lease, env, &redis.url()).await;
         Self {
             redis,
             replicas,

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tests::Client;
 use tests::clients::{self, run_client};
-use tests::replicas::{Deployment, signal};
+use tests::replicas::{ClusterDeployment, Deployment, signal};
 
 /// The lease of the replicas' calls: short, so a lost call is reported quickly.
 const LEASE: Duration = Duration::from_millis(1200);
@@ -178,7 +178,22 @@ async fn start() -> (Deployment, Client) {
 #[tokio::test]
 async fn any_replica_serves_any_session_through_round_robin() {
     let (deployment, session) = start().await;
-    let replica = |i: usize| at(&session, deployment.replicas[i].url());
+    serves_any_session(&deployment.replicas, session).await;
+}
+
+#[tokio::test]
+async fn any_replica_serves_any_session_on_a_redis_cluster() {
+    let deployment = ClusterDeployment::start(&binary(), LEASE).await;
+    let mut session = client(&deployment.nginx.url());
+    session.initialize(VERSION).await;
+    serves_any_session(&deployment.replicas, session).await;
+}
+
+/// Requests of one session through round-robin and on each replica: lists, a list change
+/// reaching another replica's `GET` stream, a resumption elsewhere, a cancellation
+/// elsewhere, a `DELETE` that ends the session everywhere.
+async fn serves_any_session(replicas: &[tests::replicas::Replica], session: Client) {
+    let replica = |i: usize| at(&session, replicas[i].url());
 
     // Round-robin spreads these over every replica; each knows the session.
     for id in 1..=6 {
@@ -267,6 +282,228 @@ async fn any_replica_serves_any_session_through_round_robin() {
     for i in 0..3 {
         let gone = replica(i).request(9, "tools/list", json!({})).await;
         assert_eq!(gone.status, 404, "replica {i}: {}", gone.body);
+    }
+}
+
+#[tokio::test]
+async fn the_session_cap_holds_across_replicas_and_spares_busy_sessions() {
+    let deployment = Deployment::start_with(&binary(), LEASE, &[("MCP_MAX_SESSIONS", "4")]).await;
+    the_cap_holds(&deployment.nginx.url()).await;
+}
+
+#[tokio::test]
+async fn the_session_cap_holds_on_a_redis_cluster() {
+    let deployment =
+        ClusterDeployment::start_with(&binary(), LEASE, &[("MCP_MAX_SESSIONS", "4")]).await;
+    the_cap_holds(&deployment.nginx.url()).await;
+}
+
+/// Through `url` (three replicas with `MCP_MAX_SESSIONS=4`): a busy session and seven
+/// more leave four sessions in all, the busy one and the three newest.
+async fn the_cap_holds(url: &str) {
+    let url = url.to_owned();
+    let mut sessions = Vec::new();
+
+    // The first session has a call running on some replica: it must not be evicted.
+    let mut busy = client(&url);
+    busy.initialize(VERSION).await;
+    let mut running = slow_count(&busy, 1, 400, 50).await;
+    let (_, first) = running.next_message().await.expect("first progress");
+    assert_eq!(progress_of(&first), Some(1), "{first}");
+    sessions.push(busy);
+
+    // Seven more through round-robin: each is admitted, evicting the least recently used
+    // idle session, wherever it was made.
+    for _ in 0..7 {
+        let mut session = client(&url);
+        session.initialize(VERSION).await;
+        sessions.push(session);
+    }
+
+    let mut live = Vec::new();
+    for (i, session) in sessions.iter().enumerate() {
+        let listed = session.request(2, "tools/list", json!({})).await;
+        match listed.status {
+            200 => live.push(i),
+            404 => {}
+            other => panic!("session {i}: unexpected {other}: {}", listed.body),
+        }
+    }
+    assert_eq!(
+        live,
+        [0, 5, 6, 7],
+        "four sessions in all on three replicas: the busy one and the three newest"
+    );
+    assert!(
+        running.next_message().await.is_some(),
+        "the busy session's call goes on"
+    );
+}
+
+#[tokio::test]
+async fn request_ids_and_the_get_stream_rule_hold_across_replicas() {
+    let (deployment, session) = start().await;
+    ids_and_get_stream_rule(&deployment.replicas, session).await;
+}
+
+#[tokio::test]
+async fn request_ids_and_the_get_stream_rule_hold_on_a_redis_cluster() {
+    let deployment = ClusterDeployment::start(&binary(), LEASE).await;
+    let mut session = client(&deployment.nginx.url());
+    session.initialize(VERSION).await;
+    ids_and_get_stream_rule(&deployment.replicas, session).await;
+}
+
+/// An id in flight on replica 0 is refused on replica 1; a `GET` stream on replica 0
+/// makes one on replica 1 a 409 until it closes.
+async fn ids_and_get_stream_rule(replicas: &[tests::replicas::Replica], session: Client) {
+    let replica = |i: usize| at(&session, replicas[i].url());
+
+    // Request id 5 runs on replica 0: replica 1 refuses it while it runs.
+    let mut running = slow_count(&replica(0), 5, 400, 50).await;
+    let (_, first) = running.next_message().await.expect("first progress");
+    assert_eq!(progress_of(&first), Some(1), "{first}");
+    let reused = replica(1)
+        .request(
+            5,
+            "tools/call",
+            json!({"name": "slow_count", "arguments": {"steps": 1}}),
+        )
+        .await;
+    assert!(
+        reused.body.contains("already in use") && reused.body.contains("-32600"),
+        "{}: {}",
+        reused.status,
+        reused.body
+    );
+    assert!(
+        running.next_message().await.is_some(),
+        "the first request goes on"
+    );
+    drop(running);
+
+    // One GET stream per session, whichever replica holds it.
+    let get = Events::open(sse_request(&replica(0), reqwest::Method::GET)).await;
+    let second = sse_request(&replica(1), reqwest::Method::GET)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(
+        second.status(),
+        409,
+        "a second GET stream on another replica"
+    );
+    drop(second);
+    drop(get);
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    loop {
+        let again = sse_request(&replica(1), reqwest::Method::GET)
+            .send()
+            .await
+            .expect("GET");
+        if again.status() == 200 {
+            break;
+        }
+        assert_eq!(again.status(), 409, "only busy, never another error");
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the GET stream never came free"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Whether `tools/list` at `url` (a session's replica) lists `name`.
+async fn lists_tool(session: &Client, name: &str) -> bool {
+    let listed = session.request(90, "tools/list", json!({})).await;
+    assert_eq!(listed.status, 200, "{}", listed.body);
+    listed.body.contains(&format!("\"{name}\""))
+}
+
+/// Waits (boundedly) until `tools/list` on `session` does or does not list `name`.
+async fn until_listed(session: &Client, name: &str, listed: bool, what: &str) {
+    let deadline = tokio::time::Instant::now() + PATIENCE;
+    while lists_tool(session, name).await != listed {
+        assert!(tokio::time::Instant::now() < deadline, "{what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_tool_added_on_one_replica_is_served_by_every_replica_and_a_late_one() {
+    let (mut deployment, session) = start().await;
+    let replica = |d: &Deployment, i: usize| at(&session, d.replicas[i].url());
+    for i in 0..3 {
+        assert!(!lists_tool(&replica(&deployment, i), "test_dynamic_tool").await);
+    }
+    let added = replica(&deployment, 1)
+        .request(
+            1,
+            "tools/call",
+            json!({"name": "test_trigger_tool_change", "arguments": {}}),
+        )
+        .await;
+    assert!(
+        added.body.contains("Added test_dynamic_tool"),
+        "{}",
+        added.body
+    );
+    for i in 0..3 {
+        let here = replica(&deployment, i);
+        until_listed(&here, "test_dynamic_tool", true, "added everywhere").await;
+        let called = here
+            .request(
+                2 + i64::try_from(i).unwrap_or(0),
+                "tools/call",
+                json!({"name": "test_dynamic_tool", "arguments": {}}),
+            )
+            .await;
+        assert!(
+            called.body.contains("I come and go"),
+            "replica {i}: {}",
+            called.body
+        );
+    }
+
+    // A replica started now catches up.
+    let late = tests::replicas::Replica::start(
+        &binary(),
+        tests::replicas::free_port(),
+        &deployment.redis.url(),
+        LEASE,
+    )
+    .await;
+    let on_late = at(&session, late.url());
+    until_listed(
+        &on_late,
+        "test_dynamic_tool",
+        true,
+        "the late replica catches up",
+    )
+    .await;
+    deployment.replicas.push(late);
+
+    // Removed on the late one: gone everywhere.
+    let removed = on_late
+        .request(
+            10,
+            "tools/call",
+            json!({"name": "test_trigger_tool_change", "arguments": {}}),
+        )
+        .await;
+    assert!(
+        removed.body.contains("Removed test_dynamic_tool"),
+        "{}",
+        removed.body
+    );
+    for i in 0..4 {
+        until_listed(
+            &replica(&deployment, i),
+            "test_dynamic_tool",
+            false,
+            "removed everywhere",
+        )
+        .await;
     }
 }
 
@@ -370,6 +607,48 @@ async fn a_task_started_on_one_replica_is_polled_on_another() {
         done["result"]["result"]["content"][0]["text"], "Computed pi in 1s",
         "{done}"
     );
+}
+
+#[tokio::test]
+async fn tasks_cancel_on_another_replica_stops_the_tool() {
+    let deployment = Deployment::start(&binary(), LEASE).await;
+    cancel_stops_the_tool(&deployment.replicas).await;
+}
+
+#[tokio::test]
+async fn tasks_cancel_on_another_replica_stops_the_tool_on_a_redis_cluster() {
+    let deployment = ClusterDeployment::start(&binary(), LEASE).await;
+    cancel_stops_the_tool(&deployment.replicas).await;
+}
+
+/// A task started on replica 0, cancelled on replica 1: cancelled everywhere, and still so
+/// after the tool would have finished.
+async fn cancel_stops_the_tool(replicas: &[tests::replicas::Replica]) {
+    let url = |i: usize| replicas[i].url();
+    let created = stateless(
+        &url(0),
+        "tools/call",
+        "slow_compute",
+        json!({"name": "slow_compute", "arguments": {"seconds": 2, "label": "e"}}),
+    )
+    .await;
+    assert_eq!(created["result"]["resultType"], "task", "{created}");
+    let task = created["result"]["taskId"]
+        .as_str()
+        .expect("taskId")
+        .to_owned();
+    let cancelled = stateless(&url(1), "tasks/cancel", &task, json!({"taskId": task})).await;
+    assert!(cancelled.get("error").is_none(), "{cancelled}");
+    // Past the time the tool would have taken: had it gone on, its replica would have
+    // recorded it completed.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    for i in 0..3 {
+        let state = stateless(&url(i), "tasks/get", &task, json!({"taskId": task})).await;
+        assert_eq!(
+            state["result"]["status"], "cancelled",
+            "replica {i}: {state}"
+        );
+    }
 }
 
 #[tokio::test]
@@ -610,4 +889,208 @@ async fn typescript_sdk_legacy_sse_through_nginx() {
         output.stdout.contains("ok: typescript legacy sse"),
         "{output:?}"
     );
+}
+
+/// What the fault test counted.
+#[derive(Debug, Default)]
+struct Tally {
+    started: usize,
+    completed: usize,
+    /// Ended with a JSON-RPC error or an HTTP error status that says why.
+    failed: usize,
+    /// Ended without one: the connection failed, or a resumption was refused.
+    broken: usize,
+    /// Progress frames missing from calls that completed.
+    frames_lost: usize,
+    /// Sessions that were gone (404) and had to initialize again.
+    reinitialized: usize,
+}
+
+/// How one call ended.
+enum Ended {
+    Completed { frames_lost: usize },
+    Failed,
+    Broken,
+    SessionGone,
+}
+
+const FAULT_STEPS: u64 = 6;
+
+/// One streaming `slow_count` call through nginx, resumed (through nginx, so on any
+/// replica) whenever its stream breaks before the response.
+async fn streamed_call(session: &Client, id: i64) -> Ended {
+    let body = json!({
+        "jsonrpc": "2.0", "id": id, "method": "tools/call",
+        "params": {"name": "slow_count", "arguments": {"steps": FAULT_STEPS, "delay_ms": 80},
+                   "_meta": {"progressToken": "p"}}
+    });
+    let request = sse_request(session, reqwest::Method::POST)
+        .header("content-type", "application/json")
+        .body(body.to_string());
+    let Ok(response) = request.send().await else {
+        return Ended::Broken;
+    };
+    match response.status().as_u16() {
+        200 => {}
+        404 => return Ended::SessionGone,
+        status => {
+            let text = response.text().await.unwrap_or_default();
+            assert!(!text.is_empty(), "HTTP {status} without a reason");
+            return Ended::Failed;
+        }
+    }
+    let mut events = Events {
+        response,
+        buffer: String::new(),
+    };
+    let mut seen = Vec::new();
+    let mut last_id = None;
+    for _ in 0..20 {
+        while let Some(event) = events.next().await {
+            if event.id.is_some() {
+                last_id = event.id.clone();
+            }
+            if event.data.is_empty() {
+                continue;
+            }
+            let message = event.json();
+            if let Some(progress) = progress_of(&message) {
+                seen.push(progress);
+            } else if message.get("error").is_some() {
+                return Ended::Failed;
+            } else if message["result"]["content"][0]["text"] == format!("counted to {FAULT_STEPS}")
+            {
+                seen.sort_unstable();
+                seen.dedup();
+                let expected = usize::try_from(FAULT_STEPS).unwrap_or(usize::MAX);
+                return Ended::Completed {
+                    frames_lost: expected.saturating_sub(seen.len()),
+                };
+            }
+        }
+        // The stream broke before the response: resume it wherever nginx sends us.
+        let Some(cursor) = &last_id else {
+            return Ended::Broken;
+        };
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let resumed = sse_request(session, reqwest::Method::GET)
+            .header("last-event-id", cursor)
+            .send()
+            .await;
+        match resumed {
+            Ok(response) if response.status() == 200 => {
+                events = Events {
+                    response,
+                    buffer: String::new(),
+                };
+            }
+            Ok(response) if response.status() == 503 => {} // Redis restarting: retry.
+            Ok(_) | Err(_) => return Ended::Broken,
+        }
+    }
+    Ended::Broken
+}
+
+/// Steady streaming calls from several clients through nginx while one replica is
+/// killed, another restarted, and Redis restarted (AOF on): every call ends, completed or
+/// with a clear error, and no completed call lost a frame.
+#[tokio::test]
+async fn steady_load_through_a_replica_kill_a_restart_and_a_redis_restart() {
+    let mut deployment = Deployment::start(&binary(), LEASE).await;
+    let url = deployment.nginx.url();
+    let until = tokio::time::Instant::now() + Duration::from_secs(9);
+    let mut clients = Vec::new();
+    for c in 0..4_i64 {
+        let url = url.clone();
+        clients.push(tokio::spawn(async move {
+            let mut tally = Tally::default();
+            let mut session = client(&url);
+            session.initialize(VERSION).await;
+            let mut id = c * 10_000;
+            while tokio::time::Instant::now() < until {
+                id += 1;
+                tally.started += 1;
+                match streamed_call(&session, id).await {
+                    Ended::Completed { frames_lost } => {
+                        tally.completed += 1;
+                        tally.frames_lost += frames_lost;
+                    }
+                    Ended::Failed => {
+                        tally.failed += 1;
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    Ended::Broken => {
+                        tally.broken += 1;
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                    Ended::SessionGone => {
+                        tally.failed += 1;
+                        tally.reinitialized += 1;
+                        session = client(&url);
+                        for _ in 0..50 {
+                            let reply = session
+                                .post(json!({
+                                    "jsonrpc": "2.0", "id": 0, "method": "initialize",
+                                    "params": {"protocolVersion": VERSION, "capabilities": {},
+                                               "clientInfo": {"name": "fault", "version": "0"}}
+                                }))
+                                .await;
+                            if reply.status == 200 {
+                                session.session = reply.session.clone();
+                                let _ = session
+                                    .post(json!({"jsonrpc": "2.0", "method": "notifications/initialized"}))
+                                    .await;
+                                break;
+                            }
+                            tokio::time::sleep(Duration::from_millis(100)).await;
+                        }
+                    }
+                }
+            }
+            tally
+        }));
+    }
+
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    signal(&deployment.replicas[0].child, "-KILL");
+    let _ = deployment.replicas[0].child.wait().await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let port = deployment.replicas[1].port;
+    signal(&deployment.replicas[1].child, "-TERM");
+    let _ =
+        tokio::time::timeout(Duration::from_secs(12), deployment.replicas[1].child.wait()).await;
+    deployment.replicas[1] =
+        tests::replicas::Replica::start(&binary(), port, &deployment.redis.url(), LEASE).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    deployment.redis.restart().await;
+
+    let mut total = Tally::default();
+    for handle in clients {
+        let tally = tokio::time::timeout(Duration::from_secs(60), handle)
+            .await
+            .expect("a client hung")
+            .expect("a client panicked");
+        total.started += tally.started;
+        total.completed += tally.completed;
+        total.failed += tally.failed;
+        total.broken += tally.broken;
+        total.frames_lost += tally.frames_lost;
+        total.reinitialized += tally.reinitialized;
+    }
+    println!(
+        "| calls started | completed | failed with a clear error | broken without one | frames lost (completed calls) | sessions re-initialized |\n| {} | {} | {} | {} | {} | {} |",
+        total.started,
+        total.completed,
+        total.failed,
+        total.broken,
+        total.frames_lost,
+        total.reinitialized
+    );
+    assert_eq!(
+        total.started,
+        total.completed + total.failed + total.broken,
+        "{total:?}"
+    );
+    assert_eq!(total.frames_lost, 0, "{total:?}");
+    assert!(total.completed > 0, "{total:?}");
 }

@@ -97,6 +97,8 @@ pub(crate) struct Engine {
     shutdown: CancellationToken,
     /// The slots tool calls run in, and the queue before them.
     calls: Arc<super::admission::CallGate>,
+    /// The definitions other replicas' list edits name (see `lists`).
+    pub(crate) catalog: super::lists::Catalog,
     /// This engine, for the calls it runs (`Context::server`).
     me: Weak<Engine>,
 }
@@ -126,6 +128,7 @@ impl Engine {
             discover,
             shutdown: CancellationToken::new(),
             calls: super::admission::CallGate::new(&config),
+            catalog: super::lists::Catalog::default(),
             me,
             info,
             instructions,
@@ -384,7 +387,7 @@ impl Engine {
             }
         };
         let (cancel, guard) = match &session {
-            Some(session) => match session.start_call(&request.id) {
+            Some(session) => match session.start_call(&request.id).await {
                 Ok((token, guard)) => (token, Some(guard)),
                 Err(refusal) => return refusal.to(Some(&request.id)).into(),
             },

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use super::Engine;
 use super::bus;
 use super::features;
+use super::lists::{ListEdit, ListKind};
 use crate::prompt::PromptDef;
 use crate::resource::{ResourceDef, ResourceTemplateDef};
 use crate::tool::ToolDef;
@@ -32,8 +33,12 @@ impl ServerHandle {
         self.engine.begin_shutdown();
     }
 
-    /// Adds a tool (replacing one with the same name).
+    /// Adds a tool (replacing one with the same name). With the Redis store every replica
+    /// adds it too (by name, from its own catalog: every `#[tool]` in the binary and every
+    /// tool it was given), and so does a replica started later.
     pub fn add_tool(&self, tool: ToolDef) {
+        self.engine.catalog.tool(&tool);
+        self.share(ListKind::Tools, &tool.name, true);
         let change = self.engine.tools().update(|tools| {
             tools.retain(|t| t.name != tool.name);
             tools.push(tool);
@@ -50,6 +55,7 @@ impl ServerHandle {
             removed = tools.len() != before;
         });
         if removed {
+            self.share(ListKind::Tools, name, false);
             self.engine.announce(change);
         }
         removed
@@ -81,12 +87,14 @@ impl ServerHandle {
     /// changed; `false` (nothing done) on a server built without resources or templates,
     /// whose capabilities did not offer them.
     pub fn add_resource(&self, resource: ResourceDef) -> bool {
+        self.engine.catalog.resource(&resource);
+        let uri = resource.uri.clone();
         self.change::<features::resources::Resources>(|resources| {
             resources.update(|all| {
                 all.retain(|r| r.uri != resource.uri);
                 all.push(resource);
             })
-        })
+        }) && self.share(ListKind::Resources, &uri, true)
     }
 
     /// Removes the resource with this URI; `false` if there was none.
@@ -99,6 +107,7 @@ impl ServerHandle {
                 removed = all.len() != before;
             })
         }) && removed
+            && self.share(ListKind::Resources, uri, false)
     }
 
     /// Adds a resource template (replacing one with the same name); `false` on a server
@@ -115,12 +124,14 @@ impl ServerHandle {
     /// Adds a prompt (replacing one with the same name) and tells clients the list
     /// changed; `false` on a server built without prompts.
     pub fn add_prompt(&self, prompt: PromptDef) -> bool {
+        self.engine.catalog.prompt(&prompt);
+        let name = prompt.name.clone();
         self.change::<features::prompts::Prompts>(|prompts| {
             prompts.update(|all| {
                 all.retain(|p| p.name != prompt.name);
                 all.push(prompt);
             })
-        })
+        }) && self.share(ListKind::Prompts, &name, true)
     }
 
     /// Removes the prompt with this name; `false` if there was none.
@@ -133,6 +144,17 @@ impl ServerHandle {
                 removed = all.len() != before;
             })
         }) && removed
+            && self.share(ListKind::Prompts, name, false)
+    }
+
+    /// Shares a list edit with the other replicas (see `lists`); `true`, for chaining.
+    fn share(&self, kind: ListKind, name: &str, present: bool) -> bool {
+        self.engine.store.share_list_edit(ListEdit {
+            kind,
+            name: name.to_owned(),
+            present,
+        });
+        true
     }
 
     /// Applies a change to feature `F` and announces it; `false` if the server lacks `F`.

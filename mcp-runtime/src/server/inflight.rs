@@ -16,12 +16,24 @@ pub(crate) struct InFlight {
     state: Mutex<State>,
 }
 
-#[derive(Debug, Default)]
+#[derive(Default)]
 struct State {
     calls: HashMap<RequestId, CancellationToken>,
+    /// What else frees an id when its request ends (a claim in a shared store); kept here,
+    /// not in the guard, so that the guard (in every call's stream) stays small.
+    releases: HashMap<RequestId, Box<dyn FnOnce() + Send + Sync>>,
     /// When the latest request ended: a session is in use until its last call ends, so
     /// its idle clock starts there, not at the request that began the call.
     last_end: Option<Instant>,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("State")
+            .field("calls", &self.calls)
+            .field("last_end", &self.last_end)
+            .finish_non_exhaustive()
+    }
 }
 
 impl InFlight {
@@ -42,10 +54,7 @@ impl InFlight {
         let mut state = self.lock();
         let calls = &mut state.calls;
         if calls.contains_key(id) {
-            let error = RpcError::invalid_request(format!(
-                "request id {id} is already in use by a request in flight: use a new id for each request"
-            ));
-            return Err(Refusal::new(Reason::Malformed, error));
+            return Err(id_in_use(id));
         }
         if calls.len() >= limit {
             let error = RpcError::new(
@@ -80,6 +89,15 @@ impl InFlight {
         self.lock().calls.is_empty()
     }
 
+    /// The ids of the requests in flight.
+    #[cfg_attr(
+        not(feature = "redis"),
+        allow(dead_code, reason = "the Redis store refreshes their claims")
+    )]
+    pub(crate) fn ids(&self) -> Vec<RequestId> {
+        self.lock().calls.keys().cloned().collect()
+    }
+
     /// When the latest request ended, if one has.
     pub(crate) fn last_end(&self) -> Option<Instant> {
         self.lock().last_end
@@ -87,17 +105,54 @@ impl InFlight {
 }
 
 /// Keeps a request listed until it ends (the guard is dropped with its stream).
-#[derive(Debug)]
 pub(crate) struct InFlightGuard {
     registry: Arc<InFlight>,
     id: RequestId,
 }
 
+impl std::fmt::Debug for InFlightGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("InFlightGuard")
+            .field("id", &self.id)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg_attr(
+    not(feature = "redis"),
+    allow(dead_code, reason = "the Redis store gives claims back with it")
+)]
+impl InFlightGuard {
+    /// Runs `release` too when the request ends.
+    pub(crate) fn on_release(self, release: impl FnOnce() + Send + Sync + 'static) -> Self {
+        self.registry
+            .lock()
+            .releases
+            .insert(self.id.clone(), Box::new(release));
+        self
+    }
+}
+
+/// The refusal of a request whose id is in use by a request in flight: the client could no
+/// longer say which of the two a cancellation means.
+pub(crate) fn id_in_use(id: &RequestId) -> Box<Refusal> {
+    let error = RpcError::invalid_request(format!(
+        "request id {id} is already in use by a request in flight: use a new id for each request"
+    ));
+    Refusal::new(Reason::Malformed, error)
+}
+
 impl Drop for InFlightGuard {
     fn drop(&mut self) {
-        let mut state = self.registry.lock();
-        state.calls.remove(&self.id);
-        state.last_end = Some(Instant::now());
+        let release = {
+            let mut state = self.registry.lock();
+            state.calls.remove(&self.id);
+            state.last_end = Some(Instant::now());
+            state.releases.remove(&self.id)
+        };
+        if let Some(release) = release {
+            release();
+        }
     }
 }
 

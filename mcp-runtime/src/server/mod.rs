@@ -14,6 +14,7 @@ mod features;
 mod handle;
 mod inflight;
 mod limits;
+mod lists;
 mod outcome;
 pub(crate) mod peer;
 pub(crate) mod store;
@@ -456,6 +457,7 @@ impl Server {
             .with_store(store)
         });
         engine.start_session_sweeper();
+        lists::follow(&engine);
         engine
     }
 }

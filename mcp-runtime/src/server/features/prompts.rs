@@ -36,6 +36,16 @@ impl Prompts {
         }
     }
 
+    /// The prompts served.
+    pub(crate) fn defs(&self) -> Vec<PromptDef> {
+        self.prompts.load().as_ref().clone()
+    }
+
+    /// Whether a prompt by this name is served.
+    pub(crate) fn contains(&self, name: &str) -> bool {
+        self.prompts.load().iter().any(|p| p.name == name)
+    }
+
     /// Applies `change` to the prompts; the caller announces it.
     pub(crate) fn update(&self, change: impl FnOnce(&mut Vec<PromptDef>)) -> Change {
         let mut prompts = self.prompts.load().as_ref().clone();

@@ -50,6 +50,16 @@ impl Resources {
         }
     }
 
+    /// The fixed resources served.
+    pub(crate) fn defs(&self) -> Vec<ResourceDef> {
+        self.resources.load().as_ref().clone()
+    }
+
+    /// Whether a fixed resource with this URI is served.
+    pub(crate) fn contains(&self, uri: &str) -> bool {
+        self.resources.load().iter().any(|r| r.uri == uri)
+    }
+
     /// Applies `change` to the fixed resources; the caller announces it.
     pub(crate) fn update(&self, change: impl FnOnce(&mut Vec<ResourceDef>)) -> Change {
         let mut resources = self.resources.load().as_ref().clone();

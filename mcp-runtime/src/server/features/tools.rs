@@ -46,6 +46,11 @@ impl Tools {
         self.set.load().len()
     }
 
+    /// The tools served.
+    pub(crate) fn defs(&self) -> Vec<ToolDef> {
+        self.set.load().tools().to_vec()
+    }
+
     /// Whether a tool by this name is served.
     pub(crate) fn contains(&self, name: &str) -> bool {
         self.set.load().get(name).is_some()

@@ -111,10 +111,12 @@ pub(crate) trait Session: Send + Sync + fmt::Debug + 'static {
     /// or by the end of the session. An id already in flight is refused.
     ///
     /// [`cancel_call`]: Session::cancel_call
-    fn start_call(
-        &self,
-        id: &RequestId,
-    ) -> Result<(CancellationToken, InFlightGuard), Box<crate::server::Refusal>>;
+    ///
+    /// A store shared by replicas checks the id across all of them.
+    fn start_call<'a>(
+        &'a self,
+        id: &'a RequestId,
+    ) -> BoxFuture<'a, Result<(CancellationToken, InFlightGuard), Box<crate::server::Refusal>>>;
     /// Cancels the request with this id, wherever it runs.
     fn cancel_call(&self, id: &RequestId);
 
@@ -149,8 +151,9 @@ pub(crate) trait Session: Send + Sync + fmt::Debug + 'static {
     fn stream(&self, id: u64) -> BoxFuture<'_, Result<Option<Arc<dyn EventLog>>, StoreError>>;
     /// The log of server-initiated messages (the `GET` stream), created on first use.
     fn standalone(&self) -> Arc<dyn EventLog>;
-    /// Attaches a listener to the standalone stream; `None` if one is already attached.
-    fn attach_standalone(&self) -> Option<StandaloneGuard>;
+    /// Attaches a listener to the standalone stream; `None` if one is already attached
+    /// (in any replica, with a store shared by replicas).
+    fn attach_standalone(&self) -> BoxFuture<'_, Result<Option<StandaloneGuard>, StoreError>>;
     /// Ends the standalone stream's listeners (graceful shutdown).
     fn close_standalone(&self);
 }
@@ -261,6 +264,18 @@ pub(crate) trait Bus: Send + Sync + 'static {
     fn announce(&self, change: Change);
     /// Follows the changes announced from now on.
     fn changes(&self) -> BoxStream<'static, Change>;
+
+    /// Shares a list edit made here with every other replica (and ones started later);
+    /// one process has nobody to tell.
+    fn share_list_edit(&self, edit: super::lists::ListEdit) {
+        let _ = edit;
+    }
+
+    /// Every list edit replicas shared, as a whole table: once at first, then again
+    /// whenever it changed. `None` without other replicas.
+    fn list_edits(&self) -> Option<BoxStream<'static, Vec<super::lists::ListEdit>>> {
+        None
+    }
 }
 
 /// The changes a bus's broadcast channel carries, as a stream. A follower that fell behind

@@ -3,6 +3,7 @@
 //! every change; the store drops it once its time to live has passed.
 
 use futures_util::future::BoxFuture;
+use futures_util::stream::BoxStream;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -69,4 +70,16 @@ pub(crate) trait TaskStore: Send + Sync + 'static {
     fn put(&self, task: TaskRecord) -> BoxFuture<'_, Result<(), StoreError>>;
     /// The task with this id, unless it never existed or its time to live has passed.
     fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<TaskRecord>, StoreError>>;
+
+    /// Asks whichever replica runs task `id` to stop it (a store shared by replicas; one
+    /// process has no other replica to ask).
+    fn cancel_elsewhere<'a>(&'a self, id: &'a str) -> BoxFuture<'a, ()> {
+        let _ = id;
+        Box::pin(std::future::ready(()))
+    }
+
+    /// The ids of the tasks other replicas asked this one to stop; `None` without replicas.
+    fn cancellations(&self) -> Option<BoxStream<'static, String>> {
+        None
+    }
 }

@@ -38,9 +38,10 @@ pub(crate) async fn handle(State(engine): State<Arc<Engine>>, headers: HeaderMap
             Err(e) => return unresumable(Unresumable::Unavailable(e)),
         };
         let guard = if session.standalone().id() == event.stream {
-            match session.attach_standalone() {
-                Some(guard) => Some(guard),
-                None => return already_open(),
+            match session.attach_standalone().await {
+                Ok(Some(guard)) => Some(guard),
+                Ok(None) => return already_open(),
+                Err(e) => return unresumable(Unresumable::Unavailable(e)),
             }
         } else {
             None
@@ -56,8 +57,10 @@ pub(crate) async fn handle(State(engine): State<Arc<Engine>>, headers: HeaderMap
             "this server does not offer a standalone SSE stream; use POST",
         );
     }
-    let Some(guard) = session.attach_standalone() else {
-        return already_open();
+    let guard = match session.attach_standalone().await {
+        Ok(Some(guard)) => guard,
+        Ok(None) => return already_open(),
+        Err(e) => return unresumable(Unresumable::Unavailable(e)),
     };
     let log = guard.log.clone();
     reply::from_log(config, &*session, &log, Cursor::Now, Some(guard))

@@ -95,8 +95,10 @@ async fn open(State(engine): State<Arc<Engine>>, request: Request, endpoint: Str
     if let Err(e) = carrier.mark_initialized().await {
         return unavailable(&e).into_response(None);
     }
-    let Some(guard) = carrier.attach_standalone() else {
-        return unavailable(&"the stream is taken").into_response(None);
+    let guard = match carrier.attach_standalone().await {
+        Ok(Some(guard)) => guard,
+        Ok(None) => return unavailable(&"the stream is taken").into_response(None),
+        Err(e) => return unavailable(&e).into_response(None),
     };
     let relay = match guard.log.subscribe(Cursor::Now).await {
         Ok((_, events)) => events,
@@ -175,7 +177,7 @@ async fn attach(
     BoxStream<'static, crate::server::store::LoggedEvent>,
 )> {
     let session = engine.store.get(id).await.ok().flatten()?;
-    let guard = session.attach_standalone()?;
+    let guard = session.attach_standalone().await.ok().flatten()?;
     let (_, events) = guard.log.subscribe(Cursor::Now).await.ok()?;
     Some((guard, events))
 }

@@ -115,7 +115,15 @@ pub(crate) async fn call(
         }
         log.close().await;
     });
-    response.unwrap_or_else(|_| cancelled())
+    match response {
+        Ok(response) => response,
+        // The store went away between opening the log and following it (Redis restarting):
+        // say so, never a 202 that reads as "no response will come".
+        Err(Unresumable::Unavailable(e)) => {
+            Rejection::new(StatusCode::SERVICE_UNAVAILABLE, e).into_response(None)
+        }
+        Err(_) => cancelled(),
+    }
 }
 
 /// Replays `log` from `from`, then follows it live. `keep` (the standalone stream's guard)

@@ -95,6 +95,9 @@ pub(crate) struct Tasks {
     /// A store shared by replicas, set once when the server is built with one.
     shared: std::sync::OnceLock<Arc<dyn TaskStore>>,
     running: Arc<Mutex<HashMap<String, Arc<TaskHandle>>>>,
+    /// Whether this process follows other replicas' `tasks/cancel` (started with the first
+    /// task, inside the runtime).
+    listening: std::sync::Once,
 }
 
 impl Default for Tasks {
@@ -103,6 +106,7 @@ impl Default for Tasks {
             store: Arc::new(MemoryTasks::default()),
             shared: std::sync::OnceLock::new(),
             running: Arc::default(),
+            listening: std::sync::Once::new(),
         }
     }
 }
@@ -115,6 +119,33 @@ impl Tasks {
 
     fn store(&self) -> &Arc<dyn TaskStore> {
         self.shared.get().unwrap_or(&self.store)
+    }
+
+    /// Stops the tasks running here that `tasks/cancel` on another replica names.
+    pub(crate) fn listen(&self) {
+        self.listening.call_once(|| {
+            let Some(mut cancellations) = self.store().cancellations() else {
+                return;
+            };
+            let running = Arc::downgrade(&self.running);
+            tokio::spawn(async move {
+                use futures_util::StreamExt as _;
+                while let Some(id) = cancellations.next().await {
+                    let Some(running) = running.upgrade() else {
+                        return;
+                    };
+                    let handle = {
+                        let running = running.lock().unwrap_or_else(|e| e.into_inner());
+                        running.get(&id).cloned()
+                    };
+                    if let Some(handle) = handle {
+                        if let Err(e) = handle.cancel().await {
+                            tracing::warn!(task = %id, "cancelled, but not recorded: {e}");
+                        }
+                    }
+                }
+            });
+        });
     }
 
     fn running(&self, id: &str) -> Option<Arc<TaskHandle>> {
@@ -195,11 +226,13 @@ impl Tasks {
         match self.running(id) {
             Some(handle) => handle.cancel().await.map_err(store_error)?,
             None => {
-                // Running on another replica: mark it, so every replica reports it cancelled.
+                // Running on another replica: mark it, so every replica reports it cancelled
+                // at once, and ask that replica to stop the tool.
                 record.status = crate::server::store::tasks::TaskStatus::Cancelled;
                 record.input_requests.clear();
                 record.last_updated_at = now_ms();
                 self.store().put(record).await.map_err(store_error)?;
+                self.store().cancel_elsewhere(id).await;
             }
         }
         Ok(json!({}))

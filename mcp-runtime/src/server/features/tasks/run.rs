@@ -179,6 +179,7 @@ impl Tasks {
         future: ToolFuture,
         mut setup: CallSetup,
     ) -> BoxFuture<'static, Handled> {
+        self.listen();
         let store = self.store().clone();
         let running = self.running.clone();
         let tool = setup.tool.clone();

@@ -281,7 +281,11 @@ mod tests {
     fn ending_a_session_cancels_its_calls() {
         let sessions = MemoryStore::new(Config::default());
         let s = sessions.open(new()).expect("rng");
-        let (call, _guard) = s.start_call(&RequestId::Number(1)).expect("free id");
+        let (call, _guard) = s
+            .start_call(&RequestId::Number(1))
+            .now_or_never()
+            .expect("ready")
+            .expect("free id");
         sessions.end(s.id());
         assert!(call.is_cancelled());
     }
@@ -299,7 +303,11 @@ mod tests {
         drop(idle.mark_initialized());
         let busy = sessions.open(new()).expect("rng");
         drop(busy.mark_initialized());
-        let _running = busy.start_call(&RequestId::Number(7)).expect("free id");
+        let _running = busy
+            .start_call(&RequestId::Number(7))
+            .now_or_never()
+            .expect("ready")
+            .expect("free id");
         std::thread::sleep(Duration::from_millis(20));
         sessions.sweep_now();
         assert!(
@@ -398,7 +406,11 @@ mod tests {
         let sessions = MemoryStore::new(config);
         let busy = sessions.open(new()).expect("room");
         drop(busy.mark_initialized());
-        let _call = busy.start_call(&RequestId::Number(1)).expect("free id");
+        let _call = busy
+            .start_call(&RequestId::Number(1))
+            .now_or_never()
+            .expect("ready")
+            .expect("free id");
         let used = sessions.open(new()).expect("room");
         drop(used.mark_initialized());
         let half_open = sessions.open(new()).expect("room");
@@ -414,8 +426,16 @@ mod tests {
         let b = sessions.open(new()).expect("evicts");
         assert!(used.has_ended(), "the least recently used idle session");
         assert!(!a.has_ended() && !busy.has_ended());
-        let _call_a = a.start_call(&RequestId::Number(1)).expect("free id");
-        let _call_b = b.start_call(&RequestId::Number(1)).expect("free id");
+        let _call_a = a
+            .start_call(&RequestId::Number(1))
+            .now_or_never()
+            .expect("ready")
+            .expect("free id");
+        let _call_b = b
+            .start_call(&RequestId::Number(1))
+            .now_or_never()
+            .expect("ready")
+            .expect("free id");
         assert_eq!(
             sessions.open(new()).err(),
             Some(StoreError::Full(3)),
@@ -474,9 +494,26 @@ mod tests {
     fn the_standalone_stream_takes_one_listener_at_a_time() {
         let sessions = MemoryStore::new(Config::default());
         let s = sessions.open(new()).expect("rng");
-        let first = s.attach_standalone().expect("free");
-        assert!(s.attach_standalone().is_none());
+        let first = s
+            .attach_standalone()
+            .now_or_never()
+            .expect("ready")
+            .expect("memory")
+            .expect("free");
+        assert!(
+            s.attach_standalone()
+                .now_or_never()
+                .expect("ready")
+                .expect("memory")
+                .is_none()
+        );
         drop(first);
-        assert!(s.attach_standalone().is_some());
+        assert!(
+            s.attach_standalone()
+                .now_or_never()
+                .expect("ready")
+                .expect("memory")
+                .is_some()
+        );
     }
 }

@@ -71,6 +71,24 @@ fn done<'a>() -> BoxFuture<'a, Result<(), StoreError>> {
 }
 
 impl MemorySession {
+    /// Attaches a listener to the standalone stream; `None` if one is already attached.
+    fn attach_here(&self) -> Option<StandaloneGuard> {
+        let mut streams = lock(&self.streams);
+        if streams.standalone_attached {
+            return None;
+        }
+        streams.standalone_attached = true;
+        let log = standalone_in(&mut streams, self.replay_events);
+        let (shared, last_active) = (self.streams.clone(), self.last_active.clone());
+        Some(StandaloneGuard {
+            log: Arc::new(MemoryLog(log)),
+            release: Box::new(move || {
+                lock(&shared).standalone_attached = false;
+                *lock(&last_active) = Instant::now();
+            }),
+        })
+    }
+
     pub(crate) fn new(id: Arc<str>, new: NewSession, config: &Config) -> Self {
         Self {
             id,
@@ -237,11 +255,12 @@ impl Session for MemorySession {
         self.pinned.store(true, Ordering::Relaxed);
     }
 
-    fn start_call(
-        &self,
-        id: &RequestId,
-    ) -> Result<(CancellationToken, InFlightGuard), Box<crate::server::Refusal>> {
-        self.calls.start(id, Some(&self.ended), self.max_calls)
+    fn start_call<'a>(
+        &'a self,
+        id: &'a RequestId,
+    ) -> BoxFuture<'a, Result<(CancellationToken, InFlightGuard), Box<crate::server::Refusal>>>
+    {
+        std::future::ready(self.calls.start(id, Some(&self.ended), self.max_calls)).boxed()
     }
 
     fn cancel_call(&self, id: &RequestId) {
@@ -304,21 +323,8 @@ impl Session for MemorySession {
         Arc::new(MemoryLog(self.standalone_log()))
     }
 
-    fn attach_standalone(&self) -> Option<StandaloneGuard> {
-        let mut streams = lock(&self.streams);
-        if streams.standalone_attached {
-            return None;
-        }
-        streams.standalone_attached = true;
-        let log = standalone_in(&mut streams, self.replay_events);
-        let (shared, last_active) = (self.streams.clone(), self.last_active.clone());
-        Some(StandaloneGuard {
-            log: Arc::new(MemoryLog(log)),
-            release: Box::new(move || {
-                lock(&shared).standalone_attached = false;
-                *lock(&last_active) = Instant::now();
-            }),
-        })
+    fn attach_standalone(&self) -> BoxFuture<'_, Result<Option<StandaloneGuard>, StoreError>> {
+        std::future::ready(Ok(self.attach_here())).boxed()
     }
 
     fn close_standalone(&self) {

@@ -40,6 +40,11 @@ pub(super) enum Message {
     },
     /// Session `s` ended.
     End { s: String },
+    /// The shared list edits changed (to version `v`): every replica reads them again.
+    Lists { v: i64 },
+    /// `tasks/cancel` for task `task`: the replica running it stops it.
+    #[serde(rename = "taskcancel")]
+    TaskCancel { task: String },
     /// A change to announce: its notification method, and the resource it names.
     Change {
         m: String,
@@ -240,6 +245,13 @@ fn handle(replica: &std::sync::Arc<Replica>, message: Message) {
                 local.ended.cancel();
             }
         }
+        Message::Lists { v } => {
+            replica.lists_version.send_replace(v);
+        }
+        Message::TaskCancel { task } => {
+            // Nobody running tasks here is not an error.
+            let _ = replica.task_cancels.send(task);
+        }
         Message::Change { m, uri } => {
             // The GET streams have it already (see `announce`); subscriptions here follow.
             if let Some(change) = change_of(&m, uri) {
@@ -272,6 +284,8 @@ mod tests {
                 err: None,
             },
             Message::End { s: "a".into() },
+            Message::TaskCancel { task: "t".into() },
+            Message::Lists { v: 3 },
             Message::change(&Change::ToolsListChanged),
             Message::change(&Change::ResourceUpdated("notes://1".into())),
         ];

@@ -55,6 +55,17 @@ impl Keys {
         format!("{}:{{{sid}}}:w:{id}", self.prefix)
     }
 
+    /// The claim on a request id in flight (`<id>` is its JSON), held by the replica running
+    /// it: the same id is refused on every replica until it ends.
+    pub(super) fn call_claim(&self, sid: &str, id: &str) -> String {
+        format!("{}:{{{sid}}}:q:{id}", self.prefix)
+    }
+
+    /// The claim of the replica where the session's `GET` stream is open: one per session.
+    pub(super) fn get_claim(&self, sid: &str) -> String {
+        format!("{}:{{{sid}}}:g", self.prefix)
+    }
+
     /// The sessions that had a `GET` stream open within the idle timeout, which
     /// announcements are written to: a sorted set, scored by when it was last open.
     pub(super) fn standalone_set(&self) -> String {
@@ -64,6 +75,30 @@ impl Keys {
     /// A task's record (tasks extension), hash-tagged by its id.
     pub(super) fn task(&self, id: &str) -> String {
         format!("{}:task:{{{id}}}", self.prefix)
+    }
+
+    /// Every open session, scored by when it may be evicted (see `admission`): a sorted
+    /// set. It and the other index keys share one hash tag, so the admission script that
+    /// counts and evicts touches one Redis Cluster slot.
+    pub(super) fn index(&self) -> String {
+        format!("{p}:{{{p}:sessions}}:all", p = self.prefix)
+    }
+
+    /// Whom each indexed session counts against: a hash, session id to client key.
+    pub(super) fn owners(&self) -> String {
+        format!("{p}:{{{p}:sessions}}:owner", p = self.prefix)
+    }
+
+    /// What a client key is appended to for that client's index (a sorted set like
+    /// [`index`](Self::index)).
+    pub(super) fn client_index_base(&self) -> String {
+        format!("{p}:{{{p}:sessions}}:c:", p = self.prefix)
+    }
+
+    /// The list edits replicas shared (see `server::lists`): a hash of `<kind>:<name>` to
+    /// `1` (present) or `0` (removed), and `v`, its version, counted up on every edit.
+    pub(super) fn lists(&self) -> String {
+        format!("{}:lists", self.prefix)
     }
 
     /// The one pub/sub channel every replica follows (the bus).

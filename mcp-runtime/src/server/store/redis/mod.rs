@@ -8,7 +8,9 @@
 //!   any replica replays what another sent; event ids come from a counter in Redis;
 //! - requests to the client waiting for an answer, and each call stream's lease;
 //! - task records (the tasks extension), expiring with their time to live, so any replica
-//!   answers `tasks/get`.
+//!   answers `tasks/get`;
+//! - the session index that the session caps are counted in (see `admission`), the claims
+//!   of request ids in flight and of `GET` streams, and the shared list edits.
 //!
 //! What crosses between replicas goes over one pub/sub channel (see `bus`): wake-ups of
 //! streams, cancellations, the client's answers, the end of a session, list changes. What
@@ -35,22 +37,29 @@
 //! - Announcements (list changes) are written to the `GET` stream of every session that had
 //!   one open within the idle timeout (a sorted set in Redis), so a client reconnecting
 //!   later gets them with `Last-Event-ID`; a session that never opened a `GET` stream gets
-//!   none. A request id is
-//!   checked for reuse within a replica only, and so is the one-`GET`-stream rule.
+//!   none. A request id in flight and a session's one `GET` stream are claimed in Redis
+//!   (see `claims`), so both rules hold across replicas; the list edits themselves reach
+//!   every replica (see `lists`), and `tasks/cancel` stops the tool wherever it runs.
 //!
 //! - A stream keeps the last [replay buffer](crate::Server::replay_buffer) events. The call
 //!   writing it does not wait for slow readers (unlike the memory store): a reader that
 //!   falls further behind than that is disconnected, and resuming tells it the events are
-//!   gone (404), rather than skipping them silently. The session limits
-//!   ([`Server::max_sessions`](crate::Server::max_sessions),
-//!   [`Server::max_sessions_per_client`](crate::Server::max_sessions_per_client)) are not
-//!   enforced: sessions are shared by every replica and expire by Redis TTL. The call
-//!   queue is, per replica.
+//!   gone (404), rather than skipping them silently.
+//! - The session limits ([`Server::max_sessions`](crate::Server::max_sessions),
+//!   [`Server::max_sessions_per_client`](crate::Server::max_sessions_per_client)) are
+//!   counted in Redis, across every replica: at a cap the least recently used idle session
+//!   is evicted, as in one process (see `admission`; a session busy on a replica that died
+//!   becomes evictable a few heartbeats later). The call queue is per replica.
 //!
-//! Needs Redis 7 or later (stream ids `<ms>-*`, RESP3 push messages).
+//! Needs Redis 7 or later (stream ids `<ms>-*`, RESP3 push messages). Runs on one node or
+//! on a Redis Cluster (see `connection`).
 
+mod admission;
 mod bus;
+mod claims;
+mod connection;
 mod keys;
+mod lists;
 mod log;
 mod replica;
 mod session;
@@ -102,7 +111,9 @@ pub struct RedisStore {
 }
 
 impl RedisStore {
-    /// A store on the Redis at `url` (`redis://[user:password@]host:port[/db]`).
+    /// A store on the Redis at `url` (`redis://[user:password@]host:port[/db]`), or on a
+    /// Redis Cluster when `url` names several nodes, comma-separated
+    /// (`redis://h1:7000,redis://h2:7001,…`).
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),
@@ -139,6 +150,8 @@ impl RedisStore {
                 .max_calls_per_session
                 .saturating_add(config.call_queue),
             stall: config.stall_timeout,
+            max_sessions: config.max_sessions.max(1),
+            max_per_client: config.max_sessions_per_client.max(1),
         };
         let backend = Arc::new(RedisBackend {
             replica: Replica::new(self.url.clone(), Keys::new(&self.prefix), timings),
@@ -171,6 +184,11 @@ impl RedisBackend {
                 .into(),
         };
         let record = Arc::new(Record::from_new(id.clone(), new));
+        let victims = admission::admit(&self.replica, &id, record.client.as_deref()).await?;
+        for victim in victims {
+            tracing::debug!(session = %victim, "evicted an idle session to admit a new one");
+            self.end_session(&victim, false).await?;
+        }
         let ttl = millis(self.replica.timings.handshake);
         let key = self.replica.keys.session(&id);
         let mut pipe = redis::pipe();
@@ -200,13 +218,37 @@ impl RedisBackend {
         if fields.is_empty() {
             return Ok(None);
         }
-        // A session live here shares its record (and state) with the calls it runs.
-        Ok(Record::parse(id, &fields).map(|record| self.session(Arc::new(record))))
+        let Some(record) = Record::parse(id, &fields) else {
+            return Ok(None);
+        };
+        // Used now: the least recently used idle session is evicted first.
+        let mut pipe = redis::pipe();
+        admission::raise_in(
+            &mut pipe,
+            &self.replica,
+            id,
+            record.client.as_deref(),
+            admission::now_ms(),
+        );
+        let touched = self.replica.run(pipe.query_async::<()>(&mut connection));
+        if let Err(e) = touched.await {
+            tracing::debug!("could not mark session {id} used: {e}");
+        }
+        Ok(Some(self.session(Arc::new(record))))
     }
 
     async fn end(&self, id: &str) -> Result<bool, StoreError> {
         if !keys::is_session_id(id) {
             return Ok(false);
+        }
+        self.end_session(id, true).await
+    }
+
+    /// Deletes a session (and takes it out of the admission index unless it was already),
+    /// ending what runs of it on every replica.
+    async fn end_session(&self, id: &str, unindex: bool) -> Result<bool, StoreError> {
+        if unindex {
+            admission::unindex(&self.replica, id).await?;
         }
         let script = &*REMOVE;
         let mut invocation = script.key(self.replica.keys.session(id));
@@ -261,6 +303,14 @@ impl Bus for RedisBackend {
     fn announce(&self, change: Change) {
         let replica = self.replica.clone();
         tokio::spawn(async move { bus::announce(&replica, change).await });
+    }
+
+    fn share_list_edit(&self, edit: crate::server::lists::ListEdit) {
+        self.share(edit);
+    }
+
+    fn list_edits(&self) -> Option<BoxStream<'static, Vec<crate::server::lists::ListEdit>>> {
+        Some(self.follow_edits())
     }
 
     fn changes(&self) -> BoxStream<'static, Change> {

@@ -8,14 +8,17 @@
 //! run out, and whichever replica serves a resumption ends the stream with an error.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
+
+use super::connection::{Connection, cluster_nodes};
 use tokio::sync::{OnceCell, broadcast, oneshot, watch};
 use tokio_util::sync::CancellationToken;
 
+use super::admission;
 use super::bus;
 use super::keys::Keys;
 use super::session::Record;
@@ -45,6 +48,10 @@ pub(super) struct Timings {
     pub(super) max_calls: usize,
     /// How long a call stream's writer waits for its readers to take something.
     pub(super) stall: Duration,
+    /// Sessions open at once, across replicas (`max_sessions`).
+    pub(super) max_sessions: usize,
+    /// Sessions one client may hold, across replicas (`max_sessions_per_client`).
+    pub(super) max_per_client: usize,
 }
 
 impl Timings {
@@ -70,6 +77,9 @@ pub(super) struct Local {
     pub(super) standalone_closed: CancellationToken,
     /// The call streams whose calls run here, whose leases the heartbeat refreshes.
     pub(super) owned: Mutex<HashSet<u64>>,
+    /// The score this replica last marked the session busy with in the admission index
+    /// (0: none since it was last idle here).
+    pub(super) busy_mark: AtomicI64,
 }
 
 impl Local {
@@ -82,6 +92,7 @@ impl Local {
             standalone_attached: AtomicBool::new(false),
             standalone_closed: CancellationToken::new(),
             owned: Mutex::default(),
+            busy_mark: AtomicI64::new(0),
         }
     }
 
@@ -113,12 +124,18 @@ type StreamKey = (Arc<str>, u64);
 /// The replica: connection, live sessions, wake-ups, and the local end of the bus.
 pub(super) struct Replica {
     pub(super) keys: Keys,
+    /// This replica's random token, which its claims hold (see `claims`).
+    pub(super) token: String,
     pub(super) timings: Timings,
     url: String,
-    connection: OnceCell<ConnectionManager>,
+    connection: OnceCell<Connection>,
     locals: Mutex<HashMap<Arc<str>, Arc<Local>>>,
     wakers: Mutex<HashMap<StreamKey, watch::Sender<()>>>,
     pub(super) changes: broadcast::Sender<Change>,
+    /// The version of the shared list edits, as the bus last told it.
+    pub(super) lists_version: watch::Sender<i64>,
+    /// Ids of tasks another replica's `tasks/cancel` named.
+    pub(super) task_cancels: broadcast::Sender<String>,
     me: Weak<Replica>,
 }
 
@@ -133,14 +150,20 @@ impl std::fmt::Debug for Replica {
 
 impl Replica {
     pub(super) fn new(url: String, keys: Keys, timings: Timings) -> Arc<Self> {
+        let token = crate::server::store::memory::new_session_id().unwrap_or_else(|_| {
+            format!("{}-{:?}", std::process::id(), std::time::SystemTime::now())
+        });
         Arc::new_cyclic(|me| Self {
             keys,
+            token,
             timings,
             url,
             connection: OnceCell::new(),
             locals: Mutex::default(),
             wakers: Mutex::default(),
             changes: broadcast::Sender::new(BACKLOG),
+            task_cancels: broadcast::Sender::new(BACKLOG),
+            lists_version: watch::Sender::new(0),
             me: me.clone(),
         })
     }
@@ -148,7 +171,7 @@ impl Replica {
     /// The connection, opened on first use (and again after a failed first attempt):
     /// subscribes to the bus and starts the heartbeat. The connection manager reconnects
     /// by itself afterwards, and resubscribes.
-    pub(super) async fn connection(&self) -> Result<ConnectionManager, StoreError> {
+    pub(super) async fn connection(&self) -> Result<Connection, StoreError> {
         let opened = self
             .connection
             .get_or_try_init(|| async {
@@ -165,31 +188,55 @@ impl Replica {
         Ok(opened.clone())
     }
 
-    async fn open(&self) -> Result<ConnectionManager, StoreError> {
+    async fn open(&self) -> Result<Connection, StoreError> {
         let unavailable =
             |e: redis::RedisError| StoreError::Unavailable(format!("Redis at {}: {e}", self.url));
-        let info = redis::IntoConnectionInfo::into_connection_info(self.url.as_str())
-            .map_err(unavailable)?;
-        let settings = info
-            .redis_settings()
-            .clone()
-            .set_protocol(redis::ProtocolVersion::RESP3);
-        let client = redis::Client::open(info.set_redis_settings(settings)).map_err(unavailable)?;
         let (pushes, received) = tokio::sync::mpsc::unbounded_channel();
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(1)))
-            .set_response_timeout(Some(OPERATION_TIMEOUT))
-            .set_number_of_retries(2)
-            .set_max_delay(Duration::from_millis(500))
-            .set_push_sender(pushes)
-            .set_automatic_resubscription();
-        let mut connection = ConnectionManager::new_with_config(client, config)
-            .await
-            .map_err(unavailable)?;
-        connection
-            .subscribe(self.keys.channel())
-            .await
-            .map_err(unavailable)?;
+        let connection = match cluster_nodes(&self.url) {
+            Some(nodes) => {
+                // Regular pub/sub: a cluster forwards every PUBLISH to every node, so the
+                // one channel reaches each replica whichever node it listens on.
+                let client = redis::cluster::ClusterClient::builder(nodes)
+                    .use_protocol(redis::ProtocolVersion::RESP3)
+                    .connection_timeout(Duration::from_secs(1))
+                    .response_timeout(OPERATION_TIMEOUT)
+                    .retries(2)
+                    .push_sender(pushes)
+                    .build()
+                    .map_err(unavailable)?;
+                let mut connection = client.get_async_connection().await.map_err(unavailable)?;
+                connection
+                    .subscribe(self.keys.channel())
+                    .await
+                    .map_err(unavailable)?;
+                Connection::Cluster(connection)
+            }
+            None => {
+                let info = redis::IntoConnectionInfo::into_connection_info(self.url.as_str())
+                    .map_err(unavailable)?;
+                let settings = info
+                    .redis_settings()
+                    .clone()
+                    .set_protocol(redis::ProtocolVersion::RESP3);
+                let client =
+                    redis::Client::open(info.set_redis_settings(settings)).map_err(unavailable)?;
+                let config = ConnectionManagerConfig::new()
+                    .set_connection_timeout(Some(Duration::from_secs(1)))
+                    .set_response_timeout(Some(OPERATION_TIMEOUT))
+                    .set_number_of_retries(2)
+                    .set_max_delay(Duration::from_millis(500))
+                    .set_push_sender(pushes)
+                    .set_automatic_resubscription();
+                let mut connection = ConnectionManager::new_with_config(client, config)
+                    .await
+                    .map_err(unavailable)?;
+                connection
+                    .subscribe(self.keys.channel())
+                    .await
+                    .map_err(unavailable)?;
+                Connection::Single(connection)
+            }
+        };
         tokio::spawn(bus::dispatch(self.me.clone(), received));
         tokio::spawn(heartbeat(self.me.clone()));
         Ok(connection)
@@ -267,18 +314,20 @@ async fn heartbeat(replica: Weak<Replica>) {
         let Some(replica) = replica.upgrade() else {
             return;
         };
-        replica.forget_idle();
-        let busy: Vec<Arc<Local>> = replica
-            .locals()
-            .into_iter()
-            .filter(|l| l.is_busy())
-            .collect();
-        if busy.is_empty() {
-            continue;
-        }
-        let (idle_ms, lease_ms) = (millis(replica.timings.idle), millis(replica.timings.lease));
         let mut pipe = redis::pipe();
+        // Sessions that went idle here become evictable (as used now) before their state
+        // here is forgotten; busy ones stay marked busy.
+        let (busy, idle): (Vec<Arc<Local>>, Vec<Arc<Local>>) =
+            replica.locals().into_iter().partition(|l| l.is_busy());
+        for local in &idle {
+            admission::mark_idle_in(&mut pipe, &replica, local);
+        }
+        drop(idle);
+        replica.forget_idle();
+        let (idle_ms, lease_ms) = (millis(replica.timings.idle), millis(replica.timings.lease));
         for local in &busy {
+            admission::mark_busy_in(&mut pipe, &replica, local);
+            super::claims::refresh_in(&mut pipe, &replica, local);
             let sid = &local.record.id;
             pipe.pexpire(replica.keys.session(sid), idle_ms).ignore();
             let mut streams: Vec<u64> = lock(&local.owned).iter().copied().collect();
@@ -301,11 +350,14 @@ async fn heartbeat(replica: Weak<Replica>) {
                 }
             }
         }
+        if pipe.is_empty() {
+            continue;
+        }
         // Started once the connection is open; it reconnects by itself.
         let Some(mut connection) = replica.connection.get().cloned() else {
             continue;
         };
-        if let Err(e) = replica.run(pipe.query_async::<()>(&mut connection)).await {
+        if let Err(e) = replica.run(connection.run_each(&pipe)).await {
             tracing::warn!("heartbeat to Redis failed (leases run out if this goes on): {e}");
         }
     }

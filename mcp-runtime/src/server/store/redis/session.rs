@@ -11,7 +11,9 @@ use serde_json::{Map, Value};
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
+use super::admission;
 use super::bus::{self, Message};
+use super::claims;
 use super::log::{OPEN, RedisLog};
 use super::replica::{Replica, lock, millis};
 use crate::protocol::types::Implementation;
@@ -58,7 +60,7 @@ redis.call('DEL', KEYS[1])
 for i = 0, tonumber(n) do
   redis.call('DEL', ARGV[1] .. 'm:' .. i, ARGV[1] .. 'e:' .. i, ARGV[1] .. 'l:' .. i)
 end
-redis.call('DEL', ARGV[1] .. 'r')
+redis.call('DEL', ARGV[1] .. 'r', ARGV[1] .. 'g')
 return 1
 ",
     )
@@ -72,6 +74,8 @@ pub(super) struct Record {
     client_info: Implementation,
     client_capabilities: Map<String, Value>,
     log_level: LogLevel,
+    /// Whom the session counts against (`max_sessions_per_client`).
+    pub(super) client: Option<Arc<str>>,
 }
 
 impl Record {
@@ -82,12 +86,13 @@ impl Record {
             client_info: new.client_info,
             client_capabilities: new.client_capabilities,
             log_level: LogLevel::Debug,
+            client: new.client.map(|key| key.0),
         }
     }
 
     /// The hash's fields for a new session.
     pub(super) fn fields(&self, ttl: i64) -> Vec<(&'static str, String)> {
-        vec![
+        let mut fields = vec![
             ("v", self.protocol_version.as_str().to_owned()),
             (
                 "ci",
@@ -100,7 +105,11 @@ impl Record {
             ("lvl", self.log_level.index().to_string()),
             ("ttl", ttl.to_string()),
             ("n", "0".to_owned()),
-        ]
+        ];
+        if let Some(client) = &self.client {
+            fields.push(("cl", client.to_string()));
+        }
+        fields
     }
 
     /// Reads a hash loaded by [`LOAD`]; `None` (with a log line) when it is not ours.
@@ -118,6 +127,7 @@ impl Record {
                 client_info: serde_json::from_str(field("ci")?).ok()?,
                 client_capabilities: serde_json::from_str(field("cc")?).ok()?,
                 log_level: LogLevel::from_index(field("lvl")?.parse().ok()?),
+                client: field("cl").map(Into::into),
             })
         })();
         if parsed.is_none() {
@@ -243,14 +253,44 @@ impl Session for RedisSession {
         // Stdio sessions use the memory store; a Redis session lives by its TTL.
     }
 
-    fn start_call(
-        &self,
-        id: &RequestId,
-    ) -> Result<(CancellationToken, InFlightGuard), Box<crate::server::Refusal>> {
-        let local = self.replica.local(&self.record);
-        local
-            .calls
-            .start(id, Some(&local.ended), self.replica.timings.max_calls)
+    fn start_call<'a>(
+        &'a self,
+        id: &'a RequestId,
+    ) -> BoxFuture<'a, Result<(CancellationToken, InFlightGuard), Box<crate::server::Refusal>>>
+    {
+        async move {
+            let local = self.replica.local(&self.record);
+            let (token, guard) =
+                local
+                    .calls
+                    .start(id, Some(&local.ended), self.replica.timings.max_calls)?;
+            let key = self.replica.keys.call_claim(
+                &self.record.id,
+                &serde_json::to_string(id).unwrap_or_default(),
+            );
+            match claims::take(&self.replica, &key).await {
+                Ok(true) => {}
+                // Dropping the guard frees the id here only: the claim is another's.
+                Ok(false) => return Err(crate::server::inflight::id_in_use(id)),
+                Err(e) => {
+                    let error = crate::protocol::RpcError::new(
+                        crate::protocol::ErrorCode::INTERNAL_ERROR,
+                        e.to_string(),
+                    );
+                    return Err(crate::server::Refusal::new(
+                        crate::server::Reason::Unavailable,
+                        error,
+                    ));
+                }
+            }
+            admission::mark_busy(&self.replica, &local);
+            let replica = self.replica.clone();
+            Ok((
+                token,
+                guard.on_release(move || claims::give_back(replica, key)),
+            ))
+        }
+        .boxed()
     }
 
     fn cancel_call(&self, id: &RequestId) {
@@ -379,17 +419,38 @@ impl Session for RedisSession {
         Arc::new(RedisLog::standalone(self.replica.clone(), local))
     }
 
-    fn attach_standalone(&self) -> Option<StandaloneGuard> {
-        let local = self.replica.local(&self.record);
-        if local.standalone_attached.swap(true, Ordering::Relaxed) {
-            return None;
+    fn attach_standalone(&self) -> BoxFuture<'_, Result<Option<StandaloneGuard>, StoreError>> {
+        async move {
+            let local = self.replica.local(&self.record);
+            if local.standalone_attached.swap(true, Ordering::Relaxed) {
+                return Ok(None);
+            }
+            let key = self.replica.keys.get_claim(&self.record.id);
+            match claims::take(&self.replica, &key).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    // Open on another replica.
+                    local.standalone_attached.store(false, Ordering::Relaxed);
+                    return Ok(None);
+                }
+                Err(e) => {
+                    local.standalone_attached.store(false, Ordering::Relaxed);
+                    return Err(e);
+                }
+            }
+            admission::mark_busy(&self.replica, &local);
+            let log: Arc<dyn EventLog> =
+                Arc::new(RedisLog::standalone(self.replica.clone(), local.clone()));
+            let replica = self.replica.clone();
+            Ok(Some(StandaloneGuard {
+                log,
+                release: Box::new(move || {
+                    local.standalone_attached.store(false, Ordering::Relaxed);
+                    claims::give_back(replica, key);
+                }),
+            }))
         }
-        let log: Arc<dyn EventLog> =
-            Arc::new(RedisLog::standalone(self.replica.clone(), local.clone()));
-        Some(StandaloneGuard {
-            log,
-            release: Box::new(move || local.standalone_attached.store(false, Ordering::Relaxed)),
-        })
+        .boxed()
     }
 
     fn close_standalone(&self) {

@@ -3,7 +3,10 @@
 
 use futures_util::future::{BoxFuture, FutureExt as _};
 
+use futures_util::stream::BoxStream;
+
 use super::RedisBackend;
+use super::bus::{self, Message};
 use crate::server::features::tasks::now_ms;
 use crate::server::store::StoreError;
 use crate::server::store::tasks::{TaskRecord, TaskStore};
@@ -57,5 +60,31 @@ impl TaskStore for RedisBackend {
 
     fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<TaskRecord>, StoreError>> {
         self.get_task(id).boxed()
+    }
+
+    fn cancel_elsewhere<'a>(&'a self, id: &'a str) -> BoxFuture<'a, ()> {
+        let message = Message::TaskCancel {
+            task: id.to_owned(),
+        };
+        async move { bus::publish(&self.replica, message).await }.boxed()
+    }
+
+    fn cancellations(&self) -> Option<BoxStream<'static, String>> {
+        let mut receiver = self.replica.task_cancels.subscribe();
+        let replica = self.replica.clone();
+        Some(Box::pin(async_stream::stream! {
+            // Connect now, so other replicas' cancellations reach this follower.
+            if let Err(e) = replica.connection().await {
+                tracing::warn!("task cancellations from other replicas cannot arrive yet: {e}");
+            }
+            loop {
+                match receiver.recv().await {
+                    Ok(id) => yield id,
+                    // Missed ones were marked cancelled in the store already.
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {}
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        }))
     }
 }

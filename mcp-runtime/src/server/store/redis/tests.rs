@@ -12,7 +12,7 @@ use super::RedisStore;
 use crate::protocol::types::Implementation;
 use crate::protocol::{ProtocolVersion, RequestId};
 use crate::server::config::Config;
-use crate::server::store::{Cursor, NewSession, Store, Unresumable};
+use crate::server::store::{Cursor, NewSession, Store, StoreError, Unresumable};
 
 struct Server(Child, u16);
 
@@ -58,6 +58,43 @@ fn replicas(server: &Server) -> (Arc<dyn Store>, Arc<dyn Store>) {
         ..Config::default()
     };
     (store.open(&config).0, store.open(&config).0)
+}
+
+/// Two replicas on `server` with these session caps.
+fn capped_replicas(
+    server: &Server,
+    max_sessions: usize,
+    per_client: usize,
+) -> (Arc<dyn Store>, Arc<dyn Store>) {
+    let store = RedisStore::new(format!("redis://127.0.0.1:{}", server.1))
+        .prefix("caps")
+        .lease(Duration::from_millis(400));
+    let config = Config {
+        max_sessions,
+        max_sessions_per_client: per_client,
+        ..Config::default()
+    };
+    (store.open(&config).0, store.open(&config).0)
+}
+
+fn from(client: &str) -> NewSession {
+    NewSession {
+        client: Some(crate::server::admission::ClientKey(client.into())),
+        ..new()
+    }
+}
+
+/// Whether the session is live, as each replica sees it (they must agree).
+async fn live(a: &Arc<dyn Store>, b: &Arc<dyn Store>, id: &str) -> bool {
+    let on_a = a.get(id).await.expect("get").is_some();
+    let on_b = b.get(id).await.expect("get").is_some();
+    assert_eq!(on_a, on_b, "the replicas disagree about {id}");
+    on_a
+}
+
+/// A few milliseconds, so that uses are ordered in time.
+async fn tick() {
+    tokio::time::sleep(Duration::from_millis(5)).await;
 }
 
 /// How long a call stream's writer waits for a reader to take something.
@@ -111,12 +148,18 @@ async fn a_session_made_on_one_replica_is_served_by_another() {
     assert_eq!(seen.answer(question, Ok(json!({}))).await, Ok(false));
 
     // A cancellation on B stops the call running on A.
-    let (token, _guard) = made.start_call(&RequestId::Number(5)).expect("free id");
+    let (token, _guard) = made
+        .start_call(&RequestId::Number(5))
+        .await
+        .expect("free id");
     seen.cancel_call(&RequestId::Number(5));
     within("the cancellation", token.cancelled()).await;
 
     // Ending the session on B ends it everywhere, with what runs on A.
-    let (running, _guard) = made.start_call(&RequestId::Number(6)).expect("free id");
+    let (running, _guard) = made
+        .start_call(&RequestId::Number(6))
+        .await
+        .expect("free id");
     assert_eq!(b.remove(made.id()).await, Ok(true));
     within("the end of the session", running.cancelled()).await;
     assert!(a.get(made.id()).await.expect("get").is_none());
@@ -221,7 +264,10 @@ async fn an_idle_session_leaves_nothing_in_the_replica() {
     let server = redis_server();
     let (a, _b) = replicas(&server);
     let session = a.create(new()).await.expect("create");
-    let (_, guard) = session.start_call(&RequestId::Number(1)).expect("free id");
+    let (_, guard) = session
+        .start_call(&RequestId::Number(1))
+        .await
+        .expect("free id");
     assert_eq!(a.local().len(), 1, "a call runs here");
     drop(guard);
     drop(session);
@@ -251,7 +297,11 @@ async fn announcements_wait_in_get_streams_for_clients_that_come_back() {
     let session = a.create(new()).await.expect("create");
     {
         // The client listens on A a while, then goes away.
-        let guard = session.attach_standalone().expect("free");
+        let guard = session
+            .attach_standalone()
+            .await
+            .expect("redis")
+            .expect("free");
         let (after, _events) = guard.log.subscribe(Cursor::Now).await.expect("open");
         assert_eq!(after, 0);
     }
@@ -279,7 +329,11 @@ async fn a_resource_update_reaches_only_the_sessions_subscribed_to_it() {
     let subscribed = a.create(new()).await.expect("create");
     let other = a.create(new()).await.expect("create");
     for session in [&subscribed, &other] {
-        let guard = session.attach_standalone().expect("free");
+        let guard = session
+            .attach_standalone()
+            .await
+            .expect("redis")
+            .expect("free");
         let _opened = guard.log.subscribe(Cursor::Now).await.expect("open");
     }
     subscribed
@@ -430,4 +484,201 @@ async fn a_task_stored_by_one_replica_is_read_by_another_until_it_expires() {
     done.result = Some(json!({"content": []}));
     b.put(done.clone()).await.expect("replace");
     assert_eq!(a.get("live").await.expect("get"), Some(done));
+}
+
+#[tokio::test]
+async fn the_session_cap_counts_every_replica_and_evicts_the_least_recently_used_idle_one() {
+    let server = redis_server();
+    let (a, b) = capped_replicas(&server, 3, 100);
+    let s1 = a.create(new()).await.expect("create").id().to_owned();
+    tick().await;
+    let s2 = b.create(new()).await.expect("create").id().to_owned();
+    tick().await;
+    let s3 = a.create(new()).await.expect("create").id().to_owned();
+    tick().await;
+    // s1 used again: s2 is now the least recently used.
+    assert!(live(&a, &b, &s1).await);
+    tick().await;
+    let s4 = b.create(new()).await.expect("evicts s2").id().to_owned();
+    assert!(
+        !live(&a, &b, &s2).await,
+        "the least recently used idle session is evicted"
+    );
+    for id in [&s1, &s3, &s4] {
+        assert!(live(&a, &b, id).await, "{id} stays");
+    }
+
+    // Every session busy on one replica or the other: the next one is refused.
+    let mut guards = Vec::new();
+    for (store, id) in [(&a, &s1), (&b, &s3), (&a, &s4)] {
+        let session = store.get(id).await.expect("get").expect("live");
+        guards.push((
+            id.clone(),
+            session
+                .start_call(&RequestId::Number(1))
+                .await
+                .expect("free id"),
+        ));
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let refused = b.create(new()).await.map(|s| s.id().to_owned());
+    assert_eq!(
+        refused,
+        Err(StoreError::Full(3)),
+        "no idle session to evict"
+    );
+    for id in [&s1, &s3, &s4] {
+        assert!(live(&a, &b, id).await, "a busy session is never evicted");
+    }
+
+    // s3's call ends: once its replica's heartbeat marks it idle, it makes room.
+    guards.retain(|(id, _)| *id != s3);
+    let mut admitted = None;
+    for _ in 0..40 {
+        if let Ok(session) = a.create(new()).await {
+            admitted = Some(session.id().to_owned());
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(admitted.is_some(), "the idle session never made room");
+    assert!(
+        !live(&a, &b, &s3).await,
+        "the session gone idle was evicted"
+    );
+    assert!(live(&a, &b, &s1).await && live(&a, &b, &s4).await);
+    drop(guards);
+}
+
+#[tokio::test]
+async fn a_client_at_its_quota_on_any_replica_churns_only_its_own_sessions() {
+    let server = redis_server();
+    let (a, b) = capped_replicas(&server, 100, 2);
+    let x1 = a
+        .create(from("ip:10.0.0.1"))
+        .await
+        .expect("create")
+        .id()
+        .to_owned();
+    tick().await;
+    let y1 = b
+        .create(from("ip:10.0.0.2"))
+        .await
+        .expect("create")
+        .id()
+        .to_owned();
+    tick().await;
+    let x2 = b
+        .create(from("ip:10.0.0.1"))
+        .await
+        .expect("create")
+        .id()
+        .to_owned();
+    tick().await;
+    let x3 = a
+        .create(from("ip:10.0.0.1"))
+        .await
+        .expect("evicts x1")
+        .id()
+        .to_owned();
+    assert!(
+        !live(&a, &b, &x1).await,
+        "the client's own oldest session is evicted"
+    );
+    assert!(
+        live(&a, &b, &y1).await,
+        "another client's idle session stays"
+    );
+    assert!(live(&a, &b, &x2).await && live(&a, &b, &x3).await);
+
+    // Both of its sessions busy: the client is refused, others are not.
+    let on_b = b.get(&x2).await.expect("get").expect("live");
+    let on_a = a.get(&x3).await.expect("get").expect("live");
+    let _calls = (
+        on_b.start_call(&RequestId::Number(1))
+            .await
+            .expect("free id"),
+        on_a.start_call(&RequestId::Number(1))
+            .await
+            .expect("free id"),
+    );
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let refused = b
+        .create(from("ip:10.0.0.1"))
+        .await
+        .map(|s| s.id().to_owned());
+    assert_eq!(refused, Err(StoreError::ClientFull(2)));
+    b.create(from("ip:10.0.0.2"))
+        .await
+        .expect("another client is admitted");
+
+    // An ended session no longer counts.
+    assert!(a.remove(&x2).await.expect("remove"));
+    a.create(from("ip:10.0.0.1"))
+        .await
+        .expect("room after DELETE");
+}
+
+#[tokio::test]
+async fn a_request_id_in_flight_and_the_get_stream_are_held_across_replicas() {
+    let server = redis_server();
+    let (a, b) = replicas(&server);
+    let id = a.create(new()).await.expect("create").id().to_owned();
+    let on_a = a.get(&id).await.expect("get").expect("live");
+    let on_b = b.get(&id).await.expect("get").expect("live");
+
+    let running = on_a
+        .start_call(&RequestId::Number(1))
+        .await
+        .expect("free id");
+    let refused = on_b
+        .start_call(&RequestId::Number(1))
+        .await
+        .expect_err("the id is in flight on the other replica");
+    assert_eq!(
+        refused.error.code,
+        crate::protocol::ErrorCode::INVALID_REQUEST
+    );
+    assert!(
+        on_a.start_call(&RequestId::Number(1)).await.is_err(),
+        "nor again here"
+    );
+    let _other = on_b
+        .start_call(&RequestId::String("1".into()))
+        .await
+        .expect("the string \"1\" is another id");
+    drop(running);
+    let mut freed = false;
+    for _ in 0..40 {
+        if on_b.start_call(&RequestId::Number(1)).await.is_ok() {
+            freed = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(
+        freed,
+        "the id is free on every replica once its request ends"
+    );
+
+    let get = on_a
+        .attach_standalone()
+        .await
+        .expect("redis")
+        .expect("free");
+    assert!(
+        on_b.attach_standalone().await.expect("redis").is_none(),
+        "one GET stream per session, whichever replica holds it"
+    );
+    drop(get);
+    let mut reopened = None;
+    for _ in 0..40 {
+        if let Some(guard) = on_b.attach_standalone().await.expect("redis") {
+            reopened = Some(guard);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(reopened.is_some(), "the GET stream may reopen once closed");
+    assert!(on_a.attach_standalone().await.expect("redis").is_none());
 }

@@ -1,0 +1,95 @@
+//! One connection type for a single Redis node and for a Redis Cluster: `MCP_REDIS_URL`
+//! naming several nodes, comma-separated, means a cluster. Every script of the store keeps
+//! its keys in one hash slot (see `keys`), so both run the same commands; the only
+//! difference is a pipeline that spans slots (the heartbeat's), which a cluster runs
+//! command by command ([`Connection::run_each`]).
+
+use redis::aio::{ConnectionLike, ConnectionManager};
+use redis::cluster_async::ClusterConnection;
+use redis::{Cmd, Pipeline, RedisFuture, Value};
+
+/// A connection to one node (reconnecting by itself) or to a cluster.
+#[derive(Clone)]
+pub(super) enum Connection {
+    Single(ConnectionManager),
+    Cluster(ClusterConnection),
+}
+
+impl Connection {
+    /// Runs `pipe`, whose commands' results are all ignored, even if its keys lie in
+    /// several slots: on a cluster, command by command (not atomically).
+    pub(super) async fn run_each(&mut self, pipe: &Pipeline) -> redis::RedisResult<()> {
+        match self {
+            Self::Single(connection) => pipe.query_async::<()>(connection).await,
+            Self::Cluster(connection) => {
+                for command in pipe.cmd_iter() {
+                    command.query_async::<()>(connection).await?;
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+impl ConnectionLike for Connection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        match self {
+            Self::Single(connection) => connection.req_packed_command(cmd),
+            Self::Cluster(connection) => connection.req_packed_command(cmd),
+        }
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        cmd: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        match self {
+            Self::Single(connection) => connection.req_packed_commands(cmd, offset, count),
+            Self::Cluster(connection) => connection.req_packed_commands(cmd, offset, count),
+        }
+    }
+
+    fn get_db(&self) -> i64 {
+        match self {
+            Self::Single(connection) => connection.get_db(),
+            Self::Cluster(connection) => connection.get_db(),
+        }
+    }
+}
+
+/// The nodes `url` names when it names a cluster (several, comma-separated); `None` for
+/// one node.
+pub(super) fn cluster_nodes(url: &str) -> Option<Vec<String>> {
+    let nodes: Vec<String> = url
+        .split(',')
+        .map(str::trim)
+        .filter(|node| !node.is_empty())
+        .map(str::to_owned)
+        .collect();
+    (nodes.len() > 1).then_some(nodes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cluster_nodes;
+
+    #[test]
+    fn several_comma_separated_nodes_mean_a_cluster() {
+        assert_eq!(cluster_nodes("redis://127.0.0.1:6379"), None);
+        assert_eq!(
+            cluster_nodes("redis://a:1,"),
+            None,
+            "one node and a stray comma"
+        );
+        assert_eq!(
+            cluster_nodes("redis://a:7000, redis://b:7001,redis://c:7002"),
+            Some(vec![
+                "redis://a:7000".to_owned(),
+                "redis://b:7001".to_owned(),
+                "redis://c:7002".to_owned()
+            ])
+        );
+    }
+}
