@@ -164,6 +164,10 @@ impl RedisCluster {
             command
                 .args(["--bind", "127.0.0.1", "--port"])
                 .arg(port.to_string())
+                // The cluster bus gets a free port of its own: by default it is the
+                // client port + 10000, which may be taken or past 65535.
+                .arg("--cluster-port")
+                .arg(free_port().to_string())
                 .args(["--cluster-enabled", "yes", "--cluster-config-file"])
                 .arg(dir.0.join("nodes.conf"))
                 .arg("--dir")
