@@ -66,7 +66,7 @@ mod macros;
 mod observe;
 pub mod peer;
 pub mod prompt;
-pub(crate) mod protocol;
+pub mod protocol;
 mod request;
 pub mod resource;
 pub mod server;
@@ -75,8 +75,17 @@ pub mod skill;
 pub mod tool;
 mod transport;
 
-pub use auth::{Auth, Identity};
-pub use settings::Settings;
+/// Limits of the HTTP surface: timeouts, connection caps and the request-body budget
+/// ([`Server::http_limits`], [`Server::body_meter`]).
+pub mod limits {
+    pub use crate::transport::http::{BodyMeter, HttpLimits};
+}
+
+/// Where sessions live when several replicas serve one endpoint ([`Server::store`]).
+#[cfg(feature = "redis")]
+pub mod store {
+    pub use crate::server::store::redis::RedisStore;
+}
 
 /// Re-exported so a project needs no direct dependency to mount [`Server::router`] next to
 /// its own routes (`mcp_runtime::axum::Router`).
@@ -85,18 +94,18 @@ pub use axum;
 /// "mcp_runtime::tokio")]` works without a direct dependency).
 pub use tokio;
 
+// The authoring set: what a tool, resource or prompt author writes. Everything else is in
+// the named modules.
+pub use auth::{Auth, Identity};
 pub use context::{CallContext, Context, cancelled, is_cancelled, report_progress};
 pub use launch::{serve, serve_stdio};
-pub use protocol::types::Implementation;
-pub use protocol::{LogLevel, ProtocolVersion, RequestId};
-#[cfg(feature = "redis")]
-pub use server::store::redis::RedisStore;
+pub use prompt::{IntoPromptResult, PromptDef, PromptError, PromptMessage};
+pub use resource::{IntoResourceResult, ResourceDef, ResourceError, ResourceTemplateDef};
 pub use server::{Server, ServerError, ServerHandle};
+pub use settings::Settings;
 pub use tool::{
-    ArgumentError, Arguments, CallToolResult, Content, DefinedAt, FromCallContext, Icon,
-    IntoToolResult, Json, State, TaskSupport, ToolAnnotations, ToolDef, ToolError, tools,
+    CallToolResult, Content, FromCallContext, Icon, IntoToolResult, Json, State, ToolDef, ToolError,
 };
-pub use transport::http::{BodyMeter, HttpLimits};
 
 /// Turns an `async fn` into an MCP tool, registered for [`serve`] at link time.
 ///

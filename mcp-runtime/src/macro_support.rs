@@ -1,19 +1,33 @@
 //! What the macros expand to, re-exported as `mcp_runtime::__private::v1`. Not public API.
 
+pub use crate::tool::constraints::{Constraints, Pattern};
+pub use crate::tool::registry::Registration;
 pub use crate::tool::schema::{InputSchema, ParamSpec, generator};
-pub use crate::tool::{Constraints, Pattern, Registration, StateRequirement};
+pub use crate::tool::state::StateRequirement;
+pub use crate::tool::{Arguments, Icon, IntoToolResult, TaskSupport, ToolAnnotations, ToolDef};
 pub use inventory;
 pub use serde_json;
 
 pub use crate::tool::slot::{
     ArgumentSlot, InjectedSlot, NotAVariable, Slot, SlotError, TakesArgOptions, TemplateVariable,
 };
-pub use crate::{prompt, resource};
 
-use crate::{ArgumentError, Arguments, CallToolResult};
+/// What `#[prompt]` expands to.
+pub mod prompt {
+    pub use crate::prompt::registry::Registration;
+    pub use crate::prompt::{IntoPromptResult, PromptArgument, PromptDef};
+}
+
+/// What `#[resource]` expands to.
+pub mod resource {
+    pub use crate::resource::registry::{Registered, Registration};
+    pub use crate::resource::{IntoResourceResult, ResourceDef, ResourceTemplateDef};
+}
+
+use crate::tool::{ArgumentError, CallToolResult};
 
 /// The result of a call whose arguments were rejected: the model reads what to fix.
-pub fn invalid_arguments(tool: &str, error: crate::ArgumentError) -> CallToolResult {
+pub fn invalid_arguments(tool: &str, error: crate::tool::ArgumentError) -> CallToolResult {
     CallToolResult::error(format!("Invalid arguments for tool `{tool}`: {error}"))
 }
 

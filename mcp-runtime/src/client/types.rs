@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 
 use crate::protocol::LogLevel;
 use crate::protocol::types::Implementation;
-use crate::tool::ResourceContents;
-use crate::{Content, ToolAnnotations};
+use crate::resource::ResourceContents;
+use crate::tool::{Content, ToolAnnotations};
 
 /// A tool the server offers (`tools/list`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

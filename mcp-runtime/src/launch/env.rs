@@ -54,7 +54,7 @@ impl Server {
             if self.redis.is_some() {
                 return self;
             }
-            let mut store = crate::RedisStore::new(url);
+            let mut store = crate::store::RedisStore::new(url);
             if let Ok(prefix) = std::env::var("MCP_REDIS_PREFIX") {
                 store = store.prefix(prefix);
             }

@@ -1,18 +1,8 @@
 //! Sampling: a completion from the client's model (`sampling/createMessage`).
 
+pub use crate::protocol::Role;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-
-/// Who speaks a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum Role {
-    /// The user.
-    User,
-    /// The model.
-    Assistant,
-}
 
 /// One message of the conversation sent to the client's model.
 #[derive(Debug, Clone, PartialEq, Serialize)]

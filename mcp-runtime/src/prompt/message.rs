@@ -3,17 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::PromptError;
+pub use crate::protocol::Role;
 use crate::tool::Content;
-
-/// Who says a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// The user.
-    User,
-    /// The assistant.
-    Assistant,
-}
 
 /// One message of a prompt: text, an image, audio, a resource link or an embedded
 /// resource ([`Content`]), said by the user or the assistant.

@@ -19,7 +19,7 @@ inventory::collect!(Registration);
 /// The definitions of every `#[tool]` linked into this binary, sorted by name.
 ///
 /// ```
-/// for tool in mcp_runtime::tools() {
+/// for tool in mcp_runtime::tool::tools() {
 ///     println!("{}: {}", tool.name, serde_json::Value::Object(tool.input_schema));
 /// }
 /// ```
