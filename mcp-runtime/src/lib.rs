@@ -110,7 +110,7 @@ pub use tool::{
 /// Turns an `async fn` into an MCP tool, registered for [`serve`] at link time.
 ///
 /// The function stays callable as written; the macro adds `<name>_tool()`, which returns
-/// its [`ToolDef`] (for [`Server::tool`]), and registers it for [`serve`] and [`tools`].
+/// its [`ToolDef`] (for [`Server::tool`]), and registers it for [`serve`] and [`tools`](tool::tools).
 ///
 /// ```
 /// use mcp_runtime::{Context, Json, State, ToolError, tool};
@@ -262,9 +262,9 @@ pub use mcp_runtime_macros::tool;
 /// the server ([`FromCallContext`]: `State<T>`, [`Context`]). A variable without a
 /// parameter, a parameter that is neither, and an invalid template are compile errors.
 ///
-/// The result is anything [`IntoResourceResult`](resource::IntoResourceResult): `String`
+/// The result is anything [`IntoResourceResult`]: `String`
 /// (text), [`Blob`](resource::Blob) or `Vec<u8>` (base64 blob), contents values, or a
-/// `Result` whose `Err` ([`ResourceError`](resource::ResourceError)) fails the read.
+/// `Result` whose `Err` ([`ResourceError`]) fails the read.
 pub use mcp_runtime_macros::resource;
 
 /// Turns an `async fn` into an MCP prompt, registered at link time ([`prompt::prompts`]).
@@ -308,8 +308,8 @@ pub use mcp_runtime_macros::resource;
 /// `#[arg(default)]` → not required, `#[arg(complete = f)]` → completion), except those the
 /// server fills in ([`FromCallContext`]). Arguments arrive as strings; a parameter of
 /// another `Deserialize` type reads the number or boolean the string spells. The result is
-/// anything [`IntoPromptResult`](prompt::IntoPromptResult): `String` (one user message),
-/// [`PromptMessage`](prompt::PromptMessage)s with any content, or a `Result` of them.
+/// anything [`IntoPromptResult`]: `String` (one user message),
+/// [`PromptMessage`]s with any content, or a `Result` of them.
 pub use mcp_runtime_macros::prompt;
 
 /// What the macros expand to. Not public API: may change in any release.

@@ -27,7 +27,7 @@ pub fn settings() -> SchemaSettings {
     })
 }
 
-/// A fresh generator with [`settings`].
+/// A fresh generator with `settings()`.
 pub fn generator() -> SchemaGenerator {
     settings().into_generator()
 }
