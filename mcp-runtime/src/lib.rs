@@ -43,6 +43,9 @@
 // On docs.rs (`--cfg docsrs`, see Cargo.toml): each item gated on a cargo feature gets a
 // badge naming it (nightly's `doc_cfg`, which now includes what was `doc_auto_cfg`).
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// Published: every public item is documented (the workspace only warns, for the
+// unpublished crates).
+#![deny(missing_docs)]
 
 // Lets `#[tool]` (which names `::mcp_runtime`) be used in this crate's own tests.
 #[cfg(test)]

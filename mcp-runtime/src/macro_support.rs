@@ -26,6 +26,22 @@ pub mod resource {
 
 use crate::tool::{ArgumentError, CallToolResult};
 
+/// The tool's behaviour hints (`ToolAnnotations` is `#[non_exhaustive]`: no struct literal
+/// outside this crate).
+pub fn annotations(
+    read_only: Option<bool>,
+    destructive: Option<bool>,
+    idempotent: Option<bool>,
+    open_world: Option<bool>,
+) -> ToolAnnotations {
+    ToolAnnotations {
+        read_only_hint: read_only,
+        destructive_hint: destructive,
+        idempotent_hint: idempotent,
+        open_world_hint: open_world,
+    }
+}
+
 /// The result of a call whose arguments were rejected: the model reads what to fix.
 pub fn invalid_arguments(tool: &str, error: crate::tool::ArgumentError) -> CallToolResult {
     CallToolResult::error(format!("Invalid arguments for tool `{tool}`: {error}"))

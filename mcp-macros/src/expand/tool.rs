@@ -70,12 +70,12 @@ pub fn tool(item: &Item<Tool>) -> TokenStream {
                 #into_result
             },
         )
-        .annotations(::mcp_runtime::__private::v1::ToolAnnotations {
-            read_only_hint: #read_only,
-            destructive_hint: #destructive,
-            idempotent_hint: #idempotent,
-            open_world_hint: #open_world,
-        });
+        .annotations(::mcp_runtime::__private::v1::annotations(
+            #read_only,
+            #destructive,
+            #idempotent,
+            #open_world,
+        ));
         #metadata
         if let ::core::option::Option::Some(__mcp_output) = #output_schema {
             __mcp_def = __mcp_def.output_schema(__mcp_output);

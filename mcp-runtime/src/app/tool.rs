@@ -20,6 +20,7 @@ pub enum Visibility {
 /// it (default, when unset: both the model and the app).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ToolUi {
     /// The view's resource URI (`ui://…`).
     pub resource_uri: String,

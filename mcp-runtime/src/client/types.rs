@@ -149,6 +149,7 @@ pub struct PromptMessage {
 
 /// What `completion/complete` completes: an argument of a prompt or of a resource template.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum CompletionTarget {
     /// A prompt, by name.
     Prompt(String),

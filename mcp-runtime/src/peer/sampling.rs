@@ -6,6 +6,7 @@ use serde_json::Value;
 
 /// One message of the conversation sent to the client's model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct SamplingMessage {
     /// Who speaks.
     pub role: Role,
@@ -35,6 +36,7 @@ impl SamplingMessage {
 
 /// A hint for the client's model choice (a name or family, matched by substring).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ModelHint {
     /// E.g. `"claude-3-5-sonnet"` or `"sonnet"`.
     pub name: String,
@@ -43,6 +45,7 @@ pub struct ModelHint {
 /// Which model the server would like; the client decides.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ModelPreferences {
     /// Preferred models, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -71,6 +74,7 @@ pub struct ModelPreferences {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct SamplingRequest {
     messages: Vec<SamplingMessage>,
     #[serde(skip_serializing_if = "Option::is_none")]

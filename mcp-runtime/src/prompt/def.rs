@@ -21,6 +21,7 @@ type Handler = Arc<dyn Fn(Arguments) -> PromptFuture + Send + Sync>;
 
 /// One argument of a prompt (prompt arguments are strings on the wire).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct PromptArgument {
     /// Its name.
     pub name: String,
@@ -62,6 +63,7 @@ impl PromptArgument {
 /// assert_eq!(greet.arguments[0].name, "name");
 /// ```
 #[derive(Clone, Serialize)]
+#[non_exhaustive]
 pub struct PromptDef {
     /// Unique name.
     pub name: String,

@@ -21,6 +21,7 @@ use crate::tool::Content;
 /// # let _ = messages;
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PromptMessage {
     /// Who says it.
     pub role: Role,
@@ -48,6 +49,7 @@ impl PromptMessage {
 
 /// The result of `prompts/get`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetPromptResult {
     /// A description of this rendering of the prompt.
     #[serde(default, skip_serializing_if = "Option::is_none")]

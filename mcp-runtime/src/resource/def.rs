@@ -23,6 +23,7 @@ type Reader = Arc<dyn Fn(String, Arguments) -> ResourceFuture + Send + Sync>;
 /// Hints about a resource for clients (all optional).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Annotations {
     /// Who it is meant for: `"user"`, `"assistant"` or both.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -38,6 +39,7 @@ pub struct Annotations {
 /// What resources and templates share in their list entries.
 #[derive(Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ResourceInfo {
     /// Its name (unique among resources; the function's name by default).
     pub name: String,
@@ -187,6 +189,7 @@ macro_rules! info_builders {
 /// assert_eq!(readme.uri, "docs://readme");
 /// ```
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct ResourceDef {
     /// Its URI.
     pub uri: String,
@@ -248,6 +251,7 @@ impl From<Vec<super::ResourceContents>> for ReadResourceResult {
 /// ```
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ResourceTemplateDef {
     /// Its URI template.
     pub uri_template: UriTemplate,

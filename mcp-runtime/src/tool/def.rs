@@ -37,6 +37,7 @@ type Handler = Arc<dyn Fn(Arguments) -> ToolFuture + Send + Sync>;
 /// ```
 #[derive(Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ToolDef {
     /// Unique name; 1–128 characters of `A-Za-z0-9_.-`.
     pub name: String,
@@ -86,6 +87,7 @@ pub struct ToolDef {
 
 /// Where a definition lives in the source: `module_path!()` and the function's name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DefinedAt {
     /// The module, e.g. `my_server::notes`.
     pub module_path: &'static str,
@@ -102,6 +104,7 @@ impl fmt::Display for DefinedAt {
 /// An icon for a tool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Icon {
     /// The image's URL (`https:` or a `data:` URI).
     pub src: String,
@@ -127,6 +130,7 @@ impl Icon {
 /// Hints about a tool's behaviour (all optional; clients must not rely on them for safety).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ToolAnnotations {
     /// The tool does not change its environment.
     #[serde(skip_serializing_if = "Option::is_none")]
