@@ -41,7 +41,7 @@ fn progress_tools() {
 fn link_time_registration_finds_every_tool_in_the_binary() {
     let names: Vec<String> = mcp_runtime::tool::tools()
         .into_iter()
-        .map(|t| t.name)
+        .map(|t| t.descriptor.name)
         .collect();
     assert_eq!(
         names,

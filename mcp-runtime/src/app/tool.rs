@@ -88,7 +88,7 @@ mod tests {
         .meta(meta)
         .ui(ToolUi::new("ui://a/b").visibility([Visibility::App]));
         assert_eq!(
-            Value::Object(tool.meta.expect("meta")),
+            Value::Object(tool.descriptor.meta.expect("meta")),
             json!({"vendor/x": 1, "ui": {"resourceUri": "ui://a/b", "visibility": ["app"]}})
         );
     }
