@@ -164,7 +164,7 @@ pub use tool::{
 /// | `description = "…"` | description (default: the doc comment) |
 /// | `read_only`, `destructive`, `idempotent`, `open_world` | behaviour hints (`annotations`); each also takes `= true` or `= false` (the spec assumes `destructiveHint` and `openWorldHint` are `true` when absent, so write `destructive = false` to say otherwise); a hint not written is left out |
 /// | `icon = "url"` | an icon (repeatable) |
-/// | `scopes = ["a", "b"]` | OAuth scopes a caller's token must carry ([`ToolDef::required_scopes`]; enforced by the server's authorization) |
+/// | `scopes = ["a", "b"]` | OAuth scopes a caller's token must carry ([`required_scopes`](tool::Descriptor::required_scopes); enforced by the server's authorization) |
 /// | `timeout = "30s"` | stops a call after this long (instead of the server's call timeout) with an `isError` result; a duration such as `"30s"`, `"5m"` or `"1h 30m"`, checked at compile time |
 ///
 /// # Parameters
