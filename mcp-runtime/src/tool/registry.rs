@@ -20,7 +20,7 @@ inventory::collect!(Registration);
 ///
 /// ```
 /// for tool in mcp_runtime::tool::tools() {
-///     println!("{}: {}", tool.name, serde_json::Value::Object(tool.input_schema));
+///     println!("{}: {}", tool.descriptor.name, serde_json::Value::Object(tool.input_schema));
 /// }
 /// ```
 pub fn tools() -> Vec<ToolDef> {
