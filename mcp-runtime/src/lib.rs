@@ -39,6 +39,15 @@
 //!   [`axum::Router`].
 //! - `mcp_runtime::client` (cargo feature `client`) is a client for any MCP server, over
 //!   Streamable HTTP or stdio, in both protocol eras.
+//!
+//! The crate root holds what an author of tools, resources and prompts writes; the rest is
+//! in named modules: [`tool`](mod@tool), [`resource`](mod@resource) and
+//! [`prompt`](mod@prompt) (each kind's types, beside the attribute of the same name),
+//! [`context`] and [`peer`] (a call's context, and requests to the client), [`completion`],
+//! [`app`] and [`skill`] (extensions), [`server`], [`settings`] and [`auth`] (running it),
+//! [`limits`] (the HTTP surface's limits), `store` (feature `redis`: sessions shared by
+//! replicas) and [`protocol`] (wire types such as
+//! [`ProtocolVersion`](protocol::ProtocolVersion) and [`RequestId`](protocol::RequestId)).
 
 // On docs.rs (`--cfg docsrs`, see Cargo.toml): each item gated on a cargo feature gets a
 // badge naming it (nightly's `doc_cfg`, which now includes what was `doc_auto_cfg`).
