@@ -12,6 +12,19 @@ use super::{DefinedAt, Icon, StateRequirement};
 /// [`ResourceInfo`](crate::resource::ResourceInfo)) and dereferences to it, so `def.name`
 /// reads it directly; the definitions' builders (`title`, `description`, `icon`, `meta`,
 /// `scopes`) set it.
+///
+/// ```
+/// use mcp_runtime::{CallToolResult, ToolDef};
+///
+/// let def = ToolDef::new("wipe", serde_json::json!({"type": "object"}), |_| async {
+///     CallToolResult::text("wiped")
+/// })
+/// .title("Wipe")
+/// .scopes(["notes:write", "notes:admin"]);
+/// assert_eq!(def.name, "wipe");
+/// assert_eq!(def.descriptor.title.as_deref(), Some("Wipe"));
+/// assert_eq!(def.required_scopes, ["notes:write", "notes:admin"]);
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct Descriptor {
