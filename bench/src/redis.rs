@@ -64,7 +64,7 @@ pub fn start_if_needed(options: &Options) -> anyhow::Result<Option<Started>> {
 }
 
 /// The child's store: the driver's Redis, under a prefix of its own process.
-pub fn store_for_child() -> anyhow::Result<mcp_runtime::RedisStore> {
+pub fn store_for_child() -> anyhow::Result<mcp_runtime::store::RedisStore> {
     let url = std::env::var(URL_VARIABLE).context("ours-redis needs MCP_REDIS_URL")?;
-    Ok(mcp_runtime::RedisStore::new(url).prefix(format!("bench{}", std::process::id())))
+    Ok(mcp_runtime::store::RedisStore::new(url).prefix(format!("bench{}", std::process::id())))
 }

@@ -39,8 +39,8 @@ pub fn tools() -> Vec<ToolSpec> {
     let mut tools: Vec<ToolSpec> = crate::servers::ours::working_tools()
         .into_iter()
         .map(|def| ToolSpec {
-            name: def.name,
-            description: def.description.unwrap_or_default(),
+            name: def.descriptor.name,
+            description: def.descriptor.description.unwrap_or_default(),
             input_schema: def.input_schema,
         })
         .collect();

@@ -18,9 +18,8 @@ use mcp_runtime::peer::{ElicitSchema, Elicited, SamplingRequest};
 use mcp_runtime::prompt::PromptMessage;
 use mcp_runtime::resource::Blob;
 use mcp_runtime::skill::Skill;
-use mcp_runtime::{
-    Content, Context, Server, TaskSupport, ToolError, log, progress, prompt, resource, tool,
-};
+use mcp_runtime::tool::TaskSupport;
+use mcp_runtime::{Content, Context, Server, ToolError, log, progress, prompt, resource, tool};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::json;

@@ -9,6 +9,10 @@
 //! `mcp_runtime::__private::v1` only (so the crate's own name never shows in user code).
 //! Every mistake found is reported, not just the first (`errors`).
 
+// Published: every public item is documented (the workspace only warns, for the
+// unpublished crates).
+#![deny(missing_docs)]
+
 mod expand;
 mod internals;
 mod progress;

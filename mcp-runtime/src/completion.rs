@@ -153,6 +153,7 @@ impl FromCallContext for CompletionArguments {
 /// The `completion` object of a `completion/complete` result: at most [`MAX_VALUES`].
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Completion {
     /// The suggestions.
     pub values: Vec<String>,

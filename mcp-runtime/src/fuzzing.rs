@@ -182,7 +182,7 @@ pub fn http_headers(data: &[u8]) {
         let _ = version
             .to_str()
             .ok()
-            .and_then(crate::ProtocolVersion::parse);
+            .and_then(crate::protocol::ProtocolVersion::parse);
     }
     let _ = headers::session_id(&map);
     if let Some(name) = headers::duplicated(&map) {

@@ -39,10 +39,22 @@
 //!   [`axum::Router`].
 //! - `mcp_runtime::client` (cargo feature `client`) is a client for any MCP server, over
 //!   Streamable HTTP or stdio, in both protocol eras.
+//!
+//! The crate root holds what an author of tools, resources and prompts writes; the rest is
+//! in named modules: [`tool`](mod@tool), [`resource`](mod@resource) and
+//! [`prompt`](mod@prompt) (each kind's types, beside the attribute of the same name),
+//! [`context`] and [`peer`] (a call's context, and requests to the client), [`completion`],
+//! [`app`] and [`skill`] (extensions), [`server`], [`settings`] and [`auth`] (running it),
+//! [`limits`] (the HTTP surface's limits), `store` (feature `redis`: sessions shared by
+//! replicas) and [`protocol`] (wire types such as
+//! [`ProtocolVersion`](protocol::ProtocolVersion) and [`RequestId`](protocol::RequestId)).
 
 // On docs.rs (`--cfg docsrs`, see Cargo.toml): each item gated on a cargo feature gets a
 // badge naming it (nightly's `doc_cfg`, which now includes what was `doc_auto_cfg`).
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// Published: every public item is documented (the workspace only warns, for the
+// unpublished crates).
+#![deny(missing_docs)]
 
 // Lets `#[tool]` (which names `::mcp_runtime`) be used in this crate's own tests.
 #[cfg(test)]
@@ -66,7 +78,7 @@ mod macros;
 mod observe;
 pub mod peer;
 pub mod prompt;
-pub(crate) mod protocol;
+pub mod protocol;
 mod request;
 pub mod resource;
 pub mod server;
@@ -75,8 +87,17 @@ pub mod skill;
 pub mod tool;
 mod transport;
 
-pub use auth::{Auth, Identity};
-pub use settings::Settings;
+/// Limits of the HTTP surface: timeouts, connection caps and the request-body budget
+/// ([`Server::http_limits`], [`Server::body_meter`]).
+pub mod limits {
+    pub use crate::transport::http::{BodyMeter, HttpLimits};
+}
+
+/// Where sessions live when several replicas serve one endpoint ([`Server::store`]).
+#[cfg(feature = "redis")]
+pub mod store {
+    pub use crate::server::store::redis::RedisStore;
+}
 
 /// Re-exported so a project needs no direct dependency to mount [`Server::router`] next to
 /// its own routes (`mcp_runtime::axum::Router`).
@@ -85,23 +106,23 @@ pub use axum;
 /// "mcp_runtime::tokio")]` works without a direct dependency).
 pub use tokio;
 
+// The authoring set: what a tool, resource or prompt author writes. Everything else is in
+// the named modules.
+pub use auth::{Auth, Identity};
 pub use context::{CallContext, Context, cancelled, is_cancelled, report_progress};
 pub use launch::{serve, serve_stdio};
-pub use protocol::types::Implementation;
-pub use protocol::{LogLevel, ProtocolVersion, RequestId};
-#[cfg(feature = "redis")]
-pub use server::store::redis::RedisStore;
+pub use prompt::{IntoPromptResult, PromptDef, PromptError, PromptMessage};
+pub use resource::{IntoResourceResult, ResourceDef, ResourceError, ResourceTemplateDef};
 pub use server::{Server, ServerError, ServerHandle};
+pub use settings::Settings;
 pub use tool::{
-    ArgumentError, Arguments, CallToolResult, Content, DefinedAt, FromCallContext, Icon,
-    IntoToolResult, Json, State, TaskSupport, ToolAnnotations, ToolDef, ToolError, tools,
+    CallToolResult, Content, FromCallContext, Icon, IntoToolResult, Json, State, ToolDef, ToolError,
 };
-pub use transport::http::{BodyMeter, HttpLimits};
 
 /// Turns an `async fn` into an MCP tool, registered for [`serve`] at link time.
 ///
 /// The function stays callable as written; the macro adds `<name>_tool()`, which returns
-/// its [`ToolDef`] (for [`Server::tool`]), and registers it for [`serve`] and [`tools`].
+/// its [`ToolDef`] (for [`Server::tool`]), and registers it for [`serve`] and [`tools`](tool::tools).
 ///
 /// ```
 /// use mcp_runtime::{Context, Json, State, ToolError, tool};
@@ -152,7 +173,7 @@ pub use transport::http::{BodyMeter, HttpLimits};
 /// | `description = "…"` | description (default: the doc comment) |
 /// | `read_only`, `destructive`, `idempotent`, `open_world` | behaviour hints (`annotations`); each also takes `= true` or `= false` (the spec assumes `destructiveHint` and `openWorldHint` are `true` when absent, so write `destructive = false` to say otherwise); a hint not written is left out |
 /// | `icon = "url"` | an icon (repeatable) |
-/// | `scopes = ["a", "b"]` | OAuth scopes a caller's token must carry ([`ToolDef::required_scopes`]; enforced by the server's authorization) |
+/// | `scopes = ["a", "b"]` | OAuth scopes a caller's token must carry ([`required_scopes`](tool::Descriptor::required_scopes); enforced by the server's authorization) |
 /// | `timeout = "30s"` | stops a call after this long (instead of the server's call timeout) with an `isError` result; a duration such as `"30s"`, `"5m"` or `"1h 30m"`, checked at compile time |
 /// | `ui = "ui://…"` | the tool's MCP Apps view (`_meta.ui.resourceUri`, [`ToolDef::ui`]); serve it with `#[resource(uri = "ui://…", app)]` |
 /// | `ui(uri = "ui://…", visibility = ["app"])` | the same, restricting who may call the tool: `"model"`, `"app"` or both ([`app::Visibility`]) |
@@ -258,9 +279,9 @@ pub use mcp_runtime_macros::tool;
 /// the server ([`FromCallContext`]: `State<T>`, [`Context`]). A variable without a
 /// parameter, a parameter that is neither, and an invalid template are compile errors.
 ///
-/// The result is anything [`IntoResourceResult`](resource::IntoResourceResult): `String`
+/// The result is anything [`IntoResourceResult`]: `String`
 /// (text), [`Blob`](resource::Blob) or `Vec<u8>` (base64 blob), contents values, or a
-/// `Result` whose `Err` ([`ResourceError`](resource::ResourceError)) fails the read.
+/// `Result` whose `Err` ([`ResourceError`]) fails the read.
 pub use mcp_runtime_macros::resource;
 
 /// Turns an `async fn` into an MCP prompt, registered at link time ([`prompt::prompts`]).
@@ -304,8 +325,8 @@ pub use mcp_runtime_macros::resource;
 /// `#[arg(default)]` → not required, `#[arg(complete = f)]` → completion), except those the
 /// server fills in ([`FromCallContext`]). Arguments arrive as strings; a parameter of
 /// another `Deserialize` type reads the number or boolean the string spells. The result is
-/// anything [`IntoPromptResult`](prompt::IntoPromptResult): `String` (one user message),
-/// [`PromptMessage`](prompt::PromptMessage)s with any content, or a `Result` of them.
+/// anything [`IntoPromptResult`]: `String` (one user message),
+/// [`PromptMessage`]s with any content, or a `Result` of them.
 pub use mcp_runtime_macros::prompt;
 
 /// What the macros expand to. Not public API: may change in any release.

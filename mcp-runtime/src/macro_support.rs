@@ -1,19 +1,50 @@
 //! What the macros expand to, re-exported as `mcp_runtime::__private::v1`. Not public API.
 
+pub use crate::tool::constraints::{Constraints, Pattern};
+pub use crate::tool::registry::Registration;
 pub use crate::tool::schema::{InputSchema, ParamSpec, generator};
-pub use crate::tool::{Constraints, Pattern, Registration, StateRequirement};
+pub use crate::tool::state::StateRequirement;
+pub use crate::tool::{Arguments, Icon, IntoToolResult, TaskSupport, ToolAnnotations, ToolDef};
 pub use inventory;
 pub use serde_json;
 
+pub use crate::app;
 pub use crate::tool::slot::{
     ArgumentSlot, InjectedSlot, NotAVariable, Slot, SlotError, TakesArgOptions, TemplateVariable,
 };
-pub use crate::{app, prompt, resource};
 
-use crate::{ArgumentError, Arguments, CallToolResult};
+/// What `#[prompt]` expands to.
+pub mod prompt {
+    pub use crate::prompt::registry::Registration;
+    pub use crate::prompt::{IntoPromptResult, PromptArgument, PromptDef};
+}
+
+/// What `#[resource]` expands to.
+pub mod resource {
+    pub use crate::resource::registry::{Registered, Registration};
+    pub use crate::resource::{IntoResourceResult, ResourceDef, ResourceTemplateDef};
+}
+
+use crate::tool::{ArgumentError, CallToolResult};
+
+/// The tool's behaviour hints (`ToolAnnotations` is `#[non_exhaustive]`: no struct literal
+/// outside this crate).
+pub fn annotations(
+    read_only: Option<bool>,
+    destructive: Option<bool>,
+    idempotent: Option<bool>,
+    open_world: Option<bool>,
+) -> ToolAnnotations {
+    ToolAnnotations {
+        read_only_hint: read_only,
+        destructive_hint: destructive,
+        idempotent_hint: idempotent,
+        open_world_hint: open_world,
+    }
+}
 
 /// The result of a call whose arguments were rejected: the model reads what to fix.
-pub fn invalid_arguments(tool: &str, error: crate::ArgumentError) -> CallToolResult {
+pub fn invalid_arguments(tool: &str, error: crate::tool::ArgumentError) -> CallToolResult {
     CallToolResult::error(format!("Invalid arguments for tool `{tool}`: {error}"))
 }
 

@@ -72,6 +72,6 @@ macro_rules! log {
 #[macro_export]
 macro_rules! __log {
     ($level:ident, $($message:tt)+) => {
-        $crate::context::log_message($crate::LogLevel::$level, ::std::format!($($message)+)).await
+        $crate::context::log_message($crate::protocol::LogLevel::$level, ::std::format!($($message)+)).await
     };
 }

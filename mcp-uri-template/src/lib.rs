@@ -9,6 +9,10 @@
 //! Not a public API of its own: use `mcp_runtime::resource::UriTemplate`. Its version moves
 //! with `mcp-runtime`'s.
 
+// Published: every public item is documented (the workspace only warns, for the
+// unpublished crates).
+#![deny(missing_docs)]
+
 /// One piece of a template.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Part {

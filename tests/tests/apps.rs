@@ -44,10 +44,7 @@ fn server() -> Server {
                 .name("dashboard")
                 .description("Live analysis dashboard")
                 .csp(AppCsp::default().connect_domains(["https://api.example.com"]))
-                .permissions(AppPermissions {
-                    clipboard_write: true,
-                    ..AppPermissions::default()
-                })
+                .permissions(AppPermissions::default().clipboard_write(true))
                 .prefers_border(true),
         )
 }

@@ -84,7 +84,7 @@ async fn heavy(count: u64) -> String {
 #[tokio::test]
 async fn a_slow_reader_on_the_redis_store_receives_every_frame_in_order() {
     let redis = tests::replicas::Redis::start().await;
-    let store = mcp_runtime::RedisStore::new(redis.url()).prefix("backpressure");
+    let store = mcp_runtime::store::RedisStore::new(redis.url()).prefix("backpressure");
     let server = TestServer::start(
         Server::new("backpressure")
             .tool(heavy_tool())

@@ -185,7 +185,7 @@ async fn log_messages_of_a_call_arrive_as_updates() {
     for era in [None, Some(ProtocolVersion::V2025_11_25)] {
         let client = connect(&server.url, era).await;
         client
-            .set_log_level(mcp_runtime::LogLevel::Debug)
+            .set_log_level(mcp_runtime::protocol::LogLevel::Debug)
             .await
             .expect("logging/setLevel");
         let mut call = client.call_tool("test_tool_with_logging", ());

@@ -7,12 +7,13 @@
 use std::time::Duration;
 
 use futures_util::StreamExt as _;
+use mcp_runtime::Content;
 use mcp_runtime::client::{
     CallUpdate, Client, ClientError, CompletionTarget, ElicitResult, ProtocolVersion, Root,
     SamplingResult,
 };
-use mcp_runtime::tool::ResourceContents;
-use mcp_runtime::{Content, LogLevel};
+use mcp_runtime::protocol::LogLevel;
+use mcp_runtime::resource::ResourceContents;
 use serde::Deserialize;
 use serde_json::json;
 use tests::clients;

@@ -13,7 +13,7 @@ use mcp_runtime::Content;
 use mcp_runtime::client::{
     CallUpdate, Client, CompletionTarget, ElicitResult, ProtocolVersion, Root, SamplingResult,
 };
-use mcp_runtime::tool::ResourceContents;
+use mcp_runtime::resource::ResourceContents;
 use serde::Deserialize;
 use serde_json::json;
 use tests::clients;

@@ -9,7 +9,8 @@ use std::process::Stdio;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use mcp_runtime::{BodyMeter, Server, progress, tool};
+use mcp_runtime::limits::BodyMeter;
+use mcp_runtime::{Server, progress, tool};
 use serde_json::json;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use futures_util::StreamExt as _;
 use mcp_runtime::client::{CallUpdate, Client, ClientError};
-use mcp_runtime::{ProtocolVersion, Server, progress, tool};
+use mcp_runtime::protocol::ProtocolVersion;
+use mcp_runtime::{Server, progress, tool};
 use serde_json::json;
 
 /// Count to `to`, reporting each step.

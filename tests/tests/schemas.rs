@@ -39,7 +39,10 @@ fn progress_tools() {
 
 #[test]
 fn link_time_registration_finds_every_tool_in_the_binary() {
-    let names: Vec<String> = mcp_runtime::tools().into_iter().map(|t| t.name).collect();
+    let names: Vec<String> = mcp_runtime::tool::tools()
+        .into_iter()
+        .map(|t| t.descriptor.name)
+        .collect();
     assert_eq!(
         names,
         [

@@ -339,7 +339,7 @@ async fn replicas_on_a_shared_redis_store_serve_the_same_skills() {
     let replica = || {
         Server::new("docs")
             .skills_dir(dir.path())
-            .store(mcp_runtime::RedisStore::new(redis.url()).prefix("skills-test"))
+            .store(mcp_runtime::store::RedisStore::new(redis.url()).prefix("skills-test"))
     };
     let a = TestServer::start(replica()).await;
     let b = TestServer::start(replica()).await;

@@ -157,10 +157,10 @@ async fn result_kind(kind: String) -> Result<CallToolResult, String> {
         "blob" => Content::embedded_blob("file:///bin", "application/octet-stream", [1, 2, 3]),
         other => return Err(format!("unknown kind {other:?}")),
     };
-    Ok(CallToolResult {
-        content: vec![Content::text(format!("a {kind}")), content],
-        ..Default::default()
-    })
+    Ok(CallToolResult::new([
+        Content::text(format!("a {kind}")),
+        content,
+    ]))
 }
 
 /// Nothing to say.

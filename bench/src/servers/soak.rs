@@ -17,7 +17,7 @@ pub const METRICS: &str = "/metrics";
 
 /// How long a reader may take nothing before it is cut off: the default write timeout.
 pub fn write_timeout() -> Duration {
-    mcp_runtime::HttpLimits::default().write_timeout
+    mcp_runtime::limits::HttpLimits::default().write_timeout
 }
 
 /// How long a session may sit unused: the sessions of readers that vanished end this soon.

@@ -69,7 +69,7 @@ pub(crate) fn metadata<K>(item: &Item<K>) -> TokenStream {
         if let ::core::option::Option::Some(__mcp_text) = #title {
             __mcp_def = __mcp_def.title(__mcp_text);
         }
-        #( __mcp_def = __mcp_def.icon(::mcp_runtime::Icon::new(#icons)); )*
+        #( __mcp_def = __mcp_def.icon(::mcp_runtime::__private::v1::Icon::new(#icons)); )*
         #scopes
     }
 }

@@ -22,7 +22,7 @@ pub fn prompt(item: &Item<Prompt>) -> TokenStream {
         let required = matches!(p.kind, ArgumentKind::Required);
         quote_spanned! {p.ty.span()=>
             (&#slot).if_argument(|| {
-                __mcp_arguments.push(::mcp_runtime::prompt::PromptArgument::new(#arg_name, #arg_description, #required));
+                __mcp_arguments.push(::mcp_runtime::__private::v1::prompt::PromptArgument::new(#arg_name, #arg_description, #required));
             });
         }
     });
@@ -39,11 +39,11 @@ pub fn prompt(item: &Item<Prompt>) -> TokenStream {
     let function_name = &item.ident_text;
     let body = quote! {
         #preamble
-        let mut __mcp_arguments: ::std::vec::Vec<::mcp_runtime::prompt::PromptArgument> = ::std::vec::Vec::new();
+        let mut __mcp_arguments: ::std::vec::Vec<::mcp_runtime::__private::v1::prompt::PromptArgument> = ::std::vec::Vec::new();
         #(#declarations)*
-        let mut __mcp_def = ::mcp_runtime::prompt::PromptDef::new(
+        let mut __mcp_def = ::mcp_runtime::__private::v1::prompt::PromptDef::new(
             #name,
-            |mut __mcp_args: ::mcp_runtime::Arguments| async move {
+            |mut __mcp_args: ::mcp_runtime::__private::v1::Arguments| async move {
                 // Bound first: a parameter may share the function's name and shadow it.
                 let __mcp_function = #ident;
                 #(#take_params)*
@@ -67,7 +67,7 @@ pub fn prompt(item: &Item<Prompt>) -> TokenStream {
         item,
         "prompt",
         ("prompt", "prompt"),
-        quote!(::mcp_runtime::prompt::PromptDef),
+        quote!(::mcp_runtime::__private::v1::prompt::PromptDef),
         body,
         |def_fn| {
             quote! {

@@ -70,12 +70,12 @@ pub fn resource(item: &Item<Resource>) -> TokenStream {
     };
     let (def_ty, constructor, registered, what) = if is_template {
         (
-            quote!(::mcp_runtime::resource::ResourceTemplateDef),
+            quote!(::mcp_runtime::__private::v1::resource::ResourceTemplateDef),
             quote! {
-                ::mcp_runtime::resource::ResourceTemplateDef::new(
+                ::mcp_runtime::__private::v1::resource::ResourceTemplateDef::new(
                     __mcp::uri_template(#uri),
                     #name,
-                    |__mcp_uri: ::std::string::String, mut __mcp_args: ::mcp_runtime::Arguments| async move { #handler_body },
+                    |__mcp_uri: ::std::string::String, mut __mcp_args: ::mcp_runtime::__private::v1::Arguments| async move { #handler_body },
                 )
             },
             quote!(Template),
@@ -83,14 +83,14 @@ pub fn resource(item: &Item<Resource>) -> TokenStream {
         )
     } else {
         (
-            quote!(::mcp_runtime::resource::ResourceDef),
+            quote!(::mcp_runtime::__private::v1::resource::ResourceDef),
             quote! {
-                ::mcp_runtime::resource::ResourceDef::new(
+                ::mcp_runtime::__private::v1::resource::ResourceDef::new(
                     #uri,
                     #name,
                     |__mcp_uri: ::std::string::String| async move {
                         #[allow(unused_mut, unused_variables)]
-                        let mut __mcp_args = ::mcp_runtime::Arguments::default();
+                        let mut __mcp_args = ::mcp_runtime::__private::v1::Arguments::default();
                         #handler_body
                     },
                 )
@@ -125,8 +125,8 @@ pub fn resource(item: &Item<Resource>) -> TokenStream {
             quote! {
                 ::mcp_runtime::__private::v1::inventory::submit! {
                     ::mcp_runtime::__private::v1::resource::Registration::new({
-                        fn __mcp_register() -> ::mcp_runtime::resource::Registered {
-                            ::mcp_runtime::resource::Registered::#registered(#def_fn())
+                        fn __mcp_register() -> ::mcp_runtime::__private::v1::resource::Registered {
+                            ::mcp_runtime::__private::v1::resource::Registered::#registered(#def_fn())
                         }
                         __mcp_register
                     })

@@ -40,7 +40,7 @@ pub fn tool(item: &Item<Tool>) -> TokenStream {
     let param_idents = item.params.iter().map(|p| &p.ident);
     let ident = &item.function.sig.ident;
     let into_result = quote_spanned!(output_span(&item.function)=>
-        ::mcp_runtime::IntoToolResult::into_tool_result(__mcp_output)
+        ::mcp_runtime::__private::v1::IntoToolResult::into_tool_result(__mcp_output)
     );
     let output_schema = match &item.function.sig.output {
         ReturnType::Default => quote!(::core::option::Option::None),
@@ -49,7 +49,7 @@ pub fn tool(item: &Item<Tool>) -> TokenStream {
             quote!(::core::option::Option::None)
         }
         ReturnType::Type(_, ty) => quote_spanned! {ty.span()=>
-            <#ty as ::mcp_runtime::IntoToolResult>::output_schema(&mut __mcp::generator())
+            <#ty as ::mcp_runtime::__private::v1::IntoToolResult>::output_schema(&mut __mcp::generator())
         },
     };
     let function_name = &item.ident_text;
@@ -57,10 +57,10 @@ pub fn tool(item: &Item<Tool>) -> TokenStream {
         #preamble
         let mut __mcp_schema = __mcp::InputSchema::new();
         #(#schema_params)*
-        let mut __mcp_def = ::mcp_runtime::ToolDef::new(
+        let mut __mcp_def = ::mcp_runtime::__private::v1::ToolDef::new(
             #name,
             __mcp::serde_json::Value::Object(__mcp_schema.finish()),
-            |mut __mcp_args: ::mcp_runtime::Arguments| async move {
+            |mut __mcp_args: ::mcp_runtime::__private::v1::Arguments| async move {
                 // Bound first: a parameter may share the function's name and shadow it.
                 let __mcp_function = #ident;
                 #(#take_params)*
@@ -71,19 +71,19 @@ pub fn tool(item: &Item<Tool>) -> TokenStream {
                 #into_result
             },
         )
-        .annotations(::mcp_runtime::ToolAnnotations {
-            read_only_hint: #read_only,
-            destructive_hint: #destructive,
-            idempotent_hint: #idempotent,
-            open_world_hint: #open_world,
-        });
+        .annotations(::mcp_runtime::__private::v1::annotations(
+            #read_only,
+            #destructive,
+            #idempotent,
+            #open_world,
+        ));
         #metadata
         if let ::core::option::Option::Some(__mcp_output) = #output_schema {
             __mcp_def = __mcp_def.output_schema(__mcp_output);
         }
         #timeout
         #ui
-        #( __mcp_def = __mcp_def.task_support(::mcp_runtime::TaskSupport::#task); )*
+        #( __mcp_def = __mcp_def.task_support(::mcp_runtime::__private::v1::TaskSupport::#task); )*
         #requirements
         __mcp_def.defined_at(::core::module_path!(), #function_name)
     };
@@ -91,7 +91,7 @@ pub fn tool(item: &Item<Tool>) -> TokenStream {
         item,
         "tool",
         ("tool", "tool"),
-        quote!(::mcp_runtime::ToolDef),
+        quote!(::mcp_runtime::__private::v1::ToolDef),
         body,
         |def_fn| {
             quote! {

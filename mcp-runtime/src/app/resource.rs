@@ -12,6 +12,7 @@ use crate::resource::{ResourceContents, ResourceDef};
 /// Empty lists (the default) allow nothing external.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct AppCsp {
     /// Origins for fetch, XHR and WebSocket (`connect-src`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -60,6 +61,7 @@ impl AppCsp {
 /// Browser permissions a view asks for; hosts may grant them (the view must still detect
 /// the feature).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AppPermissions {
     /// The camera.
     pub camera: bool,
@@ -72,6 +74,30 @@ pub struct AppPermissions {
 }
 
 impl AppPermissions {
+    /// Asks for the camera.
+    pub fn camera(mut self, on: bool) -> Self {
+        self.camera = on;
+        self
+    }
+
+    /// Asks for the microphone.
+    pub fn microphone(mut self, on: bool) -> Self {
+        self.microphone = on;
+        self
+    }
+
+    /// Asks for geolocation.
+    pub fn geolocation(mut self, on: bool) -> Self {
+        self.geolocation = on;
+        self
+    }
+
+    /// Asks for writing to the clipboard.
+    pub fn clipboard_write(mut self, on: bool) -> Self {
+        self.clipboard_write = on;
+        self
+    }
+
     fn to_json(self) -> Map<String, Value> {
         [
             ("camera", self.camera),
@@ -90,6 +116,7 @@ impl AppPermissions {
 /// Turn it into a resource with [`Server::app_resource`](crate::Server::app_resource) (or
 /// [`into_resource`](Self::into_resource)).
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct App {
     uri: String,
     html: String,

@@ -20,6 +20,7 @@ pub enum Visibility {
 /// it (default, when unset: both the model and the app).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ToolUi {
     /// The view's resource URI (`ui://…`).
     pub resource_uri: String,
@@ -87,7 +88,7 @@ mod tests {
         .meta(meta)
         .ui(ToolUi::new("ui://a/b").visibility([Visibility::App]));
         assert_eq!(
-            Value::Object(tool.meta.expect("meta")),
+            Value::Object(tool.descriptor.meta.expect("meta")),
             json!({"vendor/x": 1, "ui": {"resourceUri": "ui://a/b", "visibility": ["app"]}})
         );
     }

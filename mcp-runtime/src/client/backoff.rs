@@ -19,6 +19,7 @@ use std::time::Duration;
 /// # let _ = policy;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct Reconnect {
     pub(crate) initial_delay: Duration,
     pub(crate) max_delay: Duration,

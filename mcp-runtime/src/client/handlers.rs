@@ -50,6 +50,7 @@ pub struct ElicitResult {
 /// The user's choice in an elicitation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum ElicitAction {
     /// The user submitted the form (or agreed to open the URL).
     Accept,

@@ -320,7 +320,7 @@ impl Client {
     /// Asks the server to send log messages of `level` and above: `logging/setLevel` in the
     /// handshake era; in 2026-07-28, where that method is gone, every later request
     /// carries the level in its `_meta` (servers send no log messages without it).
-    pub async fn set_log_level(&self, level: crate::LogLevel) -> Result<(), ClientError> {
+    pub async fn set_log_level(&self, level: crate::protocol::LogLevel) -> Result<(), ClientError> {
         if self.shared.stateless() {
             self.shared.set_log_level(level);
             return Ok(());

@@ -45,6 +45,7 @@ impl SkillEntry {
 /// The files of a skill entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
+#[non_exhaustive]
 pub enum SkillResources {
     /// Every file, with its digest and size.
     Files(Vec<SkillResource>),
@@ -55,6 +56,7 @@ pub enum SkillResources {
 /// The string `"dynamic"`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum DynamicMarker {
     /// `"dynamic"`.
     Dynamic,

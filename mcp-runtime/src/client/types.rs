@@ -8,8 +8,8 @@ use serde_json::{Map, Value};
 
 use crate::protocol::LogLevel;
 use crate::protocol::types::Implementation;
-use crate::tool::ResourceContents;
-use crate::{Content, ToolAnnotations};
+use crate::resource::ResourceContents;
+use crate::tool::{Content, ToolAnnotations};
 
 /// A tool the server offers (`tools/list`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -149,6 +149,7 @@ pub struct PromptMessage {
 
 /// What `completion/complete` completes: an argument of a prompt or of a resource template.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub enum CompletionTarget {
     /// A prompt, by name.
     Prompt(String),

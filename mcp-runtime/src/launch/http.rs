@@ -151,7 +151,7 @@ impl Server {
     /// this description (and its clones) share.
     pub(super) fn http_options(&self) -> crate::transport::http::HttpOptions {
         let settings = &self.settings;
-        let limits = crate::HttpLimits {
+        let limits = HttpLimits {
             header_timeout: settings.header_timeout,
             idle_timeout: settings.idle_timeout,
             max_connections: settings.max_connections,

@@ -111,7 +111,7 @@ impl Server {
 
     /// Serves on an already bound listener (tests bind `127.0.0.1:0`) until SIGINT or
     /// SIGTERM: then it stops accepting, ends `GET` streams, and lets calls in flight finish
-    /// for up to the drain timeout ([`HttpLimits`](crate::HttpLimits)); a second signal
+    /// for up to the drain timeout ([`HttpLimits`](crate::limits::HttpLimits)); a second signal
     /// stops it at once.
     ///
     /// Bound to a public address with no [`allowed_hosts`](Self::allowed_hosts) set, any

@@ -85,7 +85,7 @@ impl<'a, R: Send + 'a> IntoFuture for Ask<'a, R> {
 }
 
 impl CallContext {
-    /// In a call that runs as a task (a tool with [`TaskSupport`](crate::TaskSupport),
+    /// In a call that runs as a task (a tool with [`TaskSupport`](crate::tool::TaskSupport),
     /// called by a client with the tasks extension): answers the request with the task now
     /// and goes on in the background, so questions asked after this park the task in
     /// `input_required` (answered by `tasks/update`) instead of ending a multi-round-trip

@@ -1,21 +1,12 @@
 //! Sampling: a completion from the client's model (`sampling/createMessage`).
 
+pub use crate::protocol::Role;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Who speaks a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-#[non_exhaustive]
-pub enum Role {
-    /// The user.
-    User,
-    /// The model.
-    Assistant,
-}
-
 /// One message of the conversation sent to the client's model.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct SamplingMessage {
     /// Who speaks.
     pub role: Role,
@@ -45,6 +36,7 @@ impl SamplingMessage {
 
 /// A hint for the client's model choice (a name or family, matched by substring).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct ModelHint {
     /// E.g. `"claude-3-5-sonnet"` or `"sonnet"`.
     pub name: String,
@@ -53,6 +45,7 @@ pub struct ModelHint {
 /// Which model the server would like; the client decides.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ModelPreferences {
     /// Preferred models, in order.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -81,6 +74,7 @@ pub struct ModelPreferences {
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct SamplingRequest {
     messages: Vec<SamplingMessage>,
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -6,12 +6,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::{GetPromptResult, PromptError};
 use crate::completion::{CompleteFn, Completer};
-use crate::tool::{Arguments, DefinedAt, Icon, StateRequirement};
+use crate::tool::descriptor::descriptor_builders;
+use crate::tool::{Arguments, Descriptor, Icon};
 
 /// The future a `prompts/get` runs.
 pub type PromptFuture =
@@ -21,6 +22,7 @@ type Handler = Arc<dyn Fn(Arguments) -> PromptFuture + Send + Sync>;
 
 /// One argument of a prompt (prompt arguments are strings on the wire).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[non_exhaustive]
 pub struct PromptArgument {
     /// Its name.
     pub name: String,
@@ -61,38 +63,48 @@ impl PromptArgument {
 /// .argument(PromptArgument::new("name", Some("Who to greet."), true));
 /// assert_eq!(greet.arguments[0].name, "name");
 /// ```
-#[derive(Clone, Serialize)]
+#[derive(Clone)]
+#[non_exhaustive]
 pub struct PromptDef {
-    /// Unique name.
-    pub name: String,
-    /// Display name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// What it is for.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    /// Name, title, description, icons, `_meta`, required scopes: what every definition has
+    /// (also reachable as `def.name`, …).
+    pub descriptor: Descriptor,
     /// Its arguments.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub arguments: Vec<PromptArgument>,
-    /// Icons clients may show.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub icons: Vec<Icon>,
-    /// Extra metadata (`_meta`).
-    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Map<String, Value>>,
-    /// Where it is defined (`#[prompt]` fills it in).
-    #[serde(skip)]
-    pub defined_at: Option<DefinedAt>,
-    /// OAuth scopes a caller's token must carry to get it (enforced by the server's
-    /// authorization; see [`scopes`](PromptDef::scopes)).
-    #[serde(skip)]
-    pub required_scopes: Vec<String>,
-    #[serde(skip)]
-    pub(crate) required_states: Vec<StateRequirement>,
-    #[serde(skip)]
     pub(crate) completions: Vec<(String, Completer)>,
-    #[serde(skip)]
     handler: Handler,
+}
+
+descriptor_builders!(PromptDef, descriptor);
+
+/// The `prompts/list` entry, in the spec's field order.
+impl Serialize for PromptDef {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Wire<'a> {
+            name: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            title: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            description: Option<&'a str>,
+            #[serde(skip_serializing_if = "<[PromptArgument]>::is_empty")]
+            arguments: &'a [PromptArgument],
+            #[serde(skip_serializing_if = "<[Icon]>::is_empty")]
+            icons: &'a [Icon],
+            #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+            meta: Option<&'a Map<String, Value>>,
+        }
+        let d = &self.descriptor;
+        Wire {
+            name: &d.name,
+            title: d.title.as_deref(),
+            description: d.description.as_deref(),
+            arguments: &self.arguments,
+            icons: &d.icons,
+            meta: d.meta.as_ref(),
+        }
+        .serialize(serializer)
+    }
 }
 
 impl From<Vec<super::PromptMessage>> for GetPromptResult {
@@ -112,58 +124,16 @@ impl PromptDef {
         Fut: Future<Output = Result<GetPromptResult, PromptError>> + Send + 'static,
     {
         Self {
-            name: name.into(),
-            title: None,
-            description: None,
+            descriptor: Descriptor::new(name),
             arguments: Vec::new(),
-            icons: Vec::new(),
-            meta: None,
-            defined_at: None,
-            required_scopes: Vec::new(),
-            required_states: Vec::new(),
             completions: Vec::new(),
             handler: Arc::new(move |args| Box::pin(handler(args))),
         }
     }
 
-    /// Sets the display title.
-    pub fn title(mut self, title: impl Into<String>) -> Self {
-        self.title = Some(title.into());
-        self
-    }
-
-    /// Sets the description.
-    pub fn description(mut self, description: impl Into<String>) -> Self {
-        self.description = Some(description.into());
-        self
-    }
-
     /// Adds an argument.
     pub fn argument(mut self, argument: PromptArgument) -> Self {
         self.arguments.push(argument);
-        self
-    }
-
-    /// Adds an icon.
-    pub fn icon(mut self, icon: Icon) -> Self {
-        self.icons.push(icon);
-        self
-    }
-
-    /// OAuth scopes a caller's token must carry to get it; without them the server's
-    /// authorization answers 403 `insufficient_scope`.
-    pub fn scopes<I, S>(mut self, scopes: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.required_scopes = scopes.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Sets `_meta`.
-    pub fn meta(mut self, meta: Map<String, Value>) -> Self {
-        self.meta = Some(meta);
         self
     }
 
@@ -183,22 +153,6 @@ impl PromptDef {
             .iter()
             .find(|(n, _)| n == name)
             .map(|(_, c)| c)
-    }
-
-    /// Records where it is defined (the macro does this), for start-up errors.
-    pub fn defined_at(mut self, module_path: &'static str, function: &'static str) -> Self {
-        self.defined_at = Some(DefinedAt {
-            module_path,
-            function,
-        });
-        self
-    }
-
-    /// Records that the prompt takes `State<T>`, so a server without it fails at start-up.
-    #[doc(hidden)]
-    pub fn requires_state(mut self, requirement: StateRequirement) -> Self {
-        self.required_states.push(requirement);
-        self
     }
 
     /// Whether `arguments` has every required argument; else an error naming the first

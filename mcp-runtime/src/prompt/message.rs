@@ -3,17 +3,8 @@
 use serde::{Deserialize, Serialize};
 
 use super::PromptError;
+pub use crate::protocol::Role;
 use crate::tool::Content;
-
-/// Who says a message.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Role {
-    /// The user.
-    User,
-    /// The assistant.
-    Assistant,
-}
 
 /// One message of a prompt: text, an image, audio, a resource link or an embedded
 /// resource ([`Content`]), said by the user or the assistant.
@@ -30,6 +21,7 @@ pub enum Role {
 /// # let _ = messages;
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PromptMessage {
     /// Who says it.
     pub role: Role,
@@ -57,6 +49,7 @@ impl PromptMessage {
 
 /// The result of `prompts/get`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct GetPromptResult {
     /// A description of this rendering of the prompt.
     #[serde(default, skip_serializing_if = "Option::is_none")]

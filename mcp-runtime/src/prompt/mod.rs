@@ -4,9 +4,9 @@
 mod def;
 mod error;
 mod message;
-mod registry;
+pub(crate) mod registry;
 
 pub use def::{PromptArgument, PromptDef, PromptFuture};
 pub use error::PromptError;
 pub use message::{GetPromptResult, IntoPromptResult, PromptMessage, Role};
-pub use registry::{Registration, prompts};
+pub use registry::prompts;

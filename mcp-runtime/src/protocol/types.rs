@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 /// Name and version of a client or server (`clientInfo`, `serverInfo`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Implementation {
     /// Programmatic name.
     pub name: String,

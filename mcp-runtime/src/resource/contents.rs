@@ -110,6 +110,7 @@ impl From<Vec<u8>> for Blob {
 
 /// The result of `resources/read`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ReadResourceResult {
     /// The contents: one, or several (a directory's files, say).
     pub contents: Vec<ResourceContents>,

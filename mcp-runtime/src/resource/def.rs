@@ -6,12 +6,13 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
 use super::{ReadResourceResult, ResourceError, UriTemplate};
 use crate::completion::{CompleteFn, Completer};
-use crate::tool::{Arguments, DefinedAt, Icon, StateRequirement};
+use crate::tool::descriptor::descriptor_builders;
+use crate::tool::{Arguments, Descriptor, Icon};
 
 /// The future a read runs.
 pub type ResourceFuture =
@@ -23,6 +24,7 @@ type Reader = Arc<dyn Fn(String, Arguments) -> ResourceFuture + Send + Sync>;
 /// Hints about a resource for clients (all optional).
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Annotations {
     /// Who it is meant for: `"user"`, `"assistant"` or both.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -36,40 +38,67 @@ pub struct Annotations {
 }
 
 /// What resources and templates share in their list entries.
-#[derive(Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone)]
+#[non_exhaustive]
 pub struct ResourceInfo {
-    /// Its name (unique among resources; the function's name by default).
-    pub name: String,
-    /// Display name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// What it holds.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    /// Name (unique among resources; the function's name by default), title, description,
+    /// icons, `_meta`, required scopes: what every definition has (also reachable as
+    /// `info.name`, …).
+    pub descriptor: Descriptor,
     /// The MIME type of its contents.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub mime_type: Option<String>,
     /// Hints for clients.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annotations: Option<Annotations>,
-    /// Icons clients may show.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub icons: Vec<Icon>,
-    /// Extra metadata (`_meta`).
-    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Map<String, Value>>,
-    /// Where it is defined (`#[resource]` fills it in).
-    #[serde(skip)]
-    pub defined_at: Option<DefinedAt>,
-    /// OAuth scopes a caller's token must carry to read it (enforced by the server's
-    /// authorization; see [`scopes`](ResourceDef::scopes)).
-    #[serde(skip)]
-    pub required_scopes: Vec<String>,
-    #[serde(skip)]
-    pub(crate) required_states: Vec<StateRequirement>,
-    #[serde(skip)]
     reader: Reader,
+}
+
+// `info.name` reads the descriptor's name, as on the other definitions.
+impl std::ops::Deref for ResourceInfo {
+    type Target = Descriptor;
+    fn deref(&self) -> &Descriptor {
+        &self.descriptor
+    }
+}
+
+impl std::ops::DerefMut for ResourceInfo {
+    fn deref_mut(&mut self) -> &mut Descriptor {
+        &mut self.descriptor
+    }
+}
+
+/// Its part of a `resources/list` (or `resources/templates/list`) entry, in the spec's
+/// field order.
+impl Serialize for ResourceInfo {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Wire<'a> {
+            name: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            title: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            description: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            mime_type: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            annotations: Option<&'a Annotations>,
+            #[serde(skip_serializing_if = "<[Icon]>::is_empty")]
+            icons: &'a [Icon],
+            #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+            meta: Option<&'a Map<String, Value>>,
+        }
+        let d = &self.descriptor;
+        Wire {
+            name: &d.name,
+            title: d.title.as_deref(),
+            description: d.description.as_deref(),
+            mime_type: self.mime_type.as_deref(),
+            annotations: self.annotations.as_ref(),
+            icons: &d.icons,
+            meta: d.meta.as_ref(),
+        }
+        .serialize(serializer)
+    }
 }
 
 impl ResourceInfo {
@@ -79,16 +108,9 @@ impl ResourceInfo {
         Fut: Future<Output = Result<ReadResourceResult, ResourceError>> + Send + 'static,
     {
         Self {
-            name,
-            title: None,
-            description: None,
+            descriptor: Descriptor::new(name),
             mime_type: None,
             annotations: None,
-            icons: Vec::new(),
-            meta: None,
-            defined_at: None,
-            required_scopes: Vec::new(),
-            required_states: Vec::new(),
             reader: Arc::new(move |uri, args| Box::pin(read(uri, args))),
         }
     }
@@ -105,21 +127,9 @@ impl fmt::Debug for ResourceInfo {
     }
 }
 
-/// The builder methods both definitions share.
+/// The builder methods both definitions have besides the descriptor's.
 macro_rules! info_builders {
     () => {
-        /// Sets the display title.
-        pub fn title(mut self, title: impl Into<String>) -> Self {
-            self.info.title = Some(title.into());
-            self
-        }
-
-        /// Sets the description.
-        pub fn description(mut self, description: impl Into<String>) -> Self {
-            self.info.description = Some(description.into());
-            self
-        }
-
         /// Sets the MIME type (also the default of the contents read).
         pub fn mime_type(mut self, mime_type: impl Into<String>) -> Self {
             self.info.mime_type = Some(mime_type.into());
@@ -129,45 +139,6 @@ macro_rules! info_builders {
         /// Sets the hints for clients.
         pub fn annotations(mut self, annotations: Annotations) -> Self {
             self.info.annotations = Some(annotations);
-            self
-        }
-
-        /// Adds an icon.
-        pub fn icon(mut self, icon: Icon) -> Self {
-            self.info.icons.push(icon);
-            self
-        }
-
-        /// OAuth scopes a caller's token must carry to read it; without them the server's
-        /// authorization answers 403 `insufficient_scope`.
-        pub fn scopes<I, S>(mut self, scopes: I) -> Self
-        where
-            I: IntoIterator<Item = S>,
-            S: Into<String>,
-        {
-            self.info.required_scopes = scopes.into_iter().map(Into::into).collect();
-            self
-        }
-
-        /// Sets `_meta`.
-        pub fn meta(mut self, meta: Map<String, Value>) -> Self {
-            self.info.meta = Some(meta);
-            self
-        }
-
-        /// Records where it is defined (the macro does this), for start-up errors.
-        pub fn defined_at(mut self, module_path: &'static str, function: &'static str) -> Self {
-            self.info.defined_at = Some(DefinedAt {
-                module_path,
-                function,
-            });
-            self
-        }
-
-        /// Records that reading takes `State<T>`, so a server without it fails at start-up.
-        #[doc(hidden)]
-        pub fn requires_state(mut self, requirement: StateRequirement) -> Self {
-            self.info.required_states.push(requirement);
             self
         }
     };
@@ -187,6 +158,7 @@ macro_rules! info_builders {
 /// assert_eq!(readme.uri, "docs://readme");
 /// ```
 #[derive(Debug, Clone, Serialize)]
+#[non_exhaustive]
 pub struct ResourceDef {
     /// Its URI.
     pub uri: String,
@@ -197,6 +169,8 @@ pub struct ResourceDef {
     #[serde(flatten)]
     pub info: ResourceInfo,
 }
+
+descriptor_builders!(ResourceDef, info.descriptor);
 
 impl ResourceDef {
     /// A resource from its URI, name and an async function that reads it (given the URI).
@@ -248,6 +222,7 @@ impl From<Vec<super::ResourceContents>> for ReadResourceResult {
 /// ```
 #[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ResourceTemplateDef {
     /// Its URI template.
     pub uri_template: UriTemplate,
@@ -258,6 +233,8 @@ pub struct ResourceTemplateDef {
     #[serde(skip)]
     pub(crate) completions: Vec<(String, Completer)>,
 }
+
+descriptor_builders!(ResourceTemplateDef, info.descriptor);
 
 impl ResourceTemplateDef {
     /// A template from its URI template, name and an async function that reads a matching

@@ -5,11 +5,11 @@
 mod contents;
 mod def;
 mod error;
-mod registry;
+pub(crate) mod registry;
 mod template;
 
 pub use contents::{Blob, IntoResourceResult, ReadResourceResult, ResourceContents};
 pub use def::{Annotations, ResourceDef, ResourceFuture, ResourceInfo, ResourceTemplateDef};
 pub use error::ResourceError;
-pub use registry::{Registered, Registration, resource_templates, resources};
+pub use registry::{resource_templates, resources};
 pub use template::{UriTemplate, UriTemplateError};

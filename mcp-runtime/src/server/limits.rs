@@ -83,7 +83,7 @@ impl Server {
     }
 }
 
-/// The HTTP transport's limits (see [`HttpLimits`](crate::HttpLimits) for what each one
+/// The HTTP transport's limits (see [`HttpLimits`](crate::limits::HttpLimits) for what each one
 /// does and its default).
 impl Server {
     /// Closes a connection whose request headers take longer than this (default 10 s).

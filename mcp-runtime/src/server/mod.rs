@@ -255,7 +255,8 @@ impl Server {
     ///
     /// ```no_run
     /// # async fn run() -> std::io::Result<()> {
-    /// use mcp_runtime::{RedisStore, Server};
+    /// use mcp_runtime::Server;
+    /// use mcp_runtime::store::RedisStore;
     /// Server::new("notes")
     ///     .store(RedisStore::new("redis://127.0.0.1:6379"))
     ///     .serve()
@@ -263,7 +264,7 @@ impl Server {
     /// # }
     /// ```
     #[cfg(feature = "redis")]
-    pub fn store(mut self, store: crate::RedisStore) -> Self {
+    pub fn store(mut self, store: crate::store::RedisStore) -> Self {
         self.redis = Some(store);
         self
     }
@@ -403,7 +404,7 @@ impl Server {
 
     /// Adds every `#[tool]` linked into this binary.
     pub fn registered_tools(self) -> Self {
-        crate::tools().into_iter().fold(self, Server::tool)
+        crate::tool::tools().into_iter().fold(self, Server::tool)
     }
 
     /// The tools this server serves.

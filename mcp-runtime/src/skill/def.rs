@@ -11,6 +11,7 @@ use super::{MAX_FILES, MAX_TOTAL_BYTES, SKILL_MD, SkillError, digest, frontmatte
 
 /// One file of a skill: its path in the skill, its bytes, and what the manifest says of them.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct SkillFile {
     path: String,
     bytes: Bytes,
@@ -59,6 +60,7 @@ impl SkillFile {
 /// Its `skill-path` is its `name`, or `prefix/name` with [`prefix`](Self::prefix); every file
 /// is served as `skill://<skill-path>/<file>`.
 #[derive(Debug, Clone)]
+#[non_exhaustive]
 pub struct Skill {
     prefix: String,
     frontmatter: Arc<Map<String, Value>>,

@@ -114,6 +114,7 @@ impl Arguments {
     }
 
     /// [`take_required`](Self::take_required), checking `constraints` first.
+    #[doc(hidden)] // what `#[tool]` expands to; `Constraints` is not public API
     pub fn take_required_with<T: DeserializeOwned>(
         &mut self,
         name: &str,
@@ -126,6 +127,7 @@ impl Arguments {
     }
 
     /// [`take_optional`](Self::take_optional), checking `constraints` on a present value.
+    #[doc(hidden)] // what `#[tool]` expands to; `Constraints` is not public API
     pub fn take_optional_with<T: DeserializeOwned>(
         &mut self,
         name: &str,
@@ -138,6 +140,7 @@ impl Arguments {
     }
 
     /// [`take_or_else`](Self::take_or_else), checking `constraints` on a present value.
+    #[doc(hidden)] // what `#[tool]` expands to; `Constraints` is not public API
     pub fn take_or_else_with<T: DeserializeOwned>(
         &mut self,
         name: &str,

@@ -4,7 +4,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use serde::{Deserialize, Serialize};
 
-pub use crate::resource::ResourceContents;
+use crate::resource::ResourceContents;
 
 /// One block of a tool result's `content`.
 ///

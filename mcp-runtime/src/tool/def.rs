@@ -5,10 +5,11 @@ use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 use serde_json::{Map, Value};
 
-use super::{Arguments, CallToolResult, StateRequirement};
+use super::descriptor::descriptor_builders;
+use super::{Arguments, CallToolResult, Descriptor};
 
 /// The future a tool call runs: it always ends in a [`CallToolResult`] (errors included).
 pub type ToolFuture = Pin<Box<dyn Future<Output = CallToolResult> + Send + 'static>>;
@@ -35,57 +36,68 @@ type Handler = Arc<dyn Fn(Arguments) -> ToolFuture + Send + Sync>;
 /// .description("Echo the text back.");
 /// assert_eq!(echo.name, "echo");
 /// ```
-#[derive(Clone, Serialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Clone)]
+#[non_exhaustive]
 pub struct ToolDef {
-    /// Unique name; 1–128 characters of `A-Za-z0-9_.-`.
-    pub name: String,
-    /// Display name.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub title: Option<String>,
-    /// What the tool does, for the model.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub description: Option<String>,
+    /// Name (1–128 characters of `A-Za-z0-9_.-`), title, description, icons, `_meta`,
+    /// required scopes: what every definition has (also reachable as `def.name`, …).
+    pub descriptor: Descriptor,
     /// JSON Schema of the arguments object.
     pub input_schema: Map<String, Value>,
     /// JSON Schema of `structuredContent`, for tools that return structured output.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub output_schema: Option<Map<String, Value>>,
     /// Behaviour hints for clients.
-    #[serde(skip_serializing_if = "Option::is_none")]
     pub annotations: Option<ToolAnnotations>,
-    /// Icons clients may show for the tool.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub icons: Vec<Icon>,
-    /// Extra metadata for clients (`_meta`).
-    #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
-    pub meta: Option<Map<String, Value>>,
-    /// OAuth scopes a caller's token must carry to call the tool (`#[tool(scopes = [...])]`).
-    /// Enforced by the server's authorization, not by the tool.
-    #[serde(skip)]
-    pub required_scopes: Vec<String>,
-    /// Where the tool is defined: filled in by `#[tool]`, `None` for hand-built definitions.
-    /// Start-up errors (two tools with one name) name it.
-    #[serde(skip)]
-    pub defined_at: Option<DefinedAt>,
-    /// Server state the tool takes (`State<T>` parameters), checked at start-up.
-    #[serde(skip)]
-    pub(crate) required_states: Vec<StateRequirement>,
     /// Client capabilities a call needs (e.g. `sampling`), checked before the tool runs.
-    #[serde(skip)]
     pub(crate) required_client_capabilities: Vec<String>,
     /// How long a call may run before it is stopped (`None`: the server's call timeout).
-    #[serde(skip)]
     pub(crate) timeout: Option<std::time::Duration>,
     /// Whether a call may run as a task (tasks extension); see `ToolDef::task_support`.
-    #[serde(skip)]
     pub(crate) task_support: super::TaskSupport,
-    #[serde(skip)]
     handler: Handler,
+}
+
+descriptor_builders!(ToolDef, descriptor);
+
+/// The `tools/list` entry, in the spec's field order.
+impl Serialize for ToolDef {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        #[serde(rename_all = "camelCase")]
+        struct Wire<'a> {
+            name: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            title: Option<&'a str>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            description: Option<&'a str>,
+            input_schema: &'a Map<String, Value>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            output_schema: Option<&'a Map<String, Value>>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            annotations: Option<&'a ToolAnnotations>,
+            #[serde(skip_serializing_if = "<[Icon]>::is_empty")]
+            icons: &'a [Icon],
+            #[serde(rename = "_meta", skip_serializing_if = "Option::is_none")]
+            meta: Option<&'a Map<String, Value>>,
+        }
+        let d = &self.descriptor;
+        Wire {
+            name: &d.name,
+            title: d.title.as_deref(),
+            description: d.description.as_deref(),
+            input_schema: &self.input_schema,
+            output_schema: self.output_schema.as_ref(),
+            annotations: self.annotations.as_ref(),
+            icons: &d.icons,
+            meta: d.meta.as_ref(),
+        }
+        .serialize(serializer)
+    }
 }
 
 /// Where a definition lives in the source: `module_path!()` and the function's name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct DefinedAt {
     /// The module, e.g. `my_server::notes`.
     pub module_path: &'static str,
@@ -102,6 +114,7 @@ impl fmt::Display for DefinedAt {
 /// An icon for a tool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct Icon {
     /// The image's URL (`https:` or a `data:` URI).
     pub src: String,
@@ -127,6 +140,7 @@ impl Icon {
 /// Hints about a tool's behaviour (all optional; clients must not rely on them for safety).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct ToolAnnotations {
     /// The tool does not change its environment.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -164,17 +178,10 @@ impl ToolDef {
             panic!("the input schema of tool `{name}` must be a JSON object");
         };
         Self {
-            name,
-            title: None,
-            description: None,
+            descriptor: Descriptor::new(name),
             input_schema,
             output_schema: None,
             annotations: None,
-            icons: Vec::new(),
-            meta: None,
-            required_scopes: Vec::new(),
-            defined_at: None,
-            required_states: Vec::new(),
             required_client_capabilities: Vec::new(),
             timeout: None,
             task_support: super::TaskSupport::default(),
@@ -182,22 +189,10 @@ impl ToolDef {
         }
     }
 
-    /// Sets the description.
-    pub fn description(mut self, description: impl Into<String>) -> Self {
-        self.description = Some(description.into());
-        self
-    }
-
     /// Stops a call of this tool after `timeout` (instead of the server's call timeout):
     /// the client gets an `isError` result that says the tool timed out.
     pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
         self.timeout = Some(timeout);
-        self
-    }
-
-    /// Sets the display title.
-    pub fn title(mut self, title: impl Into<String>) -> Self {
-        self.title = Some(title.into());
         self
     }
 
@@ -257,53 +252,6 @@ impl ToolDef {
     /// Sets the behaviour hints; empty hints are left out of the definition.
     pub fn annotations(mut self, annotations: ToolAnnotations) -> Self {
         self.annotations = (!annotations.is_empty()).then_some(annotations);
-        self
-    }
-
-    /// Adds an icon.
-    pub fn icon(mut self, icon: Icon) -> Self {
-        self.icons.push(icon);
-        self
-    }
-
-    /// Sets `_meta`.
-    pub fn meta(mut self, meta: Map<String, Value>) -> Self {
-        self.meta = Some(meta);
-        self
-    }
-
-    /// Sets the OAuth scopes a caller needs ([`required_scopes`](Self::required_scopes)).
-    ///
-    /// ```
-    /// # use mcp_runtime::{CallToolResult, ToolDef};
-    /// let def = ToolDef::new("wipe", serde_json::json!({"type": "object"}), |_| async {
-    ///     CallToolResult::text("wiped")
-    /// })
-    /// .scopes(["notes:write", "notes:admin"]);
-    /// assert_eq!(def.required_scopes, ["notes:write", "notes:admin"]);
-    /// ```
-    pub fn scopes<I, S>(mut self, scopes: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.required_scopes = scopes.into_iter().map(Into::into).collect();
-        self
-    }
-
-    /// Records where the tool is defined (`#[tool]` does this), for start-up errors.
-    pub fn defined_at(mut self, module_path: &'static str, function: &'static str) -> Self {
-        self.defined_at = Some(DefinedAt {
-            module_path,
-            function,
-        });
-        self
-    }
-
-    /// Records that the tool takes `State<T>`, so a server without it fails at start-up.
-    #[doc(hidden)]
-    pub fn requires_state(mut self, requirement: StateRequirement) -> Self {
-        self.required_states.push(requirement);
         self
     }
 

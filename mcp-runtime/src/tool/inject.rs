@@ -42,7 +42,9 @@ pub trait FromCallContext: Sized {
     fn from_call_context(ctx: &Arc<CallContext>) -> Result<Self, String>;
 
     /// Server state the value needs, checked when the server starts, so a missing one is a
-    /// start-up error rather than a failing call. Default: none.
+    /// start-up error rather than a failing call. Default: none. Hidden: only `State<T>`
+    /// needs it, and `StateRequirement` is not public API.
+    #[doc(hidden)]
     fn state_requirement() -> Option<StateRequirement> {
         None
     }

@@ -2,27 +2,29 @@
 //! `#[tool]` fills at link time.
 
 mod arguments;
-mod constraints;
+pub(crate) mod constraints;
 mod content;
 mod def;
+pub(crate) mod descriptor;
 mod error;
 mod inject;
 mod plain_errors;
-mod registry;
+pub(crate) mod registry;
 mod result;
-pub mod schema;
+pub(crate) mod schema;
 pub(crate) mod slot;
-mod state;
+pub(crate) mod state;
 mod task_support;
 
 pub use arguments::{ArgumentError, Arguments};
-pub use constraints::{Constraints, Pattern};
-pub use content::{Content, ResourceContents};
+pub(crate) use constraints::Constraints;
+pub use content::Content;
 pub use def::{DefinedAt, Icon, ToolAnnotations, ToolDef, ToolFuture, is_valid_tool_name};
+pub use descriptor::Descriptor;
 pub use error::ToolError;
 pub use inject::FromCallContext;
-pub use registry::{Registration, tools};
+pub use registry::tools;
 pub use result::{CallToolResult, IntoToolResult, Json};
-pub(crate) use state::StateMap;
-pub use state::{State, StateRequirement};
+pub use state::State;
+pub(crate) use state::{StateMap, StateRequirement};
 pub use task_support::TaskSupport;

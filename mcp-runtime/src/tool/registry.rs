@@ -19,8 +19,8 @@ inventory::collect!(Registration);
 /// The definitions of every `#[tool]` linked into this binary, sorted by name.
 ///
 /// ```
-/// for tool in mcp_runtime::tools() {
-///     println!("{}: {}", tool.name, serde_json::Value::Object(tool.input_schema));
+/// for tool in mcp_runtime::tool::tools() {
+///     println!("{}: {}", tool.descriptor.name, serde_json::Value::Object(tool.input_schema));
 /// }
 /// ```
 pub fn tools() -> Vec<ToolDef> {

@@ -12,6 +12,7 @@ use super::Content;
 /// The result of `tools/call`.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
+#[non_exhaustive]
 pub struct CallToolResult {
     /// What the model reads.
     pub content: Vec<Content>,
@@ -24,6 +25,20 @@ pub struct CallToolResult {
 }
 
 impl CallToolResult {
+    /// A successful result with these content blocks.
+    pub fn new(content: impl IntoIterator<Item = Content>) -> Self {
+        Self {
+            content: content.into_iter().collect(),
+            ..Self::default()
+        }
+    }
+
+    /// The same result with `structuredContent` (matching the tool's `outputSchema`).
+    pub fn structured(mut self, value: Value) -> Self {
+        self.structured_content = Some(value);
+        self
+    }
+
     /// A successful result with one text block.
     pub fn text(text: impl Into<String>) -> Self {
         Self {

@@ -27,7 +27,7 @@ pub fn settings() -> SchemaSettings {
     })
 }
 
-/// A fresh generator with [`settings`].
+/// A fresh generator with `settings()`.
 pub fn generator() -> SchemaGenerator {
     settings().into_generator()
 }
@@ -205,7 +205,8 @@ impl InputSchema {
 
 /// Whether `T` serializes to a JSON object (then it is `structuredContent` as it is; else
 /// it is wrapped as `{"result": …}`, since MCP requires an object there).
-pub fn is_object_schema<T: JsonSchema + ?Sized>() -> bool {
+#[cfg(test)]
+fn is_object_schema<T: JsonSchema + ?Sized>() -> bool {
     let schema = generator().into_root_schema_for::<T>();
     schema.get("type").and_then(Value::as_str) == Some("object")
 }

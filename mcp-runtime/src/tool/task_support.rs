@@ -27,7 +27,8 @@ impl ToolDef {
     /// explicitly.
     ///
     /// ```
-    /// use mcp_runtime::{TaskSupport, tool};
+    /// use mcp_runtime::tool;
+    /// use mcp_runtime::tool::TaskSupport;
     ///
     /// /// Rebuild the search index (minutes).
     /// #[tool]

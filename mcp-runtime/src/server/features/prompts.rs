@@ -73,8 +73,13 @@ impl Prompts {
             )));
         };
         // Auth: the token must grant every scope the prompt requires (403 otherwise).
-        let what = format_args!("prompt `{}`", prompt.name);
-        if let Some(refusal) = scopes::check(request.identity(), &what, &prompt.required_scopes) {
+        // Inline, not in a `let`: a `format_args!` kept in a variable needs Rust 1.89 (MSRV).
+        let refused = scopes::check(
+            request.identity(),
+            &format_args!("prompt `{}`", prompt.name),
+            &prompt.required_scopes,
+        );
+        if let Some(refusal) = refused {
             return Handled::Refused(refusal);
         }
         let arguments: Map<String, Value> = params

@@ -139,8 +139,13 @@ impl Resources {
             return Handled::error(scoped::resource_not_found(&uri));
         };
         // Auth: the token must grant every scope the resource requires (403 otherwise).
-        let what = format_args!("resource `{uri}`");
-        if let Some(refusal) = super::scopes::check(request.identity(), &what, &scopes) {
+        // Inline, not in a `let`: a `format_args!` kept in a variable needs Rust 1.89 (MSRV).
+        let refused = super::scopes::check(
+            request.identity(),
+            &format_args!("resource `{uri}`"),
+            &scopes,
+        );
+        if let Some(refusal) = refused {
             return Handled::Refused(refusal);
         }
         // What a read returns may depend on who asks (state, identity): private to them.

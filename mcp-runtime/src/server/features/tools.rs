@@ -174,8 +174,13 @@ impl Tools {
         declared.check(tool)?;
         // Auth: the token must grant every scope the tool requires (403 otherwise).
         let identity = meta.as_deref().and_then(RequestMeta::identity);
-        let what = format_args!("tool `{}`", tool.name);
-        if let Some(refusal) = super::scopes::check(identity, &what, &tool.required_scopes) {
+        // Inline, not in a `let`: a `format_args!` kept in a variable needs Rust 1.89 (MSRV).
+        let refused = super::scopes::check(
+            identity,
+            &format_args!("tool `{}`", tool.name),
+            &tool.required_scopes,
+        );
+        if let Some(refusal) = refused {
             return Err(Handled::Refused(refusal));
         }
         let traceparent = params.meta.as_ref().and_then(|m| m.traceparent.as_deref());

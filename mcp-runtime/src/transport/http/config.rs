@@ -14,7 +14,8 @@ use super::limits::BodyBudget;
 ///
 /// ```
 /// use std::time::Duration;
-/// use mcp_runtime::{HttpLimits, Server};
+/// use mcp_runtime::Server;
+/// use mcp_runtime::limits::HttpLimits;
 ///
 /// let mut limits = HttpLimits::default();
 /// limits.max_connections = 256;

@@ -87,7 +87,8 @@ use session::{LOAD, REMOVE, Record, RedisSession};
 /// the `redis` feature.
 ///
 /// ```no_run
-/// use mcp_runtime::{RedisStore, Server};
+/// use mcp_runtime::Server;
+/// use mcp_runtime::store::RedisStore;
 ///
 /// # async fn run() -> std::io::Result<()> {
 /// Server::new("notes")
