@@ -4,6 +4,7 @@
 pub mod browser;
 pub mod clients;
 pub mod issuer;
+pub mod metrics;
 pub mod proxy;
 pub mod replicas;
 

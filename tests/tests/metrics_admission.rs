@@ -7,34 +7,11 @@ use std::time::Duration;
 use mcp_runtime::Server;
 use serde_json::json;
 use tests::TestServer;
+use tests::metrics::{sample, scrape};
 
 #[path = "../../examples/examples/progress.rs"]
 #[allow(dead_code)]
 mod progress;
-
-/// The value of the sample `name` whose labels include every `labels` pair (0 if absent).
-fn sample(text: &str, name: &str, labels: &[(&str, &str)]) -> f64 {
-    text.lines()
-        .filter(|line| !line.starts_with('#'))
-        .filter_map(|line| {
-            let (series, value) = line.rsplit_once(' ')?;
-            let (metric, rest) = series.split_once('{').unwrap_or((series, ""));
-            let matches = metric == name
-                && labels
-                    .iter()
-                    .all(|(k, v)| rest.contains(&format!("{k}=\"{v}\"")));
-            matches.then(|| value.parse::<f64>().ok()).flatten()
-        })
-        .sum()
-}
-
-async fn scrape(base: &str) -> String {
-    let response = reqwest::get(format!("{base}/metrics"))
-        .await
-        .expect("scrape");
-    assert_eq!(response.status(), 200);
-    response.text().await.expect("metrics text")
-}
 
 #[tokio::test]
 async fn admission_decisions_are_counted() {
