@@ -8,11 +8,12 @@ use std::sync::Arc;
 
 use axum::extract::{Request, State};
 use axum::response::Response;
-use http::{HeaderMap, HeaderName, HeaderValue, StatusCode};
+use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::headers::{self, Accepts};
 use super::reply::{self, Rejection};
 use super::session::Resolved;
+use crate::protocol::VersionHeader;
 use crate::request::RequestMeta;
 use crate::server::{Engine, Inbound, Link, MirroredHeaders, Outcome, Reason};
 
@@ -32,12 +33,12 @@ pub(crate) async fn handle(State(engine): State<Arc<Engine>>, request: Request) 
     // Shared with the tool a call runs (headers, extensions), without copying.
     let meta = Arc::new(RequestMeta::from_http(parts));
     let headers = meta.headers();
-    let mirrored = mirrored(headers);
+    let read = read_headers(headers);
     let inbound = Inbound {
-        session_id: headers::session_id(headers),
+        session_id: read.session_id,
         resolved,
-        protocol_version: headers::protocol_version(headers),
-        mirrored: Some(&mirrored),
+        protocol_version: read.protocol_version,
+        mirrored: Some(&read.mirrored),
         meta: Some(meta.clone()),
     };
     let outcome = engine.handle(&Link::per_request(), &inbound, &body).await;
@@ -128,25 +129,54 @@ pub(crate) fn status(reason: Reason) -> StatusCode {
     }
 }
 
-/// The headers that mirror the body of a stateless request.
-fn mirrored(headers: &HeaderMap) -> MirroredHeaders<'_> {
-    let text = |name: HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
-    let mut params: Vec<(String, Vec<&str>)> = Vec::new();
+/// What the engine needs of a `POST`'s headers.
+struct ReadHeaders<'a> {
+    session_id: Option<&'a str>,
+    protocol_version: Option<VersionHeader<'a>>,
+    /// The headers that mirror the body of a stateless request.
+    mirrored: MirroredHeaders<'a>,
+}
+
+/// Reads them in one pass over the headers: a lookup by name hashes the name every time,
+/// and a request has only a handful of headers. The first value of a name counts, as
+/// `HeaderMap::get` has it (a repeated one was refused by the guard anyway).
+fn read_headers(headers: &HeaderMap) -> ReadHeaders<'_> {
+    let mut read = ReadHeaders {
+        session_id: None,
+        protocol_version: None,
+        mirrored: MirroredHeaders {
+            protocol_version: None,
+            method: None,
+            name: None,
+            params: Vec::new(),
+        },
+    };
+    let mut seen_version = false;
     for (name, value) in headers {
-        let Some(param) = name.as_str().strip_prefix("mcp-param-") else {
-            continue;
-        };
-        // A value that is not visible ASCII cannot match any argument.
-        let value = value.to_str().unwrap_or("\u{fffd}");
-        match params.iter_mut().find(|(n, _)| n == param) {
-            Some((_, values)) => values.push(value),
-            None => params.push((param.to_owned(), vec![value])),
+        let text = value.to_str().ok();
+        if *name == headers::PROTOCOL_VERSION {
+            if !seen_version {
+                seen_version = true;
+                read.mirrored.protocol_version = text;
+                read.protocol_version = Some(VersionHeader::parse(
+                    text.unwrap_or("(not visible ASCII)"),
+                ));
+            }
+        } else if *name == headers::SESSION_ID {
+            read.session_id = read.session_id.or(text);
+        } else if *name == headers::MCP_METHOD {
+            read.mirrored.method = read.mirrored.method.or(text);
+        } else if *name == headers::MCP_NAME {
+            read.mirrored.name = read.mirrored.name.or(text);
+        } else if let Some(param) = name.as_str().strip_prefix("mcp-param-") {
+            // A value that is not visible ASCII cannot match any argument.
+            let value = text.unwrap_or("\u{fffd}");
+            let params = &mut read.mirrored.params;
+            match params.iter_mut().find(|(n, _)| n == param) {
+                Some((_, values)) => values.push(value),
+                None => params.push((param.to_owned(), vec![value])),
+            }
         }
     }
-    MirroredHeaders {
-        protocol_version: text(headers::PROTOCOL_VERSION),
-        method: text(headers::MCP_METHOD),
-        name: text(headers::MCP_NAME),
-        params,
-    }
+    read
 }
