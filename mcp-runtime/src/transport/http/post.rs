@@ -158,9 +158,8 @@ fn read_headers(headers: &HeaderMap) -> ReadHeaders<'_> {
             if !seen_version {
                 seen_version = true;
                 read.mirrored.protocol_version = text;
-                read.protocol_version = Some(VersionHeader::parse(
-                    text.unwrap_or("(not visible ASCII)"),
-                ));
+                read.protocol_version =
+                    Some(VersionHeader::parse(text.unwrap_or("(not visible ASCII)")));
             }
         } else if *name == headers::SESSION_ID {
             read.session_id = read.session_id.or(text);
