@@ -295,8 +295,10 @@ impl Nginx {
         }
         let root = &dir.0;
         std::fs::write(root.join("mcp.conf"), site).expect("write the site");
+        // One process, no master: dropping the child (SIGKILL) then leaves no worker behind
+        // holding the port.
         let main = format!(
-            "worker_processes 1;\npid {root}/nginx.pid;\nerror_log {root}/error.log warn;\nevents {{ worker_connections 256; }}\nhttp {{\n  access_log off;\n  client_body_temp_path {root}/body;\n  proxy_temp_path {root}/proxy;\n  fastcgi_temp_path {root}/fastcgi;\n  uwsgi_temp_path {root}/uwsgi;\n  scgi_temp_path {root}/scgi;\n  include {root}/mcp.conf;\n}}\n",
+            "master_process off;\npid {root}/nginx.pid;\nerror_log {root}/error.log warn;\nevents {{ worker_connections 256; }}\nhttp {{\n  access_log off;\n  client_body_temp_path {root}/body;\n  proxy_temp_path {root}/proxy;\n  fastcgi_temp_path {root}/fastcgi;\n  uwsgi_temp_path {root}/uwsgi;\n  scgi_temp_path {root}/scgi;\n  include {root}/mcp.conf;\n}}\n",
             root = root.display()
         );
         std::fs::write(root.join("nginx.conf"), main).expect("write nginx.conf");
