@@ -18,7 +18,7 @@ use crate::request::RequestMeta;
 use crate::server::{Engine, Inbound, Link, MirroredHeaders, Outcome, Reason};
 
 pub(crate) async fn handle(State(engine): State<Arc<Engine>>, request: Request) -> Response {
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     // The media types were checked before the body was read (`media_refusal`, called by
     // the guard); what the client accepts decides how a call is answered.
     let accepts = Accepts::from_headers(&parts.headers);
@@ -28,7 +28,6 @@ pub(crate) async fn handle(State(engine): State<Arc<Engine>>, request: Request) 
         Ok(body) => body,
         Err(e) => return body_error(&e),
     };
-    let mut parts = parts;
     let resolved = parts.extensions.remove::<Resolved>().map(|r| r.0);
     // Shared with the tool a call runs (headers, extensions), without copying.
     let meta = Arc::new(RequestMeta::from_http(parts));
@@ -153,23 +152,25 @@ fn read_headers(headers: &HeaderMap) -> ReadHeaders<'_> {
     };
     let mut seen_version = false;
     for (name, value) in headers {
-        let text = value.to_str().ok();
+        // Only the headers read here are checked for text, not every header of the request.
+        let text = || value.to_str().ok();
         if *name == headers::PROTOCOL_VERSION {
             if !seen_version {
                 seen_version = true;
+                let text = text();
                 read.mirrored.protocol_version = text;
                 read.protocol_version =
                     Some(VersionHeader::parse(text.unwrap_or("(not visible ASCII)")));
             }
         } else if *name == headers::SESSION_ID {
-            read.session_id = read.session_id.or(text);
+            read.session_id = read.session_id.or_else(text);
         } else if *name == headers::MCP_METHOD {
-            read.mirrored.method = read.mirrored.method.or(text);
+            read.mirrored.method = read.mirrored.method.or_else(text);
         } else if *name == headers::MCP_NAME {
-            read.mirrored.name = read.mirrored.name.or(text);
+            read.mirrored.name = read.mirrored.name.or_else(text);
         } else if let Some(param) = name.as_str().strip_prefix("mcp-param-") {
             // A value that is not visible ASCII cannot match any argument.
-            let value = text.unwrap_or("\u{fffd}");
+            let value = text().unwrap_or("\u{fffd}");
             let params = &mut read.mirrored.params;
             match params.iter_mut().find(|(n, _)| n == param) {
                 Some((_, values)) => values.push(value),
