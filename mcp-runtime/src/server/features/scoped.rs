@@ -69,11 +69,8 @@ where
             let peer = match &asking {
                 Some(asking) => {
                     let principal = meta.as_deref().and_then(RequestMeta::credential);
-                    let binding = if rounds::needs_binding(params, &envelope.client_capabilities) {
-                        rounds::binding(asking.method, &name, Some(asking.arguments), principal)
-                    } else {
-                        String::new()
-                    };
+                    let binding =
+                        || rounds::binding(asking.method, &name, Some(asking.arguments), principal);
                     match Rounds::read(
                         params,
                         envelope.client_capabilities,

@@ -191,15 +191,13 @@ impl Tools {
         if let Declared::Raw(capabilities) = declared {
             task_mode = tasks::task_mode(tool, &capabilities)?;
             let principal = meta.as_deref().and_then(RequestMeta::credential);
-            let binding = if rounds::needs_binding(params_raw, &capabilities) {
+            let binding = || {
                 rounds::binding(
                     TOOLS_CALL,
                     &params.name,
                     params.arguments.as_ref(),
                     principal,
                 )
-            } else {
-                String::new()
             };
             let rounds = Rounds::read(
                 params_raw,

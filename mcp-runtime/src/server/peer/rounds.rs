@@ -92,17 +92,13 @@ pub(crate) fn binding(
     text
 }
 
-/// Whether a request's binding will be needed: it retries a round (its state is checked
-/// against the binding), or its client can be asked at all (a new round seals it). A
-/// client that declared none of elicitation, sampling and roots is never asked, so most
-/// calls skip the digest.
-pub(crate) fn needs_binding(params: Option<&RawValue>, capabilities: &RawValue) -> bool {
+/// Whether a client that declared `capabilities` can be asked at all: one that declared
+/// none of elicitation, sampling and roots never is.
+fn can_be_asked(capabilities: &RawValue) -> bool {
     let declared = capabilities.get();
-    // The capabilities first: a short object, often `{}`.
     ["\"elicitation\"", "\"sampling\"", "\"roots\""]
         .iter()
         .any(|name| declared.contains(name))
-        || is_retry(params.map_or("", RawValue::get))
 }
 
 /// Whether a request's params answer an earlier round (`requestState` or
@@ -206,16 +202,27 @@ impl Rounds {
     /// The round a request's `params` describe: `inputResponses` and a `requestState` this
     /// server sealed for this same request, still valid. A state that fails any check is
     /// refused (-32602), as the spec requires of attacker-controlled input.
+    ///
+    /// `binding` makes the digest that ties request states to this request; it is called
+    /// only when one is needed: the request retries a round (its state is checked against
+    /// it), or its client can be asked at all (a new round seals it). Most calls need
+    /// neither and skip the digest.
     pub(crate) fn read(
         params: Option<&RawValue>,
         capabilities: Box<RawValue>,
-        binding: String,
+        binding: impl FnOnce() -> String,
         sealing: &StateSealing,
     ) -> Result<Self, RpcError> {
         let raw = params.map_or("{}", RawValue::get);
+        let retrying = is_retry(raw);
+        let binding = if retrying || can_be_asked(&capabilities) {
+            binding()
+        } else {
+            String::new()
+        };
         let mut answers = Map::new();
         // Most requests are first rounds: skip the second parse when no retry field is there.
-        if is_retry(raw) {
+        if retrying {
             let retry: RetryFields<'_> =
                 serde_json::from_str(raw).map_err(RpcError::invalid_params)?;
             if let Some(state) = retry.request_state {
@@ -389,7 +396,8 @@ mod tests {
 
     /// A first round that asks `key`, and the state it issues.
     fn first_round(binding: &str, sealing: &StateSealing) -> String {
-        let rounds = Rounds::read(None, raw(json!({})), binding.into(), sealing).expect("read");
+        let asks = raw(json!({"roots": {}}));
+        let rounds = Rounds::read(None, asks, || binding.into(), sealing).expect("read");
         assert!(
             rounds
                 .answer_or_ask("k", json!({"method": "roots/list"}), |_| true)
@@ -401,14 +409,14 @@ mod tests {
 
     fn retry(state: &str, binding: &str, sealing: &StateSealing) -> Result<Rounds, RpcError> {
         let params = raw(json!({"requestState": state, "inputResponses": {"k2": 1}}));
-        Rounds::read(Some(&params), raw(json!({})), binding.into(), sealing)
+        Rounds::read(Some(&params), raw(json!({})), || binding.into(), sealing)
     }
 
     #[test]
     fn answers_travel_in_the_state_between_rounds() {
         let s = sealing("key", Duration::from_secs(60));
         let params = raw(json!({"inputResponses": {"k": {"roots": []}, "extra": 1}}));
-        let rounds = Rounds::read(Some(&params), raw(json!({})), "b".into(), &s).expect("read");
+        let rounds = Rounds::read(Some(&params), raw(json!({})), || "b".into(), &s).expect("read");
         assert_eq!(
             rounds.answer_or_ask("k", Value::Null, |_| true),
             Some(json!({"roots": []}))
@@ -442,7 +450,7 @@ mod tests {
     fn an_invalid_answer_is_asked_again() {
         let s = sealing("key", Duration::from_secs(60));
         let params = raw(json!({"inputResponses": {"k": 12345}}));
-        let rounds = Rounds::read(Some(&params), raw(json!({})), "b".into(), &s).expect("read");
+        let rounds = Rounds::read(Some(&params), raw(json!({})), || "b".into(), &s).expect("read");
         assert!(
             rounds
                 .answer_or_ask("k", json!({}), Value::is_object)
@@ -487,8 +495,8 @@ mod tests {
             json!({"requestState": 5}),
         ] {
             let params = raw(params);
-            let error =
-                Rounds::read(Some(&params), raw(json!({})), "b".into(), &s).expect_err("refused");
+            let error = Rounds::read(Some(&params), raw(json!({})), || "b".into(), &s)
+                .expect_err("refused");
             assert_eq!(error.code, crate::protocol::ErrorCode::INVALID_PARAMS);
         }
     }
