@@ -4,37 +4,37 @@
 //! never sent a byte go first (oldest first), then the longest idle.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 
-/// What the registry needs to know of a connection.
+/// What the registry needs to know of a connection, and how it tells one to close.
 pub(super) trait Idleness: Send + Sync {
     /// `None` while the connection is in use (a request in flight, a stream open, a write
     /// blocked); else whether it ever sent a byte and since when it has been idle.
     fn idle_since(&self) -> Option<(bool, Instant)>;
+
+    /// Asks the connection to close now (its place is needed).
+    fn close(&self);
+
+    /// Asks the connection to close once its request in flight, if any, is answered.
+    fn drain(&self);
 }
 
-struct Registered {
-    connection: Arc<dyn Idleness>,
-    close: CancellationToken,
-}
-
-/// The open connections, each with the token that closes it.
+/// The open connections.
 #[derive(Clone, Default)]
 pub(super) struct Connections {
-    open: Arc<Mutex<HashMap<u64, Registered>>>,
+    open: Arc<Mutex<HashMap<u64, Arc<dyn Idleness>>>>,
     next: Arc<AtomicU64>,
+    /// Set by [`drain_all`](Self::drain_all): a connection registered later drains at once.
+    draining: Arc<AtomicBool>,
 }
 
 /// A connection's place in the registry; leaving it (the drop) removes the connection.
 pub(super) struct Registration {
     id: u64,
-    open: Arc<Mutex<HashMap<u64, Registered>>>,
-    /// Cancelled when the accept loop closes this connection to admit another.
-    pub(super) close: CancellationToken,
+    open: Arc<Mutex<HashMap<u64, Arc<dyn Idleness>>>>,
 }
 
 impl Drop for Registration {
@@ -50,18 +50,25 @@ impl Connections {
     /// Registers a connection.
     pub(super) fn register(&self, connection: Arc<dyn Idleness>) -> Registration {
         let id = self.next.fetch_add(1, Ordering::Relaxed);
-        let close = CancellationToken::new();
-        self.open.lock().unwrap_or_else(|e| e.into_inner()).insert(
-            id,
-            Registered {
-                connection,
-                close: close.clone(),
-            },
-        );
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        // Read under the lock `drain_all` takes, so no connection misses the drain.
+        if self.draining.load(Ordering::Acquire) {
+            connection.drain();
+        }
+        open.insert(id, connection);
         Registration {
             id,
             open: self.open.clone(),
-            close,
+        }
+    }
+
+    /// Asks every connection, and every one registered from now on, to close once its
+    /// request in flight is answered (the graceful shutdown).
+    pub(super) fn drain_all(&self) {
+        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        self.draining.store(true, Ordering::Release);
+        for connection in open.values() {
+            connection.drain();
         }
     }
 
@@ -72,12 +79,12 @@ impl Connections {
         let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
         let victim = open
             .iter()
-            .filter_map(|(id, r)| r.connection.idle_since().map(|rank| (rank, *id)))
+            .filter_map(|(id, c)| c.idle_since().map(|rank| (rank, *id)))
             .min()
             .map(|(_, id)| id);
         match victim.and_then(|id| open.remove(&id)) {
-            Some(registered) => {
-                registered.close.cancel();
+            Some(connection) => {
+                connection.close();
                 true
             }
             None => false,

@@ -21,7 +21,7 @@ use std::convert::Infallible;
 use std::io;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU64, AtomicUsize, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -29,16 +29,15 @@ use axum::Router;
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
+use futures_util::task::AtomicWaker;
 use http::header::{CONNECTION, RETRY_AFTER};
 use http::{HeaderValue, Request, StatusCode};
 use hyper::body::Incoming;
 use hyper_util::rt::TokioIo;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Notify;
 use tokio::task::JoinSet;
 use tokio::time::Instant;
-use tokio_util::sync::CancellationToken;
 use tower_service::Service as _;
 
 use super::client::Peer;
@@ -65,7 +64,6 @@ pub(crate) async fn serve(
     limits: HttpLimits,
     mut shutdown: Shutdown,
 ) -> io::Result<()> {
-    let draining = CancellationToken::new();
     let live = Arc::new(AtomicUsize::new(0));
     let refusing = Arc::new(AtomicUsize::new(0));
     let registry = Connections::default();
@@ -96,8 +94,7 @@ pub(crate) async fn serve(
                 });
                 if let Some(slot) = slot {
                     let router = router.clone();
-                    let draining = draining.clone();
-                    let serving = Serving { peer, limits, draining, registry: registry.clone() };
+                    let serving = Serving { peer, limits, registry: registry.clone() };
                     connections.spawn(connection(tcp, router, serving, slot));
                 } else if let Some(slot) = Slot::take(&refusing, MAX_REFUSING) {
                     tracing::debug!("at the connection limit ({}): refusing", limits.max_connections);
@@ -111,7 +108,7 @@ pub(crate) async fn serve(
     }
     drop(listener);
     server.shutdown();
-    draining.cancel();
+    registry.drain_all();
     let drain = limits.drain_timeout;
     tracing::info!("shutting down: letting requests in flight finish (up to {drain:?})");
     tokio::select! {
@@ -157,7 +154,6 @@ impl Drop for Slot {
 struct Serving {
     peer: std::net::SocketAddr,
     limits: HttpLimits,
-    draining: CancellationToken,
     registry: Connections,
 }
 
@@ -167,11 +163,10 @@ async fn connection(tcp: TcpStream, router: Router, serving: Serving, _slot: Slo
     let Serving {
         peer,
         limits,
-        draining,
         registry,
     } = serving;
     let activity = Arc::new(Activity::new());
-    let registration = registry.register(activity.clone());
+    let _registration = registry.register(activity.clone());
     let io = TokioIo::new(Watched {
         inner: tcp,
         activity: activity.clone(),
@@ -193,43 +188,83 @@ async fn connection(tcp: TcpStream, router: Router, serving: Serving, _slot: Slo
     builder.header_read_timeout(None);
     let conn = builder.serve_connection(io, service);
     let mut conn = std::pin::pin!(conn);
+    // The watchdog's timer, registered only once armed. It is armed lazily: a deadline that
+    // moves later (a request begins, a request ends and the idle clock restarts) leaves it
+    // where it is, and when it fires the deadline is worked out again. So a busy connection
+    // touches the timer wheel about once per timeout, not several times per request.
+    let mut timer = std::pin::pin!(tokio::time::sleep_until(activity.start));
+    let mut armed: Option<Instant> = None;
     let mut closing = false;
-    loop {
-        let deadline = activity.deadline(&limits);
-        let changed = activity.changed.notified();
-        tokio::select! {
-            served = conn.as_mut() => {
-                if let Err(e) = served {
-                    tracing::debug!("connection ended: {e}");
+    let ended = std::future::poll_fn(|cx| {
+        if let Poll::Ready(served) = conn.as_mut().poll(cx) {
+            return Poll::Ready(Ended::Served(served));
+        }
+        activity.waker.register(cx.waker());
+        let signals = activity.signals.swap(0, Ordering::AcqRel);
+        if signals & CLOSE != 0 {
+            return Poll::Ready(Ended::Evicted);
+        }
+        if signals & DRAIN != 0 && !closing {
+            // Ends the connection once its request in flight, if any, is answered.
+            conn.as_mut().graceful_shutdown();
+            closing = true;
+            cx.waker().wake_by_ref();
+        }
+        // Every change of phase happens inside `conn.poll` above (hyper drives the socket,
+        // the service and the response body from this task), so a flag read here is enough:
+        // waking the task for it would poll the whole connection again.
+        if activity.changed.swap(false, Ordering::Relaxed) {
+            if let Some(deadline) = activity.deadline(&limits) {
+                if armed.is_none_or(|at| deadline < at) {
+                    timer.as_mut().reset(deadline);
+                    armed = Some(deadline);
                 }
-                return;
             }
-            () = draining.cancelled(), if !closing => {
-                // Ends the connection once its request in flight, if any, is answered.
-                conn.as_mut().graceful_shutdown();
-                closing = true;
+        }
+        while armed.is_some() {
+            if timer.as_mut().poll(cx).is_pending() {
+                break;
             }
-            () = changed => {}
-            () = registration.close.cancelled() => {
-                tracing::debug!("closing an idle connection to admit a new one (at the connection limit)");
-                return;
-            }
-            () = sleep_until(deadline) => {
-                if activity.deadline(&limits).is_some_and(|d| d <= Instant::now()) {
-                    tracing::debug!("closing a connection: {}", activity.why_closed());
-                    return;
+            match activity.deadline(&limits) {
+                Some(deadline) if deadline <= Instant::now() => {
+                    return Poll::Ready(Ended::TimedOut);
                 }
+                Some(deadline) => {
+                    timer.as_mut().reset(deadline);
+                    armed = Some(deadline);
+                }
+                None => armed = None,
             }
+        }
+        Poll::Pending
+    })
+    .await;
+    match ended {
+        Ended::Served(Ok(())) => {}
+        Ended::Served(Err(e)) => tracing::debug!("connection ended: {e}"),
+        Ended::Evicted => tracing::debug!(
+            "closing an idle connection to admit a new one (at the connection limit)"
+        ),
+        Ended::TimedOut => {
+            tracing::debug!("closing a connection: {}", activity.why_closed());
         }
     }
 }
 
-async fn sleep_until(deadline: Option<Instant>) {
-    match deadline {
-        Some(deadline) => tokio::time::sleep_until(deadline).await,
-        None => std::future::pending().await,
-    }
+/// Why [`connection`] returned.
+enum Ended {
+    /// hyper finished with the connection (the client closed it, or a graceful shutdown).
+    Served(Result<(), hyper::Error>),
+    /// The accept loop closed it to admit another.
+    Evicted,
+    /// A timeout of [`Activity`] ran out.
+    TimedOut,
 }
+
+/// [`Activity::signals`]: the accept loop needs this connection's place.
+const CLOSE: u8 = 1;
+/// [`Activity::signals`]: the server is shutting down.
+const DRAIN: u8 = 2;
 
 /// What a connection is doing, for its timeouts: reading a request's headers (since when),
 /// serving a request, or idle between requests (since when); and whether its writes are
@@ -250,8 +285,12 @@ struct Activity {
     /// One more than the milliseconds from `start` to the write that found the socket full,
     /// while no write has gone through since; 0 while writes go through.
     blocked: AtomicU64,
-    /// Woken when a phase begins, so the watchdog picks the right deadline.
-    changed: Notify,
+    /// A phase began since the watchdog last looked: its deadline may be earlier.
+    changed: AtomicBool,
+    /// [`CLOSE`] and [`DRAIN`], set from other tasks, which then wake `waker`.
+    signals: AtomicU8,
+    /// The connection's task, for [`signals`](Self::signals).
+    waker: AtomicWaker,
 }
 
 impl Activity {
@@ -264,7 +303,9 @@ impl Activity {
             heard: AtomicBool::new(false),
             since: AtomicU64::new(0),
             blocked: AtomicU64::new(0),
-            changed: Notify::new(),
+            changed: AtomicBool::new(true),
+            signals: AtomicU8::new(0),
+            waker: AtomicWaker::new(),
         }
     }
 
@@ -279,7 +320,7 @@ impl Activity {
         if self.active.load(Ordering::Acquire) == 0 && !self.reading.load(Ordering::Acquire) {
             self.since.store(self.now(), Ordering::Release);
             self.reading.store(true, Ordering::Release);
-            self.changed.notify_one();
+            self.changed.store(true, Ordering::Relaxed);
         }
     }
 
@@ -289,7 +330,7 @@ impl Activity {
         if polled.is_pending() {
             if self.blocked.load(Ordering::Acquire) == 0 {
                 self.blocked.store(self.now() + 1, Ordering::Release);
-                self.changed.notify_one();
+                self.changed.store(true, Ordering::Relaxed);
             }
         } else if self.blocked.load(Ordering::Acquire) != 0 {
             self.blocked.store(0, Ordering::Release);
@@ -299,7 +340,7 @@ impl Activity {
     fn begin_request(self: &Arc<Self>) -> InFlight {
         self.active.fetch_add(1, Ordering::AcqRel);
         self.reading.store(false, Ordering::Release);
-        self.changed.notify_one();
+        self.changed.store(true, Ordering::Relaxed);
         InFlight(self.clone())
     }
 
@@ -342,6 +383,16 @@ impl Idleness for Activity {
         let since = Duration::from_millis(self.since.load(Ordering::Acquire));
         Some((self.heard.load(Ordering::Acquire), self.start + since))
     }
+
+    fn close(&self) {
+        self.signals.fetch_or(CLOSE, Ordering::AcqRel);
+        self.waker.wake();
+    }
+
+    fn drain(&self) {
+        self.signals.fetch_or(DRAIN, Ordering::AcqRel);
+        self.waker.wake();
+    }
 }
 
 /// A request in flight; its end (the drop) starts the idle clock.
@@ -353,7 +404,7 @@ impl Drop for InFlight {
         activity.since.store(activity.now(), Ordering::Release);
         activity.reading.store(false, Ordering::Release);
         activity.active.fetch_sub(1, Ordering::AcqRel);
-        activity.changed.notify_one();
+        activity.changed.store(true, Ordering::Relaxed);
     }
 }
 
