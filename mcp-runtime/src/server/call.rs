@@ -181,15 +181,25 @@ impl CallStream {
 }
 
 /// `call`, unless `cancel` fires first (checked first at every poll): then `None`.
+///
+/// The cancellation is waited on only once the call is pending: most calls finish at their
+/// first poll, and joining the token's waiters (a lock, a list entry) would be wasted.
 async fn unless_cancelled(
     cancel: CancellationToken,
     call: impl Future<Output = Bytes>,
 ) -> Option<Bytes> {
-    tokio::select! {
-        biased;
-        () = cancel.cancelled() => None,
-        response = call => Some(response),
-    }
+    let mut call = std::pin::pin!(call);
+    let mut cancelled = std::pin::pin!(cancel.cancelled());
+    std::future::poll_fn(|cx| {
+        if cancel.is_cancelled() {
+            return Poll::Ready(None);
+        }
+        if let Poll::Ready(response) = call.as_mut().poll(cx) {
+            return Poll::Ready(Some(response));
+        }
+        cancelled.as_mut().poll(cx).map(|()| None)
+    })
+    .await
 }
 
 fn panic_message(panic: &(dyn std::any::Any + Send)) -> &str {
