@@ -1,6 +1,6 @@
 //! The MCP endpoint as one service: the intake's checks (CORS, Host/Origin and media types,
-//! the token, the session a `POST` names, the body limits), then the method's handler, in
-//! one pass. axum boxes and clones every route level on every request, one level per layer
+//! the token; the session a `POST` names and the body limits, in its handler), then the
+//! method's handler, in one pass. axum boxes and clones every route level on every request, one level per layer
 //! and per method; registered with `route_service`, the endpoint is one level whatever it
 //! checks.
 
@@ -14,13 +14,18 @@ use axum::response::{IntoResponse, Response};
 use futures_util::future::{BoxFuture, Either};
 use http::{HeaderValue, Method, StatusCode};
 
+use super::limits::BodyLimits;
 use super::{get, post, session};
 use crate::server::Engine;
 
 /// The endpoint's methods: `POST` a message, `GET` the server's stream, `DELETE` the
 /// session. Anything else is 405 with `Allow`.
 #[derive(Clone)]
-pub(crate) struct Dispatch(pub(crate) Arc<Engine>);
+pub(crate) struct Dispatch {
+    pub(crate) engine: Arc<Engine>,
+    /// How a `POST`'s body is read.
+    pub(crate) body_limits: BodyLimits,
+}
 
 impl tower_service::Service<Request> for Dispatch {
     type Response = Response;
@@ -35,12 +40,13 @@ impl tower_service::Service<Request> for Dispatch {
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let engine = State(self.0.clone());
+        let engine = State(self.engine.clone());
         match *request.method() {
             Method::POST => {
-                Either::Left(Box::pin(
-                    async move { Ok(post::handle(engine, request).await) },
-                ))
+                let limits = self.body_limits.clone();
+                Either::Left(Box::pin(async move {
+                    Ok(post::handle(engine, &limits, request).await)
+                }))
             }
             Method::GET | Method::HEAD => {
                 let headers = request.into_parts().0.headers;

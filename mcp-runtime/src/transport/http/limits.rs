@@ -159,17 +159,75 @@ impl Drop for Share {
     }
 }
 
-/// The layer: buffers every request body under the limits, then passes the request on
-/// with the whole body. Requests without a body pass straight through.
+/// The body limits with the budget they draw on: how a request body is read whole.
 #[derive(Debug, Clone)]
-pub(crate) struct BodyLimitLayer {
+pub(crate) struct BodyLimits {
     limits: HttpLimits,
     budget: BodyBudget,
 }
 
-impl BodyLimitLayer {
+/// A request body read whole, holding its share of the budget until dropped.
+pub(crate) struct BufferedBody {
+    pub(crate) bytes: Bytes,
+    _share: Option<Share>,
+}
+
+impl BodyLimits {
     pub(crate) fn new(limits: HttpLimits, budget: BodyBudget) -> Self {
         Self { limits, budget }
+    }
+
+    /// Reads `body` whole within the body limit, budget and timeout; the response to send
+    /// instead (413, 503, 408, 400) when it breaks one.
+    pub(crate) async fn read(
+        &self,
+        headers: &HeaderMap,
+        body: Body,
+    ) -> Result<BufferedBody, Response> {
+        let empty = || BufferedBody {
+            bytes: Bytes::new(),
+            _share: None,
+        };
+        let length = match self.declared(headers, &body) {
+            Err(refused) => return Err(refused.response()),
+            Ok(None) => return Ok(empty()),
+            Ok(Some(length)) => length,
+        };
+        match buffer(body, length, &self.limits, self.budget.clone()).await {
+            Ok((bytes, share)) => Ok(BufferedBody {
+                bytes,
+                _share: Some(share),
+            }),
+            Err(refused) => Err(refused.response()),
+        }
+    }
+
+    /// What the headers decide before a byte of the body is read: refused, nothing to read
+    /// (`None`), or the length announced (0 when not announced).
+    fn declared(&self, headers: &HeaderMap, body: &Body) -> Result<Option<usize>, Refused> {
+        let Ok(length) = declared_length(headers) else {
+            return Err(Refused::BadLength);
+        };
+        match length {
+            Some(length) if length > self.limits.body_limit as u64 => {
+                Err(Refused::TooLarge(self.limits.body_limit))
+            }
+            Some(0) => Ok(None),
+            None if body.is_end_stream() => Ok(None),
+            // Within the limit, so within `usize`.
+            length => Ok(Some(length.map_or(0, |l| l as usize))),
+        }
+    }
+}
+
+/// The layer: buffers every request body under the limits, then passes the request on
+/// with the whole body. Requests without a body pass straight through.
+#[derive(Debug, Clone)]
+pub(crate) struct BodyLimitLayer(BodyLimits);
+
+impl BodyLimitLayer {
+    pub(crate) fn new(limits: BodyLimits) -> Self {
+        Self(limits)
     }
 }
 
@@ -178,18 +236,16 @@ impl<S> tower_layer::Layer<S> for BodyLimitLayer {
 
     fn layer(&self, inner: S) -> BodyLimit<S> {
         BodyLimit {
-            limits: self.limits,
-            budget: self.budget.clone(),
+            limits: self.0.clone(),
             inner,
         }
     }
 }
 
-/// The service [`BodyLimitLayer`] wraps around the endpoint.
+/// The service [`BodyLimitLayer`] wraps around a route.
 #[derive(Debug, Clone)]
 pub(crate) struct BodyLimit<S> {
-    limits: HttpLimits,
-    budget: BodyBudget,
+    limits: BodyLimits,
     inner: S,
 }
 
@@ -212,38 +268,27 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let refuse = |refused: Refused| Either::Left(Either::Left(ready(Ok(refused.response()))));
-        let Ok(length) = declared_length(request.headers()) else {
-            return refuse(Refused::BadLength);
-        };
-        match length {
-            Some(length) if length > self.limits.body_limit as u64 => {
-                return refuse(Refused::TooLarge(self.limits.body_limit));
-            }
-            Some(0) => return Either::Left(Either::Right(self.inner.call(request))),
-            None if request.body().is_end_stream() => {
-                return Either::Left(Either::Right(self.inner.call(request)));
-            }
-            _ => {}
+        match self.limits.declared(request.headers(), request.body()) {
+            Err(refused) => return Either::Left(Either::Left(ready(Ok(refused.response())))),
+            Ok(None) => return Either::Left(Either::Right(self.inner.call(request))),
+            Ok(Some(_)) => {}
         }
         // The clone that was made ready goes with this request (the tower idiom).
         let ready_one = self.inner.clone();
         let mut inner = std::mem::replace(&mut self.inner, ready_one);
-        let limits = self.limits;
-        let budget = self.budget.clone();
+        let limits = self.limits.clone();
         Either::Right(Box::pin(async move {
             let (parts, body) = request.into_parts();
-            let hint = length.map_or(0, |l| l as usize);
-            match buffer(body, hint, &limits, budget).await {
-                Ok((bytes, share)) => {
+            match limits.read(&parts.headers, body).await {
+                Ok(body) => {
                     let response = inner
-                        .call(Request::from_parts(parts, Body::from(bytes)))
+                        .call(Request::from_parts(parts, Body::from(body.bytes.clone())))
                         .await;
                     // Held until the handler is done with the body.
-                    drop(share);
+                    drop(body);
                     response
                 }
-                Err(refused) => Ok(refused.response()),
+                Err(refused) => Ok(refused),
             }
         }))
     }

@@ -72,17 +72,17 @@ impl Surface {
 
 /// The endpoint and its routes. Layers run outside in: CORS; the Host/Origin guard and the
 /// other checks of headers alone (repeated MCP headers, a POST's media types); the token
-/// check; the session a POST names (an unknown one: 404); then the body limits, which
-/// buffer the body for the handler, so nothing of an unauthenticated or misdirected body
-/// is held.
+/// check; then the endpoint, whose `POST` handler finds the session the request names (an
+/// unknown one: 404) before it reads the body under the body limits, so nothing of an
+/// unauthenticated or misdirected body is held.
 pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> Router {
     use tower_layer::Layer as _;
     let auth_layer = surface
         .auth
         .as_ref()
         .map(|auth| crate::auth::AuthLayer::new(auth.clone()));
-    let body_limit =
-        || limits::BodyLimitLayer::new(surface.http.limits, surface.http.budget.clone());
+    let body_limits = limits::BodyLimits::new(surface.http.limits, surface.http.budget.clone());
+    let body_limit = || limits::BodyLimitLayer::new(body_limits.clone());
     let mut router = Router::new();
     if surface.legacy_sse {
         router = router.merge(legacy::routes(
@@ -119,10 +119,12 @@ pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> Router {
     }
     let router = router.layer(cors::layer(&surface.hosts));
     // The endpoint, added after the layers above so that none of them wraps it: one
-    // service, with the same checks in the same order (CORS, the guard, the token, the
-    // session a POST names, the body limits).
-    let intake = tower_layer::Stack::new(body_limit(), session::ResolveLayer(engine.clone()))
-        .layer(endpoint::Dispatch(engine.clone()));
+    // service, with the same checks in the same order (CORS, the guard, the token, then in
+    // the handler the session a POST names and the body limits).
+    let intake = endpoint::Dispatch {
+        engine: engine.clone(),
+        body_limits,
+    };
     let cors = cors::layer(&surface.hosts);
     let guard = guard::GuardLayer::new(surface.hosts.clone());
     let router = match auth_layer {

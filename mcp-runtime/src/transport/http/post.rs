@@ -11,24 +11,32 @@ use axum::response::Response;
 use http::{HeaderMap, HeaderValue, StatusCode};
 
 use super::headers::{self, Accepts};
+use super::limits::BodyLimits;
 use super::reply::{self, Rejection};
-use super::session::Resolved;
+use super::session;
 use crate::protocol::VersionHeader;
 use crate::request::RequestMeta;
 use crate::server::{Engine, Inbound, Link, MirroredHeaders, Outcome, Reason};
 
-pub(crate) async fn handle(State(engine): State<Arc<Engine>>, request: Request) -> Response {
+pub(crate) async fn handle(
+    State(engine): State<Arc<Engine>>,
+    limits: &BodyLimits,
+    request: Request,
+) -> Response {
     let (mut parts, body) = request.into_parts();
     // The media types were checked before the body was read (`media_refusal`, called by
     // the guard); what the client accepts decides how a call is answered.
     let accepts = Accepts::from_headers(&parts.headers);
-    // `BodyLimitLayer` has already read the body whole, within the body limit, budget and
-    // timeout (413, 503, 408 otherwise): this takes the bytes it holds.
-    let body = match axum::body::to_bytes(body, usize::MAX).await {
-        Ok(body) => body,
-        Err(e) => return body_error(&e),
+    let resolved = match session::for_post(&engine, &mut parts).await {
+        Ok(resolved) => resolved,
+        Err(unknown) => return unknown,
     };
-    let resolved = parts.extensions.remove::<Resolved>().map(|r| r.0);
+    // Read whole within the body limit, budget and timeout (413, 503, 408 otherwise); its
+    // share of the budget is held until the outcome is rendered.
+    let body = match limits.read(&parts.headers, body).await {
+        Ok(body) => body,
+        Err(refused) => return refused,
+    };
     // Shared with the tool a call runs (headers, extensions), without copying.
     let meta = Arc::new(RequestMeta::from_http(parts));
     let headers = meta.headers();
@@ -40,7 +48,9 @@ pub(crate) async fn handle(State(engine): State<Arc<Engine>>, request: Request) 
         mirrored: Some(&read.mirrored),
         meta: Some(meta.clone()),
     };
-    let outcome = engine.handle(&Link::per_request(), &inbound, &body).await;
+    let outcome = engine
+        .handle(&Link::per_request(), &inbound, &body.bytes)
+        .await;
     if let Outcome::Refused(refusal) = &outcome {
         if let Some(forbidden) = crate::auth::scope::render(headers, meta.extensions(), refusal) {
             return forbidden;
@@ -110,12 +120,6 @@ async fn render(engine: &Engine, outcome: Outcome, accepts: Accepts) -> Response
             response
         }
     }
-}
-
-/// A body that could not be read (broken off).
-fn body_error(error: &axum::Error) -> Response {
-    let message = format!("could not read the request body: {error}");
-    Rejection::new(StatusCode::BAD_REQUEST, message).into_response(None)
 }
 
 /// The HTTP status of a refusal.

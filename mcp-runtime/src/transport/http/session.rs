@@ -1,116 +1,45 @@
 //! Finding the caller's session: for a `POST` before its body is read, for `GET` and
 //! `DELETE`; and ending it with `DELETE`.
 
-use std::convert::Infallible;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use futures_util::future::{BoxFuture, Either};
-use http::{HeaderMap, Method, StatusCode};
+use http::request::Parts;
+use http::{HeaderMap, StatusCode};
 
 use super::headers;
 use super::reply::Rejection;
 use crate::server::{Engine, Reason, SessionRef};
 
-/// The session a `POST` names, found by [`ResolveLayer`] before the body was read; the
-/// handler hands it to the engine, which does not look it up again.
-#[derive(Clone)]
-pub(crate) struct Resolved(pub(crate) SessionRef);
-
-/// Looks up the session a `POST` names before its body is read. An unknown or ended one
-/// gets `404` at once (the spec: a request with that session id, `initialize` included,
-/// is answered 404; the client starts over with an `initialize` without one), so nothing of
-/// its body is buffered. A live one rides along in the request's extensions for the engine,
-/// which does not look it up again. A 2026-07-28 request has no session, and anything else
-/// the engine refuses in its own words (a bad protocol version, a store that is down).
-#[derive(Clone)]
-pub(crate) struct ResolveLayer(pub(crate) Arc<Engine>);
-
-impl<S> tower_layer::Layer<S> for ResolveLayer {
-    type Service = Resolve<S>;
-
-    fn layer(&self, inner: S) -> Resolve<S> {
-        Resolve {
-            engine: self.0.clone(),
-            inner,
+/// The session a `POST` names, found before its body is read (an unknown one: 404); the
+/// handler hands it to the engine, which does not look it up again. A request of the
+/// stateless protocol names none. A request that names none may open one: who the client
+/// is goes into its extensions, for its session quota.
+pub(crate) async fn for_post(
+    engine: &Engine,
+    parts: &mut Parts,
+) -> Result<Option<SessionRef>, Response> {
+    let version = headers::protocol_version(&parts.headers);
+    if version.is_some_and(|v| v.is_stateless()) {
+        return Ok(None);
+    }
+    let Some(id) = headers::session_id(&parts.headers) else {
+        if let Some(key) = super::client::key(parts, &engine.config.trusted_proxies) {
+            parts.extensions.insert(key);
         }
-    }
-}
-
-/// The service [`ResolveLayer`] wraps around the body limits and the endpoint.
-#[derive(Clone)]
-pub(crate) struct Resolve<S> {
-    engine: Arc<Engine>,
-    inner: S,
-}
-
-impl<S> tower_service::Service<Request> for Resolve<S>
-where
-    S: tower_service::Service<Request, Response = Response, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Either<S::Future, BoxFuture<'static, Result<Response, Infallible>>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut request: Request) -> Self::Future {
-        let (names_a_session, opens_a_session) = session_role(&request);
-        if !names_a_session {
-            if opens_a_session {
-                // Who the client is, for its session quota (an `initialize`, perhaps).
-                let (mut parts, body) = request.into_parts();
-                if let Some(key) = super::client::key(&parts, &self.engine.config.trusted_proxies) {
-                    parts.extensions.insert(key);
-                }
-                request = Request::from_parts(parts, body);
-            }
-            return Either::Left(self.inner.call(request));
+        return Ok(None);
+    };
+    match engine.session(Some(id), version).await {
+        Ok(session) => Ok(Some(session)),
+        Err(refusal) if refusal.reason == Reason::UnknownSession => {
+            let mut response = super::reply::json(refusal.message());
+            *response.status_mut() = StatusCode::NOT_FOUND;
+            Err(response)
         }
-        // The clone that was made ready goes with this request (the tower idiom).
-        let ready_one = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, ready_one);
-        let engine = self.engine.clone();
-        Either::Right(Box::pin(async move {
-            let headers = request.headers();
-            let version = headers::protocol_version(headers);
-            match engine.session(headers::session_id(headers), version).await {
-                Ok(session) => {
-                    request.extensions_mut().insert(Resolved(session));
-                }
-                Err(refusal) if refusal.reason == Reason::UnknownSession => {
-                    let mut response = super::reply::json(refusal.message());
-                    *response.status_mut() = StatusCode::NOT_FOUND;
-                    return Ok(response);
-                }
-                Err(_other) => {}
-            }
-            inner.call(request).await
-        }))
+        // The engine answers the others (it looks the session up again and says why).
+        Err(_other) => Ok(None),
     }
-}
-
-/// Whether `request` is a `POST` that names a session, and whether it is a `POST` that may
-/// open one (an `initialize`: it names none). A 2026-07-28 request, by its header, does
-/// neither: that revision has no sessions, whatever the request carries.
-fn session_role(request: &Request) -> (bool, bool) {
-    if request.method() != Method::POST {
-        return (false, false);
-    }
-    let headers = request.headers();
-    if headers::protocol_version(headers).is_some_and(|v| v.is_stateless()) {
-        return (false, false);
-    }
-    let names = headers::session_id(headers).is_some();
-    (names, !names)
 }
 
 /// The session named by `Mcp-Session-Id` (the engine's rules: missing → 400, unknown or
