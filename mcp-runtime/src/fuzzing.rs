@@ -176,8 +176,12 @@ pub fn http_headers(data: &[u8]) {
             map.append(name, value);
         }
     }
-    let _ = headers::Accepts::from_headers(&map);
-    let _ = headers::is_json(&map);
+    let seen = headers::Intake::read(&map);
+    assert_eq!(seen.accepts(&map), headers::Accepts::from_headers(&map));
+    let _ = headers::is_json_value(seen.content_type);
+    if let Some(id) = seen.session_id {
+        let _ = headers::malformed_session_id_value(id);
+    }
     if let Some(version) = map.get(headers::PROTOCOL_VERSION) {
         let _ = version
             .to_str()

@@ -13,9 +13,9 @@ use std::task::{Context, Poll};
 use axum::extract::Request;
 use axum::response::Response;
 use futures_util::future::Either;
-use http::header::{HOST, ORIGIN};
 use http::{HeaderMap, StatusCode};
 
+use super::headers::Intake;
 use super::reply::Rejection;
 use crate::observe;
 
@@ -167,10 +167,12 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let refused = refusal(&self.policy, request.headers()).or_else(|| {
+        let headers = request.headers();
+        let seen = super::headers::Intake::read(headers);
+        let refused = refusal(&self.policy, headers, &seen).or_else(|| {
             // A POST's media types are checked here, before its body is read.
             (self.media && request.method() == http::Method::POST)
-                .then(|| super::post::media_refusal(request.headers()))
+                .then(|| super::post::media_refusal(headers, &seen))
                 .flatten()
         });
         match refused {
@@ -182,7 +184,7 @@ where
 
 /// The 403 for a request the policy refuses (400 for a repeated single-valued MCP
 /// header or a malformed session id); `None` lets it through.
-fn refusal(policy: &HostPolicy, headers: &HeaderMap) -> Option<Response> {
+fn refusal(policy: &HostPolicy, headers: &HeaderMap, seen: &Intake<'_>) -> Option<Response> {
     if let Some(name) = super::headers::duplicated(headers) {
         return Some(
             Rejection::new(
@@ -192,11 +194,14 @@ fn refusal(policy: &HostPolicy, headers: &HeaderMap) -> Option<Response> {
             .into_response(None),
         );
     }
-    if let Some(message) = super::headers::malformed_session_id(headers) {
+    if let Some(message) = seen
+        .session_id
+        .and_then(super::headers::malformed_session_id_value)
+    {
         return Some(Rejection::new(StatusCode::BAD_REQUEST, message).into_response(None));
     }
-    let host = headers
-        .get(HOST)
+    let host = seen
+        .host
         .map(|v| v.to_str().unwrap_or("(not visible ASCII)"));
     match host {
         Some(host) if !policy.host_allowed(host) => {
@@ -211,7 +216,7 @@ fn refusal(policy: &HostPolicy, headers: &HeaderMap) -> Option<Response> {
         }
         _ => {}
     }
-    if let Some(origin) = headers.get(ORIGIN) {
+    if let Some(origin) = seen.origin {
         let origin = origin.to_str().unwrap_or("(not visible ASCII)");
         if !policy.origin_allowed(origin) {
             observe::rejected(observe::Reason::Origin);

@@ -1,12 +1,59 @@
 //! Reading the request headers the transport cares about.
 
-use http::header::{ACCEPT, CONTENT_TYPE};
-use http::{HeaderMap, HeaderName};
+use http::header::{ACCEPT, CONTENT_TYPE, HOST, ORIGIN};
+use http::{HeaderMap, HeaderName, HeaderValue};
 
 use crate::protocol::VersionHeader;
 pub(crate) use crate::protocol::headers::{
     LAST_EVENT_ID, MCP_METHOD, MCP_NAME, PROTOCOL_VERSION, SESSION_ID,
 };
+
+/// The headers the intake checks before anything else (the guard, a `POST`'s media types),
+/// found in one pass: a lookup by name hashes the name every time, and a request has only a
+/// handful of headers. The first value of a name counts, as `HeaderMap::get` has it.
+#[derive(Debug, Default)]
+pub(crate) struct Intake<'a> {
+    pub(crate) host: Option<&'a HeaderValue>,
+    pub(crate) origin: Option<&'a HeaderValue>,
+    pub(crate) session_id: Option<&'a HeaderValue>,
+    pub(crate) content_type: Option<&'a HeaderValue>,
+    /// The first `Accept` value, and whether there were more.
+    pub(crate) accept: Option<&'a HeaderValue>,
+    accept_repeated: bool,
+}
+
+impl<'a> Intake<'a> {
+    pub(crate) fn read(headers: &'a HeaderMap) -> Self {
+        let mut seen = Self::default();
+        for (name, value) in headers {
+            let slot = if *name == HOST {
+                &mut seen.host
+            } else if *name == ORIGIN {
+                &mut seen.origin
+            } else if *name == CONTENT_TYPE {
+                &mut seen.content_type
+            } else if *name == ACCEPT {
+                seen.accept_repeated |= seen.accept.is_some();
+                &mut seen.accept
+            } else if *name == SESSION_ID {
+                &mut seen.session_id
+            } else {
+                continue;
+            };
+            slot.get_or_insert(value);
+        }
+        seen
+    }
+
+    /// What the client accepts (all its `Accept` headers).
+    pub(crate) fn accepts(&self, headers: &HeaderMap) -> Accepts {
+        match self.accept {
+            Some(value) if !self.accept_repeated => Accepts::from_values([value]),
+            Some(_) => Accepts::from_headers(headers),
+            None => Accepts::ANY,
+        }
+    }
+}
 
 /// What the client's `Accept` header allows us to answer with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,23 +66,31 @@ impl Accepts {
     /// Clients must list both `application/json` and `text/event-stream`; wildcards count,
     /// and a request with no `Accept` header accepts anything.
     pub(crate) fn from_headers(headers: &HeaderMap) -> Self {
+        Self::from_values(headers.get_all(ACCEPT))
+    }
+
+    /// A request with no `Accept` header accepts anything.
+    const ANY: Self = Self {
+        json: true,
+        event_stream: true,
+    };
+
+    fn from_values<'a>(values: impl IntoIterator<Item = &'a HeaderValue>) -> Self {
+        let mut values = values.into_iter().peekable();
         // What MCP clients send, checked whole first: acceptance only accumulates over the
         // items and headers, so nothing after this can take it back.
-        if headers
-            .get(ACCEPT)
+        if values
+            .peek()
             .is_some_and(|v| v.as_bytes() == b"application/json, text/event-stream")
         {
-            return Self {
-                json: true,
-                event_stream: true,
-            };
+            return Self::ANY;
         }
         let mut accepts = Self {
             json: false,
             event_stream: false,
         };
         let mut any_header = false;
-        for value in headers.get_all(ACCEPT) {
+        for value in values {
             any_header = true;
             let Ok(value) = value.to_str() else { continue };
             for item in value.split(',') {
@@ -52,19 +107,16 @@ impl Accepts {
             }
         }
         if !any_header {
-            accepts = Self {
-                json: true,
-                event_stream: true,
-            };
+            accepts = Self::ANY;
         }
         accepts
     }
 }
 
-/// Whether the body is declared as JSON (`application/json`, any parameters).
-pub(crate) fn is_json(headers: &HeaderMap) -> bool {
-    headers
-        .get(CONTENT_TYPE)
+/// Whether the body is declared as JSON (`application/json`, any parameters), by the first
+/// `Content-Type` value.
+pub(crate) fn is_json_value(content_type: Option<&HeaderValue>) -> bool {
+    content_type
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .is_some_and(|media| media.trim().eq_ignore_ascii_case("application/json"))
@@ -87,8 +139,8 @@ pub(crate) fn session_id(headers: &HeaderMap) -> Option<&str> {
 /// visible-ASCII token (0x21 to 0x7E, as the transport spec requires of session ids): a
 /// trailing byte, a space, or a comma-folded list of two ids names no session the server
 /// issued, so it is malformed (400) rather than unknown (404).
-pub(crate) fn malformed_session_id(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(SESSION_ID)?.as_bytes();
+pub(crate) fn malformed_session_id_value(value: &HeaderValue) -> Option<String> {
+    let value = value.as_bytes();
     if value.is_empty() {
         return Some(
             "the Mcp-Session-Id header is empty: send the id `initialize` returned".into(),
@@ -169,7 +221,7 @@ mod tests {
                 SESSION_ID,
                 HeaderValue::from_bytes(value).expect("header bytes"),
             );
-            malformed_session_id(&h)
+            malformed_session_id_value(h.get(SESSION_ID).expect("set"))
         };
         assert_eq!(check(b"0123abcd"), None);
         assert!(check(b"0123abcd\xff").is_some_and(|m| m.contains("0xFF")));
@@ -179,7 +231,30 @@ mod tests {
             "visible ASCII: unknown (404), not malformed"
         );
         assert!(check(&[b'a'; 300]).is_some());
-        assert_eq!(malformed_session_id(&HeaderMap::new()), None);
+    }
+
+    #[test]
+    fn one_pass_reads_the_first_value_of_each_and_every_accept() {
+        let mut h = HeaderMap::new();
+        h.append(HOST, HeaderValue::from_static("localhost:1"));
+        h.append(HOST, HeaderValue::from_static("evil.example"));
+        h.append(ACCEPT, HeaderValue::from_static("text/event-stream"));
+        h.append(ACCEPT, HeaderValue::from_static("application/json"));
+        h.append(SESSION_ID, HeaderValue::from_static("abc"));
+        let seen = Intake::read(&h);
+        assert_eq!(seen.host, h.get(HOST));
+        assert_eq!(seen.session_id, h.get(SESSION_ID));
+        assert_eq!((seen.origin, seen.content_type), (None, None));
+        assert_eq!(seen.accepts(&h), Accepts::from_headers(&h));
+        assert_eq!(seen.accepts(&h), Accepts::ANY, "both, over two headers");
+        assert_eq!(
+            Intake::read(&HeaderMap::new()).accepts(&HeaderMap::new()),
+            Accepts::ANY
+        );
+        let mut h = HeaderMap::new();
+        h.append(ACCEPT, HeaderValue::from_static("text/html"));
+        let seen = Intake::read(&h);
+        assert_eq!(seen.accepts(&h), accepts("text/html"));
     }
 
     #[test]

@@ -61,15 +61,15 @@ pub(crate) async fn handle(
 
 /// The checks of a `POST` that need only its headers, made before its body is read: the
 /// body must be JSON (415), and the client must accept JSON or SSE (406).
-pub(crate) fn media_refusal(headers: &HeaderMap) -> Option<Response> {
+pub(crate) fn media_refusal(headers: &HeaderMap, seen: &headers::Intake<'_>) -> Option<Response> {
     let reject = |status, message| Some(Rejection::new(status, message).into_response(None));
-    if !headers::is_json(headers) {
+    if !headers::is_json_value(seen.content_type) {
         return reject(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "Content-Type must be application/json",
         );
     }
-    let accepts = Accepts::from_headers(headers);
+    let accepts = seen.accepts(headers);
     if !accepts.json && !accepts.event_stream {
         return reject(
             StatusCode::NOT_ACCEPTABLE,
