@@ -71,8 +71,10 @@ impl HostPolicy {
         };
         // Case-insensitive without lowercased copies: this runs on every request.
         let name = strip_port(host);
+        // An allowed name without a port matches any port: checked only once the name
+        // matches, so a request costs a length comparison per entry that differs.
         allowed.iter().any(|a| {
-            a.eq_ignore_ascii_case(host) || (strip_port(a) == a && a.eq_ignore_ascii_case(name))
+            a.eq_ignore_ascii_case(host) || (a.eq_ignore_ascii_case(name) && strip_port(a) == a)
         })
     }
 

@@ -116,6 +116,10 @@ impl Accepts {
 /// Whether the body is declared as JSON (`application/json`, any parameters), by the first
 /// `Content-Type` value.
 pub(crate) fn is_json_value(content_type: Option<&HeaderValue>) -> bool {
+    // What clients send, byte for byte; anything else is parsed.
+    if content_type.is_some_and(|v| v.as_bytes() == b"application/json") {
+        return true;
+    }
     content_type
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
