@@ -180,7 +180,7 @@ async fn connection(tcp: TcpStream, router: Router, serving: Serving, _slot: Slo
             async move {
                 let response = responding.await?;
                 // The request is in flight until its body has gone out (an SSE stream).
-                Ok::<_, Infallible>(response.map(|body| Body::new(Tracked { body, in_flight })))
+                Ok::<_, Infallible>(response.map(|body| Tracked { body, in_flight }))
             }
         }
     });

@@ -16,11 +16,13 @@ use crate::server::{CallStream, Config, EventId, Outgoing, Session, SessionRef, 
 
 /// `200 OK` with a JSON body.
 pub(crate) fn json(body: Bytes) -> Response {
-    (
-        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        body,
-    )
-        .into_response()
+    // Built directly: `(headers, Bytes).into_response()` sets a Content-Type and then
+    // replaces it.
+    let mut response = Response::new(axum::body::Body::from(body));
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    response
 }
 
 /// A JSON-RPC error body with the given HTTP status.
