@@ -156,6 +156,10 @@ fn read_headers(headers: &HeaderMap) -> ReadHeaders<'_> {
     };
     let mut seen_version = false;
     for (name, value) in headers {
+        // Every header read here is an `mcp-` one: the others are passed over at once.
+        if !name.as_str().starts_with("mcp-") {
+            continue;
+        }
         // Only the headers read here are checked for text, not every header of the request.
         let text = || value.to_str().ok();
         if *name == headers::PROTOCOL_VERSION {
