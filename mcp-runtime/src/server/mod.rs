@@ -1,6 +1,9 @@
 //! The server: the description a user builds ([`Server`]), and the transport-free core that
 //! answers each message (dispatch, sessions, tool calls). Serving it (listeners, the HTTP
-//! surface, stdio, signals, the environment) is the launcher's business: `crate::launch`.
+//! surface, stdio, signals, the environment) is the launcher's business, one layer up; what
+//! that layer and auth add to a description (its auth, the user's own routes, the body
+//! budget) the description carries in a typed bag without naming their types
+//! (`attachments`), and their builder calls live beside those types.
 
 pub(crate) mod admission;
 mod attachments;
@@ -253,7 +256,7 @@ impl Server {
     /// # }
     /// ```
     #[cfg(feature = "redis")]
-    pub fn store(mut self, store: crate::store::RedisStore) -> Self {
+    pub fn store(mut self, store: store::redis::RedisStore) -> Self {
         self.redis = Some(store);
         self
     }
