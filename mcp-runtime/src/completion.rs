@@ -37,8 +37,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use crate::FromCallContext;
 use crate::context::CallContext;
+use crate::tool::FromCallContext;
 
 /// The most values one `completion/complete` result carries (the spec's limit).
 pub const MAX_VALUES: usize = 100;

@@ -4,7 +4,15 @@
 //! [`log!`](crate::log), [`is_cancelled`] and [`cancelled`] find the call through a
 //! task-local, so helpers deep in the call tree need no context parameter. Outside a call
 //! they do nothing.
+//!
+//! The context sits below the engine: what it needs from the server side (the session, the
+//! way to the client, where frames go) it reads through the traits of `link`, which the
+//! engine implements.
 
+mod link;
+pub(crate) mod peer_error;
+
+use std::any::Any;
 use std::sync::Mutex;
 use std::sync::{Arc, Weak};
 
@@ -13,15 +21,15 @@ use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
+use crate::identity::Identity;
 use crate::protocol::jsonrpc::notification_message;
 use crate::protocol::logging::LogMessageParams;
 use crate::protocol::types::{Implementation, Number, ProgressParams, ProgressToken};
 use crate::protocol::{LogLevel, RequestId};
 use crate::request::RequestMeta;
-use crate::server::peer::PeerLink;
-use crate::server::{Engine, Outgoing, ServerHandle, SessionRef};
-use crate::tool::{State, StateMap};
+use crate::state::{State, StateMap};
 use http::HeaderMap;
+pub(crate) use link::{CallRounds, CallSession, Outgoing, PeerLink};
 
 tokio::task_local! {
     static CURRENT: Arc<CallContext>;
@@ -33,11 +41,12 @@ pub struct CallContext {
     request_id: RequestId,
     tool: String,
     progress_token: Option<ProgressToken>,
-    session: Option<SessionRef>,
+    session: Option<Arc<dyn CallSession>>,
     client_info: Option<Implementation>,
     states: Arc<StateMap>,
     meta: Option<Arc<RequestMeta>>,
-    server: Weak<Engine>,
+    /// The engine running the call, which only the engine reads (`CallContext::server`).
+    server: Weak<dyn Any + Send + Sync>,
     /// The least severe level the client wants; `None`: it wants no log messages.
     log_level: Option<LogLevel>,
     cancel: CancellationToken,
@@ -62,13 +71,13 @@ pub(crate) struct CallSetup {
     pub(crate) states: Arc<StateMap>,
     /// What the transport learned about the request, on transports that have it.
     pub(crate) meta: Option<Arc<RequestMeta>>,
-    /// The server running the call.
-    pub(crate) server: Weak<Engine>,
+    /// The engine running the call.
+    pub(crate) server: Weak<dyn Any + Send + Sync>,
 }
 
 /// What the call inherits from its era: a session, or a stateless request's envelope.
 pub(crate) struct CallOrigin {
-    pub(crate) session: Option<SessionRef>,
+    pub(crate) session: Option<Arc<dyn CallSession>>,
     pub(crate) log_level: Option<LogLevel>,
     pub(crate) cancel: CancellationToken,
     /// A 2026-07-28 request: its result carries `resultType`.
@@ -120,8 +129,13 @@ impl CallContext {
         &self.peer
     }
 
-    pub(crate) fn session(&self) -> Option<&SessionRef> {
-        self.session.as_ref()
+    pub(crate) fn session(&self) -> Option<&dyn CallSession> {
+        self.session.as_deref()
+    }
+
+    /// The engine running the call, unless it is going away.
+    pub(crate) fn engine(&self) -> Option<Arc<dyn Any + Send + Sync>> {
+        self.server.upgrade()
     }
 
     pub(crate) fn outbox(&self) -> Option<&mpsc::Sender<Outgoing>> {
@@ -218,27 +232,8 @@ impl CallContext {
     ///     ctx.identity().map_or("anonymous".into(), |who| who.subject().to_owned())
     /// }
     /// ```
-    pub fn identity(&self) -> Option<&crate::Identity> {
+    pub fn identity(&self) -> Option<&Identity> {
         self.meta.as_deref()?.identity()
-    }
-
-    /// The running server, to change what it serves from inside a tool (add or remove
-    /// tools; clients are told the list changed). `None` only while the server is going away.
-    ///
-    /// ```
-    /// use mcp_runtime::{Context, tool};
-    ///
-    /// /// A tool that only exists until it is first used.
-    /// #[tool]
-    /// async fn once(ctx: Context) -> &'static str {
-    ///     if let Some(server) = ctx.server() {
-    ///         server.remove_tool("once");
-    ///     }
-    ///     "gone now"
-    /// }
-    /// ```
-    pub fn server(&self) -> Option<ServerHandle> {
-        self.server.upgrade().map(ServerHandle::new)
     }
 
     /// The server state of type `T`, if the server has one (see [`State`]).
@@ -439,7 +434,7 @@ mod tests {
             },
             states: Arc::default(),
             meta: None,
-            server: Weak::new(),
+            server: Weak::<()>::new(),
         };
         CallContext::new(setup, Some(tx))
     }

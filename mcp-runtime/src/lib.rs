@@ -84,6 +84,7 @@ pub mod resource;
 pub mod server;
 pub mod settings;
 pub mod skill;
+mod state;
 pub mod tool;
 mod transport;
 

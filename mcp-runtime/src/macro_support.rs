@@ -1,9 +1,9 @@
 //! What the macros expand to, re-exported as `mcp_runtime::__private::v1`. Not public API.
 
+pub use crate::state::StateRequirement;
 pub use crate::tool::constraints::{Constraints, Pattern};
 pub use crate::tool::registry::Registration;
 pub use crate::tool::schema::{InputSchema, ParamSpec, generator};
-pub use crate::tool::state::StateRequirement;
 pub use crate::tool::{Arguments, Icon, IntoToolResult, TaskSupport, ToolAnnotations, ToolDef};
 pub use inventory;
 pub use serde_json;

@@ -51,7 +51,7 @@ pub const MIME_TYPE: &str = "text/html;profile=mcp-app";
 
 /// Whether a server with these tools and resources uses the extension.
 pub(crate) fn used(
-    tools: &[crate::ToolDef],
+    tools: &[crate::tool::ToolDef],
     resources: &[crate::resource::ResourceDef],
     templates: &[crate::resource::ResourceTemplateDef],
 ) -> bool {

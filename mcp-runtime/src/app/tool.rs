@@ -3,7 +3,7 @@
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::ToolDef;
+use crate::tool::ToolDef;
 
 /// Who may call a tool that has a view.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -83,7 +83,7 @@ mod tests {
         let mut meta = Map::new();
         meta.insert("vendor/x".into(), json!(1));
         let tool = ToolDef::new("t", json!({"type": "object"}), |_| async {
-            crate::CallToolResult::text("")
+            crate::tool::CallToolResult::text("")
         })
         .meta(meta)
         .ui(ToolUi::new("ui://a/b").visibility([Visibility::App]));

@@ -28,6 +28,7 @@
 //!   and your own axum handlers as an extractor; [`Auth::require`] protects your own routes
 //!   with the same check.
 
+mod builder;
 mod cache;
 #[cfg(feature = "jwt")]
 mod jwt;

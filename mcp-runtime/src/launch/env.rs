@@ -49,7 +49,7 @@ impl Server {
             if self.redis.is_some() {
                 return self;
             }
-            let mut store = crate::store::RedisStore::new(url);
+            let mut store = crate::server::store::redis::RedisStore::new(url);
             if let Some(prefix) = &self.settings.redis_prefix {
                 store = store.prefix(prefix.clone());
             }

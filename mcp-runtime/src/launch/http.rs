@@ -5,7 +5,13 @@ use std::net::SocketAddr;
 
 use crate::auth::Auth;
 use crate::server::{Server, ServerError, ServerHandle};
-use crate::transport::http::{BodyMeter, HostPolicy, HttpLimits, Shutdown, Surface as HttpSurface};
+use crate::transport::http::{
+    BodyBudget, BodyMeter, HostPolicy, HttpLimits, Shutdown, Surface as HttpSurface,
+};
+
+/// The user's own routes, served beside the endpoint ([`Server::merge`]).
+#[derive(Debug, Clone, Default)]
+struct MergedRoutes(Vec<axum::Router>);
 
 impl Server {
     /// Serves `routes` (the user's own) beside the endpoint, on [`serve`](Self::serve)'s
@@ -26,7 +32,7 @@ impl Server {
     /// # }
     /// ```
     pub fn merge(mut self, routes: axum::Router) -> Self {
-        self.routes.push(routes);
+        (self.attachments.get_or_default::<MergedRoutes>().0).push(routes);
         self
     }
 
@@ -88,7 +94,7 @@ impl Server {
         }
         self.settings.validate().map_err(|e| e.to_string())?;
         self.check().map_err(|e| e.to_string())?;
-        let auth = match self.auth.take() {
+        let auth = match self.attachments.take::<Auth>() {
             Some(auth) => Some(auth),
             None => Auth::from_settings(&self.settings).map_err(|e| e.to_string())?,
         };
@@ -137,11 +143,11 @@ impl Server {
         if settings.metrics_path.is_some() {
             return Err("a metrics path is set (MCP_METRICS_PATH or Server::metrics), but mcp-runtime was built without its `metrics` feature".to_owned());
         }
-        let routes = std::mem::take(&mut self.routes);
+        let routes = (self.attachments.take::<MergedRoutes>()).unwrap_or_default();
         let engine = self.engine();
         let handle = ServerHandle::new(engine.clone());
         let mut router = crate::transport::http::router(engine, surface);
-        for routes in routes {
+        for routes in routes.0 {
             router = router.merge(routes);
         }
         Ok((router, handle))
@@ -164,7 +170,7 @@ impl Server {
         };
         crate::transport::http::HttpOptions {
             limits,
-            budget: self.http.budget.clone(),
+            budget: self.attachments.shared::<BodyBudget>(),
         }
     }
 }
@@ -209,6 +215,6 @@ impl Server {
     /// Reads how much of the body budget is in use. The server and its clones share one
     /// budget (and so one meter), also across the routers built from them.
     pub fn body_meter(&self) -> BodyMeter {
-        BodyMeter::new(self.http.budget.clone())
+        BodyMeter::new(self.attachments.shared::<BodyBudget>())
     }
 }

@@ -8,11 +8,13 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
-use super::elicit::read_answer;
-use super::{ElicitSchema, Elicited, PeerError, Root, SampledMessage, SamplingRequest};
+use super::asking::Question;
+use super::elicit::{ElicitSchema, Elicited, read_answer};
+use super::roots::Root;
+use super::sampling::{SampledMessage, SamplingRequest};
 use crate::context::CallContext;
+use crate::context::peer_error::PeerError;
 use crate::protocol::methods::{ELICITATION_CREATE, ROOTS_LIST, SAMPLING_CREATE_MESSAGE};
-use crate::server::peer::Question;
 
 /// An elicitation id: 96 random bits, hex.
 fn random_id() -> String {
@@ -91,7 +93,7 @@ impl CallContext {
     /// `input_required` (answered by `tasks/update`) instead of ending a multi-round-trip
     /// round. Any other wait of the tool does the same; elsewhere this does nothing.
     pub async fn start_task(&self) {
-        if let crate::server::peer::PeerLink::Rounds(rounds) = self.peer_link() {
+        if let crate::context::PeerLink::Rounds(rounds) = self.peer_link() {
             if rounds.before_task() {
                 // One yield: the runtime sees the tool wait with no question pending.
                 tokio::task::yield_now().await;
@@ -219,7 +221,7 @@ impl CallContext {
         &self,
         url: impl Into<String>,
         message: impl Into<String>,
-    ) -> crate::ToolError {
+    ) -> crate::tool::ToolError {
         let message = message.into();
         let elicitation = json!({
             "mode": "url",
@@ -233,7 +235,7 @@ impl CallContext {
         )
         .with_data(json!({"elicitations": [elicitation]}));
         self.set_protocol_error(error);
-        crate::ToolError::new(message)
+        crate::tool::ToolError::new(message)
     }
 
     /// Asks the client's model for a completion (`sampling/createMessage`). Needs the

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
-use super::PeerError;
+use crate::context::peer_error::PeerError;
 use crate::protocol::methods::ELICITATION_CREATE;
 
 /// The user's answer to an elicitation.

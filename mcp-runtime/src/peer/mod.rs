@@ -31,14 +31,14 @@
 //! ```
 
 mod ask;
+mod asking;
 mod elicit;
-mod error;
 mod roots;
 mod sampling;
 
+pub use crate::context::peer_error::PeerError;
 pub use ask::Ask;
 pub use elicit::{ElicitSchema, Elicited};
-pub use error::PeerError;
 pub use roots::Root;
 pub use sampling::{
     ModelHint, ModelPreferences, Role, SampledMessage, SamplingMessage, SamplingRequest,

@@ -13,8 +13,9 @@ use tokio_util::sync::CancellationToken;
 use super::inflight::InFlightGuard;
 use tracing::Instrument as _;
 
-use super::peer::PeerLink;
 use super::peer::rounds::until_input;
+use super::peer::rounds_of;
+pub(crate) use crate::context::Outgoing;
 use crate::context::{CallContext, CallSetup};
 use crate::observe;
 use crate::protocol::RequestId;
@@ -23,28 +24,6 @@ use crate::tool::{Arguments, CallToolResult, ToolDef};
 
 /// How many frames a tool may queue before `progress!` waits for the client to read.
 const OUTBOX_CAPACITY: usize = 32;
-
-/// One item of a call's stream.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Outgoing {
-    /// A notification related to the call (progress, log).
-    Notification(Bytes),
-    /// The tool asked to end the SSE stream here and let the client resume by polling
-    /// (SEP-1699); carries no message.
-    CloseStream,
-    /// The call's JSON-RPC response: always the last item.
-    Response(Bytes),
-}
-
-impl Outgoing {
-    /// The JSON-RPC message this item carries, if any.
-    pub(crate) fn into_message(self) -> Option<Bytes> {
-        match self {
-            Self::Notification(b) | Self::Response(b) => Some(b),
-            Self::CloseStream => None,
-        }
-    }
-}
 
 /// A `tools/call` in flight, as a stream of its notifications followed by its response.
 ///
@@ -128,10 +107,7 @@ impl CallStream {
         let limit = tool.timeout.unwrap_or(timeout);
         let call = async move {
             let _permit = permit;
-            let rounds = match context.peer_link() {
-                PeerLink::Rounds(rounds) => Some(&**rounds),
-                _ => None,
-            };
+            let rounds = rounds_of(&context);
             let run = tokio::time::timeout(
                 limit,
                 until_input(rounds, AssertUnwindSafe(future).catch_unwind()),

@@ -145,7 +145,7 @@ pub(crate) fn check_states<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::CallToolResult;
+    use crate::tool::CallToolResult;
 
     fn tool(name: &str) -> ToolDef {
         ToolDef::new(name, serde_json::json!({"type": "object"}), |_| async {

@@ -7,6 +7,7 @@ use super::Engine;
 use super::bus;
 use super::features;
 use super::lists::{ListEdit, ListKind};
+use crate::context::CallContext;
 use crate::prompt::PromptDef;
 use crate::resource::{ResourceDef, ResourceTemplateDef};
 use crate::tool::ToolDef;
@@ -186,5 +187,28 @@ impl std::fmt::Debug for ServerHandle {
         f.debug_struct("ServerHandle")
             .field("tools", &self.engine.tools().len())
             .finish()
+    }
+}
+
+// Here, not in `context`: the context sits below the engine and carries it without naming it.
+impl CallContext {
+    /// The running server, to change what it serves from inside a tool (add or remove
+    /// tools; clients are told the list changed). `None` only while the server is going away.
+    ///
+    /// ```
+    /// use mcp_runtime::{Context, tool};
+    ///
+    /// /// A tool that only exists until it is first used.
+    /// #[tool]
+    /// async fn once(ctx: Context) -> &'static str {
+    ///     if let Some(server) = ctx.server() {
+    ///         server.remove_tool("once");
+    ///     }
+    ///     "gone now"
+    /// }
+    /// ```
+    pub fn server(&self) -> Option<ServerHandle> {
+        let engine = self.engine()?.downcast::<Engine>().ok()?;
+        Some(ServerHandle::new(engine))
     }
 }

@@ -1,8 +1,12 @@
 //! The server: the description a user builds ([`Server`]), and the transport-free core that
 //! answers each message (dispatch, sessions, tool calls). Serving it (listeners, the HTTP
-//! surface, stdio, signals, the environment) is the launcher's business: `crate::launch`.
+//! surface, stdio, signals, the environment) is the launcher's business, one layer up; what
+//! that layer and auth add to a description (its auth, the user's own routes, the body
+//! budget) the description carries in a typed bag without naming their types
+//! (`attachments`), and their builder calls live beside those types.
 
 pub(crate) mod admission;
+mod attachments;
 mod bus;
 mod call;
 mod checks;
@@ -24,6 +28,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+pub(crate) use attachments::Attachments;
 pub(crate) use call::{CallStream, Outgoing};
 pub use checks::ServerError;
 pub(crate) use config::Config;
@@ -35,7 +40,6 @@ pub use handle::ServerHandle;
 pub(crate) use outcome::{Outcome, Reason, Refusal};
 pub(crate) use store::{EventId, Session, SessionRef, Unresumable};
 
-use crate::auth::Auth;
 use crate::prompt::PromptDef;
 use crate::protocol::types::Implementation;
 use crate::resource::{ResourceDef, ResourceTemplateDef};
@@ -75,19 +79,17 @@ pub struct Server {
     pub(crate) settings_error: Option<String>,
     /// Whether `MCP_*` and `--config` were read already (by `from_env`).
     pub(crate) env_loaded: bool,
-    pub(crate) auth: Option<Auth>,
     pub(crate) states: StateMap,
     /// Resources, templates and prompts.
     pub(crate) surface: Surface,
     /// The first mistake in the description, returned when it is served (see `checks`).
     pub(crate) startup_error: Option<ServerError>,
-    /// Connection and body limits (see `transport/http/config.rs`).
-    pub(crate) http: crate::transport::http::HttpOptions,
     /// A store shared by replicas; `None`: in this process.
     #[cfg(feature = "redis")]
     pub(crate) redis: Option<store::redis::RedisStore>,
-    /// The user's own routes, served beside the endpoint (see [`merge`](Self::merge)).
-    pub(crate) routes: Vec<axum::Router>,
+    /// What the layers above keep in the description, in types the core does not name:
+    /// the auth, the user's own routes, the body budget its routers share.
+    pub(crate) attachments: Attachments,
     /// Where the plain-HTTP tool interface is mounted (see [`rest`](Self::rest)).
     pub(crate) rest: Option<String>,
 }
@@ -106,14 +108,12 @@ impl Server {
             settings: Settings::default(),
             settings_error: None,
             env_loaded: false,
-            auth: None,
             states: StateMap::default(),
             surface: Surface::default(),
             startup_error: None,
-            http: Default::default(),
             #[cfg(feature = "redis")]
             redis: None,
-            routes: Vec::new(),
+            attachments: Attachments::default(),
             rest: None,
         }
     }
@@ -128,14 +128,6 @@ impl Server {
     /// the environment).
     pub fn current_settings(&self) -> &Settings {
         &self.settings
-    }
-
-    /// Requires a valid access token on every request to the endpoint (`POST`, `GET`,
-    /// `DELETE`; stdio is exempt), and publishes the RFC 9728 metadata; see [`Auth`].
-    /// Without it, `MCP_AUTH_TOKENS` or `MCP_AUTH_ISSUER` turn auth on.
-    pub fn auth(mut self, auth: Auth) -> Self {
-        self.auth = Some(auth);
-        self
     }
 
     /// Serves Prometheus metrics at `path` (e.g. `/metrics`; `MCP_METRICS_PATH`); the
@@ -264,7 +256,7 @@ impl Server {
     /// # }
     /// ```
     #[cfg(feature = "redis")]
-    pub fn store(mut self, store: crate::store::RedisStore) -> Self {
+    pub fn store(mut self, store: store::redis::RedisStore) -> Self {
         self.redis = Some(store);
         self
     }

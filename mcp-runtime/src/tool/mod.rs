@@ -13,9 +13,10 @@ pub(crate) mod registry;
 mod result;
 pub(crate) mod schema;
 pub(crate) mod slot;
-pub(crate) mod state;
 mod task_support;
 
+pub use crate::state::State;
+pub(crate) use crate::state::{StateMap, StateRequirement};
 pub use arguments::{ArgumentError, Arguments};
 pub(crate) use constraints::Constraints;
 pub use content::Content;
@@ -25,6 +26,4 @@ pub use error::ToolError;
 pub use inject::FromCallContext;
 pub use registry::tools;
 pub use result::{CallToolResult, IntoToolResult, Json};
-pub use state::State;
-pub(crate) use state::{StateMap, StateRequirement};
 pub use task_support::TaskSupport;

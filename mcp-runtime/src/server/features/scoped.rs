@@ -16,7 +16,7 @@ use crate::protocol::jsonrpc::{Complete, error_message, result_message};
 use crate::request::RequestMeta;
 use crate::server::call::CallStream;
 use crate::server::peer::rounds::{self, until_input};
-use crate::server::peer::{PeerLink, Rounds};
+use crate::server::peer::{PeerLink, Rounds, rounds_of};
 
 /// What a function that may ask the client (`ctx.elicit`, `ctx.sample`) is bound to: a
 /// 2026-07-28 retry carries answers only for the same method, name and arguments.
@@ -61,7 +61,7 @@ where
                 },
                 _ => PeerLink::None,
             },
-            session,
+            session: session.map(|s| s.for_call()),
             stateless: false,
             client_info: None,
         },
@@ -105,10 +105,7 @@ where
     };
     Handled::Stream(CallStream::from_fn(cancel, move |outbox| async move {
         let context = Arc::new(CallContext::new(setup, Some(outbox)));
-        let rounds = match context.peer_link() {
-            PeerLink::Rounds(rounds) => Some(&**rounds),
-            _ => None,
-        };
+        let rounds = rounds_of(&context);
         let outcome = match context.clone().scope(until_input(rounds, run())).await {
             Ok(outcome) => outcome,
             // 2026-07-28: the function waits for answers only the client's retry brings.

@@ -151,7 +151,7 @@ fn to_raw(value: &impl Serialize) -> Box<RawValue> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::CallToolResult;
+    use crate::tool::CallToolResult;
     use serde_json::Value;
 
     fn tool(name: &str) -> ToolDef {

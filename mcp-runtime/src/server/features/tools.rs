@@ -136,7 +136,7 @@ impl Tools {
                 let origin = CallOrigin {
                     log_level: session.as_ref().map(|s| s.log_level()),
                     cancel,
-                    session,
+                    session: session.map(|s| s.for_call()),
                     stateless: false,
                     client_info: None,
                     peer,
@@ -227,7 +227,7 @@ impl Tools {
                 let _permit = permit;
                 match tokio::time::timeout(limit, run).await {
                     Ok(result) => result,
-                    Err(_) => crate::CallToolResult::error(format!(
+                    Err(_) => crate::tool::CallToolResult::error(format!(
                         "tool `{name}` did not finish within {limit:?} and was stopped"
                     )),
                 }

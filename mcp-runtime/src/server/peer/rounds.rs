@@ -3,6 +3,7 @@
 //! answers so far sealed in `requestState`); the client's retry carries `inputResponses`
 //! and the echoed state, and the tool runs again with every answer at hand.
 
+use std::any::Any;
 use std::future::Future;
 use std::pin::pin;
 use std::sync::Mutex;
@@ -14,7 +15,11 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use sha2::{Digest as _, Sha256};
 
+use futures_util::future::BoxFuture;
+
 use super::seal::KeyRing;
+use crate::context::CallRounds;
+use crate::context::peer_error::PeerError;
 use crate::protocol::RpcError;
 
 /// What seals request states, and how long they are good for.
@@ -258,11 +263,6 @@ impl Rounds {
             .store(true, std::sync::atomic::Ordering::Relaxed);
     }
 
-    /// Whether the call runs in task mode and is not a task yet.
-    pub(crate) fn before_task(&self) -> bool {
-        self.task_mode.load(std::sync::atomic::Ordering::Relaxed) && self.task.get().is_none()
-    }
-
     /// The call became a task: from now on its questions park the task.
     pub(crate) fn escalate(
         &self,
@@ -271,22 +271,12 @@ impl Rounds {
         let _ = self.task.set(task);
     }
 
-    /// The task this call became, if it did.
-    pub(crate) fn task(&self) -> Option<&crate::server::features::tasks::TaskHandle> {
-        self.task.get().map(|t| &**t)
-    }
-
     /// The answer for `key` from the rounds so far, if `accept` takes it.
     pub(crate) fn answered(&self, key: &str, accept: impl FnOnce(&Value) -> bool) -> Option<Value> {
         let answer = self.answers.get(key).filter(|a| accept(a))?;
         let mut round = self.round.lock().unwrap_or_else(|e| e.into_inner());
         round.used.insert(key.to_owned(), answer.clone());
         Some(answer.clone())
-    }
-
-    /// The client's declared capabilities.
-    pub(crate) fn capabilities(&self) -> Map<String, Value> {
-        serde_json::from_str(self.capabilities.get()).unwrap_or_default()
     }
 
     /// The answer for `key`, if the client gave one that `accept` takes; else the question
@@ -359,6 +349,43 @@ fn open(
         return refuse("it has expired");
     }
     Ok(state.answers)
+}
+
+impl CallRounds for Rounds {
+    fn capabilities(&self) -> Map<String, Value> {
+        serde_json::from_str(self.capabilities.get()).unwrap_or_default()
+    }
+
+    fn before_task(&self) -> bool {
+        self.task_mode.load(std::sync::atomic::Ordering::Relaxed) && self.task.get().is_none()
+    }
+
+    fn ask<'a>(
+        &'a self,
+        key: String,
+        request: Value,
+        valid: &'a (dyn Fn(&Value) -> bool + Send + Sync),
+    ) -> BoxFuture<'a, Result<Value, PeerError>> {
+        Box::pin(async move {
+            // A task parks until `tasks/update` brings the answer.
+            if let Some(task) = self.task.get() {
+                if let Some(answer) = self.answered(&key, valid) {
+                    return Ok(answer);
+                }
+                return task.ask(key, request).await;
+            }
+            match self.answer_or_ask(&key, request, valid) {
+                Some(answer) => Ok(answer),
+                // The round ends here: `until_input` sees the question and answers the
+                // call with it; this future is dropped with the tool's.
+                None => std::future::pending().await,
+            }
+        })
+    }
+
+    fn as_any(&self) -> &dyn Any {
+        self
+    }
 }
 
 /// Runs `future` until it finishes, or until it waits with questions pending in `rounds`:

@@ -22,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::bus::Change;
 use super::inflight::InFlightGuard;
+use crate::context::CallSession;
 use crate::protocol::types::Implementation;
 use crate::protocol::{LogLevel, ProtocolVersion, RequestId};
 
@@ -89,6 +90,8 @@ pub(crate) type SessionRef = Arc<dyn Session>;
 /// One client's session of the handshake era.
 pub(crate) trait Session: Send + Sync + fmt::Debug + 'static {
     fn id(&self) -> &str;
+    /// This session as the calls running in it see it.
+    fn for_call(self: Arc<Self>) -> Arc<dyn CallSession>;
     fn protocol_version(&self) -> ProtocolVersion;
     fn client_info(&self) -> &Implementation;
     /// The `capabilities` the client declared in `initialize`.
@@ -123,10 +126,6 @@ pub(crate) trait Session: Send + Sync + fmt::Debug + 'static {
     /// Registers a request this server sends to the client (elicitation, sampling, roots)
     /// under `id`: the receiver resolves with the client's answer, whichever replica it
     /// reaches. Dropping the receiver forgets the request.
-    #[allow(
-        dead_code,
-        reason = "the peer that sends requests to the client uses it"
-    )]
     fn expect_answer(
         &self,
         id: RequestId,
@@ -160,6 +159,27 @@ pub(crate) trait Session: Send + Sync + fmt::Debug + 'static {
 
 /// The client's answer to a request of the server: its `result`, or its `error` object.
 pub(crate) type Answer = Result<Value, Value>;
+
+impl<S: Session> CallSession for S {
+    fn protocol_version(&self) -> ProtocolVersion {
+        Session::protocol_version(self)
+    }
+
+    fn client_info(&self) -> &Implementation {
+        Session::client_info(self)
+    }
+
+    fn client_capabilities(&self) -> &Map<String, Value> {
+        Session::client_capabilities(self)
+    }
+
+    fn await_answer(
+        &self,
+        id: RequestId,
+    ) -> BoxFuture<'_, Result<tokio::sync::oneshot::Receiver<Answer>, String>> {
+        Box::pin(async move { (self.expect_answer(id).await).map_err(|e| e.to_string()) })
+    }
+}
 
 /// Holds a session's standalone stream attached while a client listens on it.
 pub(crate) struct StandaloneGuard {

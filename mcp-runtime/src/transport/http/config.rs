@@ -84,8 +84,8 @@ impl Default for HttpLimits {
     }
 }
 
-/// The limits and the one budget that every router built from a [`Server`] (and its
-/// clones) shares: the field the server keeps for the HTTP transport.
+/// The limits and the one budget that every router built from a [`Server`](crate::Server)
+/// (and its clones) shares.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct HttpOptions {
     pub(crate) limits: HttpLimits,

@@ -26,6 +26,7 @@ use axum::routing::post;
 pub(crate) use config::HttpOptions;
 pub use config::{BodyMeter, HttpLimits};
 pub(crate) use guard::HostPolicy;
+pub(crate) use limits::BodyBudget;
 pub(crate) use listener::serve;
 pub(crate) use shutdown::Shutdown;
 

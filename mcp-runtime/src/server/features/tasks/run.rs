@@ -16,12 +16,12 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use super::{POLL_INTERVAL, TTL, Tasks, created, now_ms};
+use crate::context::peer_error::PeerError;
 use crate::context::{CallContext, CallSetup};
-use crate::peer::PeerError;
 use crate::protocol::jsonrpc::result_message;
 use crate::protocol::{ErrorCode, RequestId};
 use crate::server::features::Handled;
-use crate::server::peer::PeerLink;
+use crate::server::peer::rounds_of;
 use crate::server::store::StoreError;
 use crate::server::store::tasks::{TaskRecord, TaskStatus, TaskStore};
 use crate::tool::{CallToolResult, ToolFuture};
@@ -194,10 +194,7 @@ impl Tasks {
                     .clone()
                     .scope(AssertUnwindSafe(future).catch_unwind()),
             );
-            let rounds = match context.peer_link() {
-                PeerLink::Rounds(rounds) => Some(rounds),
-                _ => None,
-            };
+            let rounds = rounds_of(&context);
             if let Some(rounds) = rounds {
                 rounds.set_task_mode();
             }

@@ -215,6 +215,10 @@ impl Session for MemorySession {
         &self.id
     }
 
+    fn for_call(self: Arc<Self>) -> Arc<dyn crate::context::CallSession> {
+        self
+    }
+
     fn protocol_version(&self) -> ProtocolVersion {
         self.protocol_version
     }

@@ -202,6 +202,10 @@ impl Session for RedisSession {
         &self.record.id
     }
 
+    fn for_call(self: Arc<Self>) -> Arc<dyn crate::context::CallSession> {
+        self
+    }
+
     fn protocol_version(&self) -> ProtocolVersion {
         self.record.protocol_version
     }

@@ -1,8 +1,10 @@
-//! [`PeerError`]: why a question to the client got no answer.
+//! [`PeerError`]: why a question to the client got no answer. Here, below the asking
+//! (`crate::peer`) and the engine's side of it, which both return it; public as
+//! `mcp_runtime::peer::PeerError`.
 
 use std::time::Duration;
 
-/// Why asking the client failed. Converts into [`ToolError`](crate::ToolError) with `?`, so
+/// Why asking the client failed. Converts into [`ToolError`](crate::tool::ToolError) with `?`, so
 /// the model reads it as an `isError` result unless the tool handles it.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]

@@ -1,5 +1,6 @@
 //! Server state for tools: a database pool, a client, configuration — registered once on
-//! the builder and handed to every tool that takes a [`State<T>`] parameter.
+//! the builder and handed to every tool that takes a [`State<T>`] parameter. Below both the
+//! tools (which take it as a parameter) and the call's context (which holds it).
 
 use std::any::{Any, TypeId};
 use std::collections::HashMap;
