@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 
 use crate::auth::Auth;
 use crate::server::{Server, ServerError, ServerHandle};
+use crate::transport::http::Endpoint;
 use crate::transport::http::{
     BodyBudget, BodyMeter, HostPolicy, HttpLimits, Shutdown, Surface as HttpSurface,
 };
@@ -81,14 +82,16 @@ impl Server {
     /// # Panics
     /// Like [`router`](Self::router).
     pub fn router_with_handle(self) -> (axum::Router, ServerHandle) {
-        self.build(None).unwrap_or_else(|why| panic!("{why}"))
+        let (router, handle, _endpoint) = self.build(None).unwrap_or_else(|why| panic!("{why}"));
+        (router, handle)
     }
 
-    /// The router for a server bound to `bound` (`None`: not bound by us).
+    /// The router for a server bound to `bound` (`None`: not bound by us), and the endpoint
+    /// in it, for our accept loop to call directly.
     pub(super) fn build(
         mut self,
         bound: Option<SocketAddr>,
-    ) -> Result<(axum::Router, ServerHandle), String> {
+    ) -> Result<(axum::Router, ServerHandle, Endpoint), String> {
         if let Some(why) = self.settings_error.take() {
             return Err(why);
         }
@@ -146,11 +149,11 @@ impl Server {
         let routes = (self.attachments.take::<MergedRoutes>()).unwrap_or_default();
         let engine = self.engine();
         let handle = ServerHandle::new(engine.clone());
-        let mut router = crate::transport::http::router(engine, surface);
+        let (mut router, endpoint) = crate::transport::http::router(engine, surface);
         for routes in routes.0 {
             router = router.merge(routes);
         }
-        Ok((router, handle))
+        Ok((router, handle, endpoint))
     }
 
     /// The HTTP limits, from the settings (builder, file, environment), and the body budget

@@ -132,11 +132,12 @@ impl Server {
         let path = self.settings.path.clone();
         let limits = self.http_options().limits;
         let tools = self.tools.len();
-        let (router, handle) = self
+        let (router, handle, endpoint) = self
             .build(Some(local))
             .map_err(|why| io::Error::new(io::ErrorKind::InvalidInput, why))?;
         let plural = if tools == 1 { "" } else { "s" };
         println!("MCP server listening on http://{local}{path} ({tools} tool{plural})");
-        crate::transport::http::serve(listener, router, handle, limits, shutdown).await
+        let app = crate::transport::http::App { router, endpoint };
+        crate::transport::http::serve(listener, app, handle, limits, shutdown).await
     }
 }

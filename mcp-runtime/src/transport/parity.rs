@@ -297,7 +297,8 @@ async fn stdio_and_http_give_the_same_replies() {
         .tool(steps_tool())
         .tool(wait_forever_tool())
         .engine();
-    let router = super::http::router(engine.clone(), super::http::Surface::plain("/mcp"));
+    let (router, _endpoint) =
+        super::http::router(engine.clone(), super::http::Surface::plain("/mcp"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

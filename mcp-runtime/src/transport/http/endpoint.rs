@@ -74,3 +74,37 @@ fn method_not_allowed() -> Response {
     );
     response
 }
+
+/// The endpoint's stack: CORS (for browsers), the guard, the token check when auth is on,
+/// then the methods.
+pub(crate) type Service = super::cors::BrowsersOnlyService<super::guard::Guard<Authed>>;
+
+/// The methods, behind the token check when the server requires one.
+#[derive(Clone)]
+pub(crate) enum Authed {
+    On(crate::auth::RequireAuth<Dispatch>),
+    Off(Dispatch),
+}
+
+impl tower_service::Service<Request> for Authed {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Either<
+        <crate::auth::RequireAuth<Dispatch> as tower_service::Service<Request>>::Future,
+        <Dispatch as tower_service::Service<Request>>::Future,
+    >;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        match self {
+            Self::On(service) => service.poll_ready(cx),
+            Self::Off(service) => service.poll_ready(cx),
+        }
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        match self {
+            Self::On(service) => Either::Left(service.call(request)),
+            Self::Off(service) => Either::Right(service.call(request)),
+        }
+    }
+}

@@ -29,6 +29,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::response::Response;
 use bytes::Bytes;
+use futures_util::future::Either;
 use futures_util::task::AtomicWaker;
 use http::header::{CONNECTION, RETRY_AFTER};
 use http::{HeaderValue, Request, StatusCode};
@@ -40,6 +41,7 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 use tower_service::Service as _;
 
+use super::Endpoint;
 use super::client::Peer;
 use super::config::HttpLimits;
 use super::idle::{Connections, Idleness};
@@ -59,7 +61,7 @@ const MAX_REFUSING: usize = 64;
 /// second signal. Dropping the returned future closes every connection.
 pub(crate) async fn serve(
     listener: TcpListener,
-    router: Router,
+    app: App,
     server: ServerHandle,
     limits: HttpLimits,
     mut shutdown: Shutdown,
@@ -93,9 +95,9 @@ pub(crate) async fn serve(
                     })
                 });
                 if let Some(slot) = slot {
-                    let router = router.clone();
+                    let app = app.clone();
                     let serving = Serving { peer, limits, registry: registry.clone() };
-                    connections.spawn(connection(tcp, router, serving, slot));
+                    connections.spawn(connection(tcp, app, serving, slot));
                 } else if let Some(slot) = Slot::take(&refusing, MAX_REFUSING) {
                     tracing::debug!("at the connection limit ({}): refusing", limits.max_connections);
                     observe::admission(observe::Resource::Connection, observe::Decision::Shed);
@@ -150,6 +152,14 @@ impl Drop for Slot {
     }
 }
 
+/// What the accept loop serves: the router, and the MCP endpoint in it, called directly
+/// for a `POST` (see [`Endpoint::serves`]).
+#[derive(Clone)]
+pub(crate) struct App {
+    pub(crate) router: Router,
+    pub(crate) endpoint: Endpoint,
+}
+
 /// What a connection's task gets from the accept loop besides its socket.
 struct Serving {
     peer: std::net::SocketAddr,
@@ -159,7 +169,7 @@ struct Serving {
 
 /// Serves one connection, closing it when a timeout of [`Activity`] runs out or when the
 /// accept loop needs its place.
-async fn connection(tcp: TcpStream, router: Router, serving: Serving, _slot: Slot) {
+async fn connection(tcp: TcpStream, app: App, serving: Serving, _slot: Slot) {
     let Serving {
         peer,
         limits,
@@ -176,7 +186,11 @@ async fn connection(tcp: TcpStream, router: Router, serving: Serving, _slot: Slo
         move |mut request: Request<Incoming>| {
             request.extensions_mut().insert(Peer(peer));
             let in_flight = activity.begin_request();
-            let responding = router.clone().call(request);
+            let responding = if app.endpoint.serves(&request) {
+                Either::Left(app.endpoint.call(request.map(Body::new)))
+            } else {
+                Either::Right(app.router.clone().call(request))
+            };
             async move {
                 let response = responding.await?;
                 // The request is in flight until its body has gone out (an SSE stream).

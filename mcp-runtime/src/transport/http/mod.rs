@@ -27,7 +27,7 @@ pub(crate) use config::HttpOptions;
 pub use config::{BodyMeter, HttpLimits};
 pub(crate) use guard::HostPolicy;
 pub(crate) use limits::BodyBudget;
-pub(crate) use listener::serve;
+pub(crate) use listener::{App, serve};
 pub(crate) use shutdown::Shutdown;
 
 use crate::server::Engine;
@@ -76,7 +76,7 @@ impl Surface {
 /// check; then the endpoint, whose `POST` handler finds the session the request names (an
 /// unknown one: 404) before it reads the body under the body limits, so nothing of an
 /// unauthenticated or misdirected body is held.
-pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> Router {
+pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> (Router, Endpoint) {
     use tower_layer::Layer as _;
     let auth_layer = surface
         .auth
@@ -128,13 +128,44 @@ pub(crate) fn router(engine: Arc<Engine>, surface: Surface) -> Router {
     };
     let cors = cors::layer(&surface.hosts);
     let guard = guard::GuardLayer::new(surface.hosts.clone());
-    let router = match auth_layer {
-        Some(auth) => {
-            router.route_service(&surface.path, cors.layer(guard.layer(auth.layer(intake))))
-        }
-        None => router.route_service(&surface.path, cors.layer(guard.layer(intake))),
+    let authed = match auth_layer {
+        Some(auth) => endpoint::Authed::On(auth.layer(intake)),
+        None => endpoint::Authed::Off(intake),
     };
-    router.with_state(engine)
+    let service = cors.layer(guard.layer(authed));
+    let router = router.route_service(&surface.path, service.clone());
+    let endpoint = Endpoint {
+        path: surface.path.as_str().into(),
+        service,
+    };
+    (router.with_state(engine), endpoint)
+}
+
+/// The endpoint's service, as the router serves it at its path: for the accept loop to
+/// call directly ([`Endpoint::serves`]).
+#[derive(Clone)]
+pub(crate) struct Endpoint {
+    path: Arc<str>,
+    service: endpoint::Service,
+}
+
+impl Endpoint {
+    /// Whether `request` is a `POST` to the endpoint's path, which the accept loop then
+    /// hands to [`call`](Self::call). A `POST` is every MCP message, so the hot path skips
+    /// the router's path lookup and the boxing of its route; the other methods keep the
+    /// router's handling (`HEAD` without a body, `OPTIONS` through CORS alike).
+    pub(crate) fn serves<B>(&self, request: &http::Request<B>) -> bool {
+        request.method() == http::Method::POST && request.uri().path() == &*self.path
+    }
+
+    /// The endpoint's answer to `request`, as the router would give it.
+    pub(crate) fn call(
+        &self,
+        request: axum::extract::Request,
+    ) -> <endpoint::Service as tower_service::Service<axum::extract::Request>>::Future {
+        use tower_service::Service as _;
+        self.service.clone().call(request)
+    }
 }
 
 /// The plain-HTTP tool interface under `prefix` ([`rest`]).
