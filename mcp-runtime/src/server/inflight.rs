@@ -148,7 +148,12 @@ impl Drop for InFlightGuard {
             let mut state = self.registry.lock();
             state.calls.remove(&self.id);
             state.last_end = Some(Instant::now());
-            state.releases.remove(&self.id)
+            // Only the Redis store registers releases: most drops skip the second lookup.
+            if state.releases.is_empty() {
+                None
+            } else {
+                state.releases.remove(&self.id)
+            }
         };
         if let Some(release) = release {
             release();

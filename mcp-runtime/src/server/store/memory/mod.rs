@@ -34,7 +34,9 @@ const BACKLOG: usize = 64;
 /// Every live session of this process, by id, and the bus of its announcements.
 #[derive(Debug)]
 pub(crate) struct MemoryStore {
-    map: RwLock<HashMap<Arc<str>, Arc<MemorySession>>>,
+    /// Looked up on every request of a session; the ids are ours (random), so foldhash's
+    /// seeded hash is enough and costs less than SipHash.
+    map: RwLock<HashMap<Arc<str>, Arc<MemorySession>, foldhash::fast::RandomState>>,
     config: Config,
     last_sweep: Mutex<Instant>,
     changes: broadcast::Sender<Change>,
