@@ -10,6 +10,7 @@
 //! engine implements.
 
 mod link;
+mod outbox;
 pub(crate) mod peer_error;
 
 use std::any::Any;
@@ -30,6 +31,7 @@ use crate::request::RequestMeta;
 use crate::state::{State, StateMap};
 use http::HeaderMap;
 pub(crate) use link::{CallRounds, CallSession, Outgoing, PeerLink};
+pub(crate) use outbox::{CAPACITY as OUTBOX_CAPACITY, Outbox};
 
 tokio::task_local! {
     static CURRENT: Arc<CallContext>;
@@ -51,8 +53,8 @@ pub struct CallContext {
     log_level: Option<LogLevel>,
     cancel: CancellationToken,
     last_progress: Mutex<Option<f64>>,
-    /// Where frames go; `None` for a call that can emit none (see `CallStream::start`).
-    outbox: Option<mpsc::Sender<Outgoing>>,
+    /// Where frames go (see `CallStream::start`).
+    outbox: Outbox,
     /// How the call asks its client (elicitation, sampling, roots).
     peer: PeerLink,
     /// Questions asked so far, per method: default keys of 2026-07-28 `inputRequests`.
@@ -89,7 +91,7 @@ pub(crate) struct CallOrigin {
 }
 
 impl CallContext {
-    pub(crate) fn new(setup: CallSetup, outbox: Option<mpsc::Sender<Outgoing>>) -> Self {
+    pub(crate) fn new(setup: CallSetup, outbox: Outbox) -> Self {
         Self {
             request_id: setup.request_id,
             tool: setup.tool,
@@ -139,7 +141,17 @@ impl CallContext {
     }
 
     pub(crate) fn outbox(&self) -> Option<&mpsc::Sender<Outgoing>> {
-        self.outbox.as_ref()
+        self.outbox.sender()
+    }
+
+    /// Wakes `waker` when the call's first frame opens its lazy outbox.
+    pub(crate) fn watch_frames(&self, waker: &std::task::Waker) {
+        self.outbox.watch(waker);
+    }
+
+    /// The receiver of a lazy outbox, once the call's first frame opened it.
+    pub(crate) fn take_frames(&self) -> Option<mpsc::Receiver<Outgoing>> {
+        self.outbox.take_receiver()
     }
 
     /// The capabilities the client declared: at `initialize` (handshake era) or in this
@@ -275,7 +287,7 @@ impl CallContext {
             .session
             .as_ref()
             .is_some_and(|s| s.protocol_version().primes_streams());
-        if let (true, Some(outbox)) = (resumable, &self.outbox) {
+        if let (true, Some(outbox)) = (resumable, self.outbox.sender()) {
             // In band, so the transport closes the stream after the frames queued before.
             let _ = outbox.send(Outgoing::CloseStream).await;
         }
@@ -324,7 +336,7 @@ impl CallContext {
 
     async fn send(&self, frame: Bytes) {
         // The receiver is gone only when the call itself is being dropped: nothing to do.
-        if let Some(outbox) = &self.outbox {
+        if let Some(outbox) = self.outbox.sender() {
             let _ = outbox.send(Outgoing::Notification(frame)).await;
         }
     }
@@ -436,7 +448,7 @@ mod tests {
             meta: None,
             server: Weak::<()>::new(),
         };
-        CallContext::new(setup, Some(tx))
+        CallContext::new(setup, Outbox::Open(tx))
     }
 
     #[test]

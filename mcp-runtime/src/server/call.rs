@@ -16,28 +16,30 @@ use tracing::Instrument as _;
 use super::peer::rounds::until_input;
 use super::peer::rounds_of;
 pub(crate) use crate::context::Outgoing;
-use crate::context::{CallContext, CallSetup};
+use crate::context::{CallContext, CallSetup, OUTBOX_CAPACITY, Outbox};
 use crate::observe;
 use crate::protocol::RequestId;
 use crate::protocol::jsonrpc::{Complete, error_message, result_message};
 use crate::tool::{Arguments, CallToolResult, ToolDef};
-
-/// How many frames a tool may queue before `progress!` waits for the client to read.
-const OUTBOX_CAPACITY: usize = 32;
 
 /// A `tools/call` in flight, as a stream of its notifications followed by its response.
 ///
 /// Polling the stream drives the tool: no task is spawned here. Dropping the stream drops
 /// the tool's future; so does cancellation, after which the stream ends with no response.
 pub(crate) struct CallStream {
-    /// `None` when the call can emit no frame.
+    /// `None` when the call can emit no frame, or has emitted none yet.
     frames: Option<mpsc::Receiver<Outgoing>>,
+    /// The call's context while its outbox is lazy and not yet open: its receiver is
+    /// taken from there once the first frame opened it.
+    opening: Option<Arc<CallContext>>,
     /// The call, raced against its cancellation inside the one boxed future: `None` when
     /// it was cancelled (the tool is dropped where it stands, no response is sent).
     call: Option<Pin<Box<dyn Future<Output = Option<Bytes>> + Send>>>,
     /// The call's cancellation, checked before anything else at every poll.
     cancel: CancellationToken,
-    response: Option<Bytes>,
+    /// The call's response, once it came, while frames queued before it are still going
+    /// out (boxed: the stream stays small, and most responses go out at once).
+    response: Option<Box<Bytes>>,
     /// Keeps the request listed as in flight (so it can be cancelled by id) until the
     /// stream is dropped.
     in_flight: Option<InFlightGuard>,
@@ -58,6 +60,7 @@ impl CallStream {
         Self {
             frames: Some(frames),
             call: Some(Box::pin(unless_cancelled(cancel.clone(), run(outbox)))),
+            opening: None,
             cancel,
             response: None,
             in_flight: None,
@@ -86,21 +89,22 @@ impl CallStream {
         permit: crate::server::admission::CallPermit,
     ) -> Self {
         // A call can emit frames only with a progress token, a log level, or a session (to
-        // close its stream in); most calls have none of these and get no channel at all.
+        // close its stream in, to ask its client); most calls have none of these and get no
+        // channel at all, and the others get one when they send their first frame.
         let can_emit = setup.progress_token.is_some()
             || setup.origin.log_level.is_some()
             || setup.origin.session.is_some();
-        let (outbox, frames) = if can_emit {
-            let (outbox, frames) = mpsc::channel(OUTBOX_CAPACITY);
-            (Some(outbox), Some(frames))
+        let outbox = if can_emit {
+            Outbox::lazy()
         } else {
-            (None, None)
+            Outbox::Closed
         };
         let name = tool.name.clone();
         let id = setup.request_id.clone();
         let request = Some(id.clone());
         let stateless = setup.origin.stateless;
         let context = Arc::new(CallContext::new(setup, outbox));
+        let opening = can_emit.then(|| context.clone());
         let cancel = context.cancellation().clone();
         let future = tool.call(arguments);
         let timer = observe::ToolTimer::start(&name);
@@ -146,7 +150,8 @@ impl CallStream {
             Box::pin(unless_cancelled(cancel.clone(), call.instrument(span)))
         };
         Self {
-            frames,
+            frames: None,
+            opening,
             call: Some(call),
             cancel,
             response: None,
@@ -193,12 +198,26 @@ impl CallStream {
     /// response is sent.
     fn end_cancelled(&mut self) -> Poll<Option<Outgoing>> {
         self.call = None;
-        if let Some(frames) = &mut self.frames {
+        if let Some(frames) = open(&mut self.frames, &mut self.opening) {
             frames.close();
             while frames.try_recv().is_ok() {}
         }
         Poll::Ready(None)
     }
+}
+
+/// The call's frames, taking the receiver of a lazy outbox once the first frame opened it.
+fn open<'a>(
+    frames: &'a mut Option<mpsc::Receiver<Outgoing>>,
+    opening: &mut Option<Arc<CallContext>>,
+) -> Option<&'a mut mpsc::Receiver<Outgoing>> {
+    if frames.is_none() {
+        if let Some(receiver) = opening.as_ref().and_then(|c| c.take_frames()) {
+            *frames = Some(receiver);
+            *opening = None;
+        }
+    }
+    frames.as_mut()
 }
 
 impl Stream for CallStream {
@@ -211,25 +230,49 @@ impl Stream for CallStream {
         }
         if let Some(call) = &mut this.call {
             // Frames first: a tool blocked on a full outbox makes progress once we read.
-            if let Some(frames) = &mut this.frames {
+            if let Some(frames) = open(&mut this.frames, &mut this.opening) {
                 if let Poll::Ready(Some(frame)) = frames.poll_recv(cx) {
                     return Poll::Ready(Some(frame));
                 }
             }
             match call.as_mut().poll(cx) {
-                Poll::Pending => return Poll::Pending,
+                Poll::Pending => {
+                    // A first frame sent during that poll opened the outbox after the
+                    // check above: read it now, which also registers for the next ones.
+                    // Until one opens it, a frame from another task wakes us.
+                    if this.frames.is_none() {
+                        if let Some(context) = &this.opening {
+                            context.watch_frames(cx.waker());
+                        }
+                        if let Some(frames) = open(&mut this.frames, &mut this.opening) {
+                            if let Poll::Ready(Some(frame)) = frames.poll_recv(cx) {
+                                return Poll::Ready(Some(frame));
+                            }
+                        }
+                    }
+                    return Poll::Pending;
+                }
                 Poll::Ready(Some(response)) => {
                     this.call = None;
-                    this.response = Some(response);
+                    match open(&mut this.frames, &mut this.opening).map(mpsc::Receiver::try_recv) {
+                        // Frames it queued go first; the response waits its turn.
+                        Some(Ok(frame)) => {
+                            this.response = Some(Box::new(response));
+                            return Poll::Ready(Some(frame));
+                        }
+                        _ => return Poll::Ready(Some(Outgoing::Response(response))),
+                    }
                 }
                 Poll::Ready(None) => return this.end_cancelled(),
             }
         }
         // The call is over. Frames it queued still go before the response; `try_recv`, not
         // `poll_recv`, because a tool may have kept a sender alive elsewhere.
-        if let Some(Ok(frame)) = this.frames.as_mut().map(mpsc::Receiver::try_recv) {
+        if let Some(Ok(frame)) =
+            open(&mut this.frames, &mut this.opening).map(mpsc::Receiver::try_recv)
+        {
             return Poll::Ready(Some(frame));
         }
-        Poll::Ready(this.response.take().map(Outgoing::Response))
+        Poll::Ready(this.response.take().map(|r| Outgoing::Response(*r)))
     }
 }

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::tools::CacheHints;
 use super::{EraFacts, Handled, Request};
-use crate::context::{CallContext, CallOrigin, CallSetup};
+use crate::context::{CallContext, CallOrigin, CallSetup, Outbox};
 use crate::protocol::RpcError;
 use crate::protocol::jsonrpc::{Complete, error_message, result_message};
 use crate::request::RequestMeta;
@@ -104,7 +104,7 @@ where
         server: engine.me(),
     };
     Handled::Stream(CallStream::from_fn(cancel, move |outbox| async move {
-        let context = Arc::new(CallContext::new(setup, Some(outbox)));
+        let context = Arc::new(CallContext::new(setup, Outbox::Open(outbox)));
         let rounds = rounds_of(&context);
         let outcome = match context.clone().scope(until_input(rounds, run())).await {
             Ok(outcome) => outcome,

@@ -188,7 +188,7 @@ impl Tasks {
         let cancel = CancellationToken::new();
         setup.origin.cancel = cancel.clone();
         Box::pin(async move {
-            let context = Arc::new(CallContext::new(setup, None));
+            let context = Arc::new(CallContext::new(setup, crate::context::Outbox::Closed));
             let mut call = Box::pin(
                 context
                     .clone()
