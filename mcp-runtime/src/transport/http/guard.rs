@@ -107,13 +107,12 @@ fn strip_port(host: &str) -> &str {
             .split_once(']')
             .map_or(host, |(addr, _)| &host[..addr.len() + 2]);
     }
-    host.rsplit_once(':').map_or(host, |(name, port)| {
-        if port.bytes().all(|b| b.is_ascii_digit()) {
-            name
-        } else {
-            host
-        }
-    })
+    // Bytes, not a `str` pattern search: this runs on every request.
+    let bytes = host.as_bytes();
+    match bytes.iter().rposition(|&b| b == b':') {
+        Some(colon) if bytes[colon + 1..].iter().all(u8::is_ascii_digit) => &host[..colon],
+        _ => host,
+    }
 }
 
 /// The middleware: 403 with a JSON-RPC error body for a `Host` or `Origin` not allowed.
