@@ -14,10 +14,11 @@ mod outbox;
 pub(crate) mod peer_error;
 
 use std::any::Any;
-use std::sync::Mutex;
 use std::sync::{Arc, Weak};
+use std::sync::{Mutex, OnceLock};
 
 use bytes::Bytes;
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
@@ -44,7 +45,9 @@ pub struct CallContext {
     tool: String,
     progress_token: Option<ProgressToken>,
     session: Option<Arc<dyn CallSession>>,
-    client_info: Option<Implementation>,
+    /// A stateless request's `clientInfo`, checked but raw until a tool asks for it.
+    client_info_raw: Option<Box<RawValue>>,
+    client_info: OnceLock<Option<Implementation>>,
     states: Arc<StateMap>,
     meta: Option<Arc<RequestMeta>>,
     /// The engine running the call, which only the engine reads (`CallContext::server`).
@@ -84,8 +87,9 @@ pub(crate) struct CallOrigin {
     pub(crate) cancel: CancellationToken,
     /// A 2026-07-28 request: its result carries `resultType`.
     pub(crate) stateless: bool,
-    /// The `clientInfo` a 2026-07-28 request carried (handshake era: the session has it).
-    pub(crate) client_info: Option<Implementation>,
+    /// The `clientInfo` a 2026-07-28 request carried, checked and raw (handshake era: the
+    /// session has it).
+    pub(crate) client_info: Option<Box<RawValue>>,
     /// How the call asks its client.
     pub(crate) peer: PeerLink,
 }
@@ -97,7 +101,8 @@ impl CallContext {
             tool: setup.tool,
             progress_token: setup.progress_token,
             session: setup.origin.session,
-            client_info: setup.origin.client_info,
+            client_info_raw: setup.origin.client_info,
+            client_info: OnceLock::new(),
             states: setup.states,
             meta: setup.meta,
             server: setup.server,
@@ -197,10 +202,15 @@ impl CallContext {
     /// The client's name and version: from `initialize` for a session, from the request's
     /// `_meta` in the stateless era (where it is optional).
     pub fn client_info(&self) -> Option<&Implementation> {
-        self.session
-            .as_deref()
-            .map(|session| session.client_info())
-            .or(self.client_info.as_ref())
+        if let Some(session) = self.session.as_deref() {
+            return Some(session.client_info());
+        }
+        self.client_info
+            .get_or_init(|| {
+                let raw = self.client_info_raw.as_deref()?;
+                serde_json::from_str(raw.get()).ok()
+            })
+            .as_ref()
     }
 
     /// The HTTP headers of the request that started the call (e.g. `Authorization` for

@@ -4,7 +4,7 @@
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use mcp_runtime::{Server, log, progress, tool};
+use mcp_runtime::{Context, Server, log, progress, tool};
 use reqwest::Method;
 use serde_json::{Value, json};
 use tests::{SseReader, TestServer};
@@ -37,6 +37,15 @@ async fn chatty() -> &'static str {
     "chatted"
 }
 
+/// Says who the client said it is.
+#[tool]
+async fn whoami(ctx: Context) -> String {
+    match ctx.client_info() {
+        Some(info) => format!("{} {} {:?}", info.name, info.version, info.title),
+        None => "nobody".to_owned(),
+    }
+}
+
 static SILENT_STOPPED: AtomicBool = AtomicBool::new(false);
 static SILENT_TICKS: AtomicU64 = AtomicU64::new(0);
 
@@ -63,6 +72,7 @@ fn server() -> Server {
         .tool(echo_tool())
         .tool(chatty_tool())
         .tool(silent_tool())
+        .tool(whoami_tool())
         .keep_alive(Duration::from_millis(200))
 }
 
@@ -175,6 +185,37 @@ async fn tools_list_and_call_in_the_stateless_shapes() {
         reply.json()["result"],
         json!({"resultType": "complete", "content": [{"type": "text", "text": "abab"}]})
     );
+}
+
+/// The envelope's `clientInfo` reaches the tool, escapes and all; a malformed one is the
+/// ladder's -32602.
+#[tokio::test]
+async fn the_envelope_client_info_reaches_the_tool() {
+    let server = TestServer::start(server()).await;
+    let call = request(1, "tools/call", json!({"name": "whoami"}));
+    let reply = send(&server, &call, &[]).await;
+    assert_eq!(text_of(&reply), "raw 0 None");
+    let mut call = request(2, "tools/call", json!({"name": "whoami"}));
+    // Quotes inside are escaped on the wire: the raw `clientInfo` is read with its escapes.
+    call["params"]["_meta"]["io.modelcontextprotocol/clientInfo"] =
+        json!({"name": "café \"q\"", "version": "1.0", "title": "Café"});
+    let reply = send(&server, &call, &[]).await;
+    assert_eq!(text_of(&reply), r#"café "q" 1.0 Some("Café")"#);
+    let mut call = request(3, "tools/call", json!({"name": "whoami"}));
+    call["params"]["_meta"]["io.modelcontextprotocol/clientInfo"] = json!({"name": 7});
+    let reply = send(&server, &call, &[]).await;
+    assert_eq!(error_code(&reply), -32602, "{}", reply.body);
+    assert!(reply.body.contains("clientInfo"), "{}", reply.body);
+    let mut call = request(4, "tools/call", json!({"name": "whoami"}));
+    call["params"]["_meta"]["io.modelcontextprotocol/clientInfo"] = Value::Null;
+    assert_eq!(text_of(&send(&server, &call, &[]).await), "nobody");
+}
+
+fn text_of(reply: &tests::Reply) -> String {
+    reply.json()["result"]["content"][0]["text"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no text in {}", reply.body))
+        .to_owned()
 }
 
 /// 2026-07-28 removed `ping` and `logging/setLevel`, and has no `initialize`: each is an

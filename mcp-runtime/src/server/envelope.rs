@@ -17,7 +17,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value, json};
 
 use crate::protocol::jsonrpc::IncomingRequest;
-use crate::protocol::types::{CallToolParams, Implementation, RequestMeta};
+use crate::protocol::types::{CallToolParams, RequestMeta};
 use crate::protocol::{ErrorCode, LogLevel, ProtocolVersion, RpcError};
 
 /// `_meta` key of the request's protocol version.
@@ -55,7 +55,8 @@ pub(crate) struct MirroredHeaders<'a> {
 /// A validated envelope.
 #[derive(Debug)]
 pub(crate) struct Envelope {
-    pub(crate) client_info: Option<Implementation>,
+    /// `clientInfo`, checked but kept raw: parsed only if a tool asks for it.
+    pub(crate) client_info: Option<Box<RawValue>>,
     /// The client's capabilities, raw: read only when a tool requires one.
     pub(crate) client_capabilities: Box<RawValue>,
     pub(crate) log_level: Option<LogLevel>,
@@ -286,7 +287,7 @@ fn ladder(
             "`{META_CLIENT_CAPABILITIES}` must be an object"
         )));
     }
-    let client_info = optional::<Implementation>(meta.client_info, META_CLIENT_INFO)?;
+    let client_info = checked_client_info(meta.client_info)?;
     let log_level = optional::<LogLevel>(meta.log_level, META_LOG_LEVEL)?;
     let client_capabilities = capabilities.to_owned();
     Ok(Envelope {
@@ -295,6 +296,29 @@ fn ladder(
         log_level,
         call: None,
     })
+}
+
+/// `clientInfo` as [`Implementation`](crate::protocol::types::Implementation) reads it, checked without copying its strings.
+#[derive(Deserialize)]
+#[allow(dead_code, reason = "read only to check the shape")]
+struct ImplementationShape<'a> {
+    #[serde(borrow)]
+    name: Cow<'a, str>,
+    #[serde(borrow)]
+    version: Cow<'a, str>,
+    #[serde(default, borrow)]
+    title: Option<Cow<'a, str>>,
+}
+
+/// A `clientInfo` that `Implementation` would read (`null`: none), kept raw.
+fn checked_client_info(raw: Option<&RawValue>) -> Result<Option<Box<RawValue>>, RpcError> {
+    match raw {
+        None => Ok(None),
+        Some(raw) if raw.get() == "null" => Ok(None),
+        Some(raw) => serde_json::from_str::<ImplementationShape<'_>>(raw.get())
+            .map(|_| Some(raw.to_owned()))
+            .map_err(|e| RpcError::invalid_params(format!("`{META_CLIENT_INFO}`: {e}"))),
+    }
 }
 
 fn optional<T: serde::de::DeserializeOwned>(
