@@ -14,14 +14,28 @@ use crate::protocol::{RequestId, RpcError};
 #[derive(Debug, Default)]
 pub(crate) struct InFlight {
     state: Mutex<State>,
+    /// Cancelled when the registry is dropped: stops the task that waits for its parent.
+    gone: CancellationToken,
 }
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.gone.cancel();
+    }
+}
+
+/// A session's requests in flight are few (at most `max_calls_per_session`) and looked up
+/// on every call, so they are hashed with foldhash rather than SipHash.
+type Hasher = foldhash::fast::RandomState;
 
 #[derive(Default)]
 struct State {
-    calls: HashMap<RequestId, CancellationToken>,
+    calls: HashMap<RequestId, CancellationToken, Hasher>,
     /// What else frees an id when its request ends (a claim in a shared store); kept here,
     /// not in the guard, so that the guard (in every call's stream) stays small.
-    releases: HashMap<RequestId, Box<dyn FnOnce() + Send + Sync>>,
+    releases: HashMap<RequestId, Box<dyn FnOnce() + Send + Sync>, Hasher>,
+    /// Whether a task waits for the parent token (the session's end) to cancel the calls.
+    watching: bool,
     /// When the latest request ended: a session is in use until its last call ends, so
     /// its idle clock starts there, not at the request that began the call.
     last_end: Option<Instant>,
@@ -50,7 +64,6 @@ impl InFlight {
         parent: Option<&CancellationToken>,
         limit: usize,
     ) -> Result<(CancellationToken, InFlightGuard), Box<Refusal>> {
-        let token = parent.map_or_else(CancellationToken::new, CancellationToken::child_token);
         let mut state = self.lock();
         let calls = &mut state.calls;
         if calls.contains_key(id) {
@@ -65,7 +78,11 @@ impl InFlight {
             );
             return Err(Refusal::new(Reason::Overloaded, error));
         }
-        calls.insert(id.clone(), token.clone());
+        let token = match parent {
+            None => CancellationToken::new(),
+            Some(parent) => self.under(parent, &mut state.watching),
+        };
+        state.calls.insert(id.clone(), token.clone());
         let guard = InFlightGuard {
             registry: Arc::clone(self),
             id: id.clone(),
@@ -74,6 +91,51 @@ impl InFlight {
     }
 
     /// Cancels the request with this id; `false` if none is in flight.
+    /// A call's token, cancelled when `parent` is. Rather than a child token per call
+    /// (two locks of the parent and an allocation each), one task per registry waits for
+    /// the parent and cancels every call then; a call started after it sees the parent
+    /// already cancelled. Outside a runtime (no task to spawn), a child token.
+    fn under(
+        self: &Arc<Self>,
+        parent: &CancellationToken,
+        watching: &mut bool,
+    ) -> CancellationToken {
+        if parent.is_cancelled() {
+            let token = CancellationToken::new();
+            token.cancel();
+            return token;
+        }
+        if !*watching {
+            let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+                return parent.child_token();
+            };
+            *watching = true;
+            let registry = Arc::downgrade(self);
+            let parent = parent.clone();
+            // Ends with the registry too: a store may forget a session's state here (idle)
+            // without ending the session.
+            let gone = self.gone.clone();
+            runtime.spawn(async move {
+                tokio::select! {
+                    () = parent.cancelled() => {
+                        if let Some(registry) = registry.upgrade() {
+                            registry.cancel_all();
+                        }
+                    }
+                    () = gone.cancelled() => {}
+                }
+            });
+        }
+        CancellationToken::new()
+    }
+
+    /// Cancels every request in flight (the session ended).
+    fn cancel_all(&self) {
+        for token in self.lock().calls.values() {
+            token.cancel();
+        }
+    }
+
     pub(crate) fn cancel(&self, id: &RequestId) -> bool {
         match self.lock().calls.remove(id) {
             Some(token) => {
@@ -204,5 +266,52 @@ mod tests {
             .expect("free");
         session.cancel();
         assert!(token.is_cancelled());
+    }
+
+    #[tokio::test]
+    async fn in_a_runtime_the_parent_cancels_running_and_later_calls() {
+        let calls = Arc::new(InFlight::default());
+        let session = CancellationToken::new();
+        let (first, _a) = calls
+            .start(&RequestId::Number(1), Some(&session), 3)
+            .expect("free");
+        let (second, _b) = calls
+            .start(&RequestId::Number(2), Some(&session), 3)
+            .expect("room");
+        assert!(!first.is_cancelled() && !second.is_cancelled());
+        session.cancel();
+        let both = async {
+            first.cancelled().await;
+            second.cancelled().await;
+        };
+        tokio::time::timeout(std::time::Duration::from_secs(5), both)
+            .await
+            .expect("the session's end cancels its calls");
+        let (late, _c) = calls
+            .start(&RequestId::Number(3), Some(&session), 3)
+            .expect("room");
+        assert!(late.is_cancelled(), "a call started after the end");
+    }
+
+    #[tokio::test]
+    async fn the_waiting_task_ends_with_its_registry() {
+        let tasks = || tokio::runtime::Handle::current().metrics().num_alive_tasks();
+        let before = tasks();
+        let session = CancellationToken::new();
+        let calls = Arc::new(InFlight::default());
+        let (_token, guard) = calls
+            .start(&RequestId::Number(1), Some(&session), 1)
+            .expect("free");
+        assert_eq!(tasks(), before + 1, "one task waits for the session's end");
+        drop(guard);
+        drop(calls);
+        for _ in 0..200 {
+            if tasks() == before {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        assert_eq!(tasks(), before, "dropping the registry ends its task");
+        assert!(!session.is_cancelled());
     }
 }

@@ -235,8 +235,9 @@ impl Handled {
 /// Every feature of a server, and the routing table built from them.
 pub(crate) struct Features {
     parts: Vec<Arc<dyn Feature>>,
-    methods: HashMap<&'static str, (usize, Eras)>,
-    notifications: HashMap<&'static str, Vec<usize>>,
+    /// Looked up on every message, with names we chose: foldhash, not SipHash.
+    methods: HashMap<&'static str, (usize, Eras), foldhash::fast::RandomState>,
+    notifications: HashMap<&'static str, Vec<usize>, foldhash::fast::RandomState>,
 }
 
 impl Features {
@@ -256,8 +257,8 @@ impl Features {
     }
 
     fn new(parts: Vec<Arc<dyn Feature>>) -> Self {
-        let mut methods = HashMap::new();
-        let mut notifications: HashMap<&'static str, Vec<usize>> = HashMap::new();
+        let mut methods = HashMap::default();
+        let mut notifications: HashMap<&'static str, Vec<usize>, _> = HashMap::default();
         for (index, part) in parts.iter().enumerate() {
             for method in part.methods() {
                 let earlier = methods.insert(method.name, (index, method.eras));

@@ -11,7 +11,8 @@ use crate::tool::ToolDef;
 
 /// An immutable snapshot of the tools; a change builds a new one.
 pub(crate) struct ToolSet {
-    by_name: HashMap<String, usize>,
+    /// Looked up on every call; the server's own names, so foldhash rather than SipHash.
+    by_name: HashMap<String, usize, foldhash::fast::RandomState>,
     tools: Vec<ToolDef>,
     /// Each tool's `x-mcp-header` parameters (stateless era).
     header_params: Vec<Vec<HeaderParam>>,
