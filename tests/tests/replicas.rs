@@ -651,6 +651,118 @@ async fn cancel_stops_the_tool(replicas: &[tests::replicas::Replica]) {
     }
 }
 
+/// A `subscriptions/listen` on replica `url` following these tasks.
+async fn follow_tasks(url: &str, tasks: &[&str]) -> Events {
+    const V: &str = "2026-07-28";
+    let body = json!({"jsonrpc": "2.0", "id": 8, "method": "subscriptions/listen", "params": {
+        "notifications": {"taskIds": tasks},
+        "_meta": {"io.modelcontextprotocol/protocolVersion": V,
+            "io.modelcontextprotocol/clientCapabilities":
+                {"extensions": {"io.modelcontextprotocol/tasks": {}}}}}});
+    let mut events = Events::open(
+        client(url)
+            .http
+            .post(url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", V)
+            .header("mcp-method", "subscriptions/listen")
+            .body(body.to_string()),
+    )
+    .await;
+    let (_, ack) = events.next_message().await.expect("ack");
+    assert_eq!(
+        ack["params"]["notifications"]["taskIds"],
+        json!(tasks),
+        "{ack}"
+    );
+    events
+}
+
+/// The statuses a subscription is told until one is terminal.
+async fn statuses_until_the_end(events: &mut Events) -> Vec<Value> {
+    let mut told = Vec::new();
+    for _ in 0..20 {
+        let (_, note) = events.next_message().await.expect("a status notification");
+        assert_eq!(note["method"], "notifications/tasks", "{note}");
+        let status = note["params"]["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        told.push(note["params"].clone());
+        if ["completed", "failed", "cancelled"].contains(&status.as_str()) {
+            return told;
+        }
+    }
+    panic!("no terminal status in {told:?}");
+}
+
+#[tokio::test]
+async fn task_status_notifications_reach_a_subscription_on_another_replica() {
+    let deployment = Deployment::start(&binary(), LEASE).await;
+    task_statuses_across(&deployment.replicas).await;
+}
+
+#[tokio::test]
+async fn task_status_notifications_reach_a_subscription_on_a_redis_cluster() {
+    let deployment = ClusterDeployment::start(&binary(), LEASE).await;
+    task_statuses_across(&deployment.replicas).await;
+}
+
+/// A task runs on replica 0 and completes, another is cancelled from replica 1: a
+/// subscription on replica 2 is told each one's state, the ending once.
+async fn task_statuses_across(replicas: &[tests::replicas::Replica]) {
+    let url = |i: usize| replicas[i].url();
+    let start = |seconds: u64| {
+        let url = url(0);
+        async move {
+            let created = stateless(
+                &url,
+                "tools/call",
+                "slow_compute",
+                json!({"name": "slow_compute", "arguments": {"seconds": seconds, "label": "t"}}),
+            )
+            .await;
+            assert_eq!(created["result"]["resultType"], "task", "{created}");
+            created["result"]["taskId"]
+                .as_str()
+                .expect("taskId")
+                .to_owned()
+        }
+    };
+    let (finishing, cancelled) = (start(2).await, start(30).await);
+    let mut events = follow_tasks(&url(2), &[&finishing]).await;
+    let told = statuses_until_the_end(&mut events).await;
+    assert_eq!(
+        told[0]["status"], "working",
+        "the state as it opened: {told:?}"
+    );
+    let last = told.last().expect("one");
+    assert_eq!(last["status"], "completed", "{told:?}");
+    assert_eq!(
+        last["result"]["content"][0]["text"], "Computed t in 2s",
+        "{last}"
+    );
+
+    let mut events = follow_tasks(&url(2), &[&cancelled]).await;
+    let (_, first) = events.next_message().await.expect("the state as it opened");
+    assert_eq!(first["params"]["status"], "working", "{first}");
+    let ack = stateless(
+        &url(1),
+        "tasks/cancel",
+        &cancelled,
+        json!({"taskId": cancelled}),
+    )
+    .await;
+    assert!(ack.get("error").is_none(), "{ack}");
+    let told = statuses_until_the_end(&mut events).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0]["status"], "cancelled", "{told:?}");
+    // Replica 0 records the cancellation again as it stops the tool: not told twice.
+    let again = tokio::time::timeout(Duration::from_millis(800), events.next_message()).await;
+    assert!(again.is_err(), "told again: {again:?}");
+}
+
 #[tokio::test]
 async fn a_replica_killed_mid_call_ends_the_resumed_stream_with_an_error() {
     let (mut deployment, session) = start().await;

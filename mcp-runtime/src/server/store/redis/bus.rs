@@ -1,8 +1,9 @@
 //! The bus between replicas: one Redis pub/sub channel that every replica follows. It
 //! carries what one replica produces for a session or stream another replica holds:
 //! wake-ups of streams (an event was appended), cancellations, the client's answers to
-//! requests that wait elsewhere, the end of a session, and announcements (list changes) for
-//! the 2026-07-28 subscriptions. Announcements to sessions go to their `GET` streams in
+//! requests that wait elsewhere, the end of a session, `tasks/cancel` for a task running
+//! elsewhere, task records that changed (for task status notifications), and
+//! announcements (list changes) for the 2026-07-28 subscriptions. Announcements to sessions go to their `GET` streams in
 //! Redis instead (see [`announce`]), so a client that is not connected gets them later.
 //!
 //! Pub/sub is fire-and-forget, so nothing depends on it alone: the events themselves are in
@@ -45,6 +46,9 @@ pub(super) enum Message {
     /// `tasks/cancel` for task `task`: the replica running it stops it.
     #[serde(rename = "taskcancel")]
     TaskCancel { task: String },
+    /// Task `task`'s record changed: status followers read it again.
+    #[serde(rename = "taskstatus")]
+    TaskStatus { task: String },
     /// A change to announce: its notification method, and the resource it names.
     Change {
         m: String,
@@ -252,6 +256,10 @@ fn handle(replica: &std::sync::Arc<Replica>, message: Message) {
             // Nobody running tasks here is not an error.
             let _ = replica.task_cancels.send(task);
         }
+        Message::TaskStatus { task } => {
+            // Nobody following is not an error.
+            let _ = replica.task_statuses.send(task);
+        }
         Message::Change { m, uri } => {
             // The GET streams have it already (see `announce`); subscriptions here follow.
             if let Some(change) = change_of(&m, uri) {
@@ -285,6 +293,7 @@ mod tests {
             },
             Message::End { s: "a".into() },
             Message::TaskCancel { task: "t".into() },
+            Message::TaskStatus { task: "t".into() },
             Message::Lists { v: 3 },
             Message::change(&Change::ToolsListChanged),
             Message::change(&Change::ResourceUpdated("notes://1".into())),

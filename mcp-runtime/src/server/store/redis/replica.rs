@@ -136,6 +136,8 @@ pub(super) struct Replica {
     pub(super) lists_version: watch::Sender<i64>,
     /// Ids of tasks another replica's `tasks/cancel` named.
     pub(super) task_cancels: broadcast::Sender<String>,
+    /// Ids of tasks whose record some replica put.
+    pub(super) task_statuses: broadcast::Sender<String>,
     me: Weak<Replica>,
 }
 
@@ -163,6 +165,7 @@ impl Replica {
             wakers: Mutex::default(),
             changes: broadcast::Sender::new(BACKLOG),
             task_cancels: broadcast::Sender::new(BACKLOG),
+            task_statuses: broadcast::Sender::new(BACKLOG),
             lists_version: watch::Sender::new(0),
             me: me.clone(),
         })
