@@ -340,6 +340,82 @@ async fn the_cap_holds(url: &str) {
     );
 }
 
+/// What a session may run at once, and wait for, in the calls-per-session tests.
+const CALL_CAPS: &[(&str, &str)] = &[
+    ("MCP_MAX_CALLS_PER_SESSION", "2"),
+    ("MCP_CALL_QUEUE", "1"),
+    ("MCP_CALL_QUEUE_TIMEOUT", "10s"),
+];
+
+#[tokio::test]
+async fn the_calls_per_session_cap_holds_across_replicas() {
+    let deployment = Deployment::start_with(&binary(), LEASE, CALL_CAPS).await;
+    calls_per_session(&deployment.replicas).await;
+}
+
+#[tokio::test]
+async fn the_calls_per_session_cap_holds_on_a_redis_cluster() {
+    let deployment = ClusterDeployment::start_with(&binary(), LEASE, CALL_CAPS).await;
+    calls_per_session(&deployment.replicas).await;
+}
+
+/// `MCP_MAX_CALLS_PER_SESSION=2` on three replicas: with a call of the session running on
+/// replicas 0 and 1, a third on replica 2 waits (in replica 2's queue of one, so a fourth
+/// there is refused at once), and runs as soon as one of the two ends.
+async fn calls_per_session(replicas: &[tests::replicas::Replica]) {
+    let mut session = client(&replicas[0].url());
+    session.initialize(VERSION).await;
+    let on = |i: usize| at(&session, replicas[i].url());
+    let mut short = slow_count(&on(0), 1, 15, 100).await;
+    let mut long = slow_count(&on(1), 2, 150, 100).await;
+    for call in [&mut short, &mut long] {
+        let (_, first) = call.next_message().await.expect("first progress");
+        assert_eq!(progress_of(&first), Some(1), "{first}");
+    }
+    let third = tokio::spawn({
+        let third = on(2);
+        async move {
+            let mut call = slow_count(&third, 3, 2, 10).await;
+            call.next_message()
+                .await
+                .expect("the third call's progress")
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !third.is_finished(),
+        "two calls of the session run on other replicas: the third waits"
+    );
+    let fourth = on(2)
+        .request(
+            4,
+            "tools/call",
+            json!({"name": "slow_count", "arguments": {"steps": 1, "delay_ms": 1}}),
+        )
+        .await;
+    assert_eq!(
+        fourth.status, 503,
+        "replica 2's queue is full: {}",
+        fourth.body
+    );
+    assert!(fourth.body.contains("waiting"), "{}", fourth.body);
+
+    // The short call ends (about 1.5 s after it began): the third runs at once.
+    while short.next_message().await.is_some() {}
+    let ended = std::time::Instant::now();
+    let (_, progress) = tokio::time::timeout(PATIENCE, third)
+        .await
+        .expect("the third call runs once a slot frees")
+        .expect("task");
+    assert_eq!(progress_of(&progress), Some(1), "{progress}");
+    assert!(
+        ended.elapsed() < Duration::from_secs(2),
+        "woken by the release, not by its queue timeout: {:?}",
+        ended.elapsed()
+    );
+    drop(long);
+}
+
 #[tokio::test]
 async fn request_ids_and_the_get_stream_rule_hold_across_replicas() {
     let (deployment, session) = start().await;

@@ -61,6 +61,12 @@ impl Keys {
         format!("{}:{{{sid}}}:q:{id}", self.prefix)
     }
 
+    /// The slots of the session's tool calls running now (`max_calls_per_session`), on
+    /// every replica: a sorted set of slot names scored by their lease deadlines.
+    pub(super) fn call_slots(&self, sid: &str) -> String {
+        format!("{}:{{{sid}}}:s", self.prefix)
+    }
+
     /// The claim of the replica where the session's `GET` stream is open: one per session.
     pub(super) fn get_claim(&self, sid: &str) -> String {
         format!("{}:{{{sid}}}:g", self.prefix)

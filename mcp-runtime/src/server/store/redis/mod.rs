@@ -63,6 +63,7 @@ mod lists;
 mod log;
 mod replica;
 mod session;
+mod slots;
 mod tasks;
 #[cfg(test)]
 mod tests;

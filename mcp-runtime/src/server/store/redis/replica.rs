@@ -80,6 +80,8 @@ pub(super) struct Local {
     /// The score this replica last marked the session busy with in the admission index
     /// (0: none since it was last idle here).
     pub(super) busy_mark: AtomicI64,
+    /// The call slots (`max_calls_per_session`) the session's calls hold here.
+    pub(super) slots: Mutex<HashSet<String>>,
 }
 
 impl Local {
@@ -93,6 +95,7 @@ impl Local {
             standalone_closed: CancellationToken::new(),
             owned: Mutex::default(),
             busy_mark: AtomicI64::new(0),
+            slots: Mutex::default(),
         }
     }
 
@@ -331,6 +334,7 @@ async fn heartbeat(replica: Weak<Replica>) {
         for local in &busy {
             admission::mark_busy_in(&mut pipe, &replica, local);
             super::claims::refresh_in(&mut pipe, &replica, local);
+            super::slots::refresh_in(&mut pipe, &replica, local);
             let sid = &local.record.id;
             pipe.pexpire(replica.keys.session(sid), idle_ms).ignore();
             let mut streams: Vec<u64> = lock(&local.owned).iter().copied().collect();

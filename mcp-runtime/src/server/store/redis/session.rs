@@ -19,7 +19,9 @@ use super::replica::{Replica, lock, millis};
 use crate::protocol::types::Implementation;
 use crate::protocol::{LogLevel, ProtocolVersion, RequestId};
 use crate::server::inflight::InFlightGuard;
-use crate::server::store::{Answer, EventLog, NewSession, Session, StandaloneGuard, StoreError};
+use crate::server::store::{
+    Answer, EventLog, NewSession, Session, SlotTry, StandaloneGuard, StoreError,
+};
 
 /// Loads a session and refreshes its TTL (the one stored with it).
 /// KEYS: session. Returns its fields and values, or nothing.
@@ -289,6 +291,14 @@ impl Session for RedisSession {
                 token,
                 guard.on_release(move || claims::give_back(replica, key)),
             ))
+        }
+        .boxed()
+    }
+
+    fn take_call_slot(&self, limit: usize) -> BoxFuture<'_, Result<SlotTry, StoreError>> {
+        async move {
+            let local = self.replica.local(&self.record);
+            super::slots::take(&self.replica, &local, limit).await
         }
         .boxed()
     }
