@@ -216,6 +216,22 @@ impl RedisCluster {
         }
     }
 
+    /// What `redis-cli` prints for `args` on each node, one node after another.
+    pub async fn on_each_node(&self, args: &[&str]) -> String {
+        let cli = mcp_testkit::require("redis-cli", "redis-tools");
+        let mut printed = String::new();
+        for port in &self.ports {
+            let output = AsyncCommand::new(&cli)
+                .args(["-p", &port.to_string()])
+                .args(args)
+                .output()
+                .await
+                .expect("run redis-cli");
+            printed.push_str(&String::from_utf8_lossy(&output.stdout));
+        }
+        printed
+    }
+
     /// Every node's `redis://` URL, comma-separated (what `MCP_REDIS_URL` takes).
     pub fn url(&self) -> String {
         self.ports

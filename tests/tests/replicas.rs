@@ -187,6 +187,24 @@ async fn any_replica_serves_any_session_on_a_redis_cluster() {
     let mut session = client(&deployment.nginx.url());
     session.initialize(VERSION).await;
     serves_any_session(&deployment.replicas, session).await;
+
+    // The bus is sharded pub/sub: eight shard channels, each followed by the three
+    // replicas; no regular channel.
+    let cluster = &deployment.cluster;
+    let shard_channels = cluster.on_each_node(&["pubsub", "shardchannels"]).await;
+    let channels: Vec<&str> = shard_channels.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(channels.len(), 8, "{shard_channels}");
+    for channel in &channels {
+        let subscribers = cluster
+            .on_each_node(&["pubsub", "shardnumsub", channel])
+            .await;
+        assert!(
+            subscribers.lines().any(|l| l == "3"),
+            "{channel}: {subscribers}"
+        );
+    }
+    let regular = cluster.on_each_node(&["pubsub", "channels"]).await;
+    assert!(regular.trim().is_empty(), "regular channels: {regular}");
 }
 
 /// Requests of one session through round-robin and on each replica: lists, a list change

@@ -6,6 +6,12 @@
 //! announcements (list changes) for the 2026-07-28 subscriptions. Announcements to sessions go to their `GET` streams in
 //! Redis instead (see [`announce`]), so a client that is not connected gets them later.
 //!
+//! On one Redis node the bus is one channel (`PUBLISH`). On a Redis Cluster it is sharded
+//! pub/sub (`SPUBLISH`/`SSUBSCRIBE`, Redis 7): [`SHARDS`] channels, each in a slot of its
+//! own, which every replica follows; a message goes to one of them (by its session or
+//! task, so one session's messages keep their order) and travels only within the shard
+//! that owns its slot, instead of to every node as regular pub/sub does on a cluster.
+//!
 //! Pub/sub is fire-and-forget, so nothing depends on it alone: the events themselves are in
 //! Redis Streams, and a follower that misses a wake-up reads them at its next poll.
 
@@ -16,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use super::connection::Connection;
 use super::log;
 use super::replica::{Replica, lock};
 use crate::protocol::RequestId;
@@ -57,9 +64,29 @@ pub(super) enum Message {
     },
 }
 
+/// How many shard channels the bus has on a Redis Cluster.
+pub(super) const SHARDS: usize = 8;
+
 impl Message {
     pub(super) fn encode(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The shard channel this message goes to on a cluster: by the session or task it
+    /// concerns (FNV-1a of its id), so the messages of one keep their order.
+    fn shard(&self) -> usize {
+        let key = match self {
+            Self::Wake { s, .. }
+            | Self::Cancel { s, .. }
+            | Self::Answer { s, .. }
+            | Self::End { s } => s,
+            Self::TaskCancel { task } | Self::TaskStatus { task } => task,
+            Self::Lists { .. } | Self::Change { .. } => return 0,
+        };
+        let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+        usize::try_from(hash % SHARDS as u64).unwrap_or(0)
     }
 }
 
@@ -93,8 +120,15 @@ pub(super) async fn publish(replica: &Replica, message: Message) {
         tracing::warn!("Redis unavailable: bus message dropped: {message:?}");
         return;
     };
-    let mut command = redis::cmd("PUBLISH");
-    command.arg(replica.keys.channel()).arg(message.encode());
+    let mut command;
+    if matches!(connection, Connection::Cluster(_)) {
+        command = redis::cmd("SPUBLISH");
+        command.arg(replica.keys.shard_channel(message.shard()));
+    } else {
+        command = redis::cmd("PUBLISH");
+        command.arg(replica.keys.channel());
+    }
+    command.arg(message.encode());
     let published = command.query_async::<i64>(&mut connection);
     if let Err(e) = replica.run(published).await {
         tracing::warn!("bus message dropped: {e}");
@@ -207,7 +241,7 @@ pub(super) async fn dispatch(replica: Weak<Replica>, mut pushes: UnboundedReceiv
             return;
         };
         match push.kind {
-            PushKind::Message => {
+            PushKind::Message | PushKind::SMessage => {
                 let payload = push.data.get(1).and_then(|v| match v {
                     redis::Value::BulkString(bytes) => std::str::from_utf8(bytes).ok(),
                     _ => None,
@@ -316,5 +350,16 @@ mod tests {
             Some(updated)
         );
         assert_eq!(change_of("notifications/unknown", None), None);
+    }
+
+    #[test]
+    fn one_session_keeps_to_one_shard_and_sessions_spread() {
+        let wake = |s: &str| Message::Wake { s: s.into(), n: 1 };
+        let end = |s: &str| Message::End { s: s.into() };
+        assert_eq!(wake("abc").shard(), end("abc").shard());
+        let shards: std::collections::HashSet<usize> = (0..64)
+            .map(|i| wake(&format!("session-{i}")).shard())
+            .collect();
+        assert_eq!(shards.len(), SHARDS, "{shards:?}");
     }
 }

@@ -107,6 +107,12 @@ impl Keys {
         format!("{}:lists", self.prefix)
     }
 
+    /// The bus's shard channel `shard` on a Redis Cluster (sharded pub/sub): each has a
+    /// hash tag of its own, so the shards spread over the cluster's slots.
+    pub(super) fn shard_channel(&self, shard: usize) -> String {
+        format!("{}:bus:{{{}:bus:{shard}}}", self.prefix, self.prefix)
+    }
+
     /// The one pub/sub channel every replica follows (the bus).
     pub(super) fn channel(&self) -> String {
         format!("{}:bus", self.prefix)

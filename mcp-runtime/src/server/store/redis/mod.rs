@@ -12,8 +12,9 @@
 //! - the session index that the session caps are counted in (see `admission`), the claims
 //!   of request ids in flight and of `GET` streams, and the shared list edits.
 //!
-//! What crosses between replicas goes over one pub/sub channel (see `bus`): wake-ups of
-//! streams, cancellations, the client's answers, the end of a session, list changes. What
+//! What crosses between replicas goes over the bus (see `bus`: one pub/sub channel, or
+//! sharded pub/sub on a cluster): wake-ups of streams, cancellations, the client's
+//! answers, the end of a session, list changes, task cancellations and changes. What
 //! one replica keeps is only what runs there (see `replica`); an idle session costs it
 //! nothing.
 //!

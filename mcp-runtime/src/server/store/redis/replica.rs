@@ -200,8 +200,8 @@ impl Replica {
         let (pushes, received) = tokio::sync::mpsc::unbounded_channel();
         let connection = match cluster_nodes(&self.url) {
             Some(nodes) => {
-                // Regular pub/sub: a cluster forwards every PUBLISH to every node, so the
-                // one channel reaches each replica whichever node it listens on.
+                // Sharded pub/sub: each shard channel is followed on the node that owns
+                // its slot (and again after a reconnection).
                 let client = redis::cluster::ClusterClient::builder(nodes)
                     .use_protocol(redis::ProtocolVersion::RESP3)
                     .connection_timeout(Duration::from_secs(1))
@@ -211,10 +211,12 @@ impl Replica {
                     .build()
                     .map_err(unavailable)?;
                 let mut connection = client.get_async_connection().await.map_err(unavailable)?;
-                connection
-                    .subscribe(self.keys.channel())
-                    .await
-                    .map_err(unavailable)?;
+                for shard in 0..bus::SHARDS {
+                    connection
+                        .ssubscribe(self.keys.shard_channel(shard))
+                        .await
+                        .map_err(unavailable)?;
+                }
                 Connection::Cluster(connection)
             }
             None => {
