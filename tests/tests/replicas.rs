@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tests::Client;
 use tests::clients::{self, run_client};
-use tests::replicas::{ClusterDeployment, Deployment, signal};
+use tests::replicas::{ClusterDeployment, Deployment, SentinelDeployment, signal};
 
 /// The lease of the replicas' calls: short, so a lost call is reported quickly.
 const LEASE: Duration = Duration::from_millis(1200);
@@ -205,6 +205,63 @@ async fn any_replica_serves_any_session_on_a_redis_cluster() {
     }
     let regular = cluster.on_each_node(&["pubsub", "channels"]).await;
     assert!(regular.trim().is_empty(), "regular channels: {regular}");
+}
+
+#[tokio::test]
+async fn any_replica_serves_any_session_through_a_sentinel_failover() {
+    let deployment = SentinelDeployment::start(&binary(), LEASE).await;
+    let sentinel = &deployment.sentinel;
+    assert_eq!(sentinel.master_port().await, Some(sentinel.nodes[0]));
+    let mut before = client(&deployment.nginx.url());
+    before.initialize(VERSION).await;
+    // A new id each (an id's claim is given back in the background as its request ends).
+    for (id, replica) in (2..).zip(&deployment.replicas) {
+        let listed = at(&before, replica.url())
+            .request(id, "tools/list", json!({}))
+            .await;
+        assert_eq!(listed.status, 200, "{}", listed.body);
+    }
+    sentinel.fail_over().await;
+    assert_eq!(sentinel.master_port().await, Some(sentinel.nodes[1]));
+
+    // The old master refuses writes now. Each replica moves to the new master (it asks
+    // the sentinel every half second): a new session opens on every one.
+    let moved = std::time::Instant::now();
+    for replica in &deployment.replicas {
+        loop {
+            let session = client(&replica.url());
+            let reply = session
+                .request(
+                    1,
+                    "initialize",
+                    json!({"protocolVersion": VERSION, "capabilities": {},
+                           "clientInfo": {"name": "t", "version": "1"}}),
+                )
+                .await;
+            if reply.status == 200 {
+                break;
+            }
+            assert!(
+                moved.elapsed() < PATIENCE,
+                "replica {} never moved to the new master: {} {}",
+                replica.port,
+                reply.status,
+                reply.body
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    // The session made before the failover lives on, on every replica.
+    for (id, replica) in (5..).zip(&deployment.replicas) {
+        let listed = at(&before, replica.url())
+            .request(id, "tools/list", json!({}))
+            .await;
+        assert_eq!(listed.status, 200, "{}", listed.body);
+    }
+    // And everything between replicas works on the new master, the bus too.
+    let mut session = client(&deployment.nginx.url());
+    session.initialize(VERSION).await;
+    serves_any_session(&deployment.replicas, session).await;
 }
 
 /// Requests of one session through round-robin and on each replica: lists, a list change

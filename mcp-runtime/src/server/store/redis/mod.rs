@@ -63,6 +63,7 @@ mod keys;
 mod lists;
 mod log;
 mod replica;
+mod sentinel;
 mod session;
 mod slots;
 mod tasks;
@@ -116,7 +117,9 @@ pub struct RedisStore {
 impl RedisStore {
     /// A store on the Redis at `url` (`redis://[user:password@]host:port[/db]`), or on a
     /// Redis Cluster when `url` names several nodes, comma-separated
-    /// (`redis://h1:7000,redis://h2:7001,…`).
+    /// (`redis://h1:7000,redis://h2:7001,…`), or on the master that Redis Sentinel names
+    /// (`redis+sentinel://[user:password@]s1:26379,s2:26379/<master set>`; the
+    /// credentials are the master's), followed to the new master after a failover.
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),

@@ -219,31 +219,39 @@ impl Replica {
                 }
                 Connection::Cluster(connection)
             }
-            None => {
-                let info = redis::IntoConnectionInfo::into_connection_info(self.url.as_str())
-                    .map_err(unavailable)?;
-                let settings = info
-                    .redis_settings()
-                    .clone()
-                    .set_protocol(redis::ProtocolVersion::RESP3);
-                let client =
-                    redis::Client::open(info.set_redis_settings(settings)).map_err(unavailable)?;
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(Duration::from_secs(1)))
-                    .set_response_timeout(Some(OPERATION_TIMEOUT))
-                    .set_number_of_retries(2)
-                    .set_max_delay(Duration::from_millis(500))
-                    .set_push_sender(pushes)
-                    .set_automatic_resubscription();
-                let mut connection = ConnectionManager::new_with_config(client, config)
-                    .await
-                    .map_err(unavailable)?;
-                connection
-                    .subscribe(self.keys.channel())
-                    .await
-                    .map_err(unavailable)?;
-                Connection::Single(connection)
-            }
+            None => match super::sentinel::Sentinels::parse(&self.url) {
+                Some(sentinels) => {
+                    let sentinels = sentinels.map_err(StoreError::Unavailable)?;
+                    let addr = sentinels
+                        .master_addr()
+                        .await
+                        .map_err(StoreError::Unavailable)?;
+                    let channel = self.keys.channel();
+                    let manager = single(&sentinels.master_url(&addr), pushes.clone(), &channel)
+                        .await
+                        .map_err(unavailable)?;
+                    let failover = super::sentinel::Failover::new(addr, manager);
+                    tokio::spawn(super::sentinel::follow(
+                        sentinels,
+                        Arc::downgrade(&failover),
+                        pushes,
+                        move |url, pushes| {
+                            let channel = channel.clone();
+                            async move {
+                                single(&url, pushes, &channel)
+                                    .await
+                                    .map_err(|e| e.to_string())
+                            }
+                        },
+                    ));
+                    Connection::Sentinel(failover)
+                }
+                None => Connection::Single(
+                    single(&self.url, pushes, &self.keys.channel())
+                        .await
+                        .map_err(unavailable)?,
+                ),
+            },
         };
         tokio::spawn(bus::dispatch(self.me.clone(), received));
         tokio::spawn(heartbeat(self.me.clone()));
@@ -307,6 +315,31 @@ impl Replica {
         lock(&self.locals).retain(|_, local| !local.is_idle());
         lock(&self.wakers).retain(|_, sender| sender.receiver_count() > 0);
     }
+}
+
+/// A connection to one node that reconnects (and follows the bus again) by itself, with
+/// what the bus brings sent to `pushes`.
+async fn single(
+    url: &str,
+    pushes: tokio::sync::mpsc::UnboundedSender<redis::PushInfo>,
+    channel: &str,
+) -> redis::RedisResult<ConnectionManager> {
+    let info = redis::IntoConnectionInfo::into_connection_info(url)?;
+    let settings = info
+        .redis_settings()
+        .clone()
+        .set_protocol(redis::ProtocolVersion::RESP3);
+    let client = redis::Client::open(info.set_redis_settings(settings))?;
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(1)))
+        .set_response_timeout(Some(OPERATION_TIMEOUT))
+        .set_number_of_retries(2)
+        .set_max_delay(Duration::from_millis(500))
+        .set_push_sender(pushes)
+        .set_automatic_resubscription();
+    let mut connection = ConnectionManager::new_with_config(client, config).await?;
+    connection.subscribe(channel).await?;
+    Ok(connection)
 }
 
 /// Refreshes, every beat, the TTL of the sessions busy here and the leases of the call
