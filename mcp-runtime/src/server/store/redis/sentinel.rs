@@ -1,7 +1,7 @@
 //! Redis Sentinel: `MCP_REDIS_URL=redis+sentinel://[user:password@]s1:26379,s2:26379/<master>`
 //! names the sentinels and the master set they watch. The store asks a sentinel where the
 //! master is, connects to it (a connection that reconnects by itself, as with one node),
-//! and keeps asking every half second: after a failover it connects to the new master
+//! and keeps asking every half second (over a connection kept open): after a failover it connects to the new master
 //! and follows the bus there, and every command from then on goes to it. The credentials,
 //! if any, are the master's; the sentinels are asked without.
 
@@ -9,7 +9,7 @@ use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
 
 use redis::PushInfo;
-use redis::aio::ConnectionManager;
+use redis::aio::{ConnectionManager, MultiplexedConnection};
 use tokio::sync::mpsc::UnboundedSender;
 
 /// How often the sentinels are asked where the master is.
@@ -64,37 +64,74 @@ impl Sentinels {
 
     /// The master's address (`host:port`), as the first sentinel that answers tells it.
     pub(super) async fn master_addr(&self) -> Result<String, String> {
-        let mut errors = Vec::new();
-        for node in &self.nodes {
-            let asked = tokio::time::timeout(SENTINEL_TIMEOUT, self.ask(node)).await;
-            match asked {
-                Ok(Ok(Some((host, port)))) => return Ok(format!("{host}:{port}")),
-                Ok(Ok(None)) => errors.push(format!("{node} watches no master `{}`", self.master)),
-                Ok(Err(e)) => errors.push(format!("{node}: {e}")),
-                Err(_) => errors.push(format!("{node} did not answer")),
-            }
-        }
-        Err(format!(
-            "no sentinel named the master `{}`: {}",
-            self.master,
-            errors.join("; ")
-        ))
-    }
-
-    async fn ask(&self, node: &str) -> redis::RedisResult<Option<(String, u16)>> {
-        let client = redis::Client::open(node)?;
-        let mut connection = client.get_multiplexed_async_connection().await?;
-        redis::cmd("SENTINEL")
-            .arg("GET-MASTER-ADDR-BY-NAME")
-            .arg(&self.master)
-            .query_async(&mut connection)
-            .await
+        Asker::new(self).master_addr().await
     }
 
     /// The URL of the master at `addr`, with the credentials.
     pub(super) fn master_url(&self, addr: &str) -> String {
         format!("redis://{}{addr}", self.auth)
     }
+}
+
+/// Asks the sentinels where the master is, over connections kept open between looks.
+struct Asker<'a> {
+    sentinels: &'a Sentinels,
+    open: Vec<Option<MultiplexedConnection>>,
+}
+
+impl<'a> Asker<'a> {
+    fn new(sentinels: &'a Sentinels) -> Self {
+        Self {
+            sentinels,
+            open: vec![None; sentinels.nodes.len()],
+        }
+    }
+
+    /// The master's address (`host:port`), as the first sentinel that answers tells it; a
+    /// sentinel that fails is connected to again next time.
+    async fn master_addr(&mut self) -> Result<String, String> {
+        let master = &self.sentinels.master;
+        let mut errors = Vec::new();
+        for (node, open) in self.sentinels.nodes.iter().zip(&mut self.open) {
+            let asked = tokio::time::timeout(SENTINEL_TIMEOUT, ask(node, open, master)).await;
+            match asked {
+                Ok(Ok(Some((host, port)))) => return Ok(format!("{host}:{port}")),
+                Ok(Ok(None)) => errors.push(format!("{node} watches no master `{master}`")),
+                Ok(Err(e)) => {
+                    *open = None;
+                    errors.push(format!("{node}: {e}"));
+                }
+                Err(_) => {
+                    *open = None;
+                    errors.push(format!("{node} did not answer"));
+                }
+            }
+        }
+        Err(format!(
+            "no sentinel named the master `{master}`: {}",
+            errors.join("; ")
+        ))
+    }
+}
+
+/// Asks the sentinel at `node` (over `open`, connected first if need be).
+async fn ask(
+    node: &str,
+    open: &mut Option<MultiplexedConnection>,
+    master: &str,
+) -> redis::RedisResult<Option<(String, u16)>> {
+    let connection = match open {
+        Some(connection) => connection,
+        None => {
+            let client = redis::Client::open(node)?;
+            open.insert(client.get_multiplexed_async_connection().await?)
+        }
+    };
+    redis::cmd("SENTINEL")
+        .arg("GET-MASTER-ADDR-BY-NAME")
+        .arg(master)
+        .query_async(connection)
+        .await
 }
 
 /// The connection to whichever node is the master now.
@@ -139,6 +176,7 @@ pub(super) async fn follow<F, Fut>(
     F: Fn(String, UnboundedSender<PushInfo>) -> Fut,
     Fut: std::future::Future<Output = Result<ConnectionManager, String>>,
 {
+    let mut asker = Asker::new(&sentinels);
     let mut ticks = tokio::time::interval(LOOK_EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -146,7 +184,7 @@ pub(super) async fn follow<F, Fut>(
         let Some(known) = failover.upgrade().map(|f| f.addr()) else {
             return;
         };
-        let addr = match sentinels.master_addr().await {
+        let addr = match asker.master_addr().await {
             Ok(addr) => addr,
             Err(e) => {
                 tracing::warn!("Redis Sentinel: {e}");
