@@ -1,9 +1,9 @@
 //! Redis Sentinel: `MCP_REDIS_URL=redis+sentinel://[user:password@]s1:26379,s2:26379/<master>`
 //! names the sentinels and the master set they watch. The store asks a sentinel where the
 //! master is, connects to it (a connection that reconnects by itself, as with one node),
-//! and keeps asking every half second (over a connection kept open): after a failover it connects to the new master
-//! and follows the bus there, and every command from then on goes to it. The credentials,
-//! if any, are the master's; the sentinels are asked without.
+//! and keeps asking every half second, over a connection kept open: after a failover it
+//! connects to the new master and follows the bus there, and every command from then on
+//! goes to it. The credentials, if any, are the master's; the sentinels are asked without.
 
 use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
