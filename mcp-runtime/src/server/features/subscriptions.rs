@@ -5,8 +5,14 @@
 //! honours), then carries only the notification types the client asked for, each tagged with
 //! the subscription's id (the request's id). It ends when the client closes it, or, with a
 //! result, when the server shuts down.
+//!
+//! With the tasks extension, a subscription may follow tasks too (`taskIds`): it carries
+//! `notifications/tasks` with the whole task as it opens and at each change, wherever the
+//! task runs (the task store announces every change, across replicas with Redis).
 
 use std::any::Any;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -16,15 +22,11 @@ use tokio_util::sync::CancellationToken;
 use futures_util::future::BoxFuture;
 use futures_util::stream::{BoxStream, StreamExt as _};
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
 use super::tasks;
 use super::{EraFacts, Eras, Feature, Handled, Method, Request, now};
-use crate::protocol::RequestId;
-use crate::protocol::RpcError;
 use crate::protocol::jsonrpc::{Complete, notification_message, result_message};
 use crate::protocol::methods::{SUBSCRIPTIONS_ACKNOWLEDGED, SUBSCRIPTIONS_LISTEN};
+use crate::protocol::{RequestId, RpcError};
 use crate::server::bus::Change;
 use crate::server::call::{CallStream, Outgoing};
 use crate::server::store::tasks::{TaskRecord, TaskStatus, TaskStore};
