@@ -1,9 +1,9 @@
 //! Redis Sentinel: `MCP_REDIS_URL=redis+sentinel://[user:password@]s1:26379,s2:26379/<master>`
 //! names the sentinels and the master set they watch. The store asks a sentinel where the
 //! master is, connects to it (a connection that reconnects by itself, as with one node),
-//! and keeps asking every half second, over a connection kept open: after a failover it
-//! connects to the new master and follows the bus there, and every command from then on
-//! goes to it. The credentials, if any, are the master's; the sentinels are asked without.
+//! and asks again whenever a sentinel announces a failover (`+switch-master`), and every
+//! half second anyway: after a failover it connects to the new master and follows the
+//! bus there, and every command from then on goes to it. The credentials, if any, are the master's; the sentinels are asked without.
 
 use std::sync::{Arc, RwLock, Weak};
 use std::time::Duration;
@@ -176,11 +176,29 @@ pub(super) async fn follow<F, Fut>(
     F: Fn(String, UnboundedSender<PushInfo>) -> Fut,
     Fut: std::future::Future<Output = Result<ConnectionManager, String>>,
 {
+    use futures_util::StreamExt as _;
     let mut asker = Asker::new(&sentinels);
+    let mut switches = None;
     let mut ticks = tokio::time::interval(LOOK_EVERY);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
-        ticks.tick().await;
+        if switches.is_none() {
+            switches = announcements(&sentinels).await;
+        }
+        match &mut switches {
+            // A sentinel announces a failover as it ends it: look at once.
+            Some(announced) => tokio::select! {
+                _ = ticks.tick() => {}
+                switched = announced.next() => {
+                    if switched.is_none() {
+                        switches = None;
+                    }
+                }
+            },
+            None => {
+                ticks.tick().await;
+            }
+        }
         let Some(known) = failover.upgrade().map(|f| f.addr()) else {
             return;
         };
@@ -205,6 +223,23 @@ pub(super) async fn follow<F, Fut>(
             Err(e) => tracing::warn!("Redis Sentinel: the new master {addr}: {e}"),
         }
     }
+}
+
+/// The failovers a sentinel announces (`+switch-master`), from the first that answers.
+async fn announcements(sentinels: &Sentinels) -> Option<redis::aio::PubSubStream> {
+    for node in &sentinels.nodes {
+        let subscribed = tokio::time::timeout(SENTINEL_TIMEOUT, async {
+            let client = redis::Client::open(node.as_str())?;
+            let mut pubsub = client.get_async_pubsub().await?;
+            pubsub.subscribe("+switch-master").await?;
+            Ok::<_, redis::RedisError>(pubsub.into_on_message())
+        })
+        .await;
+        if let Ok(Ok(announced)) = subscribed {
+            return Some(announced);
+        }
+    }
+    None
 }
 
 #[cfg(test)]
