@@ -322,10 +322,19 @@ pub struct RedisCluster {
 impl RedisCluster {
     /// Starts three nodes and creates the cluster; returns once every node reports it ok.
     pub async fn start() -> Self {
+        Self::start_nodes(0).await
+    }
+
+    /// Three masters, each with a replica (six nodes).
+    pub async fn start_replicated() -> Self {
+        Self::start_nodes(1).await
+    }
+
+    async fn start_nodes(replicas: usize) -> Self {
         let server = mcp_testkit::require("redis-server", "redis-server");
         let cli = mcp_testkit::require("redis-cli", "redis-tools");
         let (mut ports, mut dirs, mut nodes) = (Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..3 {
+        for _ in 0..3 * (1 + replicas) {
             let port = free_port();
             let dir = TempDir::new("redis-cluster");
             let mut command = AsyncCommand::new(&server);
@@ -341,6 +350,8 @@ impl RedisCluster {
                 .arg("--dir")
                 .arg(&dir.0)
                 .args(["--save", "", "--appendonly", "no"])
+                // A replica syncs at once (the default waits 5 s for more of them).
+                .args(["--repl-diskless-sync-delay", "0"])
                 .args(["--protected-mode", "no", "--loglevel", "warning"]);
             nodes.push(spawn(command, "a redis-server cluster node"));
             assert!(
@@ -354,7 +365,7 @@ impl RedisCluster {
             .arg("--cluster")
             .arg("create")
             .args(ports.iter().map(|p| format!("127.0.0.1:{p}")))
-            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -381,6 +392,44 @@ impl RedisCluster {
             ports,
             _dirs: dirs,
             _nodes: nodes,
+        }
+    }
+
+    /// Has every replica take over from its master (`CLUSTER FAILOVER`, coordinated: no
+    /// write is lost), and waits until each is a master and the cluster is ok again.
+    pub async fn fail_over_every_master(&self) {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut promoted = Vec::new();
+        for port in &self.ports {
+            if node_cli(*port, &["role"]).await.starts_with("slave") {
+                promoted.push(*port);
+            }
+        }
+        assert!(!promoted.is_empty(), "a cluster without replicas");
+        for port in promoted {
+            // A replica takes over once it is in sync; asked again if it gave up.
+            let mut asked: Option<Instant> = None;
+            while !node_cli(port, &["role"]).await.starts_with("master") {
+                assert!(Instant::now() < deadline, "{port} never took over");
+                let synced = node_cli(port, &["info", "replication"])
+                    .await
+                    .contains("master_link_status:up");
+                if synced && asked.is_none_or(|at| at.elapsed() > Duration::from_secs(6)) {
+                    let answer = node_cli(port, &["cluster", "failover"]).await;
+                    assert_eq!(answer.trim(), "OK", "CLUSTER FAILOVER on {port}: {answer}");
+                    asked = Some(Instant::now());
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        for port in &self.ports {
+            while !node_cli(*port, &["cluster", "info"])
+                .await
+                .contains("cluster_state:ok")
+            {
+                assert!(Instant::now() < deadline, "the cluster never became ok");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
         }
     }
 
@@ -565,6 +614,17 @@ impl ClusterDeployment {
     /// Starts everything; `binary` is the replica's, `lease` its calls' lease.
     pub async fn start(binary: &Path, lease: Duration) -> Self {
         Self::start_with(binary, lease, &[]).await
+    }
+
+    /// [`start`](Self::start) on a cluster whose masters each have a replica.
+    pub async fn start_replicated(binary: &Path, lease: Duration) -> Self {
+        let cluster = RedisCluster::start_replicated().await;
+        let (replicas, nginx) = front(binary, lease, &[], &cluster.url()).await;
+        Self {
+            cluster,
+            replicas,
+            nginx,
+        }
     }
 
     /// [`start`](Self::start) with more environment variables for every replica.

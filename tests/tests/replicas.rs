@@ -208,6 +208,39 @@ async fn any_replica_serves_any_session_on_a_redis_cluster() {
 }
 
 #[tokio::test]
+async fn sessions_live_on_through_a_redis_cluster_failover() {
+    let deployment = ClusterDeployment::start_replicated(&binary(), LEASE).await;
+    let mut before = client(&deployment.nginx.url());
+    before.initialize(VERSION).await;
+    for (id, replica) in (2..).zip(&deployment.replicas) {
+        let listed = at(&before, replica.url())
+            .request(id, "tools/list", json!({}))
+            .await;
+        assert_eq!(listed.status, 200, "{}", listed.body);
+    }
+    // Every master hands its slots to its replica (the bus's shard channels' too). The
+    // store's scripts are declared writes (`#!lua`), so a demoted node redirects them to
+    // the new master instead of failing each with READONLY, as it did before.
+    deployment.cluster.fail_over_every_master().await;
+    for (id, replica) in (5..).zip(&deployment.replicas) {
+        let on = at(&before, replica.url());
+        let listed = on.request(id, "tools/list", json!({})).await;
+        assert_eq!(listed.status, 200, "{}", listed.body);
+        let called = on
+            .request(
+                id + 10,
+                "tools/call",
+                json!({"name": "slow_count", "arguments": {"steps": 1, "delay_ms": 1}}),
+            )
+            .await;
+        assert_eq!(called.status, 200, "{}", called.body);
+        assert!(called.body.contains("\"result\""), "{}", called.body);
+        let mut fresh = client(&replica.url());
+        fresh.initialize(VERSION).await;
+    }
+}
+
+#[tokio::test]
 async fn any_replica_serves_any_session_through_a_sentinel_failover() {
     let deployment = SentinelDeployment::start(&binary(), LEASE).await;
     let sentinel = &deployment.sentinel;

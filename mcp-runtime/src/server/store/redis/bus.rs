@@ -15,7 +15,8 @@
 //! Pub/sub is fire-and-forget, so nothing depends on it alone: the events themselves are in
 //! Redis Streams, and a follower that misses a wake-up reads them at its next poll.
 
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use redis::{PushInfo, PushKind};
 use serde::{Deserialize, Serialize};
@@ -251,11 +252,62 @@ pub(super) async fn dispatch(replica: Weak<Replica>, mut pushes: UnboundedReceiv
                     other => tracing::warn!("unreadable bus message: {other:?}"),
                 }
             }
-            // Wake-ups may have been lost while disconnected: followers poll anyway.
-            PushKind::Disconnection => tracing::warn!("lost the connection to Redis"),
+            // Wake-ups may have been lost while disconnected: followers poll anyway. On a
+            // cluster the connection dropped may have been to a node that a failover made a
+            // replica, holding shard subscriptions: follow every shard channel again where
+            // the cluster serves it now (a channel followed already stays followed once).
+            PushKind::Disconnection => {
+                tracing::warn!("lost the connection to Redis");
+                if let Some(Connection::Cluster(_)) = replica.opened() {
+                    for shard in 0..SHARDS {
+                        let channel = replica.keys.shard_channel(shard);
+                        tokio::spawn(follow_again(Arc::downgrade(&replica), channel));
+                    }
+                }
+            }
+            // A cluster node that stops serving a shard channel's slot (a failover made it
+            // a replica, the slot moved) ends its subscribers' subscriptions; this replica
+            // never ends its own, so it follows the channel again where it is now.
+            PushKind::SUnsubscribe => {
+                let channel = push.data.first().and_then(|v| match v {
+                    redis::Value::BulkString(bytes) => String::from_utf8(bytes.clone()).ok(),
+                    _ => None,
+                });
+                if let Some(channel) = channel {
+                    tokio::spawn(follow_again(Arc::downgrade(&replica), channel));
+                }
+            }
             _ => {}
         }
     }
+}
+
+/// Subscribes to shard channel `channel` again, wherever the cluster serves it now: tried
+/// a few times, as the cluster's new layout may take a moment to settle and be learned.
+// Boxed: it opens the connection, whose opening starts the dispatch that calls it.
+fn follow_again(
+    replica: Weak<Replica>,
+    channel: String,
+) -> futures_util::future::BoxFuture<'static, ()> {
+    Box::pin(async move {
+        for attempt in 0..40u32 {
+            tokio::time::sleep(Duration::from_millis(if attempt == 0 { 50 } else { 250 })).await;
+            let Some(replica) = replica.upgrade() else {
+                return;
+            };
+            let Ok(Connection::Cluster(mut connection)) = replica.connection().await else {
+                return;
+            };
+            match replica.run(connection.ssubscribe(&channel)).await {
+                Ok(()) => {
+                    tracing::info!(%channel, "following the bus's shard channel again after the cluster moved it");
+                    return;
+                }
+                Err(e) => tracing::debug!(%channel, "could not follow the shard channel yet: {e}"),
+            }
+        }
+        tracing::warn!(%channel, "lost the bus's shard channel: cross-replica wake-ups rely on polling");
+    })
 }
 
 fn handle(replica: &std::sync::Arc<Replica>, message: Message) {

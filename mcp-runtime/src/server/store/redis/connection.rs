@@ -72,6 +72,16 @@ impl ConnectionLike for Connection {
     }
 }
 
+/// A Lua script of the store, declared with a shebang (`#!lua`, Redis 7): Redis then
+/// knows it writes. On a cluster that matters after a failover: a node turned replica
+/// answers a write with a redirection to the new master (and the client learns the new
+/// layout), where a script without a shebang, taken for a read by a connection in
+/// `READONLY` mode (the cluster client's), would run there and fail with `READONLY`, on
+/// and on.
+pub(super) fn script(body: &str) -> redis::Script {
+    redis::Script::new(&format!("#!lua\n{}", body.trim_start()))
+}
+
 /// The nodes `url` names when it names a cluster (several, comma-separated); `None` for
 /// one node, or for sentinels (`redis+sentinel://`, whose list names sentinels).
 pub(super) fn cluster_nodes(url: &str) -> Option<Vec<String>> {

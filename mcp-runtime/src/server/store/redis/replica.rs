@@ -194,6 +194,11 @@ impl Replica {
         Ok(opened.clone())
     }
 
+    /// The connection, if it is open (never opens it).
+    pub(super) fn opened(&self) -> Option<Connection> {
+        self.connection.get().cloned()
+    }
+
     async fn open(&self) -> Result<Connection, StoreError> {
         let unavailable =
             |e: redis::RedisError| StoreError::Unavailable(format!("Redis at {}: {e}", self.url));

@@ -26,7 +26,7 @@ use crate::server::store::{
 /// Loads a session and refreshes its TTL (the one stored with it).
 /// KEYS: session. Returns its fields and values, or nothing.
 pub(super) static LOAD: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
+    super::connection::script(
         r"
 local fields = redis.call('HGETALL', KEYS[1])
 if #fields == 0 then return fields end
@@ -39,7 +39,7 @@ return fields
 /// Sets fields of a session that still exists, with a new TTL ('' keeps it).
 /// KEYS: session. ARGV: TTL ms or '', then field, value pairs.
 static UPDATE: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
+    super::connection::script(
         r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
@@ -54,7 +54,7 @@ return 1
 
 /// Deletes a session and all its streams. KEYS: session. ARGV: session key base.
 pub(super) static REMOVE: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
+    super::connection::script(
         r"
 local n = redis.call('HGET', KEYS[1], 'n')
 if not n then return 0 end

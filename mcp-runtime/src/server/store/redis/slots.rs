@@ -23,7 +23,7 @@ static NEXT: AtomicU64 = AtomicU64::new(1);
 /// Takes a slot if fewer than the limit are taken (expired ones dropped first).
 /// KEYS: the slots. ARGV: the slot's name, now, its deadline, the limit, the key's TTL.
 static TAKE: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
+    super::connection::script(
         r"
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[4]) then return 0 end
@@ -37,7 +37,7 @@ return 1
 /// Gives a slot back; 1 if every slot was taken before (someone may wait for it).
 /// KEYS: the slots. ARGV: the slot's name, now, the limit.
 static GIVE_BACK: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
+    super::connection::script(
         r"
 local full = redis.call('ZCOUNT', KEYS[1], ARGV[2], '+inf') >= tonumber(ARGV[3])
 redis.call('ZREM', KEYS[1], ARGV[1])
