@@ -208,7 +208,7 @@ async fn any_replica_serves_any_session_on_a_redis_cluster() {
 }
 
 #[tokio::test]
-async fn sessions_live_on_through_a_redis_cluster_failover() {
+async fn any_replica_serves_any_session_through_a_redis_cluster_failover() {
     let deployment = ClusterDeployment::start_replicated(&binary(), LEASE).await;
     let mut before = client(&deployment.nginx.url());
     before.initialize(VERSION).await;
@@ -238,6 +238,9 @@ async fn sessions_live_on_through_a_redis_cluster_failover() {
         let mut fresh = client(&replica.url());
         fresh.initialize(VERSION).await;
     }
+    let mut session = client(&deployment.nginx.url());
+    session.initialize(VERSION).await;
+    serves_any_session(&deployment.replicas, session).await;
 }
 
 #[tokio::test]

@@ -282,6 +282,35 @@ pub(super) async fn dispatch(replica: Weak<Replica>, mut pushes: UnboundedReceiv
     }
 }
 
+/// Follows every shard channel again once per lease, on a cluster: a subscription that a
+/// failover ended without a word (the cluster client dropping its connection to a demoted
+/// node) is back within a lease. Following a channel already followed changes nothing,
+/// and one followed on two nodes of its shard brings its messages twice, which the bus's
+/// receivers tolerate (every message is idempotent or deduplicated).
+pub(super) async fn keep_following(replica: Weak<Replica>) {
+    let Some(every) = replica.upgrade().map(|r| r.timings.lease) else {
+        return;
+    };
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let Some(replica) = replica.upgrade() else {
+            return;
+        };
+        let Some(Connection::Cluster(mut connection)) = replica.opened() else {
+            return;
+        };
+        for shard in 0..SHARDS {
+            let channel = replica.keys.shard_channel(shard);
+            if let Err(e) = replica.run(connection.ssubscribe(&channel)).await {
+                tracing::debug!(%channel, "could not follow the shard channel again: {e}");
+            }
+        }
+    }
+}
+
 /// Subscribes to shard channel `channel` again, wherever the cluster serves it now: tried
 /// a few times, as the cluster's new layout may take a moment to settle and be learned.
 // Boxed: it opens the connection, whose opening starts the dispatch that calls it.

@@ -222,6 +222,7 @@ impl Replica {
                         .await
                         .map_err(unavailable)?;
                 }
+                tokio::spawn(bus::keep_following(self.me.clone()));
                 Connection::Cluster(connection)
             }
             None => match super::sentinel::Sentinels::parse(&self.url) {
