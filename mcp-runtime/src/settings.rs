@@ -18,7 +18,7 @@
 //! | `MCP_AUTH_AUDIENCE` / `auth_audience` | none | this server's resource URL: the audience tokens must name |
 //! | `MCP_AUTH_SCOPES` / `auth_scopes` | none | scopes announced in the metadata besides the tools' own |
 //! | `MCP_METRICS_PATH` / `metrics_path` | off | path of the Prometheus endpoint (feature `metrics`) |
-//! | `MCP_REDIS_URL` / `redis_url` | none (in memory) | Redis store for sessions and streams; several nodes, comma-separated, mean a Redis Cluster |
+//! | `MCP_REDIS_URL` / `redis_url` | none (in memory) | Redis store for sessions and streams; several nodes, comma-separated, mean a Redis Cluster; `redis+sentinel://…/<master>`, the master Redis Sentinel names |
 //! | `MCP_REDIS_PREFIX` / `redis_prefix` | none (the store's: `mcp`) | prefix of the Redis store's keys |
 //! | `MCP_REDIS_LEASE_MS` / `redis_lease_ms` | none (the store's: 10000) | milliseconds a replica's claim on a running call lasts unrenewed |
 //! | `MCP_LOG` / `log` | `info` | log filter (`tracing-subscriber` `EnvFilter` syntax) |

@@ -142,6 +142,174 @@ impl Redis {
     }
 }
 
+/// What `redis-cli` prints for `args` sent to the node on `port`.
+async fn node_cli(port: u16, args: &[&str]) -> String {
+    let cli = mcp_testkit::require("redis-cli", "redis-tools");
+    let output = AsyncCommand::new(&cli)
+        .args(["-p", &port.to_string()])
+        .args(args)
+        .output()
+        .await
+        .expect("run redis-cli");
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A master, a replica of it and one Redis Sentinel watching them (master set
+/// `mymaster`), on loopback ports; the sentinel runs `redis-server --sentinel` on a config
+/// file in its temp dir (it rewrites it).
+pub struct RedisSentinel {
+    /// The sentinel's port.
+    pub port: u16,
+    /// The ports of the first master and of its replica.
+    pub nodes: [u16; 2],
+    _dirs: Vec<TempDir>,
+    _children: Vec<Child>,
+}
+
+impl RedisSentinel {
+    /// The master set's name.
+    pub const MASTER: &'static str = "mymaster";
+
+    /// Starts the master, its replica and the sentinel; returns once the sentinel knows
+    /// the replica (a failover needs one).
+    pub async fn start() -> Self {
+        let server = mcp_testkit::require("redis-server", "redis-server");
+        let (mut dirs, mut children, mut ports) = (Vec::new(), Vec::new(), Vec::new());
+        for _ in 0..2 {
+            let port = free_port();
+            let dir = TempDir::new("redis-sentinel-node");
+            let mut command = AsyncCommand::new(&server);
+            command
+                .args(["--bind", "127.0.0.1", "--port"])
+                .arg(port.to_string())
+                .arg("--dir")
+                .arg(&dir.0)
+                .args(["--save", "", "--appendonly", "no"])
+                // A replica syncs at once (the default waits 5 s for more of them).
+                .args(["--repl-diskless-sync-delay", "0"])
+                .args(["--protected-mode", "no", "--loglevel", "warning"]);
+            if let Some(master) = ports.first() {
+                command
+                    .args(["--replicaof", "127.0.0.1"])
+                    .arg(format!("{master}"));
+            }
+            children.push(spawn(command, "a redis-server for Sentinel"));
+            assert!(
+                wait_for_port(port, Duration::from_secs(10)).await,
+                "redis-server did not start on port {port}"
+            );
+            ports.push(port);
+            dirs.push(dir);
+        }
+        let nodes = [ports[0], ports[1]];
+        let port = free_port();
+        let dir = TempDir::new("redis-sentinel");
+        let config = dir.0.join("sentinel.conf");
+        std::fs::write(
+            &config,
+            format!(
+                "port {port}\nbind 127.0.0.1\nprotected-mode no\ndir {}\nsentinel monitor {m} 127.0.0.1 {} 1\nsentinel down-after-milliseconds {m} 1000\nsentinel failover-timeout {m} 5000\n",
+                dir.0.display(),
+                nodes[0],
+                m = Self::MASTER,
+            ),
+        )
+        .expect("write sentinel.conf");
+        let mut command = AsyncCommand::new(&server);
+        command
+            .arg(&config)
+            .args(["--sentinel", "--loglevel", "warning"]);
+        children.push(spawn(command, "redis-server --sentinel"));
+        dirs.push(dir);
+        assert!(
+            wait_for_port(port, Duration::from_secs(10)).await,
+            "the sentinel did not start on port {port}"
+        );
+        let sentinel = Self {
+            port,
+            nodes,
+            _dirs: dirs,
+            _children: children,
+        };
+        let deadline = Instant::now() + Duration::from_secs(20);
+        let replica = format!("{}", nodes[1]);
+        while !sentinel
+            .cli(&["sentinel", "replicas", Self::MASTER])
+            .await
+            .lines()
+            .any(|l| l == replica)
+        {
+            assert!(
+                Instant::now() < deadline,
+                "the sentinel never found the replica"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        sentinel.caught_up().await;
+        sentinel
+    }
+
+    /// Waits until the replica has every write the master has now: a probe written on
+    /// the master reaches it (replication is asynchronous, and after its first sync a
+    /// replica gets nothing more until its first acknowledgment, up to a second later).
+    async fn caught_up(&self) {
+        let [master, replica] = self.nodes;
+        let probe = format!("{:?}", Instant::now());
+        let set = node_cli(master, &["set", "mcp-test-probe", &probe]).await;
+        assert_eq!(set.trim(), "OK", "probe on the master: {set}");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while node_cli(replica, &["get", "mcp-test-probe"]).await.trim() != probe {
+            assert!(Instant::now() < deadline, "the replica never caught up");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// `redis+sentinel://127.0.0.1:PORT/mymaster`.
+    pub fn url(&self) -> String {
+        format!("redis+sentinel://127.0.0.1:{}/{}", self.port, Self::MASTER)
+    }
+
+    /// What `redis-cli` prints for `args` sent to the sentinel.
+    pub async fn cli(&self, args: &[&str]) -> String {
+        node_cli(self.port, args).await
+    }
+
+    /// The master's port, as the sentinel names it.
+    pub async fn master_port(&self) -> Option<u16> {
+        let addr = self
+            .cli(&["sentinel", "get-master-addr-by-name", Self::MASTER])
+            .await;
+        addr.lines().nth(1).and_then(|p| p.trim().parse().ok())
+    }
+
+    /// Makes the sentinel promote the replica (`SENTINEL FAILOVER`) once it has every
+    /// write of the master (`WAIT`: replication is asynchronous), and waits until the
+    /// sentinel names it the master and the old master has become its replica (refusing
+    /// writes).
+    pub async fn fail_over(&self) {
+        let before = self.master_port().await;
+        let old = before.expect("a master before");
+        self.caught_up().await;
+        let answer = self.cli(&["sentinel", "failover", Self::MASTER]).await;
+        assert!(answer.trim() == "OK", "SENTINEL FAILOVER: {answer}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while self.master_port().await == before {
+            assert!(Instant::now() < deadline, "the failover never happened");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        loop {
+            if node_cli(old, &["role"]).await.starts_with("slave") {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the old master never became a replica"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
 /// A Redis Cluster of three masters (no replicas) on loopback ports, each node with its
 /// files in its own temp dir; `redis-cli` (Debian's `redis-tools`) joins them.
 pub struct RedisCluster {
@@ -154,10 +322,19 @@ pub struct RedisCluster {
 impl RedisCluster {
     /// Starts three nodes and creates the cluster; returns once every node reports it ok.
     pub async fn start() -> Self {
+        Self::start_nodes(0).await
+    }
+
+    /// Three masters, each with a replica (six nodes).
+    pub async fn start_replicated() -> Self {
+        Self::start_nodes(1).await
+    }
+
+    async fn start_nodes(replicas: usize) -> Self {
         let server = mcp_testkit::require("redis-server", "redis-server");
         let cli = mcp_testkit::require("redis-cli", "redis-tools");
         let (mut ports, mut dirs, mut nodes) = (Vec::new(), Vec::new(), Vec::new());
-        for _ in 0..3 {
+        for _ in 0..3 * (1 + replicas) {
             let port = free_port();
             let dir = TempDir::new("redis-cluster");
             let mut command = AsyncCommand::new(&server);
@@ -173,6 +350,8 @@ impl RedisCluster {
                 .arg("--dir")
                 .arg(&dir.0)
                 .args(["--save", "", "--appendonly", "no"])
+                // A replica syncs at once (the default waits 5 s for more of them).
+                .args(["--repl-diskless-sync-delay", "0"])
                 .args(["--protected-mode", "no", "--loglevel", "warning"]);
             nodes.push(spawn(command, "a redis-server cluster node"));
             assert!(
@@ -186,7 +365,7 @@ impl RedisCluster {
             .arg("--cluster")
             .arg("create")
             .args(ports.iter().map(|p| format!("127.0.0.1:{p}")))
-            .args(["--cluster-replicas", "0", "--cluster-yes"])
+            .args(["--cluster-replicas", &replicas.to_string(), "--cluster-yes"])
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
@@ -214,6 +393,70 @@ impl RedisCluster {
             _dirs: dirs,
             _nodes: nodes,
         }
+    }
+
+    /// Has every replica take over from its master (`CLUSTER FAILOVER`, coordinated: no
+    /// write is lost), and waits until each is a master and the cluster is ok again.
+    pub async fn fail_over_every_master(&self) {
+        let deadline = Instant::now() + Duration::from_secs(40);
+        let mut promoted = Vec::new();
+        for port in &self.ports {
+            if node_cli(*port, &["role"]).await.starts_with("slave") {
+                promoted.push(*port);
+            }
+        }
+        assert!(!promoted.is_empty(), "a cluster without replicas");
+        for port in promoted {
+            // A replica takes over once it is in sync; asked again if it gave up.
+            let mut asked: Option<Instant> = None;
+            while !node_cli(port, &["role"]).await.starts_with("master") {
+                if Instant::now() >= deadline {
+                    let replication = node_cli(port, &["info", "replication"]).await;
+                    let nodes = node_cli(port, &["cluster", "nodes"]).await;
+                    panic!("{port} never took over (asked: {asked:?}):\n{replication}\n{nodes}");
+                }
+                let synced = node_cli(port, &["info", "replication"])
+                    .await
+                    .contains("master_link_status:up");
+                if synced && asked.is_none_or(|at| at.elapsed() > Duration::from_secs(6)) {
+                    // Again after a coordinated try gave up: forced (the master is up and
+                    // the replica in sync, so nothing is lost).
+                    let args: &[&str] = match asked {
+                        None => &["cluster", "failover"],
+                        Some(_) => &["cluster", "failover", "force"],
+                    };
+                    let answer = node_cli(port, args).await;
+                    assert_eq!(answer.trim(), "OK", "CLUSTER FAILOVER on {port}: {answer}");
+                    asked = Some(Instant::now());
+                }
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+        for port in &self.ports {
+            while !node_cli(*port, &["cluster", "info"])
+                .await
+                .contains("cluster_state:ok")
+            {
+                assert!(Instant::now() < deadline, "the cluster never became ok");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+
+    /// What `redis-cli` prints for `args` on each node, one node after another.
+    pub async fn on_each_node(&self, args: &[&str]) -> String {
+        let cli = mcp_testkit::require("redis-cli", "redis-tools");
+        let mut printed = String::new();
+        for port in &self.ports {
+            let output = AsyncCommand::new(&cli)
+                .args(["-p", &port.to_string()])
+                .args(args)
+                .output()
+                .await
+                .expect("run redis-cli");
+            printed.push_str(&String::from_utf8_lossy(&output.stdout));
+        }
+        printed
     }
 
     /// Every node's `redis://` URL, comma-separated (what `MCP_REDIS_URL` takes).
@@ -344,6 +587,29 @@ pub struct Deployment {
     pub nginx: Nginx,
 }
 
+/// Three replicas and nginx in front of them, on a master that Redis Sentinel names.
+pub struct SentinelDeployment {
+    /// The master, its replica and the sentinel.
+    pub sentinel: RedisSentinel,
+    /// The replicas.
+    pub replicas: Vec<Replica>,
+    /// The load balancer.
+    pub nginx: Nginx,
+}
+
+impl SentinelDeployment {
+    /// Starts everything; `binary` is the replica's, `lease` its calls' lease.
+    pub async fn start(binary: &Path, lease: Duration) -> Self {
+        let sentinel = RedisSentinel::start().await;
+        let (replicas, nginx) = front(binary, lease, &[], &sentinel.url()).await;
+        Self {
+            sentinel,
+            replicas,
+            nginx,
+        }
+    }
+}
+
 /// Three replicas and nginx in front of them, on a Redis Cluster.
 pub struct ClusterDeployment {
     /// The cluster.
@@ -358,6 +624,17 @@ impl ClusterDeployment {
     /// Starts everything; `binary` is the replica's, `lease` its calls' lease.
     pub async fn start(binary: &Path, lease: Duration) -> Self {
         Self::start_with(binary, lease, &[]).await
+    }
+
+    /// [`start`](Self::start) on a cluster whose masters each have a replica.
+    pub async fn start_replicated(binary: &Path, lease: Duration) -> Self {
+        let cluster = RedisCluster::start_replicated().await;
+        let (replicas, nginx) = front(binary, lease, &[], &cluster.url()).await;
+        Self {
+            cluster,
+            replicas,
+            nginx,
+        }
     }
 
     /// [`start`](Self::start) with more environment variables for every replica.

@@ -11,7 +11,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use tests::Client;
 use tests::clients::{self, run_client};
-use tests::replicas::{ClusterDeployment, Deployment, signal};
+use tests::replicas::{ClusterDeployment, Deployment, SentinelDeployment, signal};
 
 /// The lease of the replicas' calls: short, so a lost call is reported quickly.
 const LEASE: Duration = Duration::from_millis(1200);
@@ -187,6 +187,117 @@ async fn any_replica_serves_any_session_on_a_redis_cluster() {
     let mut session = client(&deployment.nginx.url());
     session.initialize(VERSION).await;
     serves_any_session(&deployment.replicas, session).await;
+
+    // The bus is sharded pub/sub: eight shard channels, each followed by the three
+    // replicas; no regular channel.
+    let cluster = &deployment.cluster;
+    let shard_channels = cluster.on_each_node(&["pubsub", "shardchannels"]).await;
+    let channels: Vec<&str> = shard_channels.lines().filter(|l| !l.is_empty()).collect();
+    assert_eq!(channels.len(), 8, "{shard_channels}");
+    for channel in &channels {
+        let subscribers = cluster
+            .on_each_node(&["pubsub", "shardnumsub", channel])
+            .await;
+        assert!(
+            subscribers.lines().any(|l| l == "3"),
+            "{channel}: {subscribers}"
+        );
+    }
+    let regular = cluster.on_each_node(&["pubsub", "channels"]).await;
+    assert!(regular.trim().is_empty(), "regular channels: {regular}");
+}
+
+#[tokio::test]
+async fn any_replica_serves_any_session_through_a_redis_cluster_failover() {
+    let deployment = ClusterDeployment::start_replicated(&binary(), LEASE).await;
+    let mut before = client(&deployment.nginx.url());
+    before.initialize(VERSION).await;
+    for (id, replica) in (2..).zip(&deployment.replicas) {
+        let listed = at(&before, replica.url())
+            .request(id, "tools/list", json!({}))
+            .await;
+        assert_eq!(listed.status, 200, "{}", listed.body);
+    }
+    // Every master hands its slots to its replica (the bus's shard channels' too). The
+    // store's scripts are declared writes (`#!lua`), so a demoted node redirects them to
+    // the new master instead of failing each with READONLY, as it did before.
+    deployment.cluster.fail_over_every_master().await;
+    for (id, replica) in (5..).zip(&deployment.replicas) {
+        let on = at(&before, replica.url());
+        let listed = on.request(id, "tools/list", json!({})).await;
+        assert_eq!(listed.status, 200, "{}", listed.body);
+        let called = on
+            .request(
+                id + 10,
+                "tools/call",
+                json!({"name": "slow_count", "arguments": {"steps": 1, "delay_ms": 1}}),
+            )
+            .await;
+        assert_eq!(called.status, 200, "{}", called.body);
+        assert!(called.body.contains("\"result\""), "{}", called.body);
+        let mut fresh = client(&replica.url());
+        fresh.initialize(VERSION).await;
+    }
+    let mut session = client(&deployment.nginx.url());
+    session.initialize(VERSION).await;
+    serves_any_session(&deployment.replicas, session).await;
+}
+
+#[tokio::test]
+async fn any_replica_serves_any_session_through_a_sentinel_failover() {
+    let deployment = SentinelDeployment::start(&binary(), LEASE).await;
+    let sentinel = &deployment.sentinel;
+    assert_eq!(sentinel.master_port().await, Some(sentinel.nodes[0]));
+    let mut before = client(&deployment.nginx.url());
+    before.initialize(VERSION).await;
+    // A new id each (an id's claim is given back in the background as its request ends).
+    for (id, replica) in (2..).zip(&deployment.replicas) {
+        let listed = at(&before, replica.url())
+            .request(id, "tools/list", json!({}))
+            .await;
+        assert_eq!(listed.status, 200, "{}", listed.body);
+    }
+    sentinel.fail_over().await;
+    assert_eq!(sentinel.master_port().await, Some(sentinel.nodes[1]));
+
+    // The old master refuses writes now. Each replica moves to the new master (it asks
+    // the sentinel every half second): a new session opens on every one.
+    let moved = std::time::Instant::now();
+    for replica in &deployment.replicas {
+        loop {
+            let session = client(&replica.url());
+            let reply = session
+                .request(
+                    1,
+                    "initialize",
+                    json!({"protocolVersion": VERSION, "capabilities": {},
+                           "clientInfo": {"name": "t", "version": "1"}}),
+                )
+                .await;
+            if reply.status == 200 {
+                break;
+            }
+            assert!(
+                moved.elapsed() < PATIENCE,
+                "replica {} never moved to the new master: {} {}",
+                replica.port,
+                reply.status,
+                reply.body
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    // The session made before the failover lives on, on every replica.
+    for (id, replica) in (5..).zip(&deployment.replicas) {
+        let listed = at(&before, replica.url())
+            .request(id, "tools/list", json!({}))
+            .await;
+        assert_eq!(listed.status, 200, "{}", listed.body);
+    }
+    // And everything between replicas works on the new master, the bus too.
+    let mut session = client(&deployment.nginx.url());
+    session.initialize(VERSION).await;
+    serves_any_session(&deployment.replicas, session).await;
 }
 
 /// Requests of one session through round-robin and on each replica: lists, a list change
@@ -338,6 +449,82 @@ async fn the_cap_holds(url: &str) {
         running.next_message().await.is_some(),
         "the busy session's call goes on"
     );
+}
+
+/// What a session may run at once, and wait for, in the calls-per-session tests.
+const CALL_CAPS: &[(&str, &str)] = &[
+    ("MCP_MAX_CALLS_PER_SESSION", "2"),
+    ("MCP_CALL_QUEUE", "1"),
+    ("MCP_CALL_QUEUE_TIMEOUT", "10s"),
+];
+
+#[tokio::test]
+async fn the_calls_per_session_cap_holds_across_replicas() {
+    let deployment = Deployment::start_with(&binary(), LEASE, CALL_CAPS).await;
+    calls_per_session(&deployment.replicas).await;
+}
+
+#[tokio::test]
+async fn the_calls_per_session_cap_holds_on_a_redis_cluster() {
+    let deployment = ClusterDeployment::start_with(&binary(), LEASE, CALL_CAPS).await;
+    calls_per_session(&deployment.replicas).await;
+}
+
+/// `MCP_MAX_CALLS_PER_SESSION=2` on three replicas: with a call of the session running on
+/// replicas 0 and 1, a third on replica 2 waits (in replica 2's queue of one, so a fourth
+/// there is refused at once), and runs as soon as one of the two ends.
+async fn calls_per_session(replicas: &[tests::replicas::Replica]) {
+    let mut session = client(&replicas[0].url());
+    session.initialize(VERSION).await;
+    let on = |i: usize| at(&session, replicas[i].url());
+    let mut short = slow_count(&on(0), 1, 15, 100).await;
+    let mut long = slow_count(&on(1), 2, 150, 100).await;
+    for call in [&mut short, &mut long] {
+        let (_, first) = call.next_message().await.expect("first progress");
+        assert_eq!(progress_of(&first), Some(1), "{first}");
+    }
+    let third = tokio::spawn({
+        let third = on(2);
+        async move {
+            let mut call = slow_count(&third, 3, 2, 10).await;
+            call.next_message()
+                .await
+                .expect("the third call's progress")
+        }
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !third.is_finished(),
+        "two calls of the session run on other replicas: the third waits"
+    );
+    let fourth = on(2)
+        .request(
+            4,
+            "tools/call",
+            json!({"name": "slow_count", "arguments": {"steps": 1, "delay_ms": 1}}),
+        )
+        .await;
+    assert_eq!(
+        fourth.status, 503,
+        "replica 2's queue is full: {}",
+        fourth.body
+    );
+    assert!(fourth.body.contains("waiting"), "{}", fourth.body);
+
+    // The short call ends (about 1.5 s after it began): the third runs at once.
+    while short.next_message().await.is_some() {}
+    let ended = std::time::Instant::now();
+    let (_, progress) = tokio::time::timeout(PATIENCE, third)
+        .await
+        .expect("the third call runs once a slot frees")
+        .expect("task");
+    assert_eq!(progress_of(&progress), Some(1), "{progress}");
+    assert!(
+        ended.elapsed() < Duration::from_secs(2),
+        "woken by the release, not by its queue timeout: {:?}",
+        ended.elapsed()
+    );
+    drop(long);
 }
 
 #[tokio::test]
@@ -649,6 +836,118 @@ async fn cancel_stops_the_tool(replicas: &[tests::replicas::Replica]) {
             "replica {i}: {state}"
         );
     }
+}
+
+/// A `subscriptions/listen` on replica `url` following these tasks.
+async fn follow_tasks(url: &str, tasks: &[&str]) -> Events {
+    const V: &str = "2026-07-28";
+    let body = json!({"jsonrpc": "2.0", "id": 8, "method": "subscriptions/listen", "params": {
+        "notifications": {"taskIds": tasks},
+        "_meta": {"io.modelcontextprotocol/protocolVersion": V,
+            "io.modelcontextprotocol/clientCapabilities":
+                {"extensions": {"io.modelcontextprotocol/tasks": {}}}}}});
+    let mut events = Events::open(
+        client(url)
+            .http
+            .post(url)
+            .header("content-type", "application/json")
+            .header("accept", "application/json, text/event-stream")
+            .header("mcp-protocol-version", V)
+            .header("mcp-method", "subscriptions/listen")
+            .body(body.to_string()),
+    )
+    .await;
+    let (_, ack) = events.next_message().await.expect("ack");
+    assert_eq!(
+        ack["params"]["notifications"]["taskIds"],
+        json!(tasks),
+        "{ack}"
+    );
+    events
+}
+
+/// The statuses a subscription is told until one is terminal.
+async fn statuses_until_the_end(events: &mut Events) -> Vec<Value> {
+    let mut told = Vec::new();
+    for _ in 0..20 {
+        let (_, note) = events.next_message().await.expect("a status notification");
+        assert_eq!(note["method"], "notifications/tasks", "{note}");
+        let status = note["params"]["status"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        told.push(note["params"].clone());
+        if ["completed", "failed", "cancelled"].contains(&status.as_str()) {
+            return told;
+        }
+    }
+    panic!("no terminal status in {told:?}");
+}
+
+#[tokio::test]
+async fn task_status_notifications_reach_a_subscription_on_another_replica() {
+    let deployment = Deployment::start(&binary(), LEASE).await;
+    task_statuses_across(&deployment.replicas).await;
+}
+
+#[tokio::test]
+async fn task_status_notifications_reach_a_subscription_on_a_redis_cluster() {
+    let deployment = ClusterDeployment::start(&binary(), LEASE).await;
+    task_statuses_across(&deployment.replicas).await;
+}
+
+/// A task runs on replica 0 and completes, another is cancelled from replica 1: a
+/// subscription on replica 2 is told each one's state, the ending once.
+async fn task_statuses_across(replicas: &[tests::replicas::Replica]) {
+    let url = |i: usize| replicas[i].url();
+    let start = |seconds: u64| {
+        let url = url(0);
+        async move {
+            let created = stateless(
+                &url,
+                "tools/call",
+                "slow_compute",
+                json!({"name": "slow_compute", "arguments": {"seconds": seconds, "label": "t"}}),
+            )
+            .await;
+            assert_eq!(created["result"]["resultType"], "task", "{created}");
+            created["result"]["taskId"]
+                .as_str()
+                .expect("taskId")
+                .to_owned()
+        }
+    };
+    let (finishing, cancelled) = (start(2).await, start(30).await);
+    let mut events = follow_tasks(&url(2), &[&finishing]).await;
+    let told = statuses_until_the_end(&mut events).await;
+    assert_eq!(
+        told[0]["status"], "working",
+        "the state as it opened: {told:?}"
+    );
+    let last = told.last().expect("one");
+    assert_eq!(last["status"], "completed", "{told:?}");
+    assert_eq!(
+        last["result"]["content"][0]["text"], "Computed t in 2s",
+        "{last}"
+    );
+
+    let mut events = follow_tasks(&url(2), &[&cancelled]).await;
+    let (_, first) = events.next_message().await.expect("the state as it opened");
+    assert_eq!(first["params"]["status"], "working", "{first}");
+    let ack = stateless(
+        &url(1),
+        "tasks/cancel",
+        &cancelled,
+        json!({"taskId": cancelled}),
+    )
+    .await;
+    assert!(ack.get("error").is_none(), "{ack}");
+    let told = statuses_until_the_end(&mut events).await;
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert_eq!(told[0]["status"], "cancelled", "{told:?}");
+    // Replica 0 records the cancellation again as it stops the tool: not told twice.
+    let again = tokio::time::timeout(Duration::from_millis(800), events.next_message()).await;
+    assert!(again.is_err(), "told again: {again:?}");
 }
 
 #[tokio::test]

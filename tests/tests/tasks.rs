@@ -260,3 +260,157 @@ async fn only_the_caller_that_created_a_task_sees_it() {
         );
     }
 }
+
+/// Opens a `subscriptions/listen` following these tasks (with these credentials; `with_tasks`:
+/// the client declares the extension).
+async fn listen(
+    server: &TestServer,
+    auth: Option<&str>,
+    task_ids: &[&str],
+    with_tasks: bool,
+) -> reqwest::Response {
+    let capabilities = if with_tasks {
+        json!({"extensions": {TASKS: {}}})
+    } else {
+        json!({})
+    };
+    let body = json!({"jsonrpc": "2.0", "id": 5, "method": "subscriptions/listen", "params": {
+        "notifications": {"taskIds": task_ids},
+        "_meta": {"io.modelcontextprotocol/protocolVersion": V,
+            "io.modelcontextprotocol/clientCapabilities": capabilities}}});
+    let mut headers = vec![
+        ("mcp-protocol-version", V),
+        ("mcp-method", "subscriptions/listen"),
+    ];
+    if let Some(auth) = auth {
+        headers.push(("authorization", auth));
+    }
+    server
+        .client()
+        .send(Method::POST, Some(body), &headers)
+        .await
+}
+
+/// The next task status notification on a subscription.
+async fn next_status(events: &mut tests::SseReader) -> Value {
+    let note = events.next_message().await.expect("a notification").json();
+    assert_eq!(note["method"], "notifications/tasks", "{note}");
+    assert_eq!(
+        note["params"]["_meta"]["io.modelcontextprotocol/subscriptionId"],
+        5
+    );
+    note["params"].clone()
+}
+
+#[tokio::test]
+async fn a_subscription_is_told_each_status_of_its_tasks() {
+    let server = TestServer::start(server()).await;
+    let alice = Some("Bearer alice");
+    let created = rpc_as(
+        &server,
+        alice,
+        "tools/call",
+        json!({"name": "two_questions", "arguments": {}}),
+        true,
+    )
+    .await;
+    let task = created["result"]["taskId"]
+        .as_str()
+        .expect("taskId")
+        .to_owned();
+    let other = rpc_as(
+        &server,
+        Some("Bearer mallory"),
+        "tools/call",
+        json!({"name": "wait", "arguments": {"ms": 60_000}}),
+        true,
+    )
+    .await;
+    let others = other["result"]["taskId"].as_str().expect("taskId");
+
+    let mut events =
+        tests::SseReader::new(listen(&server, alice, &[&task, others, "nope"], true).await);
+    let ack = events.next_message().await.expect("ack").json();
+    assert_eq!(
+        ack["params"]["notifications"],
+        json!({"taskIds": [task]}),
+        "another caller's task and an unknown one are not followed: {ack}"
+    );
+    // The state as the subscription opened, then every change.
+    let mut state = next_status(&mut events).await;
+    assert_eq!(state["taskId"], task.as_str());
+    while state["status"] != "input_required"
+        || state["inputRequests"].as_object().map_or(0, |m| m.len()) < 2
+    {
+        assert!(
+            ["working", "input_required"].contains(&state["status"].as_str().unwrap_or("")),
+            "{state}"
+        );
+        state = next_status(&mut events).await;
+    }
+    assert_eq!(state["inputRequests"]["a"]["method"], "elicitation/create");
+    let answer = |choice: &str| json!({"action": "accept", "content": {"choice": choice}});
+    rpc_as(
+        &server,
+        alice,
+        "tasks/update",
+        json!({"taskId": task, "inputResponses": {"a": answer("red"), "b": answer("blue")}}),
+        true,
+    )
+    .await;
+    loop {
+        state = next_status(&mut events).await;
+        if state["status"] == "completed" {
+            break;
+        }
+        assert!(
+            ["working", "input_required"].contains(&state["status"].as_str().unwrap_or("")),
+            "{state}"
+        );
+    }
+    assert_eq!(
+        state["result"]["content"][0]["text"], "red then blue",
+        "{state}"
+    );
+    assert_eq!(
+        state.get("resultType"),
+        None,
+        "a DetailedTask, not a result"
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_task_is_told_once_and_following_needs_the_extension() {
+    let server = TestServer::start(server()).await;
+    let created = call(&server, "wait", json!({"ms": 60_000}), true).await["result"].clone();
+    let task = created["taskId"].as_str().expect("taskId").to_owned();
+
+    let refused = tests::read(listen(&server, None, &[&task], false).await)
+        .await
+        .json();
+    assert_eq!(refused["error"]["code"], -32021, "{refused}");
+    assert_eq!(
+        refused["error"]["data"]["requiredCapabilities"]["extensions"][TASKS],
+        json!({})
+    );
+    let many: Vec<String> = (0..101).map(|i| format!("t{i}")).collect();
+    let many: Vec<&str> = many.iter().map(String::as_str).collect();
+    let refused = tests::read(listen(&server, None, &many, true).await)
+        .await
+        .json();
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+
+    let mut events = tests::SseReader::new(listen(&server, None, &[&task], true).await);
+    events.next_message().await.expect("ack");
+    assert_eq!(next_status(&mut events).await["status"], "working");
+    rpc(&server, "tasks/cancel", json!({"taskId": task}), true).await;
+    assert_eq!(next_status(&mut events).await["status"], "cancelled");
+    // Nothing more for an ended task (a later write of the same ending is not told).
+    rpc(&server, "tasks/cancel", json!({"taskId": task}), true).await;
+    let more = tokio::time::timeout(Duration::from_millis(300), events.next_message()).await;
+    assert!(
+        more.is_err(),
+        "told again: {:?}",
+        more.map(|e| e.map(|e| e.data))
+    );
+}

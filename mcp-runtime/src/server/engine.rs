@@ -178,9 +178,9 @@ impl Engine {
     /// call queue, or a refusal saying the server is at its limit.
     pub(crate) async fn call_permit(
         &self,
-        session: Option<&str>,
+        session: Option<&SessionRef>,
     ) -> Result<super::admission::CallPermit, Box<Refusal>> {
-        self.calls.admit(session).await
+        self.calls.admit_call(session).await
     }
 
     pub(crate) fn me(&self) -> Weak<Engine> {

@@ -3,6 +3,11 @@
 //! rest wait in a queue of at most `call_queue` calls for up to `call_queue_timeout`, then
 //! get 503 with `Retry-After`. A burst is absorbed; a flood is still shed, at once when the
 //! queue is full.
+//!
+//! With a store shared by replicas the per-session cap is counted in the store (a
+//! session's calls land on any replica); the server-wide cap and the queue stay per
+//! replica: they bound what this process holds (running calls, waiting requests), which is
+//! what they protect.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -10,11 +15,17 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
 use crate::observe;
 use crate::protocol::{ErrorCode, RpcError};
 use crate::server::config::Config;
 use crate::server::outcome::{Reason, Refusal};
+use crate::server::store::{Session, SessionRef, SlotTry};
+
+/// How often a call waiting for a session slot held on other replicas looks again, in
+/// case the wake-up of a release was lost.
+const SHARED_LOOK: Duration = Duration::from_millis(250);
 
 /// The slots tool calls run in, server-wide and per session, and the queue before them.
 #[derive(Debug)]
@@ -34,6 +45,8 @@ pub(crate) struct CallGate {
 pub(crate) struct CallPermit {
     _global: OwnedSemaphorePermit,
     _session: Option<SessionSlot>,
+    /// The session's slot in a store shared by replicas.
+    _shared: Option<Box<dyn std::any::Any + Send + Sync>>,
 }
 
 #[derive(Debug)]
@@ -74,11 +87,100 @@ impl CallGate {
         })
     }
 
-    /// A place for one call of `session` (`None`: a call outside any session): at once if
-    /// there is room, else after a bounded wait in the queue, else a refusal (503).
+    /// A place for one call of `session` (`None`: a call outside any session), its slot
+    /// among the session's counted by the session's store when the store is shared by
+    /// replicas: at once if there is room, else after a bounded wait in the queue, else a
+    /// refusal (503).
+    pub(crate) async fn admit_call(
+        self: &Arc<Self>,
+        session: Option<&SessionRef>,
+    ) -> Result<CallPermit, Box<Refusal>> {
+        let deadline = Instant::now() + self.timeout;
+        let shared = match session {
+            Some(session) => self.shared_slot(session.as_ref(), deadline).await?,
+            None => None,
+        };
+        // Counted in the store already, or here.
+        let here = session.filter(|_| shared.is_none()).map(|s| s.id());
+        let mut permit = self.admit_until(here, deadline).await?;
+        permit._shared = shared;
+        Ok(permit)
+    }
+
+    /// The session's slot in a store shared by replicas (`None`: the store is this
+    /// process's, which counts the session's calls here), waiting in the queue while every
+    /// slot is taken.
+    async fn shared_slot(
+        &self,
+        session: &dyn Session,
+        deadline: Instant,
+    ) -> Result<Option<Box<dyn std::any::Any + Send + Sync>>, Box<Refusal>> {
+        let mut queued = None;
+        loop {
+            let mut freed = match session.take_call_slot(self.per_session).await {
+                Ok(SlotTry::Unshared) => return Ok(None),
+                Ok(SlotTry::Taken(slot)) => return Ok(Some(slot)),
+                Ok(SlotTry::Full(freed)) => freed,
+                Err(e) => {
+                    let error = RpcError::new(ErrorCode::INTERNAL_ERROR, e.to_string());
+                    return Err(Refusal::new(Reason::Unavailable, error));
+                }
+            };
+            if queued.is_none() {
+                queued = Some(self.enter_queue()?);
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                observe::admission(observe::Resource::Call, observe::Decision::Shed);
+                return Err(self.refusal(format!(
+                    "this session has {} tool calls running across the server's replicas, as many as it may, and no slot freed within {:?}: retry later",
+                    self.per_session, self.timeout
+                )));
+            }
+            // Woken by a release anywhere; a look now and then in case a wake-up was lost.
+            let look_again = deadline.min(now + SHARED_LOOK);
+            tokio::select! {
+                _ = freed.changed() => {}
+                () = tokio::time::sleep_until(look_again) => {}
+            }
+        }
+    }
+
+    /// A place in the queue, or a refusal when it is full.
+    fn enter_queue(&self) -> Result<Waiting<'_>, Box<Refusal>> {
+        let queued = self
+            .waiting
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < self.queue).then_some(n + 1)
+            })
+            .is_ok();
+        if !queued {
+            observe::admission(observe::Resource::Call, observe::Decision::Shed);
+            return Err(self.refusal(format!(
+                "the server is running {} tool calls and {} more are waiting, as many as it queues: retry later",
+                self.max_concurrent, self.queue
+            )));
+        }
+        observe::admission(observe::Resource::Call, observe::Decision::Queued);
+        Ok(Waiting(&self.waiting))
+    }
+
+    /// A place for one call of `session` (`None`: a call outside any session) among
+    /// those counted here: at once if there is room, else after a bounded wait in the
+    /// queue, else a refusal (503).
+    #[cfg(test)]
     pub(crate) async fn admit(
         self: &Arc<Self>,
         session: Option<&str>,
+    ) -> Result<CallPermit, Box<Refusal>> {
+        self.admit_until(session, Instant::now() + self.timeout)
+            .await
+    }
+
+    async fn admit_until(
+        self: &Arc<Self>,
+        session: Option<&str>,
+        deadline: Instant,
     ) -> Result<CallPermit, Box<Refusal>> {
         let per_session = session.map(|id| self.session_semaphore(id));
         let mut session_slot = per_session.map(|(id, semaphore)| {
@@ -91,21 +193,7 @@ impl CallGate {
             Some(global) if session_ready => global,
             global => {
                 // Past a cap: wait in the queue, if it has room.
-                let queued = self
-                    .waiting
-                    .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                        (n < self.queue).then_some(n + 1)
-                    })
-                    .is_ok();
-                if !queued {
-                    observe::admission(observe::Resource::Call, observe::Decision::Shed);
-                    return Err(self.refusal(format!(
-                        "the server is running {} tool calls and {} more are waiting, as many as it queues: retry later",
-                        self.max_concurrent, self.queue
-                    )));
-                }
-                let _waiting = Waiting(&self.waiting);
-                observe::admission(observe::Resource::Call, observe::Decision::Queued);
+                let _waiting = self.enter_queue()?;
                 let wait = async {
                     if let Some((_, semaphore, permit)) = &mut session_slot {
                         if permit.is_none() {
@@ -117,7 +205,7 @@ impl CallGate {
                         None => self.global.clone().acquire_owned().await.ok(),
                     }
                 };
-                match tokio::time::timeout(self.timeout, wait).await {
+                match tokio::time::timeout_at(deadline, wait).await {
                     Ok(Some(global)) => global,
                     _ => {
                         observe::admission(observe::Resource::Call, observe::Decision::Shed);
@@ -144,6 +232,7 @@ impl CallGate {
                 id,
                 gate: Arc::downgrade(self),
             }),
+            _shared: None,
         })
     }
 

@@ -5,8 +5,14 @@
 //! honours), then carries only the notification types the client asked for, each tagged with
 //! the subscription's id (the request's id). It ends when the client closes it, or, with a
 //! result, when the server shuts down.
+//!
+//! With the tasks extension, a subscription may follow tasks too (`taskIds`): it carries
+//! `notifications/tasks` with the whole task as it opens and at each change, wherever the
+//! task runs (the task store announces every change, across replicas with Redis).
 
 use std::any::Any;
+use std::collections::HashMap;
+use std::sync::Arc;
 
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
@@ -16,12 +22,14 @@ use tokio_util::sync::CancellationToken;
 use futures_util::future::BoxFuture;
 use futures_util::stream::{BoxStream, StreamExt as _};
 
-use super::{Eras, Feature, Handled, Method, Request, now};
-use crate::protocol::RequestId;
+use super::tasks;
+use super::{EraFacts, Eras, Feature, Handled, Method, Request, now};
 use crate::protocol::jsonrpc::{Complete, notification_message, result_message};
 use crate::protocol::methods::{SUBSCRIPTIONS_ACKNOWLEDGED, SUBSCRIPTIONS_LISTEN};
+use crate::protocol::{RequestId, RpcError};
 use crate::server::bus::Change;
 use crate::server::call::{CallStream, Outgoing};
+use crate::server::store::tasks::{TaskRecord, TaskStatus, TaskStore};
 
 /// The subscriptions feature (2026-07-28).
 pub(crate) struct Subscriptions;
@@ -33,26 +41,100 @@ impl Feature for Subscriptions {
     }
 
     fn handle<'a>(&'a self, request: Request<'a>) -> BoxFuture<'a, Handled> {
-        now(match request.params::<ListenParams>() {
-            Ok(mut params) => Handled::Stream(listen(
+        let mut params = match request.params::<ListenParams>() {
+            Ok(params) => params,
+            Err(e) => return now(Handled::error(e)),
+        };
+        params
+            .notifications
+            .keep_offered(request.engine.capabilities());
+        if params.notifications.task_ids.is_empty() {
+            return now(Handled::Stream(listen(
                 request.id,
-                {
-                    params
-                        .notifications
-                        .keep_offered(request.engine.capabilities());
-                    params
-                },
+                params,
                 request.engine.store.changes(),
+                None,
                 request.engine.shutdown_token(),
                 request.cancel,
-            )),
-            Err(e) => Handled::error(e),
+            )));
+        }
+        Box::pin(async move {
+            let tasks = match follow_tasks(&request, &mut params.notifications).await {
+                Ok(tasks) => tasks,
+                Err(e) => return Handled::error(e),
+            };
+            Handled::Stream(listen(
+                request.id,
+                params,
+                request.engine.store.changes(),
+                Some(tasks),
+                request.engine.shutdown_token(),
+                request.cancel,
+            ))
         })
     }
 
     fn as_any(&self) -> &dyn Any {
         self
     }
+}
+
+/// The most task ids one subscription may name (each is read from the store when it opens).
+const MAX_TASK_IDS: usize = 100;
+
+/// The task status notifications a subscription asks for: the extension must be declared;
+/// the ids are kept only for tasks that exist and belong to the caller (any other reads as
+/// unknown, as in `tasks/get`), and their current state is read to be sent first.
+async fn follow_tasks(
+    request: &Request<'_>,
+    filter: &mut NotificationFilter,
+) -> Result<TaskFeed, RpcError> {
+    let declared = match &request.era {
+        EraFacts::Stateless { envelope, .. } => {
+            tasks::declares_extension(&envelope.client_capabilities)
+        }
+        EraFacts::Handshake(_) => false,
+    };
+    if !declared {
+        return Err(tasks::extension_required("task status notifications"));
+    }
+    if filter.task_ids.len() > MAX_TASK_IDS {
+        return Err(RpcError::invalid_params(format!(
+            "`notifications.taskIds` names {} tasks; one subscription may follow at most {MAX_TASK_IDS}",
+            filter.task_ids.len()
+        )));
+    }
+    let feature = request.engine.tasks();
+    // Followed before the records are read, so no change between the two is missed.
+    let changed = feature.store().changed();
+    let owner = tasks::owner(request.meta.as_deref());
+    let mut current = Vec::new();
+    for id in std::mem::take(&mut filter.task_ids) {
+        if current.iter().any(|r: &TaskRecord| r.task_id == id) {
+            continue;
+        }
+        match feature.record(&id, owner.as_deref()).await {
+            Ok(record) => current.push(record),
+            // An unknown task is left out of the acknowledgment, not an error: it may
+            // have expired.
+            Err(e) if e.code == crate::protocol::ErrorCode::INVALID_PARAMS => {}
+            Err(e) => return Err(e),
+        }
+    }
+    filter.task_ids = current.iter().map(|r| r.task_id.clone()).collect();
+    Ok(TaskFeed {
+        store: feature.store().clone(),
+        changed,
+        current,
+    })
+}
+
+/// What a subscription that follows tasks reads: their records, the ids of those that
+/// change, and their state when it opened.
+pub(crate) struct TaskFeed {
+    store: Arc<dyn TaskStore>,
+    changed: BoxStream<'static, String>,
+    current: Vec<TaskRecord>,
 }
 
 /// The notification types a client asks for. Types this server never sends (prompts on a
@@ -68,6 +150,9 @@ pub(crate) struct NotificationFilter {
     resources_list_changed: bool,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     resource_subscriptions: Vec<String>,
+    /// Tasks whose status changes the client follows (the tasks extension).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    task_ids: Vec<String>,
 }
 
 impl NotificationFilter {
@@ -89,6 +174,13 @@ impl NotificationFilter {
         self.resources_list_changed &= offers("resources");
         if !offers("resources") {
             self.resource_subscriptions.clear();
+        }
+        let offers_tasks = capabilities
+            .get("extensions")
+            .and_then(|e| e.get(tasks::EXTENSION))
+            .is_some();
+        if !offers_tasks {
+            self.task_ids.clear();
         }
     }
 }
@@ -131,11 +223,13 @@ fn tagged<T: Serialize>(id: &RequestId, body: T) -> Tagged<'_, T> {
 }
 
 /// Opens a subscription: the acknowledgment, then a notification for each change the
-/// client asked for, until `shutdown` (or the server goes away).
+/// client asked for (and, following tasks, each task's state as it opened and as it
+/// changes), until `shutdown` (or the server goes away).
 pub(crate) fn listen(
     id: RequestId,
     params: ListenParams,
     mut changes: BoxStream<'static, Change>,
+    tasks: Option<TaskFeed>,
     shutdown: CancellationToken,
     cancel: CancellationToken,
 ) -> CallStream {
@@ -154,26 +248,79 @@ pub(crate) fn listen(
                 },
             ),
         );
-        if send(ack).await {
-            loop {
-                let change = tokio::select! {
-                    () = shutdown.cancelled() => break,
-                    change = changes.next() => change,
-                };
-                let Some(change) = change else {
-                    break; // the server is gone
-                };
-                if filter.wants(&change) {
-                    let note = notification_message(change.method(), &tagged(&id, change.params()));
-                    if !send(note).await {
-                        break;
+        let (store, mut changed, current) = match tasks {
+            Some(feed) => (Some(feed.store), feed.changed, feed.current),
+            None => (None, futures_util::stream::pending().boxed(), Vec::new()),
+        };
+        let mut sent = TasksSent::default();
+        let mut open = send(ack).await;
+        for record in current {
+            if !open {
+                break;
+            }
+            if let Some(note) = sent.note(&id, &record) {
+                open = send(note).await;
+            }
+        }
+        while open {
+            let task = tokio::select! {
+                () = shutdown.cancelled() => break,
+                change = changes.next() => match change {
+                    Some(change) => {
+                        if filter.wants(&change) {
+                            let note = notification_message(change.method(), &tagged(&id, change.params()));
+                            open = send(note).await;
+                        }
+                        continue;
+                    }
+                    None => break, // the server is gone
+                },
+                task = changed.next() => task,
+            };
+            let (Some(task), Some(store)) = (task, &store) else {
+                break;
+            };
+            if !filter.task_ids.contains(&task) {
+                continue;
+            }
+            match store.get(&task).await {
+                Ok(Some(record)) => {
+                    if let Some(note) = sent.note(&id, &record) {
+                        open = send(note).await;
                     }
                 }
+                // Expired: nothing more to tell.
+                Ok(None) => {}
+                Err(e) => tracing::warn!(%task, "task status notification not sent: {e}"),
             }
         }
         // The server ends the subscription: a result tells the client it ended gracefully.
         result_message(&id, &Complete::new(&tagged(&id, Empty {})))
     })
+}
+
+/// What a subscription last told of each task, so a record put again unchanged (or changed
+/// after it ended: a replica stopping a task another marked cancelled) is not told twice.
+#[derive(Default)]
+struct TasksSent(HashMap<String, (TaskStatus, u64)>);
+
+impl TasksSent {
+    /// The notification for `record`, unless the client knows this state already, or
+    /// was told the task ended.
+    fn note(&mut self, id: &RequestId, record: &TaskRecord) -> Option<Bytes> {
+        let state = (record.status, record.last_updated_at);
+        match self.0.get(&record.task_id) {
+            Some((status, _)) if status.is_terminal() => return None,
+            Some(last) if *last == state => return None,
+            _ => {}
+        }
+        self.0.insert(record.task_id.clone(), state);
+        let detailed = tasks::detailed(record);
+        Some(notification_message(
+            tasks::STATUS_NOTIFICATION,
+            &tagged(id, detailed),
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -216,6 +363,7 @@ mod tests {
             RequestId::Number(7),
             params,
             receiver,
+            None,
             shutdown.clone(),
             CancellationToken::new(),
         );
@@ -252,6 +400,7 @@ mod tests {
             RequestId::String("s".into()),
             ListenParams::default(),
             receiver,
+            None,
             shutdown.clone(),
             CancellationToken::new(),
         );

@@ -83,7 +83,7 @@ impl Tools {
     fn call<'a>(&'a self, request: Request<'a>) -> BoxFuture<'a, Handled> {
         Box::pin(async move {
             let session = match &request.era {
-                EraFacts::Handshake(Some(session)) => Some(session.id()),
+                EraFacts::Handshake(Some(session)) => Some(session),
                 _ => None,
             };
             // A call cancelled while it waits for a slot stops waiting (the client ignores

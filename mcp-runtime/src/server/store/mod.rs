@@ -84,6 +84,18 @@ pub(crate) trait SessionStore: Send + Sync + 'static {
     fn len(&self) -> usize;
 }
 
+/// What a try for a slot among a session's running tool calls found.
+#[derive(Debug)]
+pub(crate) enum SlotTry {
+    /// The store counts no other process's calls: this process's own count is the count.
+    Unshared,
+    /// A slot, held until this is dropped.
+    Taken(Box<dyn std::any::Any + Send + Sync>),
+    /// Every slot is taken, across replicas; this changes when one may have freed (the
+    /// caller looks again now and then too: a wake-up may be lost).
+    Full(tokio::sync::watch::Receiver<()>),
+}
+
 /// A shared handle to a session.
 pub(crate) type SessionRef = Arc<dyn Session>;
 
@@ -122,6 +134,14 @@ pub(crate) trait Session: Send + Sync + fmt::Debug + 'static {
     ) -> BoxFuture<'a, Result<(CancellationToken, InFlightGuard), Box<crate::server::Refusal>>>;
     /// Cancels the request with this id, wherever it runs.
     fn cancel_call(&self, id: &RequestId);
+
+    /// Takes one of the `limit` slots for the session's tool calls running at once
+    /// (`max_calls_per_session`), counted across replicas by a store shared by them; one
+    /// process counts its own ([`SlotTry::Unshared`], the default).
+    fn take_call_slot(&self, limit: usize) -> BoxFuture<'_, Result<SlotTry, StoreError>> {
+        let _ = limit;
+        Box::pin(std::future::ready(Ok(SlotTry::Unshared)))
+    }
 
     /// Registers a request this server sends to the client (elicitation, sampling, roots)
     /// under `id`: the receiver resolves with the client's answer, whichever replica it

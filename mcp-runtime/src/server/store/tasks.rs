@@ -66,7 +66,8 @@ impl TaskRecord {
 /// Tasks, by id.
 pub(crate) trait TaskStore: Send + Sync + 'static {
     /// Creates or replaces a task; it is readable by [`get`](Self::get) (on any replica)
-    /// once this resolves.
+    /// once this resolves, and [`changed`](Self::changed) followers (on every replica)
+    /// hear of it.
     fn put(&self, task: TaskRecord) -> BoxFuture<'_, Result<(), StoreError>>;
     /// The task with this id, unless it never existed or its time to live has passed.
     fn get<'a>(&'a self, id: &'a str) -> BoxFuture<'a, Result<Option<TaskRecord>, StoreError>>;
@@ -77,6 +78,11 @@ pub(crate) trait TaskStore: Send + Sync + 'static {
         let _ = id;
         Box::pin(std::future::ready(()))
     }
+
+    /// The ids of the tasks whose record is put from now on, by this process or (a store
+    /// shared by replicas) any other: what task status notifications follow. Best-effort:
+    /// a follower that falls behind misses ids, never gets wrong ones.
+    fn changed(&self) -> BoxStream<'static, String>;
 
     /// The ids of the tasks other replicas asked this one to stop; `None` without replicas.
     fn cancellations(&self) -> Option<BoxStream<'static, String>> {

@@ -30,6 +30,9 @@ pub(crate) const EXTENSION: &str = "io.modelcontextprotocol/tasks";
 const TASKS_GET: &str = "tasks/get";
 const TASKS_UPDATE: &str = "tasks/update";
 const TASKS_CANCEL: &str = "tasks/cancel";
+/// The task status notification (SEP-2663: `notifications/tasks`, on a
+/// `subscriptions/listen` stream that named the task).
+pub(crate) const STATUS_NOTIFICATION: &str = "notifications/tasks";
 
 /// How long a task is kept after it is created.
 const TTL: Duration = Duration::from_secs(60 * 60);
@@ -117,7 +120,8 @@ impl Tasks {
         let _ = self.shared.set(store);
     }
 
-    fn store(&self) -> &Arc<dyn TaskStore> {
+    /// Where the task records are: shared by replicas, or this process's.
+    pub(crate) fn store(&self) -> &Arc<dyn TaskStore> {
         self.shared.get().unwrap_or(&self.store)
     }
 
@@ -155,7 +159,11 @@ impl Tasks {
 
     /// The task, if `owner` (the caller's credentials) created it; another caller's task
     /// reads as unknown, so task ids leak nothing.
-    async fn record(&self, id: &str, owner: Option<&str>) -> Result<TaskRecord, RpcError> {
+    pub(crate) async fn record(
+        &self,
+        id: &str,
+        owner: Option<&str>,
+    ) -> Result<TaskRecord, RpcError> {
         match self.store().get(id).await {
             Ok(Some(record)) if record.owner.as_deref() == owner => Ok(record),
             Ok(_) => Err(RpcError::invalid_params(format!(
@@ -279,8 +287,9 @@ pub(crate) fn created(record: &TaskRecord) -> Value {
     Value::Object(task)
 }
 
-/// `tasks/get`'s `DetailedTask`: the basics, plus what the status calls for.
-fn detailed(record: &TaskRecord) -> Value {
+/// `tasks/get`'s `DetailedTask`: the basics, plus what the status calls for (the params of
+/// a task status notification too).
+pub(crate) fn detailed(record: &TaskRecord) -> Value {
     let mut task = basics(record);
     if !record.input_requests.is_empty() {
         task.insert(

@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use futures_util::future::{BoxFuture, FutureExt as _};
+use futures_util::stream::BoxStream;
+use tokio::sync::broadcast;
 
 use crate::server::store::StoreError;
 use crate::server::store::tasks::{TaskRecord, TaskStore};
@@ -11,12 +13,40 @@ use crate::server::store::tasks::{TaskRecord, TaskStore};
 /// How often a write also drops expired tasks.
 const SWEEP_EVERY_MS: u64 = 1000;
 
+/// How many changes a slow follower may fall behind.
+const BACKLOG: usize = 64;
+
 /// Tasks of this process.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct MemoryTasks {
     map: Mutex<HashMap<String, TaskRecord>>,
     /// When expired tasks were last dropped (ms since the Unix epoch).
     last_sweep: Mutex<u64>,
+    /// The ids of tasks as they are put, for [`TaskStore::changed`].
+    changed: broadcast::Sender<String>,
+}
+
+impl Default for MemoryTasks {
+    fn default() -> Self {
+        Self {
+            map: Mutex::default(),
+            last_sweep: Mutex::default(),
+            changed: broadcast::Sender::new(BACKLOG),
+        }
+    }
+}
+
+/// The items of a broadcast receiver, skipping what a slow follower missed.
+pub(crate) fn follow(mut receiver: broadcast::Receiver<String>) -> BoxStream<'static, String> {
+    Box::pin(async_stream::stream! {
+        loop {
+            match receiver.recv().await {
+                Ok(id) => yield id,
+                Err(broadcast::error::RecvError::Lagged(_)) => {}
+                Err(broadcast::error::RecvError::Closed) => break,
+            }
+        }
+    })
 }
 
 impl TaskStore for MemoryTasks {
@@ -28,7 +58,10 @@ impl TaskStore for MemoryTasks {
             map.retain(|_, t| t.expires_at() >= now);
             *last_sweep = now;
         }
-        map.insert(task.task_id.clone(), task);
+        let id = task.task_id.clone();
+        map.insert(id.clone(), task);
+        // Nobody following is not an error.
+        let _ = self.changed.send(id);
         std::future::ready(Ok(())).boxed()
     }
 
@@ -37,6 +70,10 @@ impl TaskStore for MemoryTasks {
         let map = self.map.lock().unwrap_or_else(|e| e.into_inner());
         let task = map.get(id).filter(|t| t.expires_at() >= now).cloned();
         std::future::ready(Ok(task)).boxed()
+    }
+
+    fn changed(&self) -> BoxStream<'static, String> {
+        follow(self.changed.subscribe())
     }
 }
 

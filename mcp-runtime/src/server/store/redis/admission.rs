@@ -35,7 +35,7 @@ pub(super) const BUSY_BEATS: u32 = 3;
 /// Returns `{status, victims…}`: status `ok`, `full` or `client`; the victims are evicted
 /// sessions the caller must end.
 static ADMIT: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
+    super::connection::script(
         r"
 local now = tonumber(ARGV[1])
 local base = ARGV[7]
@@ -82,7 +82,7 @@ return out
 /// Takes an ended session out of the index. KEYS: index, owners. ARGV: session id, client
 /// index base.
 static UNINDEX: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
+    super::connection::script(
         r"
 redis.call('ZREM', KEYS[1], ARGV[1])
 local c = redis.call('HGET', KEYS[2], ARGV[1])

@@ -1,20 +1,29 @@
 //! The bus between replicas: one Redis pub/sub channel that every replica follows. It
 //! carries what one replica produces for a session or stream another replica holds:
 //! wake-ups of streams (an event was appended), cancellations, the client's answers to
-//! requests that wait elsewhere, the end of a session, and announcements (list changes) for
-//! the 2026-07-28 subscriptions. Announcements to sessions go to their `GET` streams in
+//! requests that wait elsewhere, the end of a session, `tasks/cancel` for a task running
+//! elsewhere, task records that changed (for task status notifications), and
+//! announcements (list changes) for the 2026-07-28 subscriptions. Announcements to sessions go to their `GET` streams in
 //! Redis instead (see [`announce`]), so a client that is not connected gets them later.
+//!
+//! On one Redis node the bus is one channel (`PUBLISH`). On a Redis Cluster it is sharded
+//! pub/sub (`SPUBLISH`/`SSUBSCRIBE`, Redis 7): [`SHARDS`] channels, each in a slot of its
+//! own, which every replica follows; a message goes to one of them (by its session or
+//! task, so one session's messages keep their order) and travels only within the shard
+//! that owns its slot, instead of to every node as regular pub/sub does on a cluster.
 //!
 //! Pub/sub is fire-and-forget, so nothing depends on it alone: the events themselves are in
 //! Redis Streams, and a follower that misses a wake-up reads them at its next poll.
 
-use std::sync::Weak;
+use std::sync::{Arc, Weak};
+use std::time::Duration;
 
 use redis::{PushInfo, PushKind};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use super::connection::Connection;
 use super::log;
 use super::replica::{Replica, lock};
 use crate::protocol::RequestId;
@@ -45,6 +54,9 @@ pub(super) enum Message {
     /// `tasks/cancel` for task `task`: the replica running it stops it.
     #[serde(rename = "taskcancel")]
     TaskCancel { task: String },
+    /// Task `task`'s record changed: status followers read it again.
+    #[serde(rename = "taskstatus")]
+    TaskStatus { task: String },
     /// A change to announce: its notification method, and the resource it names.
     Change {
         m: String,
@@ -53,9 +65,29 @@ pub(super) enum Message {
     },
 }
 
+/// How many shard channels the bus has on a Redis Cluster.
+pub(super) const SHARDS: usize = 8;
+
 impl Message {
     pub(super) fn encode(&self) -> String {
         serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The shard channel this message goes to on a cluster: by the session or task it
+    /// concerns (FNV-1a of its id), so the messages of one keep their order.
+    fn shard(&self) -> usize {
+        let key = match self {
+            Self::Wake { s, .. }
+            | Self::Cancel { s, .. }
+            | Self::Answer { s, .. }
+            | Self::End { s } => s,
+            Self::TaskCancel { task } | Self::TaskStatus { task } => task,
+            Self::Lists { .. } | Self::Change { .. } => return 0,
+        };
+        let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |hash, byte| {
+            (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3)
+        });
+        usize::try_from(hash % SHARDS as u64).unwrap_or(0)
     }
 }
 
@@ -89,8 +121,15 @@ pub(super) async fn publish(replica: &Replica, message: Message) {
         tracing::warn!("Redis unavailable: bus message dropped: {message:?}");
         return;
     };
-    let mut command = redis::cmd("PUBLISH");
-    command.arg(replica.keys.channel()).arg(message.encode());
+    let mut command;
+    if matches!(connection, Connection::Cluster(_)) {
+        command = redis::cmd("SPUBLISH");
+        command.arg(replica.keys.shard_channel(message.shard()));
+    } else {
+        command = redis::cmd("PUBLISH");
+        command.arg(replica.keys.channel());
+    }
+    command.arg(message.encode());
     let published = command.query_async::<i64>(&mut connection);
     if let Err(e) = replica.run(published).await {
         tracing::warn!("bus message dropped: {e}");
@@ -203,7 +242,7 @@ pub(super) async fn dispatch(replica: Weak<Replica>, mut pushes: UnboundedReceiv
             return;
         };
         match push.kind {
-            PushKind::Message => {
+            PushKind::Message | PushKind::SMessage => {
                 let payload = push.data.get(1).and_then(|v| match v {
                     redis::Value::BulkString(bytes) => std::str::from_utf8(bytes).ok(),
                     _ => None,
@@ -213,11 +252,91 @@ pub(super) async fn dispatch(replica: Weak<Replica>, mut pushes: UnboundedReceiv
                     other => tracing::warn!("unreadable bus message: {other:?}"),
                 }
             }
-            // Wake-ups may have been lost while disconnected: followers poll anyway.
-            PushKind::Disconnection => tracing::warn!("lost the connection to Redis"),
+            // Wake-ups may have been lost while disconnected: followers poll anyway. On a
+            // cluster the connection dropped may have been to a node that a failover made a
+            // replica, holding shard subscriptions: follow every shard channel again where
+            // the cluster serves it now (a channel followed already stays followed once).
+            PushKind::Disconnection => {
+                tracing::warn!("lost the connection to Redis");
+                if let Some(Connection::Cluster(_)) = replica.opened() {
+                    for shard in 0..SHARDS {
+                        let channel = replica.keys.shard_channel(shard);
+                        tokio::spawn(follow_again(Arc::downgrade(&replica), channel));
+                    }
+                }
+            }
+            // A cluster node that stops serving a shard channel's slot (a failover made it
+            // a replica, the slot moved) ends its subscribers' subscriptions; this replica
+            // never ends its own, so it follows the channel again where it is now.
+            PushKind::SUnsubscribe => {
+                let channel = push.data.first().and_then(|v| match v {
+                    redis::Value::BulkString(bytes) => String::from_utf8(bytes.clone()).ok(),
+                    _ => None,
+                });
+                if let Some(channel) = channel {
+                    tokio::spawn(follow_again(Arc::downgrade(&replica), channel));
+                }
+            }
             _ => {}
         }
     }
+}
+
+/// Follows every shard channel again once per lease, on a cluster: a subscription that a
+/// failover ended without a word (the cluster client dropping its connection to a demoted
+/// node) is back within a lease. Following a channel already followed changes nothing,
+/// and one followed on two nodes of its shard brings its messages twice, which the bus's
+/// receivers tolerate (every message is idempotent or deduplicated).
+pub(super) async fn keep_following(replica: Weak<Replica>) {
+    let Some(every) = replica.upgrade().map(|r| r.timings.lease) else {
+        return;
+    };
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        let Some(replica) = replica.upgrade() else {
+            return;
+        };
+        let Some(Connection::Cluster(mut connection)) = replica.opened() else {
+            return;
+        };
+        for shard in 0..SHARDS {
+            let channel = replica.keys.shard_channel(shard);
+            if let Err(e) = replica.run(connection.ssubscribe(&channel)).await {
+                tracing::debug!(%channel, "could not follow the shard channel again: {e}");
+            }
+        }
+    }
+}
+
+/// Subscribes to shard channel `channel` again, wherever the cluster serves it now: tried
+/// a few times, as the cluster's new layout may take a moment to settle and be learned.
+// Boxed: it opens the connection, whose opening starts the dispatch that calls it.
+fn follow_again(
+    replica: Weak<Replica>,
+    channel: String,
+) -> futures_util::future::BoxFuture<'static, ()> {
+    Box::pin(async move {
+        for attempt in 0..40u32 {
+            tokio::time::sleep(Duration::from_millis(if attempt == 0 { 50 } else { 250 })).await;
+            let Some(replica) = replica.upgrade() else {
+                return;
+            };
+            let Ok(Connection::Cluster(mut connection)) = replica.connection().await else {
+                return;
+            };
+            match replica.run(connection.ssubscribe(&channel)).await {
+                Ok(()) => {
+                    tracing::info!(%channel, "following the bus's shard channel again after the cluster moved it");
+                    return;
+                }
+                Err(e) => tracing::debug!(%channel, "could not follow the shard channel yet: {e}"),
+            }
+        }
+        tracing::warn!(%channel, "lost the bus's shard channel: cross-replica wake-ups rely on polling");
+    })
 }
 
 fn handle(replica: &std::sync::Arc<Replica>, message: Message) {
@@ -252,6 +371,10 @@ fn handle(replica: &std::sync::Arc<Replica>, message: Message) {
             // Nobody running tasks here is not an error.
             let _ = replica.task_cancels.send(task);
         }
+        Message::TaskStatus { task } => {
+            // Nobody following is not an error.
+            let _ = replica.task_statuses.send(task);
+        }
         Message::Change { m, uri } => {
             // The GET streams have it already (see `announce`); subscriptions here follow.
             if let Some(change) = change_of(&m, uri) {
@@ -285,6 +408,7 @@ mod tests {
             },
             Message::End { s: "a".into() },
             Message::TaskCancel { task: "t".into() },
+            Message::TaskStatus { task: "t".into() },
             Message::Lists { v: 3 },
             Message::change(&Change::ToolsListChanged),
             Message::change(&Change::ResourceUpdated("notes://1".into())),
@@ -307,5 +431,16 @@ mod tests {
             Some(updated)
         );
         assert_eq!(change_of("notifications/unknown", None), None);
+    }
+
+    #[test]
+    fn one_session_keeps_to_one_shard_and_sessions_spread() {
+        let wake = |s: &str| Message::Wake { s: s.into(), n: 1 };
+        let end = |s: &str| Message::End { s: s.into() };
+        assert_eq!(wake("abc").shard(), end("abc").shard());
+        let shards: std::collections::HashSet<usize> = (0..64)
+            .map(|i| wake(&format!("session-{i}")).shard())
+            .collect();
+        assert_eq!(shards.len(), SHARDS, "{shards:?}");
     }
 }

@@ -11,7 +11,7 @@ use crate::server::store::StoreError;
 
 /// Deletes a claim if it is still this replica's. KEYS: the claim. ARGV: the token.
 static GIVE_BACK: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
+    super::connection::script(
         r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0

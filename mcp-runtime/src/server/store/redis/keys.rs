@@ -61,6 +61,12 @@ impl Keys {
         format!("{}:{{{sid}}}:q:{id}", self.prefix)
     }
 
+    /// The slots of the session's tool calls running now (`max_calls_per_session`), on
+    /// every replica: a sorted set of slot names scored by their lease deadlines.
+    pub(super) fn call_slots(&self, sid: &str) -> String {
+        format!("{}:{{{sid}}}:s", self.prefix)
+    }
+
     /// The claim of the replica where the session's `GET` stream is open: one per session.
     pub(super) fn get_claim(&self, sid: &str) -> String {
         format!("{}:{{{sid}}}:g", self.prefix)
@@ -99,6 +105,12 @@ impl Keys {
     /// `1` (present) or `0` (removed), and `v`, its version, counted up on every edit.
     pub(super) fn lists(&self) -> String {
         format!("{}:lists", self.prefix)
+    }
+
+    /// The bus's shard channel `shard` on a Redis Cluster (sharded pub/sub): each has a
+    /// hash tag of its own, so the shards spread over the cluster's slots.
+    pub(super) fn shard_channel(&self, shard: usize) -> String {
+        format!("{}:bus:{{{}:bus:{shard}}}", self.prefix, self.prefix)
     }
 
     /// The one pub/sub channel every replica follows (the bus).

@@ -35,7 +35,7 @@ const READ_BATCH: usize = 256;
 /// KEYS: meta, events, session. ARGV: message, max length, TTL ms, channel, wake-up, window
 /// (0: none).
 static PUSH: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
+    super::connection::script(
         r"
 if redis.call('EXISTS', KEYS[3]) == 0 then return -2 end
 if redis.call('HEXISTS', KEYS[1], 'closed') == 1 then return -1 end
@@ -57,7 +57,7 @@ return seq
 /// Appends a marker (`end` once; `detach` any time).
 /// KEYS: meta, events. ARGV: kind, max length, TTL ms, channel, wake-up.
 static MARK: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
+    super::connection::script(
         r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if redis.call('HEXISTS', KEYS[1], 'closed') == 1 then return 0 end
@@ -76,7 +76,7 @@ return 1
 /// waiting for room (the untaken events were at the window).
 /// KEYS: meta. ARGV: seq, window, channel, wake-up.
 static TAKE: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
+    super::connection::script(
         r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local state = redis.call('HMGET', KEYS[1], 'seq', 'taken')
@@ -95,7 +95,7 @@ return 1
 /// KEYS: meta, events, lease. ARGV: error message, max length, TTL ms, channel, wake-up.
 /// Returns -1 when the stream is gone, 1 when it wrote the error, 0 otherwise.
 static LOST: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
+    super::connection::script(
         r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
 if redis.call('HEXISTS', KEYS[1], 'closed') == 1 then return 0 end
@@ -116,7 +116,7 @@ return 1
 /// KEYS: session. ARGV: session key base, request id (JSON or ''), TTL ms, lease ms.
 /// Returns the stream's number, or -2 when the session is gone.
 pub(super) static OPEN: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
+    super::connection::script(
         r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return -2 end
 local n = redis.call('HINCRBY', KEYS[1], 'n', 1)

@@ -12,8 +12,9 @@
 //! - the session index that the session caps are counted in (see `admission`), the claims
 //!   of request ids in flight and of `GET` streams, and the shared list edits.
 //!
-//! What crosses between replicas goes over one pub/sub channel (see `bus`): wake-ups of
-//! streams, cancellations, the client's answers, the end of a session, list changes. What
+//! What crosses between replicas goes over the bus (see `bus`: one pub/sub channel, or
+//! sharded pub/sub on a cluster): wake-ups of streams, cancellations, the client's
+//! answers, the end of a session, list changes, task cancellations and changes. What
 //! one replica keeps is only what runs there (see `replica`); an idle session costs it
 //! nothing.
 //!
@@ -62,7 +63,9 @@ mod keys;
 mod lists;
 mod log;
 mod replica;
+mod sentinel;
 mod session;
+mod slots;
 mod tasks;
 #[cfg(test)]
 mod tests;
@@ -114,7 +117,9 @@ pub struct RedisStore {
 impl RedisStore {
     /// A store on the Redis at `url` (`redis://[user:password@]host:port[/db]`), or on a
     /// Redis Cluster when `url` names several nodes, comma-separated
-    /// (`redis://h1:7000,redis://h2:7001,…`).
+    /// (`redis://h1:7000,redis://h2:7001,…`), or on the master that Redis Sentinel names
+    /// (`redis+sentinel://[user:password@]s1:26379,s2:26379/<master set>`; the
+    /// credentials are the master's), followed to the new master after a failover.
     pub fn new(url: impl Into<String>) -> Self {
         Self {
             url: url.into(),

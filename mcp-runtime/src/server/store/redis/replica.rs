@@ -80,6 +80,8 @@ pub(super) struct Local {
     /// The score this replica last marked the session busy with in the admission index
     /// (0: none since it was last idle here).
     pub(super) busy_mark: AtomicI64,
+    /// The call slots (`max_calls_per_session`) the session's calls hold here.
+    pub(super) slots: Mutex<HashSet<String>>,
 }
 
 impl Local {
@@ -93,6 +95,7 @@ impl Local {
             standalone_closed: CancellationToken::new(),
             owned: Mutex::default(),
             busy_mark: AtomicI64::new(0),
+            slots: Mutex::default(),
         }
     }
 
@@ -136,6 +139,8 @@ pub(super) struct Replica {
     pub(super) lists_version: watch::Sender<i64>,
     /// Ids of tasks another replica's `tasks/cancel` named.
     pub(super) task_cancels: broadcast::Sender<String>,
+    /// Ids of tasks whose record some replica put.
+    pub(super) task_statuses: broadcast::Sender<String>,
     me: Weak<Replica>,
 }
 
@@ -163,6 +168,7 @@ impl Replica {
             wakers: Mutex::default(),
             changes: broadcast::Sender::new(BACKLOG),
             task_cancels: broadcast::Sender::new(BACKLOG),
+            task_statuses: broadcast::Sender::new(BACKLOG),
             lists_version: watch::Sender::new(0),
             me: me.clone(),
         })
@@ -188,14 +194,19 @@ impl Replica {
         Ok(opened.clone())
     }
 
+    /// The connection, if it is open (never opens it).
+    pub(super) fn opened(&self) -> Option<Connection> {
+        self.connection.get().cloned()
+    }
+
     async fn open(&self) -> Result<Connection, StoreError> {
         let unavailable =
             |e: redis::RedisError| StoreError::Unavailable(format!("Redis at {}: {e}", self.url));
         let (pushes, received) = tokio::sync::mpsc::unbounded_channel();
         let connection = match cluster_nodes(&self.url) {
             Some(nodes) => {
-                // Regular pub/sub: a cluster forwards every PUBLISH to every node, so the
-                // one channel reaches each replica whichever node it listens on.
+                // Sharded pub/sub: each shard channel is followed on the node that owns
+                // its slot (and again after a reconnection).
                 let client = redis::cluster::ClusterClient::builder(nodes)
                     .use_protocol(redis::ProtocolVersion::RESP3)
                     .connection_timeout(Duration::from_secs(1))
@@ -205,37 +216,48 @@ impl Replica {
                     .build()
                     .map_err(unavailable)?;
                 let mut connection = client.get_async_connection().await.map_err(unavailable)?;
-                connection
-                    .subscribe(self.keys.channel())
-                    .await
-                    .map_err(unavailable)?;
+                for shard in 0..bus::SHARDS {
+                    connection
+                        .ssubscribe(self.keys.shard_channel(shard))
+                        .await
+                        .map_err(unavailable)?;
+                }
+                tokio::spawn(bus::keep_following(self.me.clone()));
                 Connection::Cluster(connection)
             }
-            None => {
-                let info = redis::IntoConnectionInfo::into_connection_info(self.url.as_str())
-                    .map_err(unavailable)?;
-                let settings = info
-                    .redis_settings()
-                    .clone()
-                    .set_protocol(redis::ProtocolVersion::RESP3);
-                let client =
-                    redis::Client::open(info.set_redis_settings(settings)).map_err(unavailable)?;
-                let config = ConnectionManagerConfig::new()
-                    .set_connection_timeout(Some(Duration::from_secs(1)))
-                    .set_response_timeout(Some(OPERATION_TIMEOUT))
-                    .set_number_of_retries(2)
-                    .set_max_delay(Duration::from_millis(500))
-                    .set_push_sender(pushes)
-                    .set_automatic_resubscription();
-                let mut connection = ConnectionManager::new_with_config(client, config)
-                    .await
-                    .map_err(unavailable)?;
-                connection
-                    .subscribe(self.keys.channel())
-                    .await
-                    .map_err(unavailable)?;
-                Connection::Single(connection)
-            }
+            None => match super::sentinel::Sentinels::parse(&self.url) {
+                Some(sentinels) => {
+                    let sentinels = sentinels.map_err(StoreError::Unavailable)?;
+                    let addr = sentinels
+                        .master_addr()
+                        .await
+                        .map_err(StoreError::Unavailable)?;
+                    let channel = self.keys.channel();
+                    let manager = single(&sentinels.master_url(&addr), pushes.clone(), &channel)
+                        .await
+                        .map_err(unavailable)?;
+                    let failover = super::sentinel::Failover::new(addr, manager);
+                    tokio::spawn(super::sentinel::follow(
+                        sentinels,
+                        Arc::downgrade(&failover),
+                        pushes,
+                        move |url, pushes| {
+                            let channel = channel.clone();
+                            async move {
+                                single(&url, pushes, &channel)
+                                    .await
+                                    .map_err(|e| e.to_string())
+                            }
+                        },
+                    ));
+                    Connection::Sentinel(failover)
+                }
+                None => Connection::Single(
+                    single(&self.url, pushes, &self.keys.channel())
+                        .await
+                        .map_err(unavailable)?,
+                ),
+            },
         };
         tokio::spawn(bus::dispatch(self.me.clone(), received));
         tokio::spawn(heartbeat(self.me.clone()));
@@ -301,6 +323,31 @@ impl Replica {
     }
 }
 
+/// A connection to one node that reconnects (and follows the bus again) by itself, with
+/// what the bus brings sent to `pushes`.
+async fn single(
+    url: &str,
+    pushes: tokio::sync::mpsc::UnboundedSender<redis::PushInfo>,
+    channel: &str,
+) -> redis::RedisResult<ConnectionManager> {
+    let info = redis::IntoConnectionInfo::into_connection_info(url)?;
+    let settings = info
+        .redis_settings()
+        .clone()
+        .set_protocol(redis::ProtocolVersion::RESP3);
+    let client = redis::Client::open(info.set_redis_settings(settings))?;
+    let config = ConnectionManagerConfig::new()
+        .set_connection_timeout(Some(Duration::from_secs(1)))
+        .set_response_timeout(Some(OPERATION_TIMEOUT))
+        .set_number_of_retries(2)
+        .set_max_delay(Duration::from_millis(500))
+        .set_push_sender(pushes)
+        .set_automatic_resubscription();
+    let mut connection = ConnectionManager::new_with_config(client, config).await?;
+    connection.subscribe(channel).await?;
+    Ok(connection)
+}
+
 /// Refreshes, every beat, the TTL of the sessions busy here and the leases of the call
 /// streams running here; forgets idle state. Ends with the replica.
 async fn heartbeat(replica: Weak<Replica>) {
@@ -328,6 +375,7 @@ async fn heartbeat(replica: Weak<Replica>) {
         for local in &busy {
             admission::mark_busy_in(&mut pipe, &replica, local);
             super::claims::refresh_in(&mut pipe, &replica, local);
+            super::slots::refresh_in(&mut pipe, &replica, local);
             let sid = &local.record.id;
             pipe.pexpire(replica.keys.session(sid), idle_ms).ignore();
             let mut streams: Vec<u64> = lock(&local.owned).iter().copied().collect();

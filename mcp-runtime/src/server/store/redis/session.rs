@@ -19,12 +19,14 @@ use super::replica::{Replica, lock, millis};
 use crate::protocol::types::Implementation;
 use crate::protocol::{LogLevel, ProtocolVersion, RequestId};
 use crate::server::inflight::InFlightGuard;
-use crate::server::store::{Answer, EventLog, NewSession, Session, StandaloneGuard, StoreError};
+use crate::server::store::{
+    Answer, EventLog, NewSession, Session, SlotTry, StandaloneGuard, StoreError,
+};
 
 /// Loads a session and refreshes its TTL (the one stored with it).
 /// KEYS: session. Returns its fields and values, or nothing.
 pub(super) static LOAD: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
+    super::connection::script(
         r"
 local fields = redis.call('HGETALL', KEYS[1])
 if #fields == 0 then return fields end
@@ -37,7 +39,7 @@ return fields
 /// Sets fields of a session that still exists, with a new TTL ('' keeps it).
 /// KEYS: session. ARGV: TTL ms or '', then field, value pairs.
 static UPDATE: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
+    super::connection::script(
         r"
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 for i = 2, #ARGV, 2 do redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1]) end
@@ -52,7 +54,7 @@ return 1
 
 /// Deletes a session and all its streams. KEYS: session. ARGV: session key base.
 pub(super) static REMOVE: LazyLock<redis::Script> = LazyLock::new(|| {
-    redis::Script::new(
+    super::connection::script(
         r"
 local n = redis.call('HGET', KEYS[1], 'n')
 if not n then return 0 end
@@ -293,6 +295,14 @@ impl Session for RedisSession {
                 token,
                 guard.on_release(move || claims::give_back(replica, key)),
             ))
+        }
+        .boxed()
+    }
+
+    fn take_call_slot(&self, limit: usize) -> BoxFuture<'_, Result<SlotTry, StoreError>> {
+        async move {
+            let local = self.replica.local(&self.record);
+            super::slots::take(&self.replica, &local, limit).await
         }
         .boxed()
     }

@@ -32,7 +32,16 @@ impl RedisBackend {
         }
         replica
             .run(command.query_async::<()>(&mut connection))
-            .await
+            .await?;
+        // Every replica's status followers (this one's too, through Redis) hear of it.
+        bus::publish(
+            replica,
+            Message::TaskStatus {
+                task: task.task_id.clone(),
+            },
+        )
+        .await;
+        Ok(())
     }
 
     async fn get_task(&self, id: &str) -> Result<Option<TaskRecord>, StoreError> {
@@ -67,6 +76,10 @@ impl TaskStore for RedisBackend {
             task: id.to_owned(),
         };
         async move { bus::publish(&self.replica, message).await }.boxed()
+    }
+
+    fn changed(&self) -> BoxStream<'static, String> {
+        crate::server::store::memory::tasks::follow(self.replica.task_statuses.subscribe())
     }
 
     fn cancellations(&self) -> Option<BoxStream<'static, String>> {

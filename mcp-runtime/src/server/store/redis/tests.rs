@@ -682,3 +682,72 @@ async fn a_request_id_in_flight_and_the_get_stream_are_held_across_replicas() {
     assert!(reopened.is_some(), "the GET stream may reopen once closed");
     assert!(on_a.attach_standalone().await.expect("redis").is_none());
 }
+
+#[tokio::test]
+async fn a_sessions_call_slots_are_counted_across_replicas_and_a_release_wakes_a_waiter() {
+    use crate::server::store::SlotTry;
+    let server = redis_server();
+    let (a, b) = replicas(&server);
+    let id = a.create(new()).await.expect("create").id().to_owned();
+    let on_a = a.get(&id).await.expect("get").expect("live");
+    let on_b = b.get(&id).await.expect("get").expect("live");
+
+    let SlotTry::Taken(slot) = on_a.take_call_slot(1).await.expect("redis") else {
+        panic!("a free slot");
+    };
+    let SlotTry::Full(mut freed) = on_b.take_call_slot(1).await.expect("redis") else {
+        panic!("the one slot is taken on the other replica");
+    };
+    drop(slot);
+    within("the release's wake-up", freed.changed())
+        .await
+        .expect("woken");
+    let SlotTry::Taken(slot) = on_b.take_call_slot(1).await.expect("redis") else {
+        panic!("the slot is free again");
+    };
+
+    // A replica that dies gives nothing back: its slot runs out with its lease (400 ms).
+    std::mem::forget(slot);
+    assert!(matches!(
+        on_a.take_call_slot(1).await.expect("redis"),
+        SlotTry::Full(_)
+    ));
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    assert!(matches!(
+        on_a.take_call_slot(1).await.expect("redis"),
+        SlotTry::Taken(_)
+    ));
+}
+
+#[tokio::test]
+async fn a_task_put_on_one_replica_is_announced_on_every_one() {
+    use crate::server::store::tasks::{TaskRecord, TaskStatus};
+    let server = redis_server();
+    let store = RedisStore::new(format!("redis://127.0.0.1:{}", server.1)).prefix("status");
+    let ((_, a), (_, b)) = (
+        store.open(&Config::default()),
+        store.open(&Config::default()),
+    );
+    // Both connected (and following the bus) before the change.
+    assert_eq!(a.get("t").await.expect("get"), None);
+    assert_eq!(b.get("t").await.expect("get"), None);
+    let (mut on_a, mut on_b) = (a.changed(), b.changed());
+    let now = crate::server::features::tasks::now_ms();
+    a.put(TaskRecord {
+        task_id: "t".into(),
+        status: TaskStatus::Completed,
+        status_message: None,
+        created_at: now,
+        last_updated_at: now,
+        ttl_ms: 60_000,
+        poll_interval_ms: 100,
+        input_requests: Map::new(),
+        result: Some(json!({"content": []})),
+        error: None,
+        owner: None,
+    })
+    .await
+    .expect("put");
+    assert_eq!(within("b hears", on_b.next()).await.as_deref(), Some("t"));
+    assert_eq!(within("a hears", on_a.next()).await.as_deref(), Some("t"));
+}
