@@ -295,7 +295,11 @@ mod tests {
 
     #[tokio::test]
     async fn the_waiting_task_ends_with_its_registry() {
-        let tasks = || tokio::runtime::Handle::current().metrics().num_alive_tasks();
+        let tasks = || {
+            tokio::runtime::Handle::current()
+                .metrics()
+                .num_alive_tasks()
+        };
         let before = tasks();
         let session = CancellationToken::new();
         let calls = Arc::new(InFlight::default());
