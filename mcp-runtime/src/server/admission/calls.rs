@@ -33,7 +33,8 @@ pub(crate) struct CallGate {
     global: Arc<Semaphore>,
     max_concurrent: usize,
     /// One semaphore per session with a call running or waiting; removed with its last one.
-    sessions: Mutex<HashMap<Arc<str>, Arc<Semaphore>>>,
+    /// Looked up on every call in a session (ids are ours, random): foldhash, not SipHash.
+    sessions: Mutex<HashMap<Arc<str>, Arc<Semaphore>, foldhash::fast::RandomState>>,
     per_session: usize,
     queue: usize,
     waiting: AtomicUsize,

@@ -86,6 +86,10 @@ pub(crate) trait SessionStore: Send + Sync + 'static {
 
 /// What a try for a slot among a session's running tool calls found.
 #[derive(Debug)]
+#[cfg_attr(
+    not(feature = "redis"),
+    allow(dead_code, reason = "only the Redis store shares its count")
+)]
 pub(crate) enum SlotTry {
     /// The store counts no other process's calls: this process's own count is the count.
     Unshared,
