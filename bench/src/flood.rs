@@ -11,7 +11,7 @@ use crate::load::mcp::{self, Era, Handshake, Script};
 use crate::load::{self, Plan, Stats};
 use crate::pin::Layout;
 use crate::report::{Measurement, Memory};
-use crate::workloads::start;
+use crate::servers::Spawned;
 
 /// Connections the flood opens its sessions over.
 const FLOOD_CONNECTIONS: usize = 8;
@@ -20,7 +20,10 @@ const FLOOD_CONNECTIONS: usize = 8;
 pub fn run(options: &Options, layout: &Layout) -> anyhow::Result<Vec<Measurement>> {
     let mut row = Vec::new();
     for &kind in &options.servers {
-        let server = start(kind, layout)?;
+        // The per-client session quota at its default: the flood comes from one address.
+        let server =
+            Spawned::start_with_env(kind, layout, &[("MCP_MAX_SESSIONS_PER_CLIENT", "1000")])?;
+        std::thread::sleep(Duration::from_millis(200));
         let addr = server.addr;
         let half = options.duration / 2;
         let plan = Plan {

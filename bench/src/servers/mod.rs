@@ -159,6 +159,16 @@ impl Spawned {
     /// Starts `kind` as `<this exe> serve <kind>`, pinned per `layout`, and waits until it
     /// listens.
     pub fn start(kind: Kind, layout: &Layout) -> anyhow::Result<Self> {
+        Self::start_with_env(kind, layout, &[])
+    }
+
+    /// [`start`](Self::start), with these environment variables set for the server (a
+    /// `serve()` binary reads `MCP_*` ones over its builder's settings).
+    pub fn start_with_env(
+        kind: Kind,
+        layout: &Layout,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
         let exe = std::env::current_exe()?;
         let mut command = match &layout.server {
             Some(cpus) => {
@@ -178,6 +188,7 @@ impl Spawned {
             command.env("MCP_ADDR", format!("127.0.0.1:{port}"));
         }
         let mut child = command
+            .envs(env.iter().copied())
             .args(["serve", kind.name()])
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

@@ -46,13 +46,17 @@ pub fn router() -> axum::Router {
 
 /// The server behind [`router`], to configure further.
 pub fn server() -> Server {
-    // Workload d keeps 10,000 calls in flight and e opens 10,200 sessions: past the default
-    // limits (1,000 calls, 10,000 sessions) of a server on the open internet, so they are
-    // raised as an operator expecting that load would.
+    // Workload d keeps 10,000 calls in flight on as many connections, and e opens 10,200
+    // sessions from one address: past the default limits (1,000 calls, 4,096 connections,
+    // 10,000 sessions, 1,000 per client) of a server on the open internet, so they are
+    // raised as an operator expecting that load would. Workload i puts the per-client
+    // quota back to its default (`MCP_MAX_SESSIONS_PER_CLIENT`): its flood is meant to hit it.
     let mut server = Server::new("bench")
         .page_size(spec::TOOL_COUNT)
         .max_concurrent_calls(20_000)
+        .max_connections(20_000)
         .max_sessions(20_000)
+        .max_sessions_per_client(20_000)
         .tool(echo_tool())
         .tool(progress_tool_tool());
     for filler in spec::tools().into_iter().skip(2) {

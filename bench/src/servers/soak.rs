@@ -31,6 +31,7 @@ pub fn server() -> Server {
         .metrics(METRICS)
         .max_connections(30_000)
         .max_sessions(30_000)
+        .max_sessions_per_client(30_000)
         .max_concurrent_calls(30_000)
         .session_idle_timeout(SESSION_IDLE)
 }

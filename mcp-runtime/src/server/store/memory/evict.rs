@@ -77,13 +77,42 @@ impl Queues {
                 break;
             }
         }
-        clock(&mut self.ready).or_else(|| {
-            let at = self
-                .handshaking
-                .iter()
-                .position(|e| live(e).is_some_and(|s| !s.is_busy() && !s.is_initialized()))?;
-            self.handshaking.remove(at).as_ref().and_then(live)
-        })
+        if let Some(victim) = clock(&mut self.ready) {
+            return Some(victim);
+        }
+        // The scan above stops at the first handshake still in progress, so sessions behind
+        // it that finished theirs have not reached the CLOCK yet: all of them go there now,
+        // and the CLOCK looks again before a handshake in progress is given up (a client
+        // opening its session, perhaps a well-behaved one beside a flood).
+        if self.promote_finished() {
+            if let Some(victim) = clock(&mut self.ready) {
+                return Some(victim);
+            }
+        }
+        let at = self
+            .handshaking
+            .iter()
+            .position(|e| live(e).is_some_and(|s| !s.is_busy() && !s.is_initialized()))?;
+        self.handshaking.remove(at).as_ref().and_then(live)
+    }
+
+    /// Moves every session past its handshake to the CLOCK's queue (dropping ended ones);
+    /// `true` if any moved.
+    fn promote_finished(&mut self) -> bool {
+        let mut moved = false;
+        let mut waiting = VecDeque::with_capacity(self.handshaking.len());
+        for entry in self.handshaking.drain(..) {
+            match live(&entry) {
+                None => {}
+                Some(session) if session.is_initialized() => {
+                    self.ready.push_back(entry);
+                    moved = true;
+                }
+                Some(_) => waiting.push_back(entry),
+            }
+        }
+        self.handshaking = waiting;
+        moved
     }
 }
 

@@ -335,6 +335,35 @@ mod tests {
         assert_eq!(sessions.count(), 0, "then idle past the timeout");
     }
 
+    /// The bug the bench's flood found: the queue of handshakes was scanned only up to the
+    /// first one still in progress, so an idle session behind it was not seen and the
+    /// handshake in progress (a well-behaved client's, opening its session) was evicted.
+    #[test]
+    fn an_idle_session_behind_a_handshake_in_progress_makes_room_first() {
+        let config = Config {
+            max_sessions_per_client: 3,
+            ..Config::default()
+        };
+        let sessions = MemoryStore::new(config);
+        let opening = sessions.open(from("a")).expect("rng");
+        let idle = sessions.open(from("a")).expect("rng");
+        drop(idle.mark_initialized());
+        let used = sessions.open(from("a")).expect("rng");
+        drop(used.mark_initialized());
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(sessions.find(used.id()).is_some());
+        let _newcomer = sessions.open(from("a")).expect("room is made");
+        assert!(
+            sessions.find(opening.id()).is_some(),
+            "a handshake in progress stays"
+        );
+        assert!(sessions.find(idle.id()).is_none(), "the idle one made room");
+        assert!(
+            sessions.find(used.id()).is_some(),
+            "the one used last stays"
+        );
+    }
+
     #[test]
     fn using_a_session_does_not_extend_its_handshake() {
         let config = Config {
