@@ -33,6 +33,18 @@ impl Entry {
             stamp: Instant::now(),
         }
     }
+
+    /// Stamped no earlier than its handshake's end, as it joins the CLOCK: the handshake
+    /// (`notifications/initialized` is a use) earns no second chance; uses after it do.
+    /// Otherwise every fresh session of a flood carries one, the hand walks past all of
+    /// them on each eviction, comes back at once to a session in steady use that it passed
+    /// a moment ago, and evicts it between two calls.
+    fn restamped(mut self, session: &MemorySession) -> Self {
+        if let Some(at) = session.initialized_at() {
+            self.stamp = self.stamp.max(at);
+        }
+        self
+    }
 }
 
 /// Sessions in the order eviction looks at them: unfinished handshakes oldest first, then
@@ -66,7 +78,7 @@ impl Queues {
                 continue;
             };
             if session.is_initialized() {
-                self.ready.push_back(entry);
+                self.ready.push_back(entry.restamped(&session));
             } else if session.is_busy() {
                 self.handshaking.push_back(entry);
             } else if session.opened().elapsed() > grace {
@@ -105,7 +117,7 @@ impl Queues {
             match live(&entry) {
                 None => {}
                 Some(session) if session.is_initialized() => {
-                    self.ready.push_back(entry);
+                    self.ready.push_back(entry.restamped(&session));
                     moved = true;
                 }
                 Some(_) => waiting.push_back(entry),

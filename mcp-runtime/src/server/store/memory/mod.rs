@@ -79,7 +79,13 @@ impl MemoryStore {
             }
         }
         for victim in victims {
-            tracing::debug!(session = %victim.id(), "evicted an idle session to admit a new one");
+            tracing::debug!(
+                session = %victim.id(),
+                idle_for = ?victim.last_used().elapsed(),
+                age = ?victim.opened().elapsed(),
+                initialized = victim.is_initialized(),
+                "evicted an idle session to admit a new one"
+            );
             observe::admission(observe::Resource::Session, observe::Decision::Evicted);
             self.end(victim.id());
         }
@@ -518,6 +524,33 @@ mod tests {
                 sessions.find(active.id()).is_some(),
                 "evicted in round {round}"
             );
+        }
+    }
+
+    /// What the bench's flood (workload i) found: a session in steady use, used less often
+    /// than the flood opens sessions, was evicted between two of its calls, because each
+    /// fresh flood session's own handshake counted as a use and earned it a second chance.
+    #[test]
+    fn a_session_used_between_evictions_outlives_a_flood_of_handshakes() {
+        let config = Config {
+            max_sessions_per_client: 1000,
+            ..Config::default()
+        };
+        let sessions = MemoryStore::new(config);
+        let active = sessions.open(from("ip:127.0.0.1")).expect("room");
+        drop(active.mark_initialized());
+        for i in 0..6000 {
+            let s = sessions.open(from("ip:127.0.0.1")).expect("evicts");
+            // The flood's `notifications/initialized`: the session is found, then marked.
+            if sessions.find(s.id()).is_some() {
+                drop(s.mark_initialized());
+            }
+            if i % 6 == 0 {
+                assert!(
+                    sessions.find(active.id()).is_some(),
+                    "evicted after {i} flood sessions"
+                );
+            }
         }
     }
 

@@ -28,6 +28,8 @@ pub(crate) struct MemorySession {
     client_info: Implementation,
     client_capabilities: Map<String, Value>,
     initialized: AtomicBool,
+    /// When the handshake completed (`notifications/initialized`).
+    initialized_at: std::sync::OnceLock<Instant>,
     /// Held open by its connection (stdio), which ends it: never expires.
     pinned: AtomicBool,
     log_level: AtomicU8,
@@ -96,6 +98,7 @@ impl MemorySession {
             client_info: new.client_info,
             client_capabilities: new.client_capabilities,
             initialized: AtomicBool::new(false),
+            initialized_at: std::sync::OnceLock::new(),
             pinned: AtomicBool::new(false),
             log_level: AtomicU8::new(LogLevel::Debug.index()),
             last_active: Arc::new(Mutex::new(Instant::now())),
@@ -146,6 +149,11 @@ impl MemorySession {
     /// Whether `notifications/initialized` arrived.
     pub(super) fn is_initialized(&self) -> bool {
         self.initialized.load(Ordering::Relaxed)
+    }
+
+    /// When the handshake completed, once it has.
+    pub(super) fn initialized_at(&self) -> Option<Instant> {
+        self.initialized_at.get().copied()
     }
 
     /// When the session was last spoken to or its last call ended, whichever is later.
@@ -236,6 +244,7 @@ impl Session for MemorySession {
     }
 
     fn mark_initialized(&self) -> BoxFuture<'_, Result<(), StoreError>> {
+        let _ = self.initialized_at.set(Instant::now());
         self.initialized.store(true, Ordering::Relaxed);
         done()
     }
