@@ -134,27 +134,6 @@ pub(crate) fn protocol_version(headers: &HeaderMap) -> Option<VersionHeader<'_>>
     ))
 }
 
-/// The `MCP-Protocol-Version` and `Mcp-Session-Id` headers (first values), in one pass:
-/// cheaper than two lookups, each of which hashes the name.
-pub(crate) fn version_and_session(
-    headers: &HeaderMap,
-) -> (Option<VersionHeader<'_>>, Option<&str>) {
-    let (mut version, mut session) = (None, None);
-    for (name, value) in headers {
-        if !name.as_str().starts_with("mcp-") {
-            continue;
-        }
-        if *name == PROTOCOL_VERSION && version.is_none() {
-            version = Some(VersionHeader::parse(
-                value.to_str().unwrap_or("(not visible ASCII)"),
-            ));
-        } else if *name == SESSION_ID && session.is_none() {
-            session = Some(value.to_str().ok());
-        }
-    }
-    (version, session.flatten())
-}
-
 /// The `Mcp-Session-Id` header, if present and readable.
 pub(crate) fn session_id(headers: &HeaderMap) -> Option<&str> {
     headers.get(SESSION_ID).and_then(|v| v.to_str().ok())
@@ -280,21 +259,6 @@ mod tests {
         h.append(ACCEPT, HeaderValue::from_static("text/html"));
         let seen = Intake::read(&h);
         assert_eq!(seen.accepts(&h), accepts("text/html"));
-    }
-
-    #[test]
-    fn version_and_session_in_one_pass_agree_with_lookups() {
-        let mut h = HeaderMap::new();
-        assert_eq!(version_and_session(&h), (None, None));
-        h.append(SESSION_ID, HeaderValue::from_static("first"));
-        h.append(SESSION_ID, HeaderValue::from_static("second"));
-        h.append(PROTOCOL_VERSION, HeaderValue::from_static("2025-11-25"));
-        h.append(ACCEPT, HeaderValue::from_static("*/*"));
-        let (version, session) = version_and_session(&h);
-        assert_eq!(session, session_id(&h));
-        assert_eq!(session, Some("first"));
-        assert_eq!(version, protocol_version(&h));
-        assert!(version.is_some_and(|v| !v.is_stateless()));
     }
 
     #[test]

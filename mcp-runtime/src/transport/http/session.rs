@@ -20,11 +20,11 @@ pub(crate) async fn for_post(
     engine: &Engine,
     parts: &mut Parts,
 ) -> Result<Option<SessionRef>, Response> {
-    let (version, id) = headers::version_and_session(&parts.headers);
+    let version = headers::protocol_version(&parts.headers);
     if version.is_some_and(|v| v.is_stateless()) {
         return Ok(None);
     }
-    let Some(id) = id else {
+    let Some(id) = headers::session_id(&parts.headers) else {
         if let Some(key) = super::client::key(parts, &engine.config.trusted_proxies) {
             parts.extensions.insert(key);
         }
