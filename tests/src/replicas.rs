@@ -56,6 +56,30 @@ pub async fn wait_for_port(port: u16, limit: Duration) -> bool {
     false
 }
 
+/// `redis-server` on 127.0.0.1:`port` with its files in `dir`, no protected mode, quiet;
+/// each caller adds its persistence and role.
+fn redis_server(port: u16, dir: &TempDir) -> AsyncCommand {
+    let mut command = AsyncCommand::new(mcp_testkit::require("redis-server", "redis-server"));
+    command
+        .args(["--bind", "127.0.0.1", "--port"])
+        .arg(port.to_string())
+        .arg("--dir")
+        .arg(&dir.0)
+        .args(["--protected-mode", "no", "--loglevel", "warning"]);
+    command
+}
+
+/// A node of a replicated set (Sentinel's, a cluster's): nothing persisted, and a replica
+/// syncs at once (the default waits 5 s for more of them).
+const REPLICATED: [&str; 6] = [
+    "--save",
+    "",
+    "--appendonly",
+    "no",
+    "--repl-diskless-sync-delay",
+    "0",
+];
+
 fn spawn(mut command: AsyncCommand, what: &str) -> Child {
     command
         .stdin(Stdio::null())
@@ -103,22 +127,15 @@ impl Redis {
     }
 
     async fn run(&mut self) {
-        let program = mcp_testkit::require("redis-server", "redis-server");
-        let mut command = AsyncCommand::new(program);
-        command
-            .args(["--bind", "127.0.0.1", "--port"])
-            .arg(self.port.to_string())
-            .arg("--dir")
-            .arg(&self.dir.0)
-            .args([
-                "--save",
-                "",
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
-            ])
-            .args(["--protected-mode", "no", "--loglevel", "warning"]);
+        let mut command = redis_server(self.port, &self.dir);
+        command.args([
+            "--save",
+            "",
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            "always",
+        ]);
         self.child = Some(spawn(command, "redis-server"));
         assert!(
             wait_for_port(self.port, Duration::from_secs(10)).await,
@@ -173,21 +190,12 @@ impl RedisSentinel {
     /// Starts the master, its replica and the sentinel; returns once the sentinel knows
     /// the replica (a failover needs one).
     pub async fn start() -> Self {
-        let server = mcp_testkit::require("redis-server", "redis-server");
         let (mut dirs, mut children, mut ports) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..2 {
             let port = free_port();
             let dir = TempDir::new("redis-sentinel-node");
-            let mut command = AsyncCommand::new(&server);
-            command
-                .args(["--bind", "127.0.0.1", "--port"])
-                .arg(port.to_string())
-                .arg("--dir")
-                .arg(&dir.0)
-                .args(["--save", "", "--appendonly", "no"])
-                // A replica syncs at once (the default waits 5 s for more of them).
-                .args(["--repl-diskless-sync-delay", "0"])
-                .args(["--protected-mode", "no", "--loglevel", "warning"]);
+            let mut command = redis_server(port, &dir);
+            command.args(REPLICATED);
             if let Some(master) = ports.first() {
                 command
                     .args(["--replicaof", "127.0.0.1"])
@@ -215,7 +223,8 @@ impl RedisSentinel {
             ),
         )
         .expect("write sentinel.conf");
-        let mut command = AsyncCommand::new(&server);
+        let server = mcp_testkit::require("redis-server", "redis-server");
+        let mut command = AsyncCommand::new(server);
         command
             .arg(&config)
             .args(["--sentinel", "--loglevel", "warning"]);
@@ -331,28 +340,20 @@ impl RedisCluster {
     }
 
     async fn start_nodes(replicas: usize) -> Self {
-        let server = mcp_testkit::require("redis-server", "redis-server");
         let cli = mcp_testkit::require("redis-cli", "redis-tools");
         let (mut ports, mut dirs, mut nodes) = (Vec::new(), Vec::new(), Vec::new());
         for _ in 0..3 * (1 + replicas) {
             let port = free_port();
             let dir = TempDir::new("redis-cluster");
-            let mut command = AsyncCommand::new(&server);
+            let mut command = redis_server(port, &dir);
             command
-                .args(["--bind", "127.0.0.1", "--port"])
-                .arg(port.to_string())
                 // The cluster bus gets a free port of its own: by default it is the
                 // client port + 10000, which may be taken or past 65535.
                 .arg("--cluster-port")
                 .arg(free_port().to_string())
                 .args(["--cluster-enabled", "yes", "--cluster-config-file"])
                 .arg(dir.0.join("nodes.conf"))
-                .arg("--dir")
-                .arg(&dir.0)
-                .args(["--save", "", "--appendonly", "no"])
-                // A replica syncs at once (the default waits 5 s for more of them).
-                .args(["--repl-diskless-sync-delay", "0"])
-                .args(["--protected-mode", "no", "--loglevel", "warning"]);
+                .args(REPLICATED);
             nodes.push(spawn(command, "a redis-server cluster node"));
             assert!(
                 wait_for_port(port, Duration::from_secs(10)).await,
@@ -407,27 +408,34 @@ impl RedisCluster {
         }
         assert!(!promoted.is_empty(), "a cluster without replicas");
         for port in promoted {
-            // A replica takes over once it is in sync; asked again if it gave up.
+            // A replica takes over once it is in sync; asked again, more firmly, if it gave
+            // up: coordinated, then forced (no handshake with its master, still elected),
+            // then a takeover (no election: the masters' votes can be slow to come on a
+            // loaded machine, and nothing here partitions the cluster).
             let mut asked: Option<Instant> = None;
+            let mut tries = 0;
             while !node_cli(port, &["role"]).await.starts_with("master") {
                 if Instant::now() >= deadline {
                     let replication = node_cli(port, &["info", "replication"]).await;
                     let nodes = node_cli(port, &["cluster", "nodes"]).await;
-                    panic!("{port} never took over (asked: {asked:?}):\n{replication}\n{nodes}");
+                    panic!(
+                        "{port} never took over ({tries} tries, the last {asked:?}):\n{replication}\n{nodes}"
+                    );
                 }
                 let synced = node_cli(port, &["info", "replication"])
                     .await
                     .contains("master_link_status:up");
                 if synced && asked.is_none_or(|at| at.elapsed() > Duration::from_secs(6)) {
-                    // Again after a coordinated try gave up: forced (the master is up and
-                    // the replica in sync, so nothing is lost).
-                    let args: &[&str] = match asked {
-                        None => &["cluster", "failover"],
-                        Some(_) => &["cluster", "failover", "force"],
+                    // The master is up and the replica in sync: nothing is lost either way.
+                    let args: &[&str] = match tries {
+                        0 => &["cluster", "failover"],
+                        1 => &["cluster", "failover", "force"],
+                        _ => &["cluster", "failover", "takeover"],
                     };
                     let answer = node_cli(port, args).await;
                     assert_eq!(answer.trim(), "OK", "CLUSTER FAILOVER on {port}: {answer}");
                     asked = Some(Instant::now());
+                    tries += 1;
                 }
                 tokio::time::sleep(Duration::from_millis(100)).await;
             }
