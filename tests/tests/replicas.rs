@@ -569,6 +569,29 @@ async fn ids_and_get_stream_rule(replicas: &[tests::replicas::Replica], session:
     );
     drop(running);
 
+    // Once answered, an id is free at once on every replica: the answer goes out only
+    // after the id's claim is given back. Some clients send every request as the same
+    // id; they must never see "in use" for a request that was answered. Both answer
+    // paths: a JSON reply (`tools/list`) and a tool call's stream.
+    for round in 0..60 {
+        let here = replica(round % replicas.len());
+        let listed = here.request(7, "tools/list", json!({})).await;
+        assert_eq!(listed.status, 200, "round {round}: {}", listed.body);
+        let called = here
+            .request(
+                7,
+                "tools/call",
+                json!({"name": "slow_count", "arguments": {"steps": 0}}),
+            )
+            .await;
+        assert!(
+            called.status == 200 && called.body.contains("counted to 0"),
+            "round {round}: {}: {}",
+            called.status,
+            called.body
+        );
+    }
+
     // One GET stream per session, whichever replica holds it.
     let get = Events::open(sse_request(&replica(0), reqwest::Method::GET)).await;
     let second = sse_request(&replica(1), reqwest::Method::GET)

@@ -74,8 +74,26 @@ impl CallStream {
     }
 
     /// Keeps `guard` (the request's in-flight registration) as long as the stream lives.
+    /// When freeing the id takes a shared store's round trip, the response waits for it
+    /// (see [`InFlightGuard::end`]).
     pub(crate) fn holding(mut self, guard: Option<InFlightGuard>) -> Self {
-        self.in_flight = guard;
+        match (guard, self.call.take()) {
+            (Some(guard), Some(call)) if guard.releases() => {
+                self.call = Some(Box::pin(async move {
+                    let response = call.await;
+                    if response.is_some() {
+                        if let Some(release) = guard.end() {
+                            release.await;
+                        }
+                    }
+                    response
+                }));
+            }
+            (guard, call) => {
+                self.call = call;
+                self.in_flight = guard;
+            }
+        }
         self
     }
 

@@ -24,7 +24,7 @@ use super::envelope::{self, MirroredHeaders};
 use super::features::surface::Surface;
 use super::features::tools::{CacheHints, Tools};
 use super::features::{EraFacts, Features, Request, lifecycle};
-use super::inflight::InFlight;
+use super::inflight::{InFlight, InFlightGuard};
 use super::outcome::{Outcome, Reason, Refusal};
 use super::store::memory::MemoryStore;
 use super::store::{SessionRef, Store};
@@ -440,17 +440,18 @@ impl Engine {
         request: IncomingRequest<'_>,
         era: EraFacts<'_>,
         cancel: CancellationToken,
-        guard: Option<super::inflight::InFlightGuard>,
+        guard: Option<InFlightGuard>,
         inbound: &Inbound<'_>,
         session: Option<SessionRef>,
     ) -> Outcome {
         let stateless = matches!(era, EraFacts::Stateless { .. });
         let Some(feature) = self.features.route(&request.method, stateless) else {
-            return reply_error(
+            let outcome = reply_error(
                 &request,
                 &RpcError::method_not_found(&request.method),
                 stateless,
             );
+            return answered(guard, outcome).await;
         };
         let id = request.id.clone();
         let handled = feature
@@ -469,7 +470,7 @@ impl Engine {
                 stream: stream.holding(guard),
                 session,
             },
-            other => other,
+            other => answered(guard, other).await,
         }
     }
 
@@ -636,6 +637,14 @@ fn unavailable(error: &super::store::StoreError) -> Box<Refusal> {
             error.to_string(),
         ),
     )
+}
+
+/// `outcome`, once the request's id is free again everywhere (see [`InFlightGuard::end`]).
+async fn answered(guard: Option<InFlightGuard>, outcome: Outcome) -> Outcome {
+    if let Some(release) = guard.and_then(InFlightGuard::end) {
+        release.await;
+    }
+    outcome
 }
 
 fn reply_error(request: &IncomingRequest<'_>, error: &RpcError, stateless: bool) -> Outcome {

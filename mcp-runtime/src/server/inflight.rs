@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
+use futures_util::future::BoxFuture;
 use tokio_util::sync::CancellationToken;
 
 use super::outcome::{Reason, Refusal};
@@ -24,6 +25,10 @@ impl Drop for InFlight {
     }
 }
 
+/// Frees an id in a shared store: the future is awaited before the request's answer goes
+/// out (see [`InFlightGuard::end`]), or spawned if the request ends without one.
+type Release = Box<dyn FnOnce() -> BoxFuture<'static, ()> + Send + Sync>;
+
 /// A session's requests in flight are few (at most `max_calls_per_session`) and looked up
 /// on every call, so they are hashed with foldhash rather than SipHash.
 type Hasher = foldhash::fast::RandomState;
@@ -33,7 +38,7 @@ struct State {
     calls: HashMap<RequestId, CancellationToken, Hasher>,
     /// What else frees an id when its request ends (a claim in a shared store); kept here,
     /// not in the guard, so that the guard (in every call's stream) stays small.
-    releases: HashMap<RequestId, Box<dyn FnOnce() + Send + Sync>, Hasher>,
+    releases: HashMap<RequestId, Release, Hasher>,
     /// Whether a task waits for the parent token (the session's end) to cancel the calls.
     watching: bool,
     /// When the latest request ended: a session is in use until its last call ends, so
@@ -84,13 +89,13 @@ impl InFlight {
         };
         state.calls.insert(id.clone(), token.clone());
         let guard = InFlightGuard {
-            registry: Arc::clone(self),
+            registry: Some(Arc::clone(self)),
             id: id.clone(),
+            releases: false,
         };
         Ok((token, guard))
     }
 
-    /// Cancels the request with this id; `false` if none is in flight.
     /// A call's token, cancelled when `parent` is. Rather than a child token per call
     /// (two locks of the parent and an allocation each), one task per registry waits for
     /// the parent and cancels every call then; a call started after it sees the parent
@@ -136,6 +141,7 @@ impl InFlight {
         }
     }
 
+    /// Cancels the request with this id; `false` if none is in flight.
     pub(crate) fn cancel(&self, id: &RequestId) -> bool {
         match self.lock().calls.remove(id) {
             Some(token) => {
@@ -168,8 +174,11 @@ impl InFlight {
 
 /// Keeps a request listed until it ends (the guard is dropped with its stream).
 pub(crate) struct InFlightGuard {
-    registry: Arc<InFlight>,
+    /// `None` once [`end`](Self::end) has freed the id.
+    registry: Option<Arc<InFlight>>,
     id: RequestId,
+    /// Whether a release was registered (see [`on_release`](Self::on_release)).
+    releases: bool,
 }
 
 impl std::fmt::Debug for InFlightGuard {
@@ -180,18 +189,50 @@ impl std::fmt::Debug for InFlightGuard {
     }
 }
 
-#[cfg_attr(
-    not(feature = "redis"),
-    allow(dead_code, reason = "the Redis store gives claims back with it")
-)]
 impl InFlightGuard {
-    /// Runs `release` too when the request ends.
-    pub(crate) fn on_release(self, release: impl FnOnce() + Send + Sync + 'static) -> Self {
-        self.registry
-            .lock()
-            .releases
-            .insert(self.id.clone(), Box::new(release));
+    /// Runs `release` too when the request ends: awaited before its answer goes out when
+    /// the request is answered, spawned when it is not (cancelled, its stream dropped).
+    #[cfg_attr(
+        not(feature = "redis"),
+        allow(dead_code, reason = "the Redis store gives claims back with it")
+    )]
+    pub(crate) fn on_release(
+        mut self,
+        release: impl FnOnce() -> BoxFuture<'static, ()> + Send + Sync + 'static,
+    ) -> Self {
+        if let Some(registry) = &self.registry {
+            registry
+                .lock()
+                .releases
+                .insert(self.id.clone(), Box::new(release));
+            self.releases = true;
+        }
         self
+    }
+
+    /// Whether ending the request waits for a release (a claim in a shared store).
+    pub(crate) fn releases(&self) -> bool {
+        self.releases
+    }
+
+    /// Frees the id now, and returns what frees it elsewhere, to be awaited before the
+    /// answer goes out: a client that got its answer may use the id again at once, on
+    /// any replica (most clients never do; some send every request as id 1).
+    pub(crate) fn end(mut self) -> Option<BoxFuture<'static, ()>> {
+        self.free().map(|release| release())
+    }
+
+    fn free(&mut self) -> Option<Release> {
+        let registry = self.registry.take()?;
+        let mut state = registry.lock();
+        state.calls.remove(&self.id);
+        state.last_end = Some(Instant::now());
+        // Only the Redis store registers releases: most requests skip the second lookup.
+        if self.releases {
+            state.releases.remove(&self.id)
+        } else {
+            None
+        }
     }
 }
 
@@ -206,19 +247,12 @@ pub(crate) fn id_in_use(id: &RequestId) -> Box<Refusal> {
 
 impl Drop for InFlightGuard {
     fn drop(&mut self) {
-        let release = {
-            let mut state = self.registry.lock();
-            state.calls.remove(&self.id);
-            state.last_end = Some(Instant::now());
-            // Only the Redis store registers releases: most drops skip the second lookup.
-            if state.releases.is_empty() {
-                None
-            } else {
-                state.releases.remove(&self.id)
+        if let Some(release) = self.free() {
+            // Not answered: no one waits for the id, so the release need not be awaited.
+            // Without a runtime the claim runs out with its lease.
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(release());
             }
-        };
-        if let Some(release) = release {
-            release();
         }
     }
 }

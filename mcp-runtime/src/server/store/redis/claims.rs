@@ -6,6 +6,8 @@
 
 use std::sync::{Arc, LazyLock};
 
+use futures_util::future::BoxFuture;
+
 use super::replica::{Replica, millis};
 use crate::server::store::StoreError;
 
@@ -33,12 +35,10 @@ pub(super) async fn take(replica: &Replica, key: &str) -> Result<bool, StoreErro
     Ok(replica.run(set).await?.is_some())
 }
 
-/// Gives the claim `key` back, in the background (the request or stream has ended).
-pub(super) fn give_back(replica: Arc<Replica>, key: String) {
-    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-        return; // No runtime: the claim runs out with its lease.
-    };
-    runtime.spawn(async move {
+/// Gives the claim `key` back (the request or stream has ended). If that fails, the claim
+/// runs out with its lease.
+pub(super) fn give_back(replica: Arc<Replica>, key: String) -> BoxFuture<'static, ()> {
+    Box::pin(async move {
         let script = &*GIVE_BACK;
         let mut invocation = script.key(&key);
         invocation.arg(&replica.token);
@@ -51,7 +51,14 @@ pub(super) fn give_back(replica: Arc<Replica>, key: String) {
         {
             tracing::debug!("a claim runs out with its lease instead: {e}");
         }
-    });
+    })
+}
+
+/// [`give_back`] in the background, when no one waits for it.
+pub(super) fn give_back_later(replica: Arc<Replica>, key: String) {
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(give_back(replica, key));
+    }
 }
 
 /// Adds to `pipe` what refreshes the claims this replica holds for what runs of `local`.

@@ -460,7 +460,7 @@ impl Session for RedisSession {
                 log,
                 release: Box::new(move || {
                     local.standalone_attached.store(false, Ordering::Relaxed);
-                    claims::give_back(replica, key);
+                    claims::give_back_later(replica, key);
                 }),
             }))
         }

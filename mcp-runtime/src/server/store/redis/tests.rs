@@ -660,6 +660,37 @@ async fn a_request_id_in_flight_and_the_get_stream_are_held_across_replicas() {
         freed,
         "the id is free on every replica once its request ends"
     );
+}
+
+#[tokio::test]
+async fn an_answered_request_id_is_free_on_every_replica_before_the_answer_goes_out() {
+    let server = redis_server();
+    let (a, b) = replicas(&server);
+    let id = a.create(new()).await.expect("create").id().to_owned();
+    let on_a = a.get(&id).await.expect("get").expect("live");
+    let on_b = b.get(&id).await.expect("get").expect("live");
+    for round in 0..20 {
+        let (here, there) = if round % 2 == 0 {
+            (&on_a, &on_b)
+        } else {
+            (&on_b, &on_a)
+        };
+        let (_, guard) = here
+            .start_call(&RequestId::Number(1))
+            .await
+            .expect("free id");
+        // What the engine does before an answer goes out: no retry, no wait after it.
+        if let Some(release) = guard.end() {
+            release.await;
+        }
+        there
+            .start_call(&RequestId::Number(1))
+            .await
+            .map(|(_, guard)| guard.end())
+            .unwrap_or_else(|refused| panic!("round {round}: {}", refused.error.message))
+            .expect("a claim to give back")
+            .await;
+    }
 
     let get = on_a
         .attach_standalone()
