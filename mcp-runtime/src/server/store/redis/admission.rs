@@ -15,12 +15,11 @@
 //! Creating a session runs [`ADMIT`]: at the client's quota it evicts that client's least
 //! recently used idle session, at the global cap anyone's, and refuses
 //! ([`StoreError::ClientFull`], [`StoreError::Full`]) when every candidate is busy, as the
-//! memory store does. Replicas' clocks are compared, so they should agree (NTP) to well
-//! within a heartbeat.
+//! memory store does. Every score is read from Redis's clock (see `replica::Clock`), so the
+//! replicas' own clocks need not agree.
 
 use std::sync::LazyLock;
 use std::sync::atomic::Ordering;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::replica::{Local, Replica, millis};
 use crate::server::store::StoreError;
@@ -106,13 +105,6 @@ redis.call('ZADD', KEYS[2], 'XX', ARGV[3], ARGV[1])
 return 1
 ";
 
-/// Milliseconds since the Unix epoch.
-pub(super) fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, millis)
-}
-
 /// Whom a session counts against, and the key of that client's index.
 fn client_index(replica: &Replica, client: Option<&str>) -> String {
     client.map_or_else(
@@ -127,19 +119,20 @@ pub(super) async fn admit(
     sid: &str,
     client: Option<&str>,
 ) -> Result<Vec<String>, StoreError> {
+    // Opened first: the clock is read from Redis's once the connection is open.
+    let mut connection = replica.connection().await?;
     let keys = &replica.keys;
     let script = &*ADMIT;
     let mut invocation = script.key(keys.index());
     invocation
         .key(keys.owners())
-        .arg(now_ms())
+        .arg(replica.clock.now_ms())
         .arg(millis(replica.timings.idle))
         .arg(replica.timings.max_sessions)
         .arg(replica.timings.max_per_client)
         .arg(sid)
         .arg(client.unwrap_or_default())
         .arg(keys.client_index_base());
-    let mut connection = replica.connection().await?;
     let mut out = replica
         .run(invocation.invoke_async::<Vec<String>>(&mut connection))
         .await?
@@ -204,7 +197,7 @@ pub(super) fn raise_in(
 
 /// The score of a session busy from now on.
 pub(super) fn busy_score(replica: &Replica) -> i64 {
-    now_ms() + millis(replica.timings.beat() * BUSY_BEATS)
+    replica.clock.now_ms() + millis(replica.timings.beat() * BUSY_BEATS)
 }
 
 /// Adds to `pipe` what marks the session busy here, unless a mark made less than half its
@@ -213,7 +206,7 @@ pub(super) fn mark_busy_in(pipe: &mut redis::Pipeline, replica: &Replica, local:
     let score = busy_score(replica);
     let span = millis(replica.timings.beat() * BUSY_BEATS);
     let marked = local.busy_mark.load(Ordering::Acquire);
-    if marked > 0 && marked - now_ms() > span / 2 {
+    if marked > 0 && marked - replica.clock.now_ms() > span / 2 {
         return false;
     }
     local.busy_mark.store(score, Ordering::Release);
@@ -254,6 +247,6 @@ pub(super) fn mark_idle_in(pipe: &mut redis::Pipeline, replica: &Replica, local:
         .arg(client_index(replica, local.record.client.as_deref()))
         .arg(&*local.record.id)
         .arg(marked)
-        .arg(now_ms())
+        .arg(replica.clock.now_ms())
         .ignore();
 }

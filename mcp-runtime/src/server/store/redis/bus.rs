@@ -223,9 +223,7 @@ pub(super) async fn remember_stream(replica: &Replica, sid: &str) {
 
 /// Adds [`remember_stream`]'s commands to a pipeline (the heartbeat's, for open streams).
 pub(super) fn remember_in(pipe: &mut redis::Pipeline, replica: &Replica, sid: &str) {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, super::replica::millis);
+    let now = replica.clock.now_ms();
     let set = replica.keys.standalone_set();
     pipe.cmd("ZADD").arg(&set).arg(now).arg(sid).ignore();
     pipe.cmd("ZREMRANGEBYSCORE")

@@ -146,6 +146,23 @@ impl RedisStore {
     /// The store, with the server's timeouts and replay limits: sessions and the bus, and
     /// task records.
     pub(crate) fn open(&self, config: &Config) -> (Arc<dyn Store>, Arc<dyn TaskStore>) {
+        let backend = self.backend(config);
+        (backend.clone(), backend)
+    }
+
+    /// [`open`](Self::open) for a replica whose own clock is off by `skew_ms`.
+    #[cfg(test)]
+    pub(crate) fn open_skewed(&self, config: &Config, skew_ms: i64) -> Arc<dyn Store> {
+        let backend = self.backend(config);
+        backend
+            .replica
+            .clock
+            .skew
+            .store(skew_ms, std::sync::atomic::Ordering::Relaxed);
+        backend
+    }
+
+    fn backend(&self, config: &Config) -> Arc<RedisBackend> {
         let timings = Timings {
             idle: config.session_idle_timeout,
             handshake: config.handshake_timeout,
@@ -159,10 +176,9 @@ impl RedisStore {
             max_sessions: config.max_sessions.max(1),
             max_per_client: config.max_sessions_per_client.max(1),
         };
-        let backend = Arc::new(RedisBackend {
+        Arc::new(RedisBackend {
             replica: Replica::new(self.url.clone(), Keys::new(&self.prefix), timings),
-        });
-        (backend.clone(), backend)
+        })
     }
 }
 
@@ -234,7 +250,7 @@ impl RedisBackend {
             &self.replica,
             id,
             record.client.as_deref(),
-            admission::now_ms(),
+            self.replica.clock.now_ms(),
         );
         let touched = self.replica.run(pipe.query_async::<()>(&mut connection));
         if let Err(e) = touched.await {

@@ -141,7 +141,56 @@ pub(super) struct Replica {
     pub(super) task_cancels: broadcast::Sender<String>,
     /// Ids of tasks whose record some replica put.
     pub(super) task_statuses: broadcast::Sender<String>,
+    /// Redis's clock, which every time written for other replicas to compare is read from.
+    pub(super) clock: Clock,
     me: Weak<Replica>,
+}
+
+/// Redis's clock as this replica reads it: the local clock plus an offset measured when
+/// the connection opens and at every heartbeat. The session index and the call slots
+/// compare times that different replicas wrote; read from one clock (Redis's), they agree
+/// whatever the replicas' own clocks say.
+#[derive(Debug, Default)]
+pub(super) struct Clock {
+    /// Redis's time minus the local time, in milliseconds.
+    offset: AtomicI64,
+    /// A local clock off by this much (tests).
+    #[cfg(test)]
+    pub(super) skew: AtomicI64,
+}
+
+impl Clock {
+    fn local_ms(&self) -> i64 {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, millis);
+        #[cfg(test)]
+        let now = now + self.skew.load(Ordering::Relaxed);
+        now
+    }
+
+    /// Milliseconds since the Unix epoch, by Redis's clock.
+    pub(super) fn now_ms(&self) -> i64 {
+        self.local_ms() + self.offset.load(Ordering::Relaxed)
+    }
+
+    /// Measures the offset again (`TIME`, taken as read halfway through the round trip).
+    async fn sync(&self, replica: &Replica, connection: &mut Connection) {
+        let before = self.local_ms();
+        let time = redis::cmd("TIME");
+        match replica
+            .run(time.query_async::<(i64, i64)>(connection))
+            .await
+        {
+            Ok((seconds, micros)) => {
+                let after = self.local_ms();
+                let redis = seconds * 1000 + micros / 1000;
+                let offset = redis - before - (after - before) / 2;
+                self.offset.store(offset, Ordering::Relaxed);
+            }
+            Err(e) => tracing::debug!("could not read Redis's clock: {e}"),
+        }
+    }
 }
 
 impl std::fmt::Debug for Replica {
@@ -170,6 +219,7 @@ impl Replica {
             task_cancels: broadcast::Sender::new(BACKLOG),
             task_statuses: broadcast::Sender::new(BACKLOG),
             lists_version: watch::Sender::new(0),
+            clock: Clock::default(),
             me: me.clone(),
         })
     }
@@ -259,6 +309,7 @@ impl Replica {
                 ),
             },
         };
+        self.clock.sync(self, &mut connection.clone()).await;
         tokio::spawn(bus::dispatch(self.me.clone(), received));
         tokio::spawn(heartbeat(self.me.clone()));
         Ok(connection)
@@ -361,6 +412,9 @@ async fn heartbeat(replica: Weak<Replica>) {
         let Some(replica) = replica.upgrade() else {
             return;
         };
+        if let Some(mut connection) = replica.connection.get().cloned() {
+            replica.clock.sync(&replica, &mut connection).await;
+        }
         let mut pipe = redis::pipe();
         // Sessions that went idle here become evictable (as used now) before their state
         // here is forgotten; busy ones stay marked busy.

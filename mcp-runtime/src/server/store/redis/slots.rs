@@ -47,12 +47,6 @@ return 0
     )
 });
 
-fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, millis)
-}
-
 /// A slot held by a call running here; given back when it is dropped.
 #[derive(Debug)]
 struct Slot {
@@ -79,7 +73,7 @@ impl Drop for Slot {
         );
         runtime.spawn(async move {
             let mut invocation = GIVE_BACK.key(replica.keys.call_slots(&sid));
-            invocation.arg(&name).arg(now_ms()).arg(limit);
+            invocation.arg(&name).arg(replica.clock.now_ms()).arg(limit);
             let given = async {
                 let mut connection = replica.connection().await?;
                 replica
@@ -111,7 +105,9 @@ pub(super) async fn take(
     // Followed before the look, so a release right after it is not missed.
     let freed = replica.waker(&sid, SLOT_FREED);
     let name = format!("{}:{}", replica.token, NEXT.fetch_add(1, Ordering::Relaxed));
-    let now = now_ms();
+    // Opened first: the clock is read from Redis's once the connection is open.
+    let mut connection = replica.connection().await?;
+    let now = replica.clock.now_ms();
     let lease = millis(replica.timings.lease);
     let mut invocation = TAKE.key(replica.keys.call_slots(&sid));
     invocation
@@ -120,7 +116,6 @@ pub(super) async fn take(
         .arg(now.saturating_add(lease))
         .arg(limit)
         .arg(lease);
-    let mut connection = replica.connection().await?;
     let taken = replica
         .run(invocation.invoke_async::<i64>(&mut connection))
         .await?;
@@ -144,7 +139,7 @@ pub(super) fn refresh_in(pipe: &mut redis::Pipeline, replica: &Replica, local: &
         return;
     }
     let lease = millis(replica.timings.lease);
-    let deadline = now_ms().saturating_add(lease);
+    let deadline = replica.clock.now_ms().saturating_add(lease);
     let key = replica.keys.call_slots(&local.record.id);
     for name in slots {
         pipe.cmd("ZADD")

@@ -17,18 +17,17 @@ impl RedisBackend {
         let key = replica.keys.task(&task.task_id);
         let mut connection = replica.connection().await?;
         let mut command;
-        if task.expires_at() <= now_ms() {
+        // The time left, not the deadline: a deadline from this replica's clock would be
+        // read by Redis's.
+        let left = task.expires_at().saturating_sub(now_ms());
+        if left == 0 {
             command = redis::cmd("DEL");
             command.arg(&key);
         } else {
             let json = serde_json::to_string(&task)
                 .map_err(|e| StoreError::Unavailable(format!("unstorable task: {e}")))?;
             command = redis::cmd("SET");
-            command
-                .arg(&key)
-                .arg(json)
-                .arg("PXAT")
-                .arg(task.expires_at());
+            command.arg(&key).arg(json).arg("PX").arg(left);
         }
         replica
             .run(command.query_async::<()>(&mut connection))

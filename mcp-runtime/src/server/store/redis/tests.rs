@@ -551,6 +551,64 @@ async fn the_session_cap_counts_every_replica_and_evicts_the_least_recently_used
 }
 
 #[tokio::test]
+async fn replicas_whose_clocks_disagree_count_and_evict_by_redis_s_clock() {
+    let server = redis_server();
+    let store = RedisStore::new(format!("redis://127.0.0.1:{}", server.1))
+        .prefix("clocks")
+        .lease(Duration::from_millis(400));
+    let config = Config {
+        max_sessions: 2,
+        session_idle_timeout: Duration::from_secs(60),
+        ..Config::default()
+    };
+    // `ahead`'s clock is ten minutes fast, `behind`'s ten minutes slow: by their own
+    // clocks, `ahead`'s sessions would look used in the future (never the least recently
+    // used), and `ahead` would take every session `behind` made for idle past the timeout.
+    let ahead = store.open_skewed(&config, 600_000);
+    let behind = store.open_skewed(&config, -600_000);
+    let first = ahead.create(new()).await.expect("create").id().to_owned();
+    tick().await;
+    let second = behind.create(new()).await.expect("create").id().to_owned();
+    tick().await;
+    let third = ahead
+        .create(new())
+        .await
+        .expect("evicts one")
+        .id()
+        .to_owned();
+    assert!(
+        !live(&ahead, &behind, &first).await,
+        "the least recently used session is evicted, whichever replica made it"
+    );
+    assert!(live(&ahead, &behind, &second).await, "the newer one stays");
+    assert!(live(&ahead, &behind, &third).await);
+    let refused = ahead.create(new()).await.map(|s| s.id().to_owned());
+    assert!(
+        refused.is_ok(),
+        "at the cap, one more evicts the least recently used: {refused:?}"
+    );
+    assert!(
+        !live(&ahead, &behind, &second).await,
+        "the session cap counts both replicas' sessions"
+    );
+
+    // A call slot `behind` holds is not taken for expired by `ahead`.
+    use crate::server::store::SlotTry;
+    let on_behind = behind.get(&third).await.expect("get").expect("live");
+    let on_ahead = ahead.get(&third).await.expect("get").expect("live");
+    let SlotTry::Taken(_slot) = on_behind.take_call_slot(1).await.expect("redis") else {
+        panic!("a free slot");
+    };
+    assert!(
+        matches!(
+            on_ahead.take_call_slot(1).await.expect("redis"),
+            SlotTry::Full(_)
+        ),
+        "the one slot is held on the other replica"
+    );
+}
+
+#[tokio::test]
 async fn a_client_at_its_quota_on_any_replica_churns_only_its_own_sessions() {
     let server = redis_server();
     let (a, b) = capped_replicas(&server, 100, 2);
