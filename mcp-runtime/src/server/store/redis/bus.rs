@@ -13,7 +13,9 @@
 //! that owns its slot, instead of to every node as regular pub/sub does on a cluster.
 //!
 //! Pub/sub is fire-and-forget, so nothing depends on it alone: the events themselves are in
-//! Redis Streams, and a follower that misses a wake-up reads them at its next poll.
+//! Redis Streams, and a follower that misses a wake-up reads them at its next poll; every
+//! other message is kept in the bus's backlog too (see `backlog`), which every replica
+//! reads every heartbeat.
 
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -73,6 +75,12 @@ impl Message {
         serde_json::to_string(self).unwrap_or_default()
     }
 
+    /// Whether losing it would lose something (see `backlog`): wake-ups and list versions
+    /// are looked for again anyway.
+    fn kept(&self) -> bool {
+        !matches!(self, Self::Wake { .. } | Self::Lists { .. })
+    }
+
     /// The shard channel this message goes to on a cluster: by the session or task it
     /// concerns (FNV-1a of its id), so the messages of one keep their order.
     fn shard(&self) -> usize {
@@ -115,23 +123,32 @@ impl Message {
     }
 }
 
-/// Publishes a message on the bus; failures are logged (the bus is best-effort).
+/// Publishes a message on the bus; failures are logged (the bus is best-effort). A message
+/// that must not be lost goes into the backlog too, numbered (`<number> <json>`), so a
+/// replica that gets it both ways handles it once.
 pub(super) async fn publish(replica: &Replica, message: Message) {
     let Ok(mut connection) = replica.connection().await else {
         tracing::warn!("Redis unavailable: bus message dropped: {message:?}");
         return;
     };
-    let mut command;
-    if matches!(connection, Connection::Cluster(_)) {
-        command = redis::cmd("SPUBLISH");
-        command.arg(replica.keys.shard_channel(message.shard()));
+    let cluster = matches!(connection, Connection::Cluster(_));
+    let shard = if cluster { message.shard() } else { 0 };
+    let payload = if message.kept() {
+        format!("{} {}", super::backlog::number(), message.encode())
     } else {
-        command = redis::cmd("PUBLISH");
-        command.arg(replica.keys.channel());
+        message.encode()
+    };
+    let mut pipe = redis::pipe();
+    if message.kept() {
+        super::backlog::append_in(&mut pipe, replica, shard, &payload);
     }
-    command.arg(message.encode());
-    let published = command.query_async::<i64>(&mut connection);
-    if let Err(e) = replica.run(published).await {
+    if cluster {
+        pipe.cmd("SPUBLISH").arg(replica.keys.shard_channel(shard));
+    } else {
+        pipe.cmd("PUBLISH").arg(replica.keys.channel());
+    }
+    pipe.arg(&payload).ignore();
+    if let Err(e) = replica.run(connection.run_each(&pipe)).await {
         tracing::warn!("bus message dropped: {e}");
     }
 }
@@ -245,9 +262,9 @@ pub(super) async fn dispatch(replica: Weak<Replica>, mut pushes: UnboundedReceiv
                     redis::Value::BulkString(bytes) => std::str::from_utf8(bytes).ok(),
                     _ => None,
                 });
-                match payload.map(serde_json::from_str::<Message>) {
-                    Some(Ok(message)) => handle(&replica, message),
-                    other => tracing::warn!("unreadable bus message: {other:?}"),
+                match payload {
+                    Some(payload) => receive(&replica, payload),
+                    None => tracing::warn!("unreadable bus message: {:?}", push.data),
                 }
             }
             // Wake-ups may have been lost while disconnected: followers poll anyway. On a
@@ -256,6 +273,7 @@ pub(super) async fn dispatch(replica: Weak<Replica>, mut pushes: UnboundedReceiv
             // the cluster serves it now (a channel followed already stays followed once).
             PushKind::Disconnection => {
                 tracing::warn!("lost the connection to Redis");
+                replica.backlog.read_soon();
                 if let Some(Connection::Cluster(_)) = replica.opened() {
                     for shard in 0..SHARDS {
                         let channel = replica.keys.shard_channel(shard);
@@ -274,6 +292,7 @@ pub(super) async fn dispatch(replica: Weak<Replica>, mut pushes: UnboundedReceiv
                 if let Some(channel) = channel {
                     tokio::spawn(follow_again(Arc::downgrade(&replica), channel));
                 }
+                replica.backlog.read_soon();
             }
             _ => {}
         }
@@ -337,7 +356,28 @@ fn follow_again(
     })
 }
 
-fn handle(replica: &std::sync::Arc<Replica>, message: Message) {
+/// Acts on one message from pub/sub or the backlog: a numbered one only the first time.
+pub(super) fn receive(replica: &Arc<Replica>, payload: &str) {
+    let json = match payload.split_once(' ') {
+        Some((number, json)) if !payload.starts_with('{') => {
+            let Ok(number) = number.parse::<u64>() else {
+                tracing::warn!("unreadable bus message: {payload}");
+                return;
+            };
+            if !replica.backlog.first_time(number) {
+                return;
+            }
+            json
+        }
+        _ => payload,
+    };
+    match serde_json::from_str::<Message>(json) {
+        Ok(message) => handle(replica, message),
+        Err(e) => tracing::warn!("unreadable bus message ({e}): {payload}"),
+    }
+}
+
+fn handle(replica: &Arc<Replica>, message: Message) {
     match message {
         Message::Wake { s, n } => replica.wake(&s, n),
         Message::Cancel { s, id } => {

@@ -113,6 +113,12 @@ impl Keys {
         format!("{}:bus:{{{}:bus:{shard}}}", self.prefix, self.prefix)
     }
 
+    /// The bus's backlog `shard` (see `backlog`): a Redis Stream in the slot of the shard
+    /// channel of the same number. One node uses the first only.
+    pub(super) fn backlog(&self, shard: usize) -> String {
+        format!("{}:backlog:{{{}:bus:{shard}}}", self.prefix, self.prefix)
+    }
+
     /// The one pub/sub channel every replica follows (the bus).
     pub(super) fn channel(&self) -> String {
         format!("{}:bus", self.prefix)

@@ -14,7 +14,9 @@
 //!
 //! What crosses between replicas goes over the bus (see `bus`: one pub/sub channel, or
 //! sharded pub/sub on a cluster): wake-ups of streams, cancellations, the client's
-//! answers, the end of a session, list changes, task cancellations and changes. What
+//! answers, the end of a session, list changes, task cancellations and changes; what must
+//! not be lost is kept in the bus's backlog too (see `backlog`), for a replica that pub/sub
+//! missed. What
 //! one replica keeps is only what runs there (see `replica`); an idle session costs it
 //! nothing.
 //!
@@ -56,6 +58,7 @@
 //! on a Redis Cluster (see `connection`).
 
 mod admission;
+mod backlog;
 mod bus;
 mod claims;
 mod connection;

@@ -143,6 +143,8 @@ pub(super) struct Replica {
     pub(super) task_statuses: broadcast::Sender<String>,
     /// Redis's clock, which every time written for other replicas to compare is read from.
     pub(super) clock: Clock,
+    /// What this replica read of the bus's backlog.
+    pub(super) backlog: super::backlog::Backlog,
     me: Weak<Replica>,
 }
 
@@ -220,6 +222,7 @@ impl Replica {
             task_statuses: broadcast::Sender::new(BACKLOG),
             lists_version: watch::Sender::new(0),
             clock: Clock::default(),
+            backlog: super::backlog::Backlog::default(),
             me: me.clone(),
         })
     }
@@ -311,6 +314,7 @@ impl Replica {
         };
         self.clock.sync(self, &mut connection.clone()).await;
         tokio::spawn(bus::dispatch(self.me.clone(), received));
+        tokio::spawn(super::backlog::follow(self.me.clone()));
         tokio::spawn(heartbeat(self.me.clone()));
         Ok(connection)
     }

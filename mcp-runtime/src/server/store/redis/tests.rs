@@ -773,6 +773,61 @@ async fn an_answered_request_id_is_free_on_every_replica_before_the_answer_goes_
 }
 
 #[tokio::test]
+async fn a_message_pub_sub_missed_reaches_the_replica_from_the_backlog_once() {
+    let server = redis_server();
+    let (a, b) = replicas(&server);
+    let id = a.create(new()).await.expect("create").id().to_owned();
+    let on_b = b.get(&id).await.expect("get").expect("live");
+    let (running, guard) = on_b
+        .start_call(&RequestId::Number(1))
+        .await
+        .expect("free id");
+    let (other, _other_guard) = on_b
+        .start_call(&RequestId::Number(2))
+        .await
+        .expect("free id");
+    // Let b read the backlog's end first, as a replica running for a while has.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+
+    // A cancellation whose pub/sub copy was lost (a failover moved the channel, the
+    // connection dropped): only the backlog has it.
+    let redis = redis::Client::open(format!("redis://127.0.0.1:{}", server.1)).expect("url");
+    let mut raw = redis
+        .get_multiplexed_async_connection()
+        .await
+        .expect("connect");
+    let cancel = format!(r#"42 {{"t":"cancel","s":"{id}","id":1}}"#);
+    redis::cmd("XADD")
+        .arg("unit:backlog:{unit:bus:0}")
+        .arg("*")
+        .arg("m")
+        .arg(&cancel)
+        .query_async::<String>(&mut raw)
+        .await
+        .expect("XADD");
+    within("the cancellation from the backlog", running.cancelled()).await;
+
+    // The same message again, on pub/sub now: handled once, so a request that took the
+    // id since is not cancelled by the copy.
+    if let Some(release) = guard.end() {
+        release.await;
+    }
+    let (again, _again_guard) = on_b
+        .start_call(&RequestId::Number(1))
+        .await
+        .expect("the id is free once its request ended");
+    redis::cmd("PUBLISH")
+        .arg("unit:bus")
+        .arg(&cancel)
+        .query_async::<i64>(&mut raw)
+        .await
+        .expect("PUBLISH");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!again.is_cancelled(), "a message is handled once");
+    assert!(!other.is_cancelled(), "only the request it names");
+}
+
+#[tokio::test]
 async fn a_sessions_call_slots_are_counted_across_replicas_and_a_release_wakes_a_waiter() {
     use crate::server::store::SlotTry;
     let server = redis_server();
