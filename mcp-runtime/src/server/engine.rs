@@ -451,7 +451,10 @@ impl Engine {
                 &RpcError::method_not_found(&request.method),
                 stateless,
             );
-            return answered(guard, outcome).await;
+            return match guard {
+                Some(guard) if guard.releases() => answered(guard, outcome).await,
+                _ => outcome,
+            };
         };
         let id = request.id.clone();
         let handled = feature
@@ -470,7 +473,10 @@ impl Engine {
                 stream: stream.holding(guard),
                 session,
             },
-            other => answered(guard, other).await,
+            other => match guard {
+                Some(guard) if guard.releases() => answered(guard, other).await,
+                _ => other,
+            },
         }
     }
 
@@ -640,11 +646,15 @@ fn unavailable(error: &super::store::StoreError) -> Box<Refusal> {
 }
 
 /// `outcome`, once the request's id is free again everywhere (see [`InFlightGuard::end`]).
-async fn answered(guard: Option<InFlightGuard>, outcome: Outcome) -> Outcome {
-    if let Some(release) = guard.and_then(InFlightGuard::end) {
-        release.await;
-    }
-    outcome
+/// Boxed: only the Redis store's requests wait for it, and the request's future stays as
+/// small as without it.
+fn answered(guard: InFlightGuard, outcome: Outcome) -> BoxFuture<'static, Outcome> {
+    Box::pin(async move {
+        if let Some(release) = guard.end() {
+            release.await;
+        }
+        outcome
+    })
 }
 
 fn reply_error(request: &IncomingRequest<'_>, error: &RpcError, stateless: bool) -> Outcome {
