@@ -178,8 +178,15 @@ impl Spawned {
             }
             None => Command::new(&exe),
         };
-        if let Some(url) = crate::redis::url() {
-            command.env(crate::redis::URL_VARIABLE, url);
+        // Only `ours-redis` gets the Redis: `ours` is a `serve()` binary, which would take
+        // `MCP_REDIS_URL` (set here or inherited) for its own store.
+        match crate::redis::url() {
+            Some(url) if kind == Kind::OursRedis => {
+                command.env(crate::redis::URL_VARIABLE, url);
+            }
+            _ => {
+                command.env_remove(crate::redis::URL_VARIABLE);
+            }
         }
         if kind == Kind::Ours {
             let port = std::net::TcpListener::bind("127.0.0.1:0")?

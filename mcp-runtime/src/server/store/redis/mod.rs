@@ -246,7 +246,15 @@ impl RedisBackend {
         let Some(record) = Record::parse(id, &fields) else {
             return Ok(None);
         };
-        // Used now: the least recently used idle session is evicted first.
+        // Used now: the least recently used idle session is evicted first. Not while this
+        // replica has it marked busy: its score is ahead of now already.
+        let busy_here = self
+            .replica
+            .find_local(id)
+            .is_some_and(|local| local.busy_mark.load(std::sync::atomic::Ordering::Acquire) > 0);
+        if busy_here {
+            return Ok(Some(self.session(Arc::new(record))));
+        }
         let mut pipe = redis::pipe();
         admission::raise_in(
             &mut pipe,

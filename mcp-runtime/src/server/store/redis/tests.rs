@@ -580,8 +580,12 @@ async fn replicas_whose_clocks_disagree_count_and_evict_by_redis_s_clock() {
         !live(&ahead, &behind, &first).await,
         "the least recently used session is evicted, whichever replica made it"
     );
+    // Uses a few milliseconds apart: the two clocks, read from Redis's, agree to about
+    // a millisecond.
     assert!(live(&ahead, &behind, &second).await, "the newer one stays");
+    tick().await;
     assert!(live(&ahead, &behind, &third).await);
+    tick().await;
     let refused = ahead.create(new()).await.map(|s| s.id().to_owned());
     assert!(
         refused.is_ok(),
