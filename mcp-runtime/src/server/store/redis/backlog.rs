@@ -162,7 +162,8 @@ async fn read(
         *lock(&replica.backlog.read_to[shard]) = Some(start);
         return Ok(());
     };
-    loop {
+    // Bounded: a backlog written faster than it is read is read on at the next beat.
+    for _ in 0..KEPT / BATCH {
         let mut command = redis::cmd("XRANGE");
         command
             .arg(&key)
@@ -186,9 +187,10 @@ async fn read(
         }
         *lock(&replica.backlog.read_to[shard]) = Some(from.clone());
         if count < BATCH {
-            return Ok(());
+            break;
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]
