@@ -3,8 +3,6 @@
 
 use std::time::Duration;
 
-use super::limits::BodyBudget;
-
 /// Connection- and body-level limits of the HTTP transport, with safe defaults.
 ///
 /// Each is also a setting (the same name in [`Settings`](crate::settings::Settings), `MCP_*`
@@ -81,39 +79,5 @@ impl Default for HttpLimits {
             body_budget_wait: Duration::from_secs(1),
             drain_timeout: Duration::from_secs(10),
         }
-    }
-}
-
-/// The limits and the one budget that every router built from a [`Server`](crate::Server)
-/// (and its clones) shares.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct HttpOptions {
-    pub(crate) limits: HttpLimits,
-    pub(crate) budget: BodyBudget,
-}
-
-/// How much of the body budget is in use: for tests and metrics.
-///
-/// ```
-/// let server = mcp_runtime::Server::new("metered");
-/// let meter = server.body_meter();
-/// assert_eq!(meter.held(), 0);
-/// ```
-#[derive(Debug, Clone)]
-pub struct BodyMeter(BodyBudget);
-
-impl BodyMeter {
-    pub(crate) fn new(budget: BodyBudget) -> Self {
-        Self(budget)
-    }
-
-    /// Bytes of request bodies buffered right now.
-    pub fn held(&self) -> usize {
-        self.0.held()
-    }
-
-    /// The most ever buffered at once since the server was built.
-    pub fn peak(&self) -> usize {
-        self.0.peak()
     }
 }

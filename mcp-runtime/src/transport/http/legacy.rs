@@ -254,7 +254,7 @@ async fn message(State(engine): State<Arc<Engine>>, request: Request) -> Respons
         Outcome::Reply { body, .. } | Outcome::Opened { body, .. } => push(body).await.map(drop),
         Outcome::Refused(refusal) if refusal.answerable => push(refusal.message()).await.map(drop),
         Outcome::Refused(refusal) => {
-            return Rejection::new(super::post::status(refusal.reason), refusal.error.message)
+            return Rejection::new(super::reply::status(refusal.reason), refusal.error.message)
                 .into_response(None);
         }
         Outcome::Accepted => Ok(()),

@@ -23,10 +23,11 @@ use std::sync::Arc;
 use axum::Router;
 use axum::routing::post;
 
-pub(crate) use config::HttpOptions;
-pub use config::{BodyMeter, HttpLimits};
+pub use config::HttpLimits;
 pub(crate) use guard::HostPolicy;
 pub(crate) use limits::BodyBudget;
+pub use limits::BodyMeter;
+pub(crate) use limits::HttpOptions;
 pub(crate) use listener::{App, serve};
 pub(crate) use shutdown::Shutdown;
 

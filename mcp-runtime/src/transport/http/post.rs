@@ -111,7 +111,7 @@ async fn render(engine: &Engine, outcome: Outcome, accepts: Accepts) -> Response
         Outcome::Accepted => reply::accepted(),
         Outcome::Refused(refusal) => {
             let mut response = reply::json(refusal.message());
-            *response.status_mut() = status(refusal.reason);
+            *response.status_mut() = reply::status(refusal.reason);
             if refusal.reason == Reason::Overloaded {
                 response
                     .headers_mut()
@@ -119,16 +119,6 @@ async fn render(engine: &Engine, outcome: Outcome, accepts: Accepts) -> Response
             }
             response
         }
-    }
-}
-
-/// The HTTP status of a refusal.
-pub(crate) fn status(reason: Reason) -> StatusCode {
-    match reason {
-        Reason::UnknownSession => StatusCode::NOT_FOUND,
-        Reason::Malformed | Reason::NoSession | Reason::BadVersion => StatusCode::BAD_REQUEST,
-        Reason::Unavailable | Reason::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
-        Reason::InsufficientScope => StatusCode::FORBIDDEN,
     }
 }
 

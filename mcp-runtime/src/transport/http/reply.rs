@@ -12,7 +12,9 @@ use super::sse;
 use crate::protocol::jsonrpc::error_message;
 use crate::protocol::{RequestId, RpcError};
 use crate::server::store::{Cursor, EventLog};
-use crate::server::{CallStream, Config, EventId, Outgoing, Session, SessionRef, Unresumable};
+use crate::server::{
+    CallStream, Config, EventId, Outgoing, Reason, Session, SessionRef, Unresumable,
+};
 
 /// `200 OK` with a JSON body.
 pub(crate) fn json(body: Bytes) -> Response {
@@ -159,4 +161,14 @@ pub(crate) async fn from_log<K: Send + 'static>(
 /// The call was cancelled before it answered: by the spec, no response is sent for it.
 fn cancelled() -> Response {
     StatusCode::ACCEPTED.into_response()
+}
+
+/// The HTTP status of a refusal.
+pub(crate) fn status(reason: Reason) -> StatusCode {
+    match reason {
+        Reason::UnknownSession => StatusCode::NOT_FOUND,
+        Reason::Malformed | Reason::NoSession | Reason::BadVersion => StatusCode::BAD_REQUEST,
+        Reason::Unavailable | Reason::Overloaded => StatusCode::SERVICE_UNAVAILABLE,
+        Reason::InsufficientScope => StatusCode::FORBIDDEN,
+    }
 }

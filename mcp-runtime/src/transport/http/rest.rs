@@ -188,7 +188,7 @@ async fn handle(
                 return Err(Box::new(forbidden));
             }
             let mut response = error(
-                super::post::status(refusal.reason),
+                super::reply::status(refusal.reason),
                 refusal.error.code.0,
                 &refusal.error.message,
             );
@@ -238,7 +238,7 @@ async fn collect(outcome: Outcome) -> Result<Option<Answer>, Refused> {
         Outcome::Batch(_) | Outcome::Accepted => return Ok(None),
         Outcome::Refused(refusal) => {
             return Err(Box::new(error(
-                super::post::status(refusal.reason),
+                super::reply::status(refusal.reason),
                 refusal.error.code.0,
                 &refusal.error.message,
             )));

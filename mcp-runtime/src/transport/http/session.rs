@@ -62,7 +62,7 @@ pub(crate) async fn require(
         .await
         .map_err(|refusal| {
             let mut response = super::reply::json(refusal.message());
-            *response.status_mut() = super::post::status(refusal.reason);
+            *response.status_mut() = super::reply::status(refusal.reason);
             Box::new(response)
         })
 }
