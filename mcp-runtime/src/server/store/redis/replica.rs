@@ -456,6 +456,9 @@ async fn heartbeat(replica: Weak<Replica>) {
                 }
             }
         }
+        // Not held across the round trip: a session that goes idle meanwhile is forgotten
+        // by the next sweep, not kept alive by this beat.
+        drop(busy);
         if pipe.is_empty() {
             continue;
         }
