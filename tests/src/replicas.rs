@@ -90,6 +90,16 @@ fn spawn(mut command: AsyncCommand, what: &str) -> Child {
         .unwrap_or_else(|e| panic!("cannot start {what}: {e}"))
 }
 
+/// [`spawn`], then waits (up to 10 s) until it listens on `port`.
+async fn spawn_listening(command: AsyncCommand, what: &str, port: u16) -> Child {
+    let child = spawn(command, what);
+    assert!(
+        wait_for_port(port, Duration::from_secs(10)).await,
+        "{what} did not listen on port {port}"
+    );
+    child
+}
+
 /// Sends `signal` (`-TERM`, `-KILL`) to a process.
 pub fn signal(child: &Child, signal: &str) {
     if let Some(pid) = child.id() {
@@ -201,11 +211,7 @@ impl RedisSentinel {
                     .args(["--replicaof", "127.0.0.1"])
                     .arg(format!("{master}"));
             }
-            children.push(spawn(command, "a redis-server for Sentinel"));
-            assert!(
-                wait_for_port(port, Duration::from_secs(10)).await,
-                "redis-server did not start on port {port}"
-            );
+            children.push(spawn_listening(command, "a redis-server for Sentinel", port).await);
             ports.push(port);
             dirs.push(dir);
         }
@@ -228,12 +234,8 @@ impl RedisSentinel {
         command
             .arg(&config)
             .args(["--sentinel", "--loglevel", "warning"]);
-        children.push(spawn(command, "redis-server --sentinel"));
+        children.push(spawn_listening(command, "redis-server --sentinel", port).await);
         dirs.push(dir);
-        assert!(
-            wait_for_port(port, Duration::from_secs(10)).await,
-            "the sentinel did not start on port {port}"
-        );
         let sentinel = Self {
             port,
             nodes,
@@ -354,11 +356,7 @@ impl RedisCluster {
                 .args(["--cluster-enabled", "yes", "--cluster-config-file"])
                 .arg(dir.0.join("nodes.conf"))
                 .args(REPLICATED);
-            nodes.push(spawn(command, "a redis-server cluster node"));
-            assert!(
-                wait_for_port(port, Duration::from_secs(10)).await,
-                "cluster node did not start on port {port}"
-            );
+            nodes.push(spawn_listening(command, "a redis-server cluster node", port).await);
             ports.push(port);
             dirs.push(dir);
         }
@@ -507,11 +505,7 @@ impl Replica {
             .env("MCP_REDIS_URL", redis)
             .env("MCP_REDIS_LEASE_MS", lease.as_millis().to_string())
             .env("RUST_LOG", "warn");
-        let child = spawn(command, "a replica");
-        assert!(
-            wait_for_port(port, Duration::from_secs(10)).await,
-            "replica did not listen on port {port}"
-        );
+        let child = spawn_listening(command, "a replica", port).await;
         Self { port, child }
     }
 

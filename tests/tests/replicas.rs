@@ -788,22 +788,27 @@ async fn stateless(url: &str, method: &str, name: &str, params: Value) -> Value 
     tests::read(reply).await.json()
 }
 
+/// Starts `slow_compute` as a task on replica `url`; its task id.
+async fn start_task(url: &str, seconds: u64, label: &str) -> String {
+    let created = stateless(
+        url,
+        "tools/call",
+        "slow_compute",
+        json!({"name": "slow_compute", "arguments": {"seconds": seconds, "label": label}}),
+    )
+    .await;
+    assert_eq!(created["result"]["resultType"], "task", "{created}");
+    created["result"]["taskId"]
+        .as_str()
+        .expect("taskId")
+        .to_owned()
+}
+
 #[tokio::test]
 async fn a_task_started_on_one_replica_is_polled_on_another() {
     let deployment = Deployment::start(&binary(), LEASE).await;
     let (first, second) = (deployment.replicas[0].url(), deployment.replicas[1].url());
-    let created = stateless(
-        &first,
-        "tools/call",
-        "slow_compute",
-        json!({"name": "slow_compute", "arguments": {"seconds": 1, "label": "pi"}}),
-    )
-    .await;
-    assert_eq!(created["result"]["resultType"], "task", "{created}");
-    let task = created["result"]["taskId"]
-        .as_str()
-        .expect("taskId")
-        .to_owned();
+    let task = start_task(&first, 1, "pi").await;
     let mut done = Value::Null;
     for _ in 0..100 {
         done = stateless(&second, "tasks/get", &task, json!({"taskId": task})).await;
@@ -835,18 +840,7 @@ async fn tasks_cancel_on_another_replica_stops_the_tool_on_a_redis_cluster() {
 /// after the tool would have finished.
 async fn cancel_stops_the_tool(replicas: &[tests::replicas::Replica]) {
     let url = |i: usize| replicas[i].url();
-    let created = stateless(
-        &url(0),
-        "tools/call",
-        "slow_compute",
-        json!({"name": "slow_compute", "arguments": {"seconds": 2, "label": "e"}}),
-    )
-    .await;
-    assert_eq!(created["result"]["resultType"], "task", "{created}");
-    let task = created["result"]["taskId"]
-        .as_str()
-        .expect("taskId")
-        .to_owned();
+    let task = start_task(&url(0), 2, "e").await;
     let cancelled = stateless(&url(1), "tasks/cancel", &task, json!({"taskId": task})).await;
     assert!(cancelled.get("error").is_none(), "{cancelled}");
     // Past the time the tool would have taken: had it gone on, its replica would have
@@ -923,24 +917,10 @@ async fn task_status_notifications_reach_a_subscription_on_a_redis_cluster() {
 /// subscription on replica 2 is told each one's state, the ending once.
 async fn task_statuses_across(replicas: &[tests::replicas::Replica]) {
     let url = |i: usize| replicas[i].url();
-    let start = |seconds: u64| {
-        let url = url(0);
-        async move {
-            let created = stateless(
-                &url,
-                "tools/call",
-                "slow_compute",
-                json!({"name": "slow_compute", "arguments": {"seconds": seconds, "label": "t"}}),
-            )
-            .await;
-            assert_eq!(created["result"]["resultType"], "task", "{created}");
-            created["result"]["taskId"]
-                .as_str()
-                .expect("taskId")
-                .to_owned()
-        }
-    };
-    let (finishing, cancelled) = (start(2).await, start(30).await);
+    let (finishing, cancelled) = (
+        start_task(&url(0), 2, "t").await,
+        start_task(&url(0), 30, "t").await,
+    );
     let mut events = follow_tasks(&url(2), &[&finishing]).await;
     let told = statuses_until_the_end(&mut events).await;
     assert_eq!(

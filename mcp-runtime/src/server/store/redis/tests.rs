@@ -60,6 +60,22 @@ fn replicas(server: &Server) -> (Arc<dyn Store>, Arc<dyn Store>) {
     (store.open(&config).0, store.open(&config).0)
 }
 
+/// A session made on one of two replicas on `server`, as each of them serves it: its id,
+/// then the session on the first and on the second.
+async fn one_session_on_two_replicas(
+    server: &Server,
+) -> (
+    String,
+    crate::server::store::SessionRef,
+    crate::server::store::SessionRef,
+) {
+    let (a, b) = replicas(server);
+    let id = a.create(new()).await.expect("create").id().to_owned();
+    let on_a = a.get(&id).await.expect("get").expect("live");
+    let on_b = b.get(&id).await.expect("get").expect("live");
+    (id, on_a, on_b)
+}
+
 /// Two replicas on `server` with these session caps.
 fn capped_replicas(
     server: &Server,
@@ -684,10 +700,7 @@ async fn a_client_at_its_quota_on_any_replica_churns_only_its_own_sessions() {
 #[tokio::test]
 async fn a_request_id_in_flight_and_the_get_stream_are_held_across_replicas() {
     let server = redis_server();
-    let (a, b) = replicas(&server);
-    let id = a.create(new()).await.expect("create").id().to_owned();
-    let on_a = a.get(&id).await.expect("get").expect("live");
-    let on_b = b.get(&id).await.expect("get").expect("live");
+    let (_, on_a, on_b) = one_session_on_two_replicas(&server).await;
 
     let running = on_a
         .start_call(&RequestId::Number(1))
@@ -727,10 +740,7 @@ async fn a_request_id_in_flight_and_the_get_stream_are_held_across_replicas() {
 #[tokio::test]
 async fn an_answered_request_id_is_free_on_every_replica_before_the_answer_goes_out() {
     let server = redis_server();
-    let (a, b) = replicas(&server);
-    let id = a.create(new()).await.expect("create").id().to_owned();
-    let on_a = a.get(&id).await.expect("get").expect("live");
-    let on_b = b.get(&id).await.expect("get").expect("live");
+    let (_, on_a, on_b) = one_session_on_two_replicas(&server).await;
     for round in 0..20 {
         let (here, there) = if round % 2 == 0 {
             (&on_a, &on_b)
@@ -779,9 +789,7 @@ async fn an_answered_request_id_is_free_on_every_replica_before_the_answer_goes_
 #[tokio::test]
 async fn a_message_pub_sub_missed_reaches_the_replica_from_the_backlog_once() {
     let server = redis_server();
-    let (a, b) = replicas(&server);
-    let id = a.create(new()).await.expect("create").id().to_owned();
-    let on_b = b.get(&id).await.expect("get").expect("live");
+    let (id, _, on_b) = one_session_on_two_replicas(&server).await;
     let (running, guard) = on_b
         .start_call(&RequestId::Number(1))
         .await
@@ -835,10 +843,7 @@ async fn a_message_pub_sub_missed_reaches_the_replica_from_the_backlog_once() {
 async fn a_sessions_call_slots_are_counted_across_replicas_and_a_release_wakes_a_waiter() {
     use crate::server::store::SlotTry;
     let server = redis_server();
-    let (a, b) = replicas(&server);
-    let id = a.create(new()).await.expect("create").id().to_owned();
-    let on_a = a.get(&id).await.expect("get").expect("live");
-    let on_b = b.get(&id).await.expect("get").expect("live");
+    let (_, on_a, on_b) = one_session_on_two_replicas(&server).await;
 
     let SlotTry::Taken(slot) = on_a.take_call_slot(1).await.expect("redis") else {
         panic!("a free slot");
